@@ -1,0 +1,1 @@
+"""The ``hubplan`` command line: a thin layer over :mod:`geo`."""

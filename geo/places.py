@@ -1,0 +1,79 @@
+"""Finding and opening places: the built-in demo and bundles on disk."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from geo import __version__
+from geo.errors import InputError
+from geo.place import Place
+
+DEMO = "demo"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_lock = threading.Lock()
+
+
+def cache_dir() -> Path:
+    """Where generated files (the demo bundle) live: ``$HUBPLAN_CACHE`` or ``data/cache``."""
+    folder = Path(os.environ.get("HUBPLAN_CACHE", PROJECT_ROOT / "data" / "cache"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def places_dir() -> Path:
+    """The folder the dashboard lists bundles from: ``$HUBPLAN_PLACES`` or ``data/places``."""
+    return Path(os.environ.get("HUBPLAN_PLACES", PROJECT_ROOT / "data" / "places"))
+
+
+def demo_bundle_path(*, rebuild: bool = False) -> Path:
+    """Return the demo bundle, generating and building it on first use (deterministic)."""
+    from geo.build import build_bundle
+    from geo.demo import write_demo_sources
+
+    path = cache_dir() / f"demo-{__version__}.gpkg"
+    with _lock:
+        if rebuild or not path.exists():
+            with tempfile.TemporaryDirectory(prefix="hubplan-demo-") as tmp:
+                config = write_demo_sources(Path(tmp))
+                build_bundle(config, path)
+    return path
+
+
+def resolve_place(spec: str | Path) -> Path:
+    """Turn ``demo``, a bundle path, or a bundle name in :func:`places_dir` into a path."""
+    if str(spec) == DEMO:
+        return demo_bundle_path()
+    path = Path(spec).expanduser()
+    if path.exists():
+        return path.resolve()
+    candidate = places_dir() / f"{spec}.gpkg"
+    if "/" not in str(spec) and candidate.exists():
+        return candidate.resolve()
+    raise InputError("place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec)
+
+
+def open_place(spec: str | Path) -> Place:
+    """Open a place by spec (cached per file and modification time)."""
+    path = resolve_place(spec)
+    stat = path.stat()
+    return _open_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _open_cached(path: str, mtime_ns: int, size: int) -> Place:
+    from geo.bundle import read_place
+
+    return read_place(path)
+
+
+def list_places() -> list[tuple[str, str]]:
+    """(label, spec) for the demo and every bundle in :func:`places_dir`."""
+    out = [("Demo borough (synthetic)", DEMO)]
+    folder = places_dir()
+    if folder.is_dir():
+        out += [(p.stem, str(p.resolve())) for p in sorted(folder.glob("*.gpkg"))]
+    return out

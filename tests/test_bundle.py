@@ -57,7 +57,7 @@ def test_garbage_and_foreign_files(tmp_path):
 
 
 def test_wrong_extension_refused(tiny, tmp_path):
-    with pytest.raises(InputError, match="extension .gpkg"):
+    with pytest.raises(InputError, match=r"extension \.gpkg"):
         write_place(tiny, tmp_path / "tiny.sqlite")
 
 

@@ -1,0 +1,67 @@
+# Locality & Hub Planner: build, run and test.
+#
+#   make run                         serve the dashboard on the demo place (127.0.0.1:8050)
+#   make run PLACE=path/to/place.toml HOST=0.0.0.0 PORT=8060
+#   make test                        run every test (browser tests headless)
+#   make test PYTEST_ARGS='-k hub -x'
+#   make lint | make bench | make clean | make distclean
+#
+# Only python3 is needed: the first run creates .venv and installs the project (editable, with
+# the test extras) into it. It reinstalls whenever pyproject.toml is newer than .venv/.installed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+PLACE       ?=
+HOST        ?= 127.0.0.1
+PORT        ?= 8050
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint bench clean distclean
+
+help:
+	@echo "make run     serve the dashboard (PLACE=..., HOST=$(HOST), PORT=$(PORT))"
+	@echo "make test    run every test headless (PYTEST_ARGS=...)"
+	@echo "make lint    ruff check"
+	@echo "make bench   run benchmarks/run_all.py"
+	@echo "make clean   remove caches and test artefacts (distclean also removes $(VENV))"
+
+$(PY):
+	@$(PYTHON) -m venv $(VENV) || { \
+	  echo "error: '$(PYTHON) -m venv $(VENV)' failed." >&2; \
+	  echo "       On Debian/Ubuntu install the venv module: apt-get install python3-venv" >&2; \
+	  rm -rf $(VENV); exit 1; }
+
+# Order-only on $(PY): recreating the venv's files must not by itself force a reinstall,
+# but a missing stamp (a new venv) does.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(PY) app.py $(if $(PLACE),--place '$(PLACE)') --host '$(HOST)' --port '$(PORT)'
+
+test: $(STAMP)
+	$(PY) -m pytest -q --headless $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	@if [ -f benchmarks/run_all.py ]; then \
+	  $(PY) benchmarks/run_all.py; \
+	else \
+	  echo "no benchmarks/run_all.py: nothing to run"; \
+	fi
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache test-artefacts benchmarks/out
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
 from geo.errors import InputError
 
 KINDS = ("count", "mean", "rate")
@@ -248,13 +251,26 @@ def _indicator(sec: _Section, *, source: str, attribution: str, vintage: str) ->
     )
 
 
+def _check_crs(value: str, where: str, path: Path, *, projected: bool = True) -> str:
+    """Refuse CRS strings pyproj cannot parse; the working CRS must be projected (metres)."""
+    try:
+        crs = CRS.from_user_input(value)
+    except CRSError:
+        raise InputError(f"'{where}' = {value!r} is not a coordinate reference system", path=path) from None
+    if projected and not crs.is_projected:
+        raise InputError(
+            f"'{where}' = {value!r} must be a projected CRS in metres (e.g. EPSG:27700)", path=path
+        )
+    return value
+
+
 def _coords(sec: _Section) -> dict[str, str | None]:
     return {
         "lon": sec.str("lon"),
         "lat": sec.str("lat"),
         "x": sec.str("x"),
         "y": sec.str("y"),
-        "crs": sec.str("crs", DEFAULT_CRS),
+        "crs": _check_crs(sec.str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False),
     }
 
 
@@ -267,7 +283,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         raise InputError(f"not valid TOML: {exc}", path=path) from None
     top = _Section(data, "", path)
     name = top.str("name", required=True)
-    crs = top.str("crs", DEFAULT_CRS)
+    crs = _check_crs(top.str("crs", DEFAULT_CRS), "crs", path)
 
     areas_sec = top.table("areas")
     if areas_sec is None:

@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+MAX_ABS_VALUE = 1e15
 
 
 def _exists(path: Path) -> Path:
@@ -107,8 +109,8 @@ def require_columns(df: pd.DataFrame, columns: dict[str, str | None], *, path: P
 def numeric_column(df: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
     """Convert a column to float; blanks become NaN, anything else non-numeric is an error."""
     raw = df[column]
-    if pd.api.types.is_numeric_dtype(raw):
-        return raw.astype(float)
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        return _finite(raw.astype(float), column, path)
     text = raw.astype("string").str.strip().str.replace(",", "", regex=False)
     text = text.mask(text.isin(["", "..", ".", "-", "*", "x", "c", "NA", "N/A", "n/a"]))
     values = pd.to_numeric(text, errors="coerce")
@@ -118,7 +120,18 @@ def numeric_column(df: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
         raise InputError(
             f"column {column!r} has {int(bad.sum())} non-numeric value(s), e.g. {examples}", path=path
         )
-    return values.astype(float)
+    return _finite(values.astype(float), column, path)
+
+
+def _finite(values: pd.Series, column: str, path: Path) -> pd.Series:
+    bad = np.isinf(values) | (values.abs() > MAX_ABS_VALUE)
+    if bad.any():
+        raise InputError(
+            f"column {column!r} has {int(bad.sum())} infinite or absurdly large value(s) "
+            f"(over {MAX_ABS_VALUE:.0e}), e.g. {values[bad].iloc[0]!r}",
+            path=path,
+        )
+    return values
 
 
 def _short(exc: Exception) -> str:

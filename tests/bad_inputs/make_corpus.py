@@ -1,0 +1,106 @@
+"""Regenerate the bad-input corpus in this folder: ``python tests/bad_inputs/make_corpus.py``.
+
+Every file is small, synthetic and malformed on purpose. ``tests/test_bad_inputs.py`` says
+which slot of the tiny test place each file replaces and the error it must produce.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# Tiny place geometry (see tests/support/tiny.py): 1 km squares from (400000, 300000) in BNG.
+LON0, LAT0 = -2.0, 52.6  # roughly (400000, 300000)
+
+
+def square(i: int, j: int, *, bng: bool = False) -> list:
+    if bng:
+        x, y, d = 400_000 + i * 1000, 300_000 + j * 1000, 1000
+    else:
+        x, y, d = LON0 + i * 0.0148, LAT0 + j * 0.009, 0.0148
+    return [[[x, y], [x + d, y], [x + d, y + (d if bng else 0.009)], [x, y + (d if bng else 0.009)], [x, y]]]
+
+
+def fc(features: list, **extra) -> str:
+    return json.dumps({"type": "FeatureCollection", **extra, "features": features})
+
+
+def feature(code, geometry, **props) -> dict:
+    return {"type": "Feature", "properties": {"code": code, "label": str(code), **props}, "geometry": geometry}
+
+
+def poly(i, j, **kw) -> dict:
+    return {"type": "Polygon", "coordinates": square(i, j, **kw)}
+
+
+def grid_features(**kw) -> list:
+    return [feature(f"A{j * 4 + i + 1:02d}", poly(i, j, **kw)) for j in range(3) for i in range(4)]
+
+
+HEADER = "area,pop,kids,score,events\n"
+ROWS = "".join(f"A{n:02d},{1000 + 100 * n},{200 + 10 * n},{n}.0,{n % 4}\n" for n in range(1, 13))
+
+FILES: dict[str, bytes | str] = {
+    # --- config (TOML) ---
+    "config_invalid_toml.toml": 'name = "Broken\n[areas\npath = 1\n',
+    "config_missing_areas.toml": 'name = "No areas"\n',
+    "config_no_name.toml": '[areas]\npath = "areas.geojson"\ncode = "code"\n',
+    "config_utf16.toml": 'name = "Wide"\n'.encode("utf-16"),
+    "config_crs_garbage.toml": 'name = "X"\ncrs = "NOT-A-CRS"\n[areas]\npath = "areas.geojson"\ncode = "code"\n',
+    "config_crs_geographic.toml": 'name = "X"\ncrs = "EPSG:4326"\n[areas]\npath = "areas.geojson"\ncode = "code"\n',
+    "config_path_traversal.toml": 'name = "X"\n[areas]\npath = "../../../../../../etc/passwd"\ncode = "code"\n',
+    "config_areas_path_number.toml": 'name = "X"\n[areas]\npath = 42\ncode = "code"\n',
+    "config_negative_detour.toml": 'name = "X"\n[areas]\npath = "areas.geojson"\ncode = "code"\n[network]\ndetour = 0.5\n',
+    # --- indicator CSVs ---
+    "ind_utf16.csv": (HEADER + ROWS).encode("utf-16"),
+    "ind_semicolon.csv": (HEADER + ROWS).replace(",", ";"),
+    "ind_empty.csv": "",
+    "ind_header_only.csv": HEADER,
+    "ind_duplicate_codes.csv": HEADER + ROWS + "A01,1,1,1.0,1\n",
+    "ind_non_numeric.csv": HEADER + ROWS.replace("1300,", '"1,300 people",', 1),
+    "ind_negative_count.csv": HEADER + ROWS.replace("A02,1200,", "A02,-1200,", 1),
+    "ind_huge_values.csv": HEADER + ROWS.replace("A03,1300,", "A03,1e309,", 1),
+    "ind_formula_cells.csv": HEADER + ROWS.replace("A04,1400,", 'A04,"=HYPERLINK(""http://x"",""1"")",', 1),
+    "ind_codes_match_nothing.csv": HEADER + ROWS.replace("A", "Z"),
+    "ind_binary.csv": bytes(range(256)) * 8,
+    "ind_unclosed_quote.csv": HEADER + 'A01,"1000,210,1.0,1\n' + ROWS,
+    "ind_missing_code_column.csv": HEADER.replace("area", "zone") + ROWS,
+    # --- area GeoJSON ---
+    "areas_not_json.geojson": '{"type": "FeatureCollection", "features": [',
+    "areas_no_features.geojson": fc([]),
+    "areas_points.geojson": fc([feature("A01", {"type": "Point", "coordinates": [LON0, LAT0]})]),
+    "areas_empty_geometry.geojson": fc([*grid_features()[:-1], feature("A12", None)]),
+    "areas_bng_without_crs.geojson": fc(grid_features(bng=True)),
+    "areas_null_code.geojson": fc([*grid_features()[:-1], feature(None, poly(3, 2))]),
+    "areas_duplicate_codes.geojson": fc([*grid_features(), feature("A01", poly(5, 5))]),
+    "areas_huge_coordinates.geojson": fc(
+        [feature("A01", {"type": "Polygon", "coordinates": [[[0, 0], [1e20, 0], [1e20, 1e20], [0, 0]]]})]
+    ),
+    "areas_wrong_type.geojson": json.dumps({"type": "Topology", "objects": {}}),
+    # --- sites ---
+    "sites_bng_in_lonlat.csv": "sid,sname,lon,lat,phase\nS1,One,400500,300500,Primary\n",
+    "sites_mixed_crs.csv": f"sid,sname,lon,lat,phase\nS1,One,{LON0 + 0.007},{LAT0 + 0.004},Primary\nS2,Two,401500,300500,Primary\n",
+    "sites_far_outside.csv": "sid,sname,lon,lat,phase\nS1,One,-0.1,51.5,Primary\n",
+    "sites_duplicate_ids.csv": f"sid,sname,lon,lat,phase\nS1,One,{LON0 + 0.007},{LAT0 + 0.004},Primary\nS1,Two,{LON0 + 0.02},{LAT0 + 0.004},Primary\n",
+    "sites_no_rows.csv": "sid,sname,lon,lat,phase\n",
+    "sites_swapped_lonlat.csv": f"sid,sname,lon,lat,phase\nS1,One,{LAT0 + 0.004},{LON0 + 0.007},Primary\n",
+    # --- footprints ---
+    "fp_conflicting.csv": "area,fp\nA01,West\nA01,East\n",
+    "fp_all_unknown.csv": "area,fp\nQ1,West\nQ2,East\n",
+}
+
+
+def main() -> None:
+    for name, content in FILES.items():
+        path = HERE / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8", newline="")
+    print(f"wrote {len(FILES)} files to {HERE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ tables through :attr:`Place.tables` (for example the road network); they round-t
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 import sqlite3
 import tempfile
@@ -86,7 +87,8 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".g
         raise InputError("folder does not exist", path=folder)
     if not os.access(folder, os.W_OK):
         raise InputError("folder is not writable", path=folder)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=folder)
+    _remove_stale_temps(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder)
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # let the writer create it (GDAL refuses to open an empty file as GPKG)
@@ -104,6 +106,24 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".g
         for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
             leftover.unlink(missing_ok=True)
     return path
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files left by writers that died (e.g. ``kill -9``) while writing ``path``."""
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_place(place: Place, path: str | Path) -> Path:

@@ -184,3 +184,29 @@ def test_failed_build_leaves_no_file_and_keeps_the_old_one(tmp_path):
         build_bundle(cfg, out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["place.gpkg", "src"]
+
+
+def test_xlsx_indicator_table(tmp_path):
+    toml = TOML.replace('path = "ind.csv"', 'path = "ind.xlsx"\nsheet = "data"')
+    cfg = write_tiny_place(tmp_path, toml=toml)
+    df = pd.read_csv(tmp_path / "ind.csv")
+    with pd.ExcelWriter(tmp_path / "ind.xlsx") as xl:
+        pd.DataFrame({"notes": ["cover sheet"]}).to_excel(xl, sheet_name="cover", index=False)
+        df.to_excel(xl, sheet_name="data", index=False)
+    place = build_place(load_config(cfg))
+    assert place.areas.loc["A07", "population"] == 1700
+
+
+def test_sites_from_geo_file_and_id_clash_across_kinds(tmp_path):
+    toml = TOML + '\n[[sites]]\npath = "hubs.geojson"\nkind = "hub"\nid = "sid"\nname = "sname"\n'
+    cfg = write_tiny_place(tmp_path, toml=toml)
+    hubs = gpd.GeoDataFrame(
+        {"sid": ["S1", "H2"], "sname": ["Hub one", "Hub two"]},
+        geometry=gpd.points_from_xy([X0 + 3500, X0 + 3500], [Y0 + 2500, Y0 + 500]),
+        crs=27700,
+    ).to_crs(4326)
+    hubs.to_file(tmp_path / "hubs.geojson")
+    place = build_place(load_config(cfg))
+    ids = set(place.sites["site_id"])
+    assert {"school:S1", "hub:S1", "H2", "S2"} <= ids
+    assert place.sites.set_index("site_id").loc["hub:S1", "area_code"] == "A12"

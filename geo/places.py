@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import threading
@@ -34,13 +35,26 @@ def demo_bundle_path(*, rebuild: bool = False) -> Path:
     from geo.build import build_bundle
     from geo.demo import write_demo_sources
 
-    path = cache_dir() / f"demo-{__version__}.gpkg"
+    path = cache_dir() / f"demo-{__version__}-{_code_digest()}.gpkg"
     with _lock:
         if rebuild or not path.exists():
             with tempfile.TemporaryDirectory(prefix="hubplan-demo-") as tmp:
                 config = write_demo_sources(Path(tmp))
                 build_bundle(config, path)
+            for old in path.parent.glob("demo-*.gpkg"):
+                if old != path:
+                    old.unlink(missing_ok=True)
     return path
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """A digest of the ``geo`` package source: a changed generator or importer rebuilds the demo."""
+    digest = hashlib.sha256()
+    for file in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def resolve_place(spec: str | Path) -> Path:

@@ -7,6 +7,7 @@ import sys
 
 from cli.output import emit_text
 from geo.build import build_bundle
+from geo.disclosure import apply_disclosure
 from geo.errors import InputError
 from geo.places import open_place
 from geo.profile import profile_table
@@ -28,12 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("profile", help="footprint profile table (csv or json)",
-                       description="One row per footprint plus 'All areas': areas, every indicator aggregated by kind, and sites by kind.")
+    p = sub.add_parser("profile", help="footprint profile: table (csv, json) or printable report (html, pdf)",
+                       description="One row per footprint plus 'All areas': areas, every indicator aggregated by kind, and sites by kind. "
+                                   "html and pdf give the printable report of one footprint (--footprint). "
+                                   "Counts of sensitive indicators below --suppress-below are shown as '*'.")
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
-    p.add_argument("--footprint", metavar="NAME", help="only this footprint (plus 'All areas')")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--format", choices=("csv", "json", "html", "pdf"), default="csv",
+                   help="csv/json: the table (default csv); html/pdf: the printable report of --footprint")
+    p.add_argument("--footprint", metavar="NAME", help="only this footprint (plus 'All areas'); required for html/pdf")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)")
+    p.add_argument("--suppress-below", type=float, default=5, metavar="N",
+                   help="disclosure control: suppress sensitive counts below N (default 5; 0 = off)")
+    p.add_argument("--round", type=int, default=None, metavar="BASE",
+                   help="disclosure control: round visible sensitive counts to the nearest BASE (e.g. 5)")
     p.set_defaults(func=cmd_profile)
 
 
@@ -78,7 +86,12 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     place = open_place(args.place)
-    table = profile_table(place)
+    if args.format in ("html", "pdf"):
+        from cli.profile_cmds import cmd_profile_report
+
+        return cmd_profile_report(args, place)
+    disclosed = apply_disclosure(profile_table(place), place.catalogue, threshold=args.suppress_below, round_to=args.round)
+    table = disclosed.table
     if args.footprint:
         if args.footprint not in place.footprint_names:
             raise InputError(
@@ -87,12 +100,14 @@ def cmd_profile(args: argparse.Namespace) -> int:
         table = table[table["footprint"].isin([args.footprint, "All areas"])]
     if args.format == "csv":
         header = [f"{place.name}: footprint profile"] + [a.text for a in place.attributions]
+        header += [disclosed.note] if disclosed.note else []
         text = to_safe_csv(table, header_lines=header)
     else:
         text = to_json(
             {
                 "place": place.name,
                 "synthetic": place.synthetic,
+                "disclosure": disclosed.note,
                 "attributions": [a.text for a in place.attributions],
                 "indicators": {k: {"label": i.label, "kind": i.kind, "unit": i.unit} for k, i in place.catalogue.items()},
                 "rows": records(table),

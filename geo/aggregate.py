@@ -21,30 +21,44 @@ def aggregate(
 ) -> pd.DataFrame:
     """Aggregate each catalogue indicator in ``values`` over ``groups`` (same index).
 
-    Returns one row per group (sorted) and one column per indicator key.
+    Returns one row per group (sorted) and one column per indicator key. Groups are encoded
+    once and every sum is one ``numpy.bincount`` (fast at England scale: 33,000 areas).
     """
     groups = groups.reindex(values.index)
-    keep = groups.notna()
-    vals = values[keep]
-    g = groups[keep].astype(str)
+    keep = groups.notna().to_numpy()
+    codes, uniques = pd.factorize(groups[keep].astype(str), sort=True)
+    n = len(uniques)
+    cache: dict[str, np.ndarray] = {}
+
+    def col(key: str) -> np.ndarray:
+        if key not in cache:
+            cache[key] = pd.to_numeric(values[key], errors="coerce").to_numpy(dtype=float)[keep]
+        return cache[key]
+
+    def gsum(x: np.ndarray) -> np.ndarray:
+        """Sum per group of the non-missing values; NaN for a group with none (min_count=1)."""
+        ok = ~np.isnan(x)
+        total = np.bincount(codes[ok], weights=x[ok], minlength=n)
+        count = np.bincount(codes[ok], minlength=n)
+        return np.where(count > 0, total, np.nan)
+
     out = {}
-    for key, ind in catalogue.items():
-        if ind.kind == "count":
-            out[key] = vals[key].groupby(g).sum(min_count=1)
-        elif ind.kind == "rate":
-            num, den = vals[ind.numerator], vals[ind.denominator]
-            both = num.notna() & den.notna()
-            n = num.where(both).groupby(g).sum(min_count=1)
-            d = den.where(both).groupby(g).sum(min_count=1)
-            out[key] = ind.per * n / d.where(d != 0)
-        else:
-            x = vals[key]
-            w = vals[ind.weight] if ind.weight else pd.Series(1.0, index=vals.index)
-            both = x.notna() & w.notna()
-            sw = w.where(both).groupby(g).sum(min_count=1)
-            sxw = (x * w).where(both).groupby(g).sum(min_count=1)
-            out[key] = sxw / sw.where(sw != 0)
-    frame = pd.DataFrame(out, index=pd.Index(sorted(g.unique()), name="group"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for key, ind in catalogue.items():
+            if ind.kind == "count":
+                out[key] = gsum(col(key))
+            elif ind.kind == "rate":
+                num, den = col(ind.numerator), col(ind.denominator)
+                both = ~np.isnan(num) & ~np.isnan(den)
+                d = gsum(np.where(both, den, np.nan))
+                out[key] = ind.per * gsum(np.where(both, num, np.nan)) / np.where(d != 0, d, np.nan)
+            else:
+                x = col(key)
+                w = col(ind.weight) if ind.weight else np.ones_like(x)
+                both = ~np.isnan(x) & ~np.isnan(w)
+                sw = gsum(np.where(both, w, np.nan))
+                out[key] = gsum(np.where(both, x * w, np.nan)) / np.where(sw != 0, sw, np.nan)
+    frame = pd.DataFrame(out, index=pd.Index(list(uniques), name="group"))
     return frame.reindex(columns=list(catalogue)).astype(float)
 
 

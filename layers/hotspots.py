@@ -1,0 +1,156 @@
+"""Hot and cold spots as a Plotly MapLibre layer, with the method stated.
+
+* :func:`hotspot_trace` — every area coloured by its class (hot, cold, outliers, not
+  significant), legend via the colour bar, the method in the trace name and hover.
+* :func:`default_hotspots` — Gi* on the place's need index (else IMD score), cached per place.
+* :func:`overlay_traces` — the map page's "Need hotspots" overlay (significant areas only).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import plotly.graph_objects as go
+
+from geo.hotspots import (
+    CLASSES,
+    COLD,
+    HIGH_LOW,
+    HOT,
+    LOW_HIGH,
+    METHOD_NAMES,
+    NOT_SIGNIFICANT,
+    Hotspots,
+    hotspots,
+)
+from geo.place import Place
+from geo.school_clusters import NEED_KEYS
+from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
+
+# Colour-blind-safe: vermillion hot, blue cold, lighter tints for outliers, pale grey otherwise.
+CLASS_COLOURS = {
+    HOT: "#D55E00",
+    COLD: "#0072B2",
+    HIGH_LOW: "#E69F00",
+    LOW_HIGH: "#56B4E9",
+    NOT_SIGNIFICANT: "#f2f2f2",
+}
+
+_cache: dict[tuple[int, str, str], tuple[weakref.ref, Hotspots]] = {}
+_lock = threading.Lock()
+
+
+def short_method(result: Hotspots) -> str:
+    """E.g. ``"Getis-Ord Gi*, FDR 5%"``."""
+    corr = f"FDR {result.alpha:.0%}" if result.fdr else f"p ≤ {result.alpha:g}, uncorrected"
+    return f"{METHOD_NAMES[result.method]}, {corr}"
+
+
+def hotspot_trace(
+    place: Place,
+    result: Hotspots,
+    *,
+    significant_only: bool = False,
+    opacity: float = 0.8,
+    tolerance_m: float = DISPLAY_TOLERANCE_M,
+    uid: str = "hotspots",
+    colorbar_left: bool = False,
+) -> go.Choroplethmap:
+    """Areas coloured by hot/cold class; the colour bar is the legend and names the method."""
+    table = result.table
+    if significant_only:
+        table = table[table["cls"] != NOT_SIGNIFICANT]
+    classes = [c for c in CLASSES if c in (HOT, COLD, NOT_SIGNIFICANT) or (table["cls"] == c).any()]
+    index = {c: i for i, c in enumerate(classes)}
+    n = len(classes)
+    scale = []
+    for i, c in enumerate(classes):
+        scale += [[i / n, CLASS_COLOURS[c]], [(i + 1) / n, CLASS_COLOURS[c]]]
+    ind = place.catalogue.get(result.indicator)
+    label = ind.label if ind else result.indicator
+    names = place.areas["name"].reindex(table.index).astype(str).to_numpy()
+    custom = [
+        [nm, cls, "" if v != v else f"{v:,.3g}", "" if p != p else f"{p:.3f}"]
+        for nm, cls, v, p in zip(
+            names, table["cls"], table["value"], table["p_adjusted"], strict=True
+        )
+    ]
+    return go.Choroplethmap(
+        geojson=display_geojson(place, "areas", tolerance_m=tolerance_m),
+        locations=[str(c) for c in table.index],
+        featureidkey="id",
+        z=[index[c] for c in table["cls"]],
+        zmin=-0.5,
+        zmax=n - 0.5,
+        colorscale=scale,
+        colorbar={
+            "title": (
+                {"text": f"Hot spots<br><sub>{short_method(result)}</sub>", "side": "top"}
+                if colorbar_left
+                else {"text": f"{label}<br><sub>{short_method(result)}</sub>", "side": "right"}
+            ),
+            "tickvals": list(range(n)),
+            "ticktext": classes,
+            "thickness": 14,
+            "len": 0.3 if colorbar_left else 0.45,
+            "x": 0.01 if colorbar_left else 0.99,
+            "xanchor": "left" if colorbar_left else "right",
+            "y": 0.98 if colorbar_left else 0.5,
+            "yanchor": "top" if colorbar_left else "middle",
+            "bgcolor": "rgba(255,255,255,0.9)",
+            "outlinecolor": "#767676",
+            "outlinewidth": 1,
+        },
+        marker={"opacity": opacity, "line": {"width": 0.3, "color": "#ffffff"}},
+        customdata=custom,
+        hovertemplate=(
+            "<b>%{customdata[0]}</b><br>Area code: %{location}<br>"
+            + f"{label}: %{{customdata[2]}}<br>%{{customdata[1]}} (adjusted p %{{customdata[3]}})"
+            + f"<br>{short_method(result)}<extra></extra>"
+        ),
+        name=f"Hot spots: {label} ({short_method(result)})",
+        uid=uid,
+    )
+
+
+def default_indicator(place: Place) -> str | None:
+    """The need index if the place has one, else an IMD-like score."""
+    return next((k for k in NEED_KEYS if k in place.catalogue), None)
+
+
+def default_hotspots(
+    place: Place, *, indicator: str | None = None, method: str = "gi"
+) -> Hotspots | None:
+    """Hot spots for ``indicator`` (default :func:`default_indicator`), cached per place object."""
+    indicator = indicator or default_indicator(place)
+    if indicator is None:
+        return None
+    key = (id(place), indicator, method)
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0]() is place:
+            return hit[1]
+    result = hotspots(place, indicator=indicator, method=method)
+    with _lock:
+        for k in [k for k, (ref, _) in _cache.items() if ref() is None]:
+            del _cache[k]
+        _cache[key] = (weakref.ref(place), result)
+    return result
+
+
+def overlay_traces(place: Place) -> list:
+    """The map page's "Need hotspots" overlay: significant hot and cold areas (Gi*, FDR 5%)."""
+    result = default_hotspots(place)
+    if result is None:
+        return []
+    # the area choropleth's colour bar is on the right: this one goes top left
+    trace = hotspot_trace(
+        place,
+        result,
+        significant_only=True,
+        opacity=0.75,
+        uid="hotspots-overlay",
+        colorbar_left=True,
+    )
+    return [trace]

@@ -1,0 +1,286 @@
+"""Locality & Hub Planner: the Dash app (Dash Pages in ``pages/``).
+
+Run it::
+
+    python app.py                                  # the synthetic demo on 127.0.0.1:8050
+    python app.py --place data/places/wigan.gpkg --port 8060
+    python app.py --place path/to/place.toml       # builds the bundle into data/cache first
+
+For a WSGI server use the factory (nothing is built at import time)::
+
+    HUBPLAN_PLACE=data/places/wigan.gpkg gunicorn 'app:create_server()'
+
+``app:server`` also works: the module builds the app lazily on first access of ``server``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import threading
+from pathlib import Path
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+
+from geo.errors import InputError
+from geo.places import DEMO, cache_dir, open_place
+
+ROOT = Path(__file__).resolve().parent
+APP_NAME = "Locality & Hub Planner"
+PAGES_LOCATION = "_pages_location"
+
+
+def prepare_place(spec: str | None) -> str:
+    """Check a ``--place`` value and return the spec the app opens.
+
+    ``demo``/empty gives the demo; a ``.toml`` place config is built into ``data/cache`` (once
+    per config content); a bundle path or a name in ``data/places`` is opened to check it.
+
+    Raises
+    ------
+    geo.errors.InputError
+        If the place cannot be found, built or opened (the message names the file).
+    """
+    if not spec or spec == DEMO:
+        return DEMO
+    path = Path(spec).expanduser()
+    if path.suffix.lower() == ".toml":
+        from geo.build import build_bundle
+
+        if not path.is_file():
+            raise InputError("place config not found", path=path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        out = cache_dir() / f"{path.stem}-{digest}.gpkg"
+        if not out.exists():
+            print(f"building {out} from {path} ...", file=sys.stderr)
+            build_bundle(path, out)
+        spec = str(out)
+    try:
+        place = open_place(spec)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot open place bundle: {exc}", path=spec) from None
+    return str(place.path) if place.path else spec
+
+
+def _nav_pages() -> list[dict]:
+    pages = [p for p in dash.page_registry.values() if not p.get("path_template")]
+    return sorted(pages, key=lambda p: (p.get("order") is None, p.get("order") or 0, p["name"]))
+
+
+def _layout():
+    from pages._state import place_choices
+
+    choices = place_choices()
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main-content", className="skip-link"),
+            html.Header(
+                [
+                    html.Div(
+                        [html.Span(APP_NAME, className="app-name"),
+                         html.Span("children's and family services", className="app-tagline")],
+                        className="brand",
+                    ),
+                    html.Nav(
+                        [dcc.Link(p["name"], href=p["relative_path"],
+                                  id={"type": "nav-link", "path": p["relative_path"]},
+                                  className="nav-link") for p in _nav_pages()],
+                        id="app-nav", className="app-nav", **{"aria-label": "Pages"},
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Place", htmlFor="place-switcher", className="control-label",
+                                       id="place-switcher-label"),
+                            html.Div(dcc.Dropdown(
+                                id="place-switcher",
+                                options=[{"label": c["label"], "value": c["value"]} for c in choices],
+                                value=None, clearable=False, searchable=False,
+                                className="place-switcher",
+                            ), role="group", **{"aria-labelledby": "place-switcher-label"}),
+                        ],
+                        className="place-control",
+                    ),
+                ],
+                className="app-header",
+            ),
+            dcc.Location(id="app-nav-location", refresh="callback-nav"),
+            html.Main(dash.page_container, id="main-content", tabIndex="-1"),
+        ],
+        className="app-shell",
+    )
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("place-switcher", "value"),
+        Input(PAGES_LOCATION, "search"),
+    )
+    def sync_place_switcher(search):
+        return switcher_value(search)
+
+    @app.callback(
+        Output("app-nav-location", "href"),
+        Input("place-switcher", "value"),
+        State(PAGES_LOCATION, "pathname"),
+        State(PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def switch_place(value, pathname, search):
+        return place_switch_href(value, pathname, search)
+
+    @app.callback(
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Input(PAGES_LOCATION, "search"),
+        State({"type": "nav-link", "path": ALL}, "id"),
+    )
+    def nav_links(search, ids):
+        return nav_hrefs(search, [i["path"] for i in ids])
+
+
+def nav_hrefs(search: str | None, paths: list[str]) -> list[str]:
+    """Nav link targets that keep the current place (omitted for the default place)."""
+    from pages._state import build_search
+
+    key = switcher_value(search)
+    suffix = build_search({"place": key}) if key and key != _default_key() else ""
+    return [p + suffix for p in paths]
+
+
+def _default_key() -> str:
+    from pages._state import default_place_spec, place_key
+
+    return place_key(default_place_spec())
+
+
+def switcher_value(search: str | None) -> str:
+    """The place-switcher value for a query string (the default key when unknown/absent)."""
+    from urllib.parse import parse_qs
+
+    from pages._state import place_choices
+
+    asked = parse_qs((search or "").lstrip("?")).get("place", [None])[0]
+    keys = {c["value"] for c in place_choices()}
+    return asked if asked in keys else _default_key()
+
+
+def place_switch_href(value: str | None, pathname: str | None, search: str | None):
+    """Where choosing ``value`` in the place switcher navigates (``no_update`` if nowhere).
+
+    Keeps the page, drops page state (a footprint in one place means nothing in another).
+    """
+    from pages._state import build_search
+
+    if not value or value == switcher_value(search):
+        return dash.no_update
+    path = pathname or "/"
+    if dash.page_registry:
+        # Pages with a path template (e.g. /profile/<footprint>) go to their index instead.
+        for page in dash.page_registry.values():
+            if page.get("path_template") and path.startswith(page["relative_path"].split("<")[0]):
+                path = "/"
+    return path + build_search({"place": value})
+
+
+def create_app(*, place: str = DEMO) -> dash.Dash:
+    """Build the Dash app (Dash Pages from ``pages/``) serving ``place`` by default.
+
+    Parameters
+    ----------
+    place
+        ``"demo"`` or a place bundle path (see :func:`prepare_place` for TOML configs).
+    """
+    from pages._state import set_default_place
+
+    set_default_place(place)  # pages read it while the app imports them
+    app = dash.Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(ROOT / "pages"),
+        assets_folder=str(ROOT / "assets"),
+        suppress_callback_exceptions=True,
+        title=APP_NAME,
+        update_title=None,
+    )
+    set_default_place(place, app.server)
+    app.layout = _layout
+    _register_shell_callbacks(app)
+    return app
+
+
+def warm_up(spec: str) -> threading.Thread:
+    """Build the map page's cached figure for ``spec`` in a background thread.
+
+    The first page view then does not wait for the geometry, the profile table and the
+    engines' overlays (hotspots, clusters) to be computed.
+    """
+    def run() -> None:
+        import importlib
+
+        try:
+            home = importlib.import_module("pages.home")
+            home.warm(open_place(spec))
+        except Exception as exc:  # the page reports problems itself when it is opened
+            print(f"warm-up of {spec} failed: {exc}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="hubplan-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def create_server(place: str | None = None):
+    """WSGI factory: ``gunicorn 'app:create_server()'`` (place from ``$HUBPLAN_PLACE``)."""
+    spec = prepare_place(place or os.environ.get("HUBPLAN_PLACE") or DEMO)
+    server = create_app(place=spec).server
+    warm_up(spec)
+    return server
+
+
+_lazy: dict[str, object] = {}
+
+
+def __getattr__(name: str):
+    """``app.server`` / ``app.app``: built on first access (``$HUBPLAN_PLACE`` or the demo)."""
+    if name in ("server", "app"):
+        if "app" not in _lazy:
+            spec = prepare_place(os.environ.get("HUBPLAN_PLACE") or DEMO)
+            _lazy["app"] = create_app(place=spec)
+        dash_app = _lazy["app"]
+        return dash_app.server if name == "server" else dash_app
+    raise AttributeError(name)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="app.py", description=f"Serve the {APP_NAME} dashboard.",
+    )
+    parser.add_argument("--place", default=DEMO, metavar="PATH|demo",
+                        help="place bundle (.gpkg), place config (.toml), a name in data/places, "
+                             "or 'demo' (default)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (off by default)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python app.py [--place P] [--host H] [--port N] [--debug]``."""
+    args = parse_args(argv)
+    try:
+        spec = prepare_place(args.place)
+    except InputError as exc:
+        print(f"hubplan: error: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(place=spec)
+    warm_up(spec)
+    print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Small-area choropleth of any catalogue indicator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from geo.disclosure import DEFAULT_THRESHOLD, apply_disclosure, is_suppressed, sensitive_columns
+from geo.place import Place
+from layers.base import format_value, indicator_title
+from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
+from layers.palettes import NO_DATA, indicator_colorscale, legend_hint
+
+AREAS_UID = "areas"
+HOVER = (
+    "<b>%{customdata[0]}</b><br>Area code: %{location}<br>%{customdata[2]}: %{customdata[1]}"
+    "<br>%{text}<extra></extra>"
+)
+
+
+SUPPRESSED_TEXT = "suppressed (fewer than {n:g}: disclosure control)"
+
+
+def suppressed_mask(place: Place, key: str, *, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
+    """Areas whose value of ``key`` is hidden by disclosure control (:mod:`geo.disclosure`).
+
+    Only ``sensitive`` counts (and rates built on them) are ever hidden: small-area values
+    below ``threshold``. Same rule as ``hubplan profile`` and the exports.
+    """
+    counts, rates = sensitive_columns(place.catalogue)
+    if key not in counts and key not in rates:
+        return np.zeros(len(place.areas), dtype=bool)
+    cols = [key] + ([rates[key]] if key in rates and rates[key] in place.areas else [])
+    table = pd.DataFrame(place.areas[cols]).reset_index(drop=True)
+    result = apply_disclosure(table, place.catalogue, threshold=threshold, group_column=None)
+    return np.array([is_suppressed(v) for v in result.table[key]], dtype=bool)
+
+
+def choropleth_values(place: Place, key: str) -> dict:
+    """The indicator-dependent properties of the choropleth (what a ``Patch`` must update).
+
+    Returns a dict of trace properties: ``z``, ``text`` (hover value), ``zmin``, ``zmax``,
+    ``colorscale`` and ``colorbar``. Areas with no value get a value just below the range,
+    drawn grey (the scale's first stop) and described as "no data" in the hover. Values
+    hidden by disclosure control (:func:`suppressed_mask`) are drawn the same way and
+    described as suppressed.
+    """
+    ind = place.indicator(key)
+    values = np.array(place.areas[key], dtype=float)  # a copy: pandas arrays are read-only
+    hidden = suppressed_mask(place, key)
+    values[hidden] = np.nan
+    finite = np.isfinite(values)
+    lo = float(np.nanmin(values)) if finite.any() else 0.0
+    hi = float(np.nanmax(values)) if finite.any() else 1.0
+    if hi <= lo:
+        hi = lo + 1.0
+    scale = indicator_colorscale(ind)
+    zmin = lo
+    z = values.copy()
+    if not finite.all():
+        # A grey band at the bottom of the scale for areas with no value.
+        gap = (hi - lo) * 0.04
+        zmin = lo - gap
+        z[~finite] = zmin
+        cut = gap / (hi - zmin)
+        scale = [[0.0, NO_DATA], [cut * 0.999, NO_DATA]] + [
+            [cut + (1 - cut) * s, c] for s, c in scale
+        ]
+    text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
+    for i in np.flatnonzero(hidden):
+        text[i] = f"{ind.label}: {SUPPRESSED_TEXT.format(n=DEFAULT_THRESHOLD)}"
+    title = f"{indicator_title(ind)}<br><sub>{legend_hint(ind)}</sub>"
+    return {
+        "z": np.round(z, 6).tolist(),
+        "text": text,
+        "zmin": zmin,
+        "zmax": hi,
+        "colorscale": scale,
+        "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 14, "len": 0.6,
+                     "x": 0.99, "xanchor": "right", "y": 0.5, "bgcolor": "rgba(255,255,255,0.9)",
+                     "outlinecolor": "#767676", "outlinewidth": 1},
+        "name": ind.label,
+    }
+
+
+def area_choropleth(
+    place: Place,
+    key: str,
+    *,
+    tolerance_m: float = DISPLAY_TOLERANCE_M,
+    opacity: float = 0.8,
+    visible: bool | str = True,
+    uid: str = AREAS_UID,
+) -> go.Choroplethmap:
+    """A choropleth of indicator ``key`` over the place's small areas.
+
+    Features are keyed by area code (``featureidkey="id"``). The palette is direction-aware
+    (:mod:`layers.palettes`), the colourbar is titled "label (unit)" with a reading hint, and
+    the hover shows the area name, code, footprint and formatted value.
+
+    Raises
+    ------
+    geo.errors.InputError
+        If ``key`` is not in the place's catalogue.
+    """
+    props = choropleth_values(place, key)
+    areas = place.areas
+    customdata = np.column_stack([
+        areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.astype(str),
+        areas["footprint"].astype(str).fillna("none").to_numpy(),
+        np.full(len(areas), place.footprint_label),
+    ]).tolist()
+    return go.Choroplethmap(
+        geojson=display_geojson(place, "areas", tolerance_m=tolerance_m),
+        locations=[str(c) for c in areas.index],
+        featureidkey="id",
+        customdata=customdata,
+        hovertemplate=HOVER,
+        marker={"opacity": opacity, "line": {"width": 0.4, "color": "#ffffff"}},
+        visible=visible,
+        uid=uid,
+        **props,
+    )

@@ -1,0 +1,165 @@
+"""The map figure every page shares: offline-safe white background, fitted to the place.
+
+The default style is ``white-bg`` (needs no internet). Tile basemaps are added as raster
+*layers below the traces* on that same style (:func:`basemap_layers`), never as a map style:
+if the tiles fail to load (offline), the polygons and markers still draw.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from geo.config import Indicator
+from geo.place import Place
+from layers.geometry import DISPLAY_TOLERANCE_M, display_boundary, polygon_lines
+
+BOUNDARY_COLOUR = "#333333"
+BASEMAPS = {
+    "none": ("White background (works offline)", None, ""),
+    "osm": (
+        "OpenStreetMap tiles (needs internet)",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors",
+    ),
+    "carto": (
+        "Carto light tiles (needs internet)",
+        "https://a.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+        "© OpenStreetMap contributors © CARTO",
+    ),
+}
+"""Basemap key -> (label, raster tile URL or None, attribution)."""
+
+
+def basemap_layers(basemap: str | None) -> list[dict]:
+    """``layout.map.layers`` for a basemap key: a raster layer drawn below the traces."""
+    _, url, attribution = BASEMAPS.get(basemap or "none", BASEMAPS["none"])
+    if url is None:
+        return []
+    return [{
+        "sourcetype": "raster", "source": [url], "below": "traces",
+        "sourceattribution": attribution, "opacity": 0.9,
+    }]
+
+
+def fit_view(
+    bounds: Sequence[float], *, width_px: int = 720, height_px: int = 600, padding: float = 0.06
+) -> tuple[dict[str, float], float]:
+    """Centre and zoom that fit lon/lat ``bounds`` (minx, miny, maxx, maxy) in a viewport."""
+    minx, miny, maxx, maxy = bounds
+    centre = {"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2}
+
+    def merc(lat: float) -> float:
+        lat = max(min(lat, 85.0), -85.0)
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    dx = max(maxx - minx, 1e-6) / 360.0
+    dy = max(merc(maxy) - merc(miny), 1e-6) / (2 * math.pi)
+    usable = 1 - 2 * padding
+    zoom = min(math.log2(width_px * usable / 512 / dx), math.log2(height_px * usable / 512 / dy))
+    return centre, round(max(min(zoom, 18.0), 0.0), 2)
+
+
+def place_view(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M) -> tuple[dict, float]:
+    """Centre and zoom fitting the whole place."""
+    return fit_view(display_boundary(place, tolerance_m=tolerance_m).bounds)
+
+
+def boundary_trace(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M) -> go.Scattermap:
+    """The place's outer boundary as a thin dark line (drawn on any basemap)."""
+    lons, lats = polygon_lines(display_boundary(place, tolerance_m=tolerance_m))
+    return go.Scattermap(
+        lon=lons, lat=lats, mode="lines", line={"color": BOUNDARY_COLOUR, "width": 1.6},
+        name=f"{place.name} boundary", hoverinfo="skip", showlegend=False, uid="boundary",
+    )
+
+
+def map_figure(
+    place: Place,
+    traces: Sequence[go.BaseTraceType] = (),
+    *,
+    center: dict[str, float] | None = None,
+    zoom: float | None = None,
+    style: str = "white-bg",
+    basemap: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """A map figure of ``traces`` over the place boundary, fitted to the place.
+
+    Parameters
+    ----------
+    place
+        The place (its boundary is drawn first, under the traces).
+    traces
+        Plotly MapLibre traces (``go.Choroplethmap``, ``go.Scattermap``).
+    center, zoom
+        The view; by default the whole place fits.
+    style
+        MapLibre style; keep ``"white-bg"`` (offline-safe) unless you know tiles load.
+    basemap
+        ``None``/``"none"``, ``"osm"`` or ``"carto"``: raster tiles *below* the traces.
+    """
+    fit_centre, fit_zoom = place_view(place)
+    fig = go.Figure(data=[boundary_trace(place), *traces])
+    fig.update_layout(
+        map={
+            "style": style,
+            "center": center or fit_centre,
+            "zoom": fit_zoom if zoom is None else zoom,
+            "layers": basemap_layers(basemap),
+        },
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        paper_bgcolor="#ffffff",
+        legend={
+            "x": 0.01, "y": 0.01, "xanchor": "left", "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": "#767676", "borderwidth": 1,
+            "font": {"color": "#1a1a1a", "size": 12},
+        },
+        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+              "color": "#1a1a1a"},
+        hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#1a1a1a"}},
+        uirevision=place.name,
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def trace_index(fig: go.Figure | dict, uid: str) -> int:
+    """Position of the trace with ``uid`` in a figure (object or dict); ``-1`` when absent."""
+    data = fig["data"] if isinstance(fig, dict) else fig.data
+    for i, trace in enumerate(data):
+        if (trace.get("uid") if isinstance(trace, dict) else trace.uid) == uid:
+            return i
+    return -1
+
+
+def format_value(value: float | None, ind: Indicator | None = None) -> str:
+    """A value for people: counts as whole numbers with separators, others to 3 figures."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    v = float(value)
+    if ind is not None and ind.kind == "count":
+        text = f"{v:,.0f}"
+    elif abs(v) >= 100:
+        text = f"{v:,.1f}"
+    elif abs(v) >= 1:
+        text = f"{v:.2f}"
+    else:
+        text = f"{v:.3f}"
+    unit = (ind.unit if ind else "") or ""
+    if not unit:
+        return text
+    return f"{text}%" if unit == "%" else f"{text} {unit}"
+
+
+def indicator_title(ind: Indicator) -> str:
+    """``"Label (unit)"``."""
+    return f"{ind.label} ({ind.unit})" if ind.unit else ind.label
+
+
+def attribution_lines(place: Place) -> list[str]:
+    """Lines to show under every map: the synthetic label (if any) and every attribution."""
+    return [line for line in place.attribution_text().splitlines() if line.strip()]

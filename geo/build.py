@@ -18,6 +18,7 @@ from geo.importers import (
     import_footprints,
     import_indicators,
 )
+from geo.network_build import add_network
 from geo.place import SYNTHETIC_LABEL, Attribution, Finding, Place
 from geo.progress import Steps
 from geo.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
@@ -55,7 +56,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     sites outside the areas, unknown postcodes).
     """
     steps = Steps(
-        3 + len(config.indicators) + len(config.sites), desc=f"Building {config.name}", enabled=progress
+        4 + len(config.indicators) + len(config.sites), desc=f"Building {config.name}", enabled=progress
     )
     findings: list[Finding] = []
 
@@ -116,8 +117,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
 
     steps.step("footprint polygons")
     footprints = dissolve_footprints(areas)
-    steps.close()
-    return Place(
+    place = Place(
         name=config.name,
         crs=config.crs,
         areas=areas,
@@ -136,6 +136,10 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
             "network_speeds_kmh": ",".join(f"{k}={v:g}" for k, v in config.network.speeds_kmh.items()),
         },
     )
+    steps.step("road network")
+    add_network(place, config)
+    steps.close()
+    return place
 
 
 def build_bundle(config_path: str | Path, out: str | Path, *, progress: bool = False) -> Place:

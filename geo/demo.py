@@ -591,6 +591,8 @@ def _toml_value(v: object) -> str:
         return "true" if v else "false"
     if isinstance(v, int | float):
         return repr(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + " }"
     return json.dumps(str(v), ensure_ascii=False)
@@ -676,7 +678,9 @@ def _toml() -> str:
     footprints = {"path": "footprints.csv", "code": "area_code", "name": "footprint",
                   "label": "Service Delivery Footprint", "attribution": ATTRIBUTION}  # fmt: skip
     parts.append(_table("[footprints]", footprints))
-    parts.append(_table("[network]", {"source": "crowfly", "attribution": ATTRIBUTION}))
+    network = {"source": "streets.gpkg", "attribution": ATTRIBUTION,
+               "access": ["family_hub", "childrens_centre"]}  # fmt: skip
+    parts.append(_table("[network]", network))
     return "".join(parts)
 
 
@@ -705,7 +709,8 @@ def write_demo_sources(folder: Path, *, seed: int = 20241121) -> Path:
     -----
     Files written: ``areas.geojson`` (LSOA-like polygons, EPSG:4326), ``indicators.csv``,
     ``footprints.csv``, ``schools.csv`` (EPSG:27700 eastings/northings),
-    ``childrens_centres.csv`` and ``family_hubs.csv`` (WGS84 lon/lat) and ``place.toml``.
+    ``childrens_centres.csv`` and ``family_hubs.csv`` (WGS84 lon/lat), ``streets.gpkg`` (the
+    synthetic street network, see :mod:`geo.demo_streets`) and ``place.toml``.
     All of it is synthetic demo data: not real places or people.
     """
     folder = Path(folder)
@@ -724,6 +729,9 @@ def write_demo_sources(folder: Path, *, seed: int = 20241121) -> Path:
     _write_csv(schools, folder / "schools.csv")
     _write_csv(centres, folder / "childrens_centres.csv")
     _write_csv(hubs, folder / "family_hubs.csv")
+    from geo.demo_streets import write_demo_streets
+
+    write_demo_streets(folder / "streets.gpkg", outline=borough.outline, towns=borough.towns, seed=seed)
     toml_path = folder / "place.toml"
     toml_path.write_text(_toml(), encoding="utf-8")
     return toml_path

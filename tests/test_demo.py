@@ -120,7 +120,7 @@ def test_config_parses_and_says_synthetic(folder: Path) -> None:
     assert config.sites[0].details == {"phase": "phase", "type": "type"}
     assert all("synthetic" in s.attribution.lower() for s in config.sites)
     assert config.footprints.label == "Service Delivery Footprint"
-    assert config.network.source == "crowfly"
+    assert config.network.source.endswith("streets.gpkg")
 
 
 def test_synthetic_label_matches_place_module() -> None:

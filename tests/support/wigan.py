@@ -263,6 +263,7 @@ label = "Test footprint (wards grouped)"
 
 [network]
 source = "crowfly"
+weight_points = "postcodes"   # areas represented by the mean of their postcodes (population-weighted)
 '''
     path = folder / "wigan.toml"
     path.write_text(toml.lstrip(), encoding="utf-8")

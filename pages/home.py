@@ -42,6 +42,7 @@ from layers.footprints import (
 from layers.overlays import OVERLAYS, overlay_traces
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers, site_uid
+from pages._export import export_controls, register_export_callbacks
 from pages._profile_cache import cached_profile
 from pages._state import (
     Notices,
@@ -59,6 +60,7 @@ from pages._state import (
 from pages._ui import attribution_footer, notice_box, synthetic_banner
 
 dash.register_page(__name__, path="/", name="Map", title="Map · Locality & Hub Planner", order=0)
+register_export_callbacks("home", state_id="home-state", view_id="home-view")
 
 BASE_LAYERS = ("areas", "footprints")
 
@@ -390,6 +392,7 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
                 html.P("Tiles are drawn under the data: if they fail to load, the map still "
                        "shows every layer.", className="control-help"),
             ], className="control-group"),
+            export_controls("home"),
         ],
         className="sidebar", **{"aria-label": "Map controls"},
     )

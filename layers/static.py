@@ -1,0 +1,308 @@
+"""Static images of figures (PNG, SVG, PDF) through kaleido and the system Chromium.
+
+One kaleido server (``kaleido.start_sync_server``) is started on first use and reused by every
+later export in the process; calls are serialised with a lock so Dash callback threads can
+share it. Every map is exported on the offline-safe ``white-bg`` style (tile basemaps need the
+internet and would come out blank), and an export whose map area has no drawn pixels is
+refused rather than returned: a map is never exported blank.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import re
+import threading
+import time
+from typing import Literal
+
+import plotly.graph_objects as go
+
+from geo.errors import InputError
+
+Format = Literal["png", "svg", "pdf"]
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+DEFAULT_WIDTH = 1600
+DEFAULT_HEIGHT = 1000
+DEFAULT_SCALE = 1.0
+OFFLINE_STYLE = "white-bg"
+MIN_SIZE, MAX_SIZE = 200, 10000
+MIN_SCALE, MAX_SCALE = 0.25, 6.0
+#: Share of the map area that must differ from the background for a map to count as drawn.
+MIN_DRAWN_FRACTION = 0.002
+#: Channel difference from the background colour that counts as "drawn".
+_TOLERANCE = 12
+#: Seconds one image may take before kaleido gives up.
+RENDER_TIMEOUT = 90
+
+_lock = threading.RLock()
+_server_started = False
+#: How many times this process started the kaleido server (tests check it stays at 1).
+server_starts = 0
+
+
+class ExportUnavailable(InputError):
+    """Static export cannot run here (no Chromium)."""
+
+
+class BlankExportError(InputError):
+    """The exported map area came out blank (nothing drawn)."""
+
+
+# --------------------------------------------------------------------------- server
+
+
+def chromium_path() -> str | None:
+    """The Chromium/Chrome binary kaleido will use (``BROWSER_PATH`` overrides), or None."""
+    from choreographer.browsers.chromium import Chromium
+
+    try:
+        return Chromium.find_browser(skip_local=False)
+    except Exception:  # best effort, like choreographer itself
+        return None
+
+
+def _server_alive() -> bool:
+    import kaleido
+
+    server = kaleido._global_server
+    thread = getattr(server, "_thread", None)
+    return bool(server.is_running() and thread is not None and thread.is_alive())
+
+
+def ensure_server() -> None:
+    """Start the shared kaleido server once (no-op when it already runs).
+
+    Raises
+    ------
+    ExportUnavailable
+        When no Chromium is installed (Debian: ``apt-get install chromium``; or set
+        ``BROWSER_PATH``).
+    """
+    global _server_started, server_starts
+    import kaleido
+
+    with _lock:
+        if _server_started and _server_alive():
+            return
+        if chromium_path() is None:
+            raise ExportUnavailable(
+                "static export needs Chromium, none found (install Debian's 'chromium' "
+                "package or set BROWSER_PATH to a Chrome/Chromium binary)"
+            )
+        if kaleido._global_server.is_running():
+            # Started elsewhere (or its thread died): restart cleanly.
+            kaleido.stop_sync_server(silence_warnings=True)
+        # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
+        kaleido.start_sync_server(mathjax=False, timeout=RENDER_TIMEOUT, silence_warnings=True)
+        server_starts += 1
+        # The browser starts inside the server thread; a start failure ends that thread.
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline and _server_alive():
+            time.sleep(0.05)
+        if not _server_alive():
+            kaleido.stop_sync_server(silence_warnings=True)
+            raise ExportUnavailable("the Chromium used for static export failed to start")
+        _server_started = True
+
+
+def stop_server() -> None:
+    """Stop the shared kaleido server (it restarts on the next export)."""
+    global _server_started
+    import kaleido
+
+    with _lock:
+        kaleido.stop_sync_server(silence_warnings=True)
+        _server_started = False
+
+
+# --------------------------------------------------------------------------- figure prep
+
+
+def _map_keys(layout: dict) -> list[str]:
+    return [k for k in layout if re.fullmatch(r"map\d*", k)]
+
+
+def offline_figure(fig: go.Figure | dict) -> dict:
+    """A copy of ``fig`` as a dict with every map on ``white-bg`` and no internet layers.
+
+    Map traces (``choroplethmap``, ``scattermap``, ...) get a ``map`` subplot even when the
+    layout does not name one, so the style is set on each subplot the traces use.
+    """
+    data = fig.to_plotly_json() if isinstance(fig, go.Figure) else copy.deepcopy(fig)
+    data = copy.deepcopy(data)
+    layout = data.setdefault("layout", {})
+    subplots = set(_map_keys(layout))
+    for trace in data.get("data", []):
+        if str(trace.get("type", "")).endswith("map"):
+            subplots.add(trace.get("subplot", "map") or "map")
+    for key in subplots:
+        sub = layout.setdefault(key, {})
+        sub["style"] = OFFLINE_STYLE
+        layers = sub.get("layers") or []
+        # Raster/vector tile layers load from URLs; GeoJSON layers are local and kept.
+        sub["layers"] = [
+            lay for lay in layers
+            if lay.get("sourcetype", "geojson") == "geojson" and not isinstance(lay.get("source"), str)
+        ]
+    return data
+
+
+def has_map(fig: go.Figure | dict) -> bool:
+    data = fig.to_plotly_json() if isinstance(fig, go.Figure) else fig
+    return any(str(t.get("type", "")).endswith("map") for t in data.get("data", []))
+
+
+def _check_has_data(data: dict) -> None:
+    traces = [t for t in data.get("data", []) if str(t.get("type", "")).endswith("map")]
+    if not traces:
+        return
+    for t in traces:
+        for key in ("locations", "lat", "lon"):
+            values = t.get(key)
+            if values is not None and len(values) > 0:
+                return
+    raise BlankExportError("the map has no areas, lines or points to draw")
+
+
+def map_area_box(data: dict, *, width: int, height: int, scale: float) -> tuple[int, int, int, int]:
+    """Pixel box (left, top, right, bottom) of the first map subplot in the exported image."""
+    layout = data.get("layout", {})
+    margin = {"l": 80, "r": 80, "t": 100, "b": 80, **(layout.get("margin") or {})}
+    keys = sorted(_map_keys(layout)) or ["map"]
+    domain = (layout.get(keys[0]) or {}).get("domain") or {}
+    x0, x1 = (domain.get("x") or [0, 1])[:2]
+    y0, y1 = (domain.get("y") or [0, 1])[:2]
+    plot_w = width - margin["l"] - margin["r"]
+    plot_h = height - margin["t"] - margin["b"]
+    left = (margin["l"] + x0 * plot_w) * scale
+    right = (margin["l"] + x1 * plot_w) * scale
+    top = (margin["t"] + (1 - y1) * plot_h) * scale
+    bottom = (margin["t"] + (1 - y0) * plot_h) * scale
+    return int(left), int(top), int(right), int(bottom)
+
+
+def drawn_fraction(png: bytes, box: tuple[int, int, int, int] | None = None) -> float:
+    """Share of pixels in ``box`` (whole image when None) that differ from the background.
+
+    The background is the most common colour of the image's corner pixels (white for maps on
+    ``white-bg``).
+    """
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        arr = np.asarray(img.convert("RGB"), dtype=np.int16)
+    h, w, _ = arr.shape
+    corners = np.array([arr[0, 0], arr[0, w - 1], arr[h - 1, 0], arr[h - 1, w - 1]])
+    values, counts = np.unique(corners, axis=0, return_counts=True)
+    background = values[counts.argmax()]
+    if box is not None:
+        left, top, right, bottom = box
+        arr = arr[max(top, 0):min(bottom, h), max(left, 0):min(right, w)]
+    if arr.size == 0:
+        return 0.0
+    differs = (np.abs(arr - background) > _TOLERANCE).any(axis=2)
+    return float(differs.mean())
+
+
+def _svg_map_images(svg: bytes) -> list[bytes]:
+    """The raster map canvases plotly embeds in an SVG export (base64 PNG data URIs)."""
+    found = re.findall(rb'data:image/png;base64,([A-Za-z0-9+/=]+)', svg)
+    return [base64.b64decode(b) for b in found]
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _check_options(fmt: str, width: int, height: int, scale: float) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"unsupported image format {fmt!r}; use {', '.join(FORMATS)}")
+    for name, value in (("width", width), ("height", height)):
+        if not isinstance(value, int) or not MIN_SIZE <= value <= MAX_SIZE:
+            raise InputError(f"{name} must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {value!r}")
+    if not MIN_SCALE <= float(scale) <= MAX_SCALE:
+        raise InputError(f"scale must be from {MIN_SCALE} to {MAX_SCALE}, got {scale!r}")
+
+
+def _render(data: dict, fmt: str, width: int, height: int, scale: float) -> bytes:
+    import kaleido
+
+    ensure_server()
+    opts = {"format": fmt, "width": width, "height": height, "scale": float(scale)}
+    with _lock:
+        if not _server_alive():  # the browser died since: start again once
+            stop_server()
+            ensure_server()
+        return kaleido.calc_fig_sync(data, opts=opts)
+
+
+def figure_to_bytes(
+    fig: go.Figure | dict,
+    *,
+    fmt: Format = "png",
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    scale: float = DEFAULT_SCALE,
+    check_blank: bool = True,
+) -> bytes:
+    """Render ``fig`` to PNG, SVG or PDF bytes with the shared kaleido server.
+
+    Parameters
+    ----------
+    fig
+        A Plotly figure (or its dict). Not modified: maps are switched to ``white-bg`` on a copy.
+    fmt
+        ``"png"``, ``"svg"`` or ``"pdf"``.
+    width, height
+        Size in layout pixels (default 1600 x 1000).
+    scale
+        Pixel density multiplier (PNG pixels = width x scale).
+    check_blank
+        Refuse (raise :class:`BlankExportError`) a map whose map area has nothing drawn. PNG and
+        SVG are checked on the image itself; a PDF is checked on a small PNG of the same figure.
+
+    Returns
+    -------
+    bytes
+        The image file's content.
+
+    Raises
+    ------
+    InputError
+        Bad format, size or scale.
+    ExportUnavailable
+        No Chromium to render with.
+    BlankExportError
+        The map came out blank.
+    """
+    _check_options(fmt, width, height, scale)
+    data = offline_figure(fig)
+    is_map = has_map(data)
+    if is_map and check_blank:
+        _check_has_data(data)
+    out = _render(data, fmt, width, height, scale)
+    if not (is_map and check_blank):
+        return out
+    if fmt == "png":
+        box = map_area_box(data, width=width, height=height, scale=scale)
+        _require_drawn(drawn_fraction(out, box))
+    elif fmt == "svg":
+        images = _svg_map_images(out)
+        _require_drawn(max((drawn_fraction(img) for img in images), default=0.0))
+    else:
+        # PDF: check a small PNG of the very same figure (cheap next to the PDF itself).
+        thumb_scale = min(1.0, 400 / width)
+        thumb = _render(data, "png", width, height, thumb_scale)
+        box = map_area_box(data, width=width, height=height, scale=thumb_scale)
+        _require_drawn(drawn_fraction(thumb, box))
+    return out
+
+
+def _require_drawn(fraction: float) -> None:
+    if fraction < MIN_DRAWN_FRACTION:
+        raise BlankExportError(
+            f"the exported map came out blank ({fraction:.2%} of the map area drawn); "
+            "check the indicator has values and the view shows the place"
+        )

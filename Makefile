@@ -4,7 +4,8 @@
 #   make run PLACE=path/to/place.toml HOST=0.0.0.0 PORT=8060
 #   make test                        run every test (browser tests headless)
 #   make test PYTEST_ARGS='-k hub -x'
-#   make lint | make bench | make clean | make distclean
+#   make lint | make bench | make audit | make clean | make distclean
+#   make serve                       production: gunicorn, 2 workers, 127.0.0.1 (docs/deploy.md)
 #
 # Only python3 is needed: the first run creates .venv and installs the project (editable, with
 # the test extras) into it. It reinstalls whenever pyproject.toml is newer than .venv/.installed.
@@ -20,13 +21,15 @@ PORT        ?= 8050
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint bench clean distclean
+.PHONY: help setup run serve test lint bench audit clean distclean
 
 help:
 	@echo "make run     serve the dashboard (PLACE=..., HOST=$(HOST), PORT=$(PORT))"
 	@echo "make test    run every test headless (PYTEST_ARGS=...)"
 	@echo "make lint    ruff check"
 	@echo "make bench   run benchmarks/run_all.py"
+	@echo "make serve   production server: gunicorn -c gunicorn.conf.py wsgi:application"
+	@echo "make audit   dependency vulnerability audit (pip-audit; needs PyPI's JSON API or OSV)"
 	@echo "make clean   remove caches and test artefacts (distclean also removes $(VENV))"
 
 $(PY):
@@ -46,6 +49,10 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) app.py $(if $(PLACE),--place '$(PLACE)') --host '$(HOST)' --port '$(PORT)'
 
+serve: $(STAMP)
+	$(if $(PLACE),HUBPLAN_PLACE='$(PLACE)') HUBPLAN_BIND='$(HOST):$(PORT)' \
+	  $(PY) -m gunicorn -c gunicorn.conf.py wsgi:application
+
 test: $(STAMP)
 	$(PY) -m pytest -q --headless $(PYTEST_ARGS)
 
@@ -58,6 +65,14 @@ bench: $(STAMP)
 	else \
 	  echo "no benchmarks/run_all.py: nothing to run"; \
 	fi
+
+# pip-audit asks PyPI's JSON API (or OSV with AUDIT_ARGS='-s osv') about every installed package.
+# A package it could not look up is listed as skipped: read that list, "No known
+# vulnerabilities found" alone does not mean everything was checked.
+AUDIT_ARGS ?=
+audit: $(STAMP)
+	$(PY) -m pip install -q pip-audit
+	$(PY) -m pip_audit --skip-editable $(AUDIT_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache test-artefacts benchmarks/out

@@ -10,6 +10,8 @@ For a WSGI server use the factory (nothing is built at import time)::
 
     HUBPLAN_PLACE=data/places/wigan.gpkg gunicorn 'app:create_server()'
 
+or the production set-up in ``docs/deploy.md`` (``gunicorn -c gunicorn.conf.py wsgi:application``:
+several workers, 127.0.0.1, debug off, optional basic auth from ``$HUBPLAN_BASIC_AUTH``).
 ``app:server`` also works: the module builds the app lazily on first access of ``server``.
 """
 
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import hmac
 import os
+import secrets
 import sys
 import threading
 from pathlib import Path
@@ -31,6 +35,10 @@ from geo.places import DEMO, cache_dir, open_place
 ROOT = Path(__file__).resolve().parent
 APP_NAME = "Locality & Hub Planner"
 PAGES_LOCATION = "_pages_location"
+AUTH_ENV = "HUBPLAN_BASIC_AUTH"
+MAX_REQUEST_ENV = "HUBPLAN_MAX_REQUEST_MB"
+# Callback bodies carry uploads base64-encoded (4/3 of the file) plus the other inputs.
+DEFAULT_MAX_REQUEST_MB = 16.0
 
 
 def prepare_place(spec: str | None) -> str:
@@ -207,9 +215,65 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
         update_title=None,
     )
     set_default_place(place, app.server)
+    app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
     app.layout = _layout
     _register_shell_callbacks(app)
+    add_basic_auth(app, os.environ.get(AUTH_ENV))
     return app
+
+
+def max_request_bytes() -> int:
+    """Largest request body the server accepts (``$HUBPLAN_MAX_REQUEST_MB``, default 16 MB).
+
+    Flask refuses a bigger body with 413 before reading it, so an oversized upload never
+    reaches a callback (uploads are further capped at ``geo.uploads.MAX_BYTES``).
+    """
+    raw = os.environ.get(MAX_REQUEST_ENV, "").strip()
+    try:
+        mb = float(raw) if raw else DEFAULT_MAX_REQUEST_MB
+    except ValueError:
+        raise InputError(f"{MAX_REQUEST_ENV}={raw!r} must be a number of megabytes") from None
+    if not 0 < mb < 10_000:
+        raise InputError(f"{MAX_REQUEST_ENV}={raw!r} must be between 0 and 10000 megabytes")
+    return int(mb * 1024 * 1024)
+
+
+def parse_basic_auth(value: str) -> tuple[str, str]:
+    """``"user:password"`` -> ``(user, password)``; raise ``InputError`` when malformed."""
+    user, sep, password = value.partition(":")
+    if not sep or not user.strip() or not password:
+        raise InputError(f"{AUTH_ENV} must be 'user:password' (both non-empty)")
+    return user.strip(), password
+
+
+def add_basic_auth(app: dash.Dash, value: str | None) -> bool:
+    """Protect every route (pages, callbacks, assets) with HTTP basic auth when ``value`` is set.
+
+    Uses the maintained ``dash-auth`` package; passwords are compared in constant time and a
+    malformed ``Authorization`` header is a 401, never a server error. Use it behind HTTPS
+    (a reverse proxy, see ``docs/deploy.md``): basic auth sends the password with every request.
+    Returns whether auth was enabled.
+    """
+    if not value:
+        return False
+    user, password = parse_basic_auth(value)
+    import dash_auth
+
+    def check(given_user: str, given_password: str) -> bool:
+        ok_user = hmac.compare_digest(given_user.encode(), user.encode())
+        ok_password = hmac.compare_digest(given_password.encode(), password.encode())
+        return ok_user and ok_password
+
+    class _BasicAuth(dash_auth.BasicAuth):
+        def is_authorized(self) -> bool:
+            try:
+                return super().is_authorized()
+            except Exception:  # malformed header: not base64, no colon, not UTF-8
+                return False
+
+    secret = os.environ.get("HUBPLAN_SECRET_KEY") or secrets.token_urlsafe(32)
+    _BasicAuth(app, auth_func=check, secret_key=secret)
+    return True
 
 
 def warm_up(spec: str) -> threading.Thread:
@@ -232,11 +296,21 @@ def warm_up(spec: str) -> threading.Thread:
     return thread
 
 
-def create_server(place: str | None = None):
-    """WSGI factory: ``gunicorn 'app:create_server()'`` (place from ``$HUBPLAN_PLACE``)."""
+def create_server(place: str | None = None, *, warm: str = "background"):
+    """WSGI factory: ``gunicorn 'app:create_server()'`` (place from ``$HUBPLAN_PLACE``).
+
+    ``warm`` is ``"background"`` (a thread builds the map page's caches), ``"now"`` (build them
+    before returning: use it with ``gunicorn --preload`` so no thread is running when the
+    workers fork and every worker shares the warmed caches) or ``"off"``.
+    """
     spec = prepare_place(place or os.environ.get("HUBPLAN_PLACE") or DEMO)
     server = create_app(place=spec).server
-    warm_up(spec)
+    if warm == "background":
+        warm_up(spec)
+    elif warm == "now":
+        warm_up(spec).join()
+    elif warm != "off":
+        raise ValueError(f"warm must be 'background', 'now' or 'off', not {warm!r}")
     return server
 
 
@@ -272,10 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         spec = prepare_place(args.place)
+        app = create_app(place=spec)
     except InputError as exc:
         print(f"hubplan: error: {exc}", file=sys.stderr)
         return 2
-    app = create_app(place=spec)
     warm_up(spec)
     print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)

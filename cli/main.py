@@ -7,11 +7,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from cli import place_cmds
+from cli import cluster_cmds, export_cmds, network_cmds, place_cmds, profile_cmds, site_cmds
 from geo import __version__
 from geo.errors import InputError
 
-COMMAND_MODULES = [place_cmds]
+COMMAND_MODULES = [place_cmds, profile_cmds, site_cmds, export_cmds, network_cmds, cluster_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

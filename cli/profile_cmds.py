@@ -165,6 +165,7 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
         indicator=indicator,
         max_bytes=limit,
         replace_existing=args.replace,
+        plain_filename=False,  # a local path the user typed, not a browser's file name
     )
     print(
         f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {place.path}: "

@@ -10,6 +10,8 @@ missing columns, unknown or duplicate area codes, non-numeric values, negative c
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 from dataclasses import dataclass, replace
@@ -56,14 +58,50 @@ def _examples(items: list[object], n: int = EXAMPLES, *, quote: bool = True) -> 
     return shown + (f", ... ({len(items) - n} more)" if len(items) > n else "")
 
 
+def contents_bytes(contents: str, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The file bytes of a browser upload (a ``data:...;base64,`` URL), checked for size first.
+
+    The size is computed from the length of the base64 text, so an oversized file is refused
+    before it is decoded or parsed; everything stays in memory (no temporary file).
+
+    Raises
+    ------
+    UploadError
+        If the upload is too big or is not a base64 data URL.
+    """
+    if not isinstance(contents, str) or "," not in contents:
+        raise UploadError(["the upload is not a file (expected a base64 data URL)"])
+    header, body = contents.split(",", 1)
+    if not header.endswith(";base64"):
+        raise UploadError(["the upload is not base64-encoded"])
+    body = body.strip()
+    size = len(body) * 3 // 4 - body[-2:].count("=")
+    if size > max_bytes:
+        raise UploadError([f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"])
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError(["the upload is not valid base64"]) from None
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: ``(text, encoding)``; raise for binary files such as workbooks."""
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UploadError(["this looks like an Excel workbook, not a CSV file: save it as CSV (UTF-8) first"])
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8 (with BOM)"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8 (with BOM)"
+        except UnicodeDecodeError as exc:
+            raise UploadError(
+                [f"the file starts with a UTF-8 byte-order mark but is not UTF-8 (bad byte at position {exc.start + 3})"]
+            ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UploadError(
+                [f"the file starts with a UTF-16 byte-order mark but is not UTF-16 text (bad bytes at position {exc.start})"]
+            ) from None
     if b"\x00" in data[:4096]:
         raise UploadError(["the file contains NUL bytes: it is not a CSV text file"])
     try:
@@ -101,6 +139,25 @@ def check_metadata(indicator: Indicator, catalogue: dict[str, Indicator], *, rep
     return problems
 
 
+def check_filename(filename: str) -> list[str]:
+    """Problems with the uploaded file's name: browsers send a plain name, never a path.
+
+    A name with a folder part (``../../evil.csv``, ``C:\\x.csv``), control characters or no
+    name at all comes from a crafted request and is refused (the name is only recorded as the
+    indicator's provenance, but it must never look like a path).
+    """
+    name = str(filename or "")
+    if not name.strip():
+        return ["the file has no name"]
+    if len(name) > 255:
+        return [f"the file name is {len(name)} characters long; the limit is 255"]
+    if "/" in name or "\\" in name or name.strip() in (".", ".."):
+        return [f"file name {name[:80]!r} contains a folder part; upload a plain file name"]
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return [f"file name {name[:80]!r} contains control characters"]
+    return []
+
+
 def validate_upload(
     place: Place,
     data: bytes,
@@ -111,6 +168,7 @@ def validate_upload(
     indicator: Indicator,
     max_bytes: int = MAX_BYTES,
     replace_existing: bool = False,
+    plain_filename: bool = True,
 ) -> ValidUpload:
     """Check an uploaded CSV and its metadata against ``place``; raise :class:`UploadError`.
 
@@ -123,14 +181,23 @@ def validate_upload(
     indicator
         Metadata from the form (``key``, ``label``, ``kind``, ``unit``, ``higher_is``,
         ``sensitive``, ``source``, ``attribution``, ``vintage``, ``weight``, ``england``).
+    plain_filename
+        Refuse a ``filename`` with a folder part or control characters (see
+        :func:`check_filename`): true for files from a browser; the CLI, which reads a local
+        path the user typed, passes false.
     """
     problems = check_metadata(indicator, place.catalogue, replace_existing=replace_existing)
+    if plain_filename:
+        problems += check_filename(filename)
     if len(data) > max_bytes:
         problems.append(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
         raise UploadError(problems, path=filename)
     if not data.strip():
         raise UploadError([*problems, "the file is empty"], path=filename)
-    text, encoding = decode(data)
+    try:
+        text, encoding = decode(data)
+    except UploadError as exc:
+        raise UploadError([*problems, *exc.problems], path=filename) from None
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         sep = dialect.delimiter
@@ -169,12 +236,18 @@ def validate_upload(
         problems.append(f"{len(dups)} area code(s) appear more than once: {_examples(dups)}")
     cleaned = raw.str.replace(",", "", regex=False) if sep != "," else raw
     values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-    bad = values.isna() & (raw != "") | ~np.isfinite(values.fillna(0))
+    bad = values.isna() & (raw != "")
     if bad.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[bad], raw[bad], strict=True)]
         problems.append(f"{int(bad.sum())} non-numeric value(s) in {value_column!r} ({_examples(examples, quote=False)})")
+    huge = ~np.isfinite(values.fillna(0))
+    if huge.any():
+        examples = [f"line {ln}: {v!r}" for ln, v in zip(line[huge], raw[huge], strict=True)]
+        problems.append(
+            f"{int(huge.sum())} infinite or too large value(s) in {value_column!r} ({_examples(examples, quote=False)})"
+        )
     if indicator.kind == "count":
-        neg = values < 0
+        neg = (values < 0) & ~huge
         if neg.any():
             examples = [f"{c}: {v:g}" for c, v in zip(codes[neg], values[neg], strict=True)]
             problems.append(f"{int(neg.sum())} negative count(s) ({_examples(examples, quote=False)})")
@@ -234,6 +307,7 @@ def store_upload(
     indicator: Indicator,
     max_bytes: int = MAX_BYTES,
     replace_existing: bool = False,
+    plain_filename: bool = True,
 ) -> tuple[Place, ValidUpload]:
     """Validate against the bundle at ``path`` and, only if the whole file is valid, store it.
 
@@ -253,6 +327,7 @@ def store_upload(
             indicator=indicator,
             max_bytes=max_bytes,
             replace_existing=replace_existing,
+            plain_filename=plain_filename,
         )
         result["upload"] = upload
         return add_indicator(place, upload)

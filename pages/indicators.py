@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
 import dash
@@ -30,7 +29,7 @@ from geo.need_index import (
 )
 from geo.place import Place
 from geo.profile import profile_table
-from geo.uploads import MAX_BYTES, UploadError, decode, store_upload
+from geo.uploads import MAX_BYTES, UploadError, contents_bytes, decode, store_upload
 from pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from pages._ui import attribution_footer, notice_box, synthetic_banner
 
@@ -256,7 +255,7 @@ def read_header(contents, filename, state):
         return [], [], None, None, ""
     place, _ = open_place_safe((state or {}).get("place"))
     try:
-        data = base64.b64decode(contents.split(",", 1)[1])
+        data = contents_bytes(contents)
         text, encoding = decode(data[:200_000])
         head = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str, nrows=200)
     except (UploadError, ValueError, IndexError, pd.errors.ParserError) as exc:
@@ -299,7 +298,7 @@ def store(_n, contents, filename, code, column, key, label, kind, weight, unit, 
     if not (code and column and key and label):
         return html.Div("Choose the code and value columns and give a key and a label.", className="message-error")
     try:
-        data = base64.b64decode(contents.split(",", 1)[1])
+        data = contents_bytes(contents)
         indicator = Indicator(
             key=key.strip(), label=label.strip(), kind=kind or "count", unit=(unit or "").strip(),
             higher_is=higher or None, weight=weight or None,

@@ -92,6 +92,63 @@ FILES: dict[str, bytes | str] = {
 }
 
 
+# --- tolerated: repaired with a warning naming the area (a bow-tie polygon for A12) ---
+_BX, _BY = LON0 + 3 * 0.0148, LAT0 + 2 * 0.009
+BOWTIE = {"type": "Polygon", "coordinates": [[[_BX, _BY], [_BX + 0.0148, _BY + 0.009], [_BX + 0.0148, _BY],
+                                               [_BX, _BY + 0.009], [_BX, _BY]]]}
+FILES["areas_self_intersecting.geojson"] = fc([*grid_features()[:-1], feature("A12", BOWTIE)])
+
+# --- OpenStreetMap files (the place's [network] source) ---
+OSM_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="hubplan-corpus">\n'
+
+
+def osm_node(i: int, lon: object, lat: object) -> str:
+    return f'  <node id="{i}" version="1" lat="{lat}" lon="{lon}"/>\n'
+
+
+def osm_way(i: int, refs: list[int], tags: dict[str, str]) -> str:
+    return (f'  <way id="{i}" version="1">\n' + "".join(f'    <nd ref="{r}"/>\n' for r in refs)
+            + "".join(f'    <tag k="{k}" v="{v}"/>\n' for k, v in tags.items()) + "  </way>\n")
+
+
+OSM_NODES = "".join(osm_node(i, LON0 + dx, LAT0 + 0.004) for i, dx in ((1, 0.005), (2, 0.03), (3, 0.05)))
+ROAD = {"highway": "residential"}
+
+FILES.update({
+    "osm_empty.osm": "",
+    "osm_garbled.osm": OSM_HEAD + OSM_NODES + '  <way id="10" version="1">\n    <nd ref="1"/>\n    <tag k="highway" v="resid',
+    "osm_no_highways.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1, 2, 3], {"building": "yes"}) + "</osm>\n",
+    "osm_not_xml.osm": fc([]),
+    "osm_bad_coordinates.osm": OSM_HEAD + osm_node(1, "abc", "xyz") + osm_node(2, LON0, LAT0) + osm_way(10, [1, 2], ROAD) + "</osm>\n",
+    "osm_missing_nodes.osm": OSM_HEAD + osm_way(10, [91, 92, 93], ROAD) + "</osm>\n",
+    "osm_utf16.osm": (OSM_HEAD + OSM_NODES + osm_way(10, [1, 2, 3], ROAD) + "</osm>\n").encode("utf-16"),
+    "osm_single_node_way.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1], ROAD) + "</osm>\n",
+})
+
+# --- indicator uploads (geo.uploads.validate_upload against the tiny place; columns area, pop) ---
+UP_HEADER = "area,pop\n"
+UP_ROWS = "".join(f"A{n:02d},{1000 + 100 * n}\n" for n in range(1, 13))
+
+FILES.update({
+    "upload_wrong_encoding.csv": (UP_HEADER + UP_ROWS).encode() + b"A01\x81\x8d,1\n",
+    "upload_bom_then_bad_bytes.csv": b"\xef\xbb\xbf" + (UP_HEADER + UP_ROWS).encode() + b"\xff\xfe,1\n",
+    "upload_bom_semicolon_no_code.csv": b"\xef\xbb\xbf" + UP_HEADER.replace("area", "zone").replace(",", ";").encode()
+    + UP_ROWS.replace(",", ";").encode(),
+    "upload_formula_cells.csv": UP_HEADER + UP_ROWS.replace("A04,1400", 'A04,"=HYPERLINK(""http://x"",""1"")"')
+    .replace("A05,1500", "A05,+cmd|' /C calc'!A0").replace("A06,1600", "A06,@SUM(1+1)"),
+    "upload_huge_values.csv": UP_HEADER + UP_ROWS.replace("A03,1300", "A03,1e309").replace("A07,1700", "A07,-inf"),
+    "upload_path_traversal.csv": UP_HEADER + UP_ROWS,  # uploaded under the name ../../evil.csv
+    "upload_duplicate_codes.csv": UP_HEADER + UP_ROWS + "A01,5\nA02,6\n",
+    "upload_unknown_codes.csv": UP_HEADER + UP_ROWS.replace("A1", "Z1"),
+    "upload_negative_counts.csv": UP_HEADER + UP_ROWS.replace("A02,1200", "A02,-1200"),
+    "upload_excel_workbook.csv": b"PK\x03\x04" + bytes(range(200)),
+    "upload_nul_bytes.csv": (UP_HEADER + UP_ROWS).encode().replace(b"A05", b"A\x0005"),
+    "upload_header_only.csv": UP_HEADER,
+    "upload_blank.csv": "\n\n  \n",
+    "upload_missing_columns.csv": "code,value\n" + UP_ROWS,
+})
+
+
 def main() -> None:
     for name, content in FILES.items():
         path = HERE / name

@@ -42,6 +42,15 @@ from layers.footprints import (
 from layers.overlays import OVERLAYS, overlay_traces
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers, site_uid
+from layers.zoom import (
+    COARSE_TOLERANCE_M,
+    VALUE_KEYS,
+    detail_for_view,
+    detail_limit,
+    detail_trace,
+    detail_values,
+    is_large,
+)
 from pages._export import export_controls, register_export_callbacks
 from pages._profile_cache import cached_profile
 from pages._state import (
@@ -79,9 +88,12 @@ def layer_options(place: Place) -> list[dict]:
     ]
     opts += [{"label": f"{kind_label(k)} sites", "value": f"sites-{k}"} for k in place.site_kinds]
     _, index = _base_figure(place)
+    large = "detail" in index
     for key, overlay in OVERLAYS.items():
         available = bool(index["layers"].get(key))
-        label = overlay.label if available else f"{overlay.label} ({overlay.placeholder})"
+        placeholder = (f"not shown for places of more than {detail_limit():,} small areas"
+                       if large else overlay.placeholder)
+        label = overlay.label if available else f"{overlay.label} ({placeholder})"
         opts.append({"label": label, "value": key, "disabled": not available})
     return opts
 
@@ -111,14 +123,24 @@ def _base_figure(place: Place) -> tuple[dict, dict]:
 
 
 def _build_base_figure(place: Place) -> tuple[dict, dict]:
+    first_key = next(iter(place.catalogue))
+    large = is_large(place)
+    tol = {"tolerance_m": COARSE_TOLERANCE_M} if large else {}
+    if large:  # zoomed out: the indicator by footprint, not every small area
+        areas_trace = {"type": "choroplethmap", "featureidkey": "id", "uid": AREAS_UID,
+                       "marker": {"opacity": 0.8, "line": {"width": 0.4, "color": "#ffffff"}},
+                       **detail_trace(place, first_key, {"mode": "footprints"})}
+    else:
+        areas_trace = area_choropleth(place, first_key)
     traces = [
-        footprint_fill(place),
-        area_choropleth(place, next(iter(place.catalogue))),
-        *footprint_outlines(place),
+        footprint_fill(place, **tol),
+        areas_trace,
+        *footprint_outlines(place, **tol),
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:
-        extra = overlay_traces(place, key)
+        # Large places: the overlays (built on every small area) are left out for now.
+        extra = [] if large else overlay_traces(place, key)
         overlay_uids[key] = [t.uid for t in extra]
         traces += extra
     traces += site_markers(place)
@@ -141,6 +163,8 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         "highlight": uids.index(HIGHLIGHT_UID),
         "outlines": {str(i): fig_dict["data"][i]["name"] for i in outlines},
     }
+    if large:
+        index["detail"] = {"mode": "footprints"}
     with _base_lock:
         for k in [k for k, (ref, *_) in _base_cache.items() if ref() is None]:
             del _base_cache[k]
@@ -169,7 +193,15 @@ def build_figure(
     for key, ids in index["layers"].items():
         for i in ids:
             data[i]["visible"] = key in on
-    data[index["areas"]].update(choropleth_values(place, indicator))
+    if "detail" in index:  # a large place: footprints when zoomed out, areas in view when in
+        detail = detail_for_view(place, {"zoom": zoom, "center": centre} if centre else None)
+        index = {**index, "detail": detail}
+        if detail["mode"] == "areas":
+            data[index["areas"]].update(detail_trace(place, indicator, detail))
+        else:
+            data[index["areas"]].update(detail_values(place, indicator, detail))
+    else:
+        data[index["areas"]].update(choropleth_values(place, indicator))
     lons, lats = highlight_coords(place, footprint)
     data[index["highlight"]].update(lon=lons, lat=lats)
     layout = dict(base["layout"])
@@ -436,6 +468,7 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
             dcc.Store(id="home-state", data=state),
             dcc.Store(id="home-view", data={"lat": state["lat"], "lon": state["lon"], "zoom": z}),
             dcc.Store(id="home-url-dummy"),
+            dcc.Store(id="home-detail-view", data={"zoom": z}),
         ],
         className="page page-home",
     )
@@ -461,9 +494,12 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
     if footprint not in place.footprint_names:
         footprint = None
     if trigger == "home-indicator" or indicator != state.get("indicator"):
-        props = choropleth_values(place, indicator)
+        if "detail" in index:
+            props = detail_values(place, indicator, index["detail"])
+        else:
+            props = choropleth_values(place, indicator)
         i = index["areas"]
-        for k in ("z", "text", "zmin", "zmax", "colorscale", "colorbar", "name"):
+        for k in VALUE_KEYS:
             fig["data"][i][k] = props[k]
         table = values_table(place, indicator)
         note = indicator_note(place, indicator)
@@ -517,6 +553,8 @@ def footprint_from_click(click: dict | None, index: dict, place: Place) -> str |
         code = pt.get("location")
         if code in place.areas.index:
             name = place.areas.at[code, "footprint"]
+        elif "detail" in index:  # a large place zoomed out: the trace shows footprints
+            name = code
     elif curve == index.get("fill"):
         name = pt.get("location")
     elif str(curve) in index.get("outlines", {}):
@@ -597,4 +635,64 @@ clientside_callback(
     Output("home-url-dummy", "data"),
     Input("home-state", "data"),
     Input("home-view", "data"),
+)
+
+
+# --------------------------------------------------------------------------- zoom-dependent display
+
+
+def update_detail(view, index, state):
+    """Large places only: swap the choropleth between footprints (zoomed out) and the small
+    areas in view (zoomed in). Returns (figure patch, index); geometry of that trace only."""
+    if not index or "detail" not in index or not state:
+        return dash.no_update, dash.no_update
+    place, notice = open_place_safe(state.get("place"))
+    if notice or not is_large(place):
+        return dash.no_update, dash.no_update
+    detail = detail_for_view(place, view)
+    if detail == index["detail"]:
+        return dash.no_update, dash.no_update
+    if detail["mode"] == "footprints" == index["detail"].get("mode"):
+        return dash.no_update, dash.no_update
+    indicator = state.get("indicator")
+    if indicator not in place.catalogue:
+        indicator = next(iter(place.catalogue))
+    fig = Patch()
+    i = index["areas"]
+    for k, v in detail_trace(place, indicator, detail).items():
+        fig["data"][i][k] = v
+    return fig, {**index, "detail": detail}
+
+
+@callback(
+    Output("home-map", "figure", allow_duplicate=True),
+    Output("home-index", "data"),
+    Input("home-detail-view", "data"),
+    State("home-index", "data"),
+    State("home-state", "data"),
+    prevent_initial_call=True,
+)
+def on_detail_view(view, index, state):
+    return update_detail(view, index, state)
+
+
+# Large places only (the index has a "detail" entry): pass zoom and view corners to the server
+# when the map moves; small places never make this round trip.
+clientside_callback(
+    """
+    function(relayout, index, prev) {
+        if (!relayout || !index || !index.detail) { return window.dash_clientside.no_update; }
+        var c = relayout['map.center'], z = relayout['map.zoom'], d = relayout['map._derived'];
+        if (c === undefined && z === undefined && !d) { return window.dash_clientside.no_update; }
+        var out = {zoom: z !== undefined ? z : (prev || {}).zoom};
+        if (c) { out.center = {lat: c.lat, lon: c.lon}; }
+        if (d && d.coordinates) { out.coordinates = d.coordinates; }
+        return out;
+    }
+    """,
+    Output("home-detail-view", "data"),
+    Input("home-map", "relayoutData"),
+    State("home-index", "data"),
+    State("home-detail-view", "data"),
+    prevent_initial_call=True,
 )

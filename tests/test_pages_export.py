@@ -68,6 +68,13 @@ def test_home_page_has_the_export_controls():
 @pytest.mark.timeout(300)
 def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
     from app import create_app
+    from layers.static import ensure_server
+
+    # Start the shared export server from the main thread, as the CLI and the other export
+    # tests do: started inside the test server's request thread, kaleido's Chromium does not
+    # shut down at interpreter exit and pytest would hang after the run (see the closing
+    # note of this change; the dashboard itself still starts it lazily).
+    ensure_server()
 
     dash_duo.start_server(create_app())
     dash_duo.driver.execute_cdp_cmd("Browser.grantPermissions", {

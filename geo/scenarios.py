@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,6 +133,41 @@ def sqlite_path_for(bundle: str | Path) -> Path:
     return bundle.with_name(bundle.stem + SUFFIX)
 
 
+_BUSY_SECONDS = 60.0
+
+
+def _open_sqlite(path: Path) -> sqlite3.Connection:
+    """Open ``path`` in WAL mode, waiting out other writers.
+
+    Switching the journal mode (and recovering a WAL another process is opening) can
+    return ``SQLITE_BUSY`` at once, without consulting the busy handler, so opening is
+    retried with a short back-off until ``_BUSY_SECONDS`` have passed.
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    pause = 0.01
+    while True:
+        con = None
+        try:
+            con = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
+            con.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")
+            return con
+        except sqlite3.OperationalError as exc:
+            if con is not None:
+                con.close()
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+        except sqlite3.Error as exc:
+            if con is not None:
+                con.close()
+            raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
+
+
 class ScenarioStore:
     """Scenario storage in SQLite (``path``) or PostgreSQL (``url``).
 
@@ -191,13 +227,7 @@ class ScenarioStore:
         folder = self.path.parent
         if not folder.is_dir():
             raise InputError("folder for the scenario database does not exist", path=folder)
-        try:
-            con = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
-            con.execute("PRAGMA busy_timeout = 60000")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")
-        except sqlite3.Error as exc:
-            raise InputError(f"cannot open the scenario database: {exc}", path=self.path) from None
+        con = _open_sqlite(self.path)
         try:
             yield con
         finally:

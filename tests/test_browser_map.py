@@ -124,6 +124,13 @@ def wait_until(condition, timeout: float = 15.0) -> None:
         time.sleep(0.1)
 
 
+def focused_option(dash_duo) -> str | None:
+    """Value of the dropdown option that has keyboard focus, or None when focus is elsewhere."""
+    return dash_duo.driver.execute_script(
+        "const a = document.activeElement;"
+        "return a && a.closest(\"[role='option']\") ? a.value : null;")
+
+
 def query(dash_duo) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlparse(dash_duo.driver.current_url).query).items()}
 
@@ -214,10 +221,13 @@ def test_demo_url_restores_view_and_bad_values_fall_back(dash_duo, artefacts):
 
     # Keyboard only: Enter opens the indicator list, arrows move, Enter picks. Then Back goes
     # to the previous view.
+    # Each key waits for the state the previous one produced (focus on the open list, then on
+    # the next option), so a slow machine cannot send a key to the wrong element.
     dash_duo.driver.execute_script("document.getElementById('home-indicator').focus()")
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    dash_duo.wait_for_element("[role='option']", timeout=10)
+    wait_until(lambda: focused_option(dash_duo) == "school_readiness")
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ARROW_DOWN)
+    wait_until(lambda: focused_option(dash_duo) not in (None, "school_readiness"))
     dash_duo.driver.switch_to.active_element.send_keys(Keys.ENTER)
     wait_until(lambda: query(dash_duo).get("indicator") != "school_readiness")
     picked = query(dash_duo)["indicator"]

@@ -85,6 +85,23 @@ def test_concurrent_saves_lose_nothing(store):
     assert store.load("Town", "shared").hubs[0] in {f"w{w}" for w in range(WORKERS)}
 
 
+def _save_one(args):
+    target, worker = args
+    ScenarioStore(path=target).save("Town", Scenario(name=f"w{worker}", objective="coverage", hubs=[]))
+    return worker
+
+
+def test_many_processes_creating_one_sqlite_database_all_succeed(tmp_path):
+    # Switching a new database to WAL can answer SQLITE_BUSY without waiting; each
+    # opener must retry rather than fail. Without the retry this failed in ~1 of 5 rounds.
+    ctx = mp.get_context("fork")
+    with ctx.Pool(8) as pool:
+        for round_ in range(30):
+            target = tmp_path / f"r{round_}.scenarios.sqlite"
+            assert sorted(pool.map(_save_one, [(target, w) for w in range(8)])) == list(range(8))
+            assert len(ScenarioStore(path=target).names("Town")) == 8
+
+
 def test_sqlite_is_wal_and_beside_the_bundle(tmp_path):
     path = sqlite_path_for(tmp_path / "wigan.gpkg")
     assert path == tmp_path / "wigan.scenarios.sqlite"

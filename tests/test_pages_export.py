@@ -70,10 +70,12 @@ def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
     from app import create_app
     from layers.static import ensure_server
 
-    # Start the shared export server from the main thread, as the CLI and the other export
-    # tests do: started inside the test server's request thread, kaleido's Chromium does not
-    # shut down at interpreter exit and pytest would hang after the run (see the closing
-    # note of this change; the dashboard itself still starts it lazily).
+    # Start the shared export server before the test server. dash.testing stops its threaded
+    # server by raising SystemExit in *every* thread created after it started (KillerThread),
+    # which would kill kaleido's pipe threads if the export server started in a request
+    # thread, and its close at exit would then wait forever. A real server has no such
+    # killer: tests/test_app_shutdown.py starts the export lazily in ``python app.py``
+    # and checks the process exits cleanly.
     ensure_server()
 
     dash_duo.start_server(create_app())

@@ -21,15 +21,14 @@ from dash import (
     callback,
     clientside_callback,
     ctx,
-    dash_table,
     dcc,
     html,
 )
 
 from geo.disclosure import DEFAULT_THRESHOLD, apply_disclosure, is_suppressed, sensitive_columns
 from geo.place import Place
-from layers.areas import AREAS_UID, area_choropleth, choropleth_values, suppressed_mask
-from layers.base import BASEMAPS, basemap_layers, format_value, indicator_title, map_figure
+from layers.areas import AREAS_UID, area_choropleth, choropleth_values
+from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
 from layers.footprints import (
     FILL_UID,
     HIGHLIGHT_UID,
@@ -67,6 +66,7 @@ from pages._state import (
     parse_view,
 )
 from pages._ui import attribution_footer, notice_box, synthetic_banner
+from pages._values_table import TABLE_ID, table_page, values_table
 
 dash.register_page(__name__, path="/", name="Map", title="Map · Locality & Hub Planner", order=0)
 register_export_callbacks("home", state_id="home-state", view_id="home-view")
@@ -293,53 +293,6 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
     ]
 
 
-def values_table(place: Place, indicator: str) -> list:
-    """An accessible, sortable table of the mapped values (an alternative to the map).
-
-    Rows are ordered worst first for directional indicators (highest first otherwise).
-    """
-    ind = place.indicator(indicator)
-    areas = place.areas
-    vals = areas[indicator].astype(float).mask(suppressed_mask(place, indicator))
-    names = areas["name"].astype(str) if "name" in areas else areas.index.to_series().astype(str)
-    order = vals.sort_values(ascending=ind.higher_is == "better", na_position="last").index
-    digits = 0 if ind.kind == "count" else 3
-    frame = pd.DataFrame({
-        "code": areas.index.astype(str),
-        "name": names.to_numpy(),
-        "footprint": areas["footprint"].astype(str).to_numpy(),
-        "value": vals.round(digits).to_numpy(),
-    }, index=areas.index).loc[order]
-    rows = [
-        {**r, "value": None if pd.isna(r["value"]) else float(r["value"])}
-        for r in frame.to_dict("records")
-    ]
-    sort_note = {"worse": "worst (highest) first", "better": "worst (lowest) first"}.get(
-        ind.higher_is or "", "highest first")
-    return [
-        html.P(f"{indicator_title(ind)} by small area, {sort_note}. Empty cells have no data"
-               + (f" or are suppressed (disclosure control: fewer than {DEFAULT_THRESHOLD})"
-                  if suppressed_mask(place, indicator).any() else "") + ".",
-               id="home-values-caption", className="control-help"),
-        dash_table.DataTable(
-            id="home-values-datatable",
-            columns=[
-                {"name": "Area code", "id": "code"},
-                {"name": "Area name", "id": "name"},
-                {"name": place.footprint_label, "id": "footprint"},
-                {"name": indicator_title(ind), "id": "value", "type": "numeric"},
-            ],
-            data=rows, sort_action="native", page_action="none",
-            style_table={"maxHeight": "420px", "overflowY": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": "14px", "color": "#1a1a1a",
-                        "padding": "4px 8px", "textAlign": "left"},
-            style_cell_conditional=[{"if": {"column_id": "value"}, "textAlign": "right"}],
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f0f0"},
-            fixed_rows={"headers": True},
-        ),
-    ]
-
-
 def indicator_options(place: Place) -> list[dict]:
     return [
         {"label": ind.label + (" (sensitive)" if ind.sensitive else ""), "value": key}
@@ -537,6 +490,34 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
 )
 def on_controls(indicator, footprint, layers, basemap, index, state):
     return update_view(indicator, footprint, layers, basemap, index, state)
+
+
+@callback(
+    Output(TABLE_ID, "data"),
+    Output(TABLE_ID, "page_count"),
+    Output("home-values-status", "children"),
+    Output(TABLE_ID, "page_current"),
+    Input(TABLE_ID, "page_current"),
+    Input(TABLE_ID, "page_size"),
+    Input(TABLE_ID, "sort_by"),
+    Input(TABLE_ID, "filter_query"),
+    State("home-state", "data"),
+    prevent_initial_call=True,
+)
+def on_values_page(page, size, sort_by, filter_query, state):
+    """Another page, sort order or filter of the values table (the first page comes with it)."""
+    place, notice = open_place_safe((state or {}).get("place"))
+    indicator = (state or {}).get("indicator")
+    if notice or indicator not in place.catalogue:
+        return (dash.no_update,) * 4
+    asked = page
+    if ctx.triggered_id == TABLE_ID and ctx.triggered_prop_ids and not any(
+            p.endswith(".page_current") for p in ctx.triggered_prop_ids):
+        page = 0  # a new sort order or filter starts on its first page
+    rows, pages, status = table_page(place, indicator, page=page or 0, page_size=size,
+                                     sort_by=sort_by, filter_query=filter_query)
+    shown = min(max(int(page or 0), 0), pages - 1)
+    return rows, pages, status, (shown if shown != asked else dash.no_update)
 
 
 def footprint_from_click(click: dict | None, index: dict, place: Place) -> str | None:

@@ -12,6 +12,7 @@ from app import create_app
 from geo.places import open_place
 from geo.profile import profile_table
 from layers.base import format_value
+from pages._values_table import values_frame
 from tests.support.dash_http import find_component, flask_post, router_body, texts, update_body
 
 CONTROL_OUTPUTS = [("home-map", "figure"), ("home-panel", "children"),
@@ -151,7 +152,7 @@ def test_indicator_change_patches_values_not_geometry(home, place, view):
     assert z == pytest.approx(place.areas["school_readiness"].tolist())
     assert new_state["indicator"] == "school_readiness"
     assert "Higher = better" in note
-    assert table[1].columns[-1]["name"].startswith(place.catalogue["school_readiness"].label)
+    assert table[2].columns[-1]["name"].startswith(place.catalogue["school_readiness"].label)
 
 
 def test_layer_toggle_patches_visibility_only(home, view):
@@ -231,12 +232,56 @@ def test_click_selects_the_footprint(home, place, view):
     assert home.footprint_from_click(None, index, place) is None
 
 
-def test_values_table_lists_every_area_worst_first(home, place):
-    _, table = home.values_table(place, "school_readiness")
-    values = [r["value"] for r in table.data]
-    assert len(values) == len(place.areas)
-    finite = [v for v in values if v is not None]
+def test_values_table_sends_the_first_page_worst_first(home, place):
+    _, status, table = home.values_table(place, "school_readiness")
+    assert table.page_action == "custom" and len(table.data) == 50
+    assert table.page_count == -(-len(place.areas) // 50)
+    assert f"{len(place.areas):,} small areas" in status.children
+    finite = [r["value"] for r in table.data if r["value"] is not None]
     assert finite == sorted(finite)  # higher is better: worst (lowest) first
+    assert finite[0] == place.areas["school_readiness"].min().round(3)
+
+
+def test_values_table_pages_sorts_and_filters_over_http(client, place):
+    fp = place.footprint_names[2]
+    outputs = [("home-values-datatable", "data"), ("home-values-datatable", "page_count"),
+               ("home-values-status", "children"), ("home-values-datatable", "page_current")]
+    state = {"place": "demo", "indicator": "imd_score"}
+    shown_page = {}
+
+    def ask(page=0, sort_by=(), query="", changed="page_current"):
+        body = update_body(outputs, [("home-values-datatable", "page_current", page),
+                                     ("home-values-datatable", "page_size", 50),
+                                     ("home-values-datatable", "sort_by", list(sort_by)),
+                                     ("home-values-datatable", "filter_query", query)],
+                           state=[("home-state", "data", state)],
+                           changed=[f"home-values-datatable.{changed}"])
+        status, data = flask_post(client)("/_dash-update-component", body)
+        assert status == 200
+        out = json.loads(data)["response"]
+        shown_page["value"] = out["home-values-datatable"].get("page_current")
+        return (out["home-values-datatable"]["data"], out["home-values-datatable"]["page_count"],
+                out["home-values-status"]["children"])
+
+    seen = []
+    page_count = ask()[1]
+    for page in range(page_count):
+        seen += [r["code"] for r in ask(page)[0]]
+    assert sorted(seen) == sorted(place.areas.index.astype(str))  # every area, once
+    assert shown_page["value"] is None  # a valid page is left as it is
+    rows, _, _ = ask(page=3, sort_by=[{"column_id": "name", "direction": "asc"}], changed="sort_by")
+    assert [r["name"] for r in rows] == sorted(place.areas["name"].astype(str))[:50]
+    assert shown_page["value"] == 0  # a new order starts on its first page
+    rows, pages, status = ask(page=2, query=f'{{footprint}} icontains "{fp.lower()}" && {{value}} > 20',
+                              changed="filter_query")
+    expected = place.areas[(place.areas["footprint"] == fp) & (place.areas["imd_score"].round(3) > 20)]
+    assert sorted(r["code"] for r in rows) == sorted(expected.index.astype(str))
+    assert pages == 1 and f"{len(expected):,} of {len(place.areas):,}" in status
+    assert shown_page["value"] == 0
+    rows, _, status = ask(page=99)
+    assert shown_page["value"] == page_count - 1 and rows  # past the end: the last page
+    rows, _, status = ask(query="{value} > lots", changed="filter_query")
+    assert len(rows) == 50 and "not understood" in status and "lots" in status
 
 
 def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
@@ -249,6 +294,7 @@ def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
         expected = ("suppressed (fewer than 5)" if value == "*"
                     else format_value(value, place.catalogue["looked_after_children"]))
         assert expected in panel
-    _, datatable = home.values_table(place, "looked_after_children")
-    hidden = [r for r in datatable.data if r["value"] is None]
-    assert hidden and len(hidden) == int((place.areas["looked_after_children"] < 5).sum())
+    frame = values_frame(place, "looked_after_children")
+    hidden = frame["value"].isna()
+    assert hidden.any() and int(hidden.sum()) == int((place.areas["looked_after_children"] < 5).sum())
+    assert hidden.iloc[-int(hidden.sum()):].all()  # suppressed rows sort last

@@ -115,6 +115,16 @@ def test_first_render_much_smaller_than_full_figure(home, place, first):
     assert len(json.dumps(fig)) * 2 < full_size
 
 
+def test_values_table_sends_one_page_not_every_area(place, first):
+    tree, size = first
+    table = find_component(tree, "home-values-datatable")["props"]
+    assert len(table["data"]) == 50 and table["page_count"] == -(-N_AREAS // 50)
+    # The whole page (figure included) is smaller than a table of every area would be.
+    every_row = len(json.dumps([{"code": c, "name": c, "footprint": "x", "value": 1.0}
+                                for c in place.areas.index]))
+    assert size < every_row + len(json.dumps(prop(tree, "home-map", "figure")))
+
+
 def test_footprint_values_equal_profile_table(home, place, first):
     tree, _ = first
     fig = prop(tree, "home-map", "figure")

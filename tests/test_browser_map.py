@@ -289,3 +289,33 @@ def test_wigan_map_and_footprint_panel(dash_duo, artefacts, wigan_bundle):
 
 def dash_duo_state(dash_duo) -> dict[str, str]:
     return query(dash_duo)
+
+
+def test_demo_values_table_pages_and_filters_on_the_server(dash_duo, artefacts):
+    place = open_place("demo")
+    dash_duo.start_server(create_app())
+    dash_duo.driver.get(f"{dash_duo.server_url}/?place=demo&indicator=imd_score")
+    wait_map(dash_duo)
+    dash_duo.find_element(".values-details summary").click()
+    cells = "#home-values-datatable td[data-dash-column='code']"
+    dash_duo.wait_for_element(cells, timeout=15)
+
+    def codes():
+        return [el.text for el in dash_duo.driver.find_elements(By.CSS_SELECTOR, cells)]
+
+    first = codes()
+    assert len(first) == 50
+    dash_duo.find_element("#home-values-datatable button.next-page").click()
+    wait_until(lambda: codes() and codes()[0] not in first)
+    assert not set(codes()) & set(first)
+    dash_duo.wait_for_contains_text("#home-values-status", "Page 2 of", timeout=15)
+
+    fp = place.footprint_names[3]
+    box = dash_duo.find_element("#home-values-datatable th[data-dash-column='footprint'] input")
+    box.send_keys(fp.lower() + Keys.ENTER)
+    count = int((place.areas["footprint"] == fp).sum())
+    dash_duo.wait_for_contains_text("#home-values-status",
+                                    f"{count:,} of {len(place.areas):,} small areas match", timeout=15)
+    wait_until(lambda: {el.text for el in dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, "#home-values-datatable td[data-dash-column='footprint']")} == {fp})
+    dash_duo.driver.save_screenshot(str(artefacts / "map_demo_values_table.png"))

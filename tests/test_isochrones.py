@@ -147,6 +147,11 @@ def test_buffer_lines_equals_the_union_of_buffers():
             if rng.random() < 0.85:
                 lines.append(shapely.LineString([p, p + np.array([rng.normal(0, 8), 90 + rng.normal(0, 8)])]))
     lines += [shapely.LineString([(-50, 300), (800, 320)]), shapely.LineString([(2000, 0), (2100, 50)])]
+    # a large block (holds an inner part at every width) with a cul-de-sac reaching into it,
+    # and a long thin block (wide bounding box, too narrow for an inner part at 50 m)
+    lines += [shapely.LineString([(3000, 0), (3400, 0), (3400, 400), (3000, 400), (3000, 0)]),
+              shapely.LineString([(3000, 200), (3250, 210)]),
+              shapely.LineString([(4000, 0), (4900, 0), (4900, 60), (4000, 60), (4000, 0)])]
     lines = np.array(lines, dtype=object)
     for width in (20.0, 50.0, 120.0):
         fast = buffer_lines(lines, width)

@@ -23,6 +23,7 @@ from geo.aggregate import ALL_AREAS
 from geo.disclosure import SUPPRESSED, DisclosureResult, apply_disclosure
 from geo.errors import InputError
 from geo.intervals import byar, compare, wilson
+from geo.numbers import format_number
 from geo.place import Place
 from geo.profile import profile_table
 
@@ -69,23 +70,8 @@ def check_footprint(place: Place, footprint: str) -> str:
 
 
 def format_value(value: object, unit: str = "", *, kind: str = "mean") -> str:
-    """A figure as text: ``*`` stays, counts as whole numbers with separators, others 1-3 s.f."""
-    if isinstance(value, str):
-        return value
-    if value is None or not np.isfinite(float(value)):
-        return "-"
-    v = float(value)
-    if kind == "count" or abs(v) >= 100:
-        text = f"{v:,.0f}"
-    elif abs(v) >= 10:
-        text = f"{v:.1f}"
-    elif abs(v) >= 1:
-        text = f"{v:.2f}"
-    else:
-        text = f"{v:.3f}"
-    if unit == "%":
-        return text + "%"
-    return text
+    """A figure as text (:func:`geo.numbers.format_number`): ``*`` stays, missing is ``-``."""
+    return format_number(value, kind=kind, unit=unit)
 
 
 def _rate_interval(place: Place, key: str, inside: np.ndarray) -> tuple[float, float]:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from geo.config import Indicator
+from geo.numbers import format_number
 from geo.place import Place
 from layers.geometry import DISPLAY_TOLERANCE_M, display_boundary, polygon_lines
 
@@ -137,22 +138,13 @@ def trace_index(fig: go.Figure | dict, uid: str) -> int:
 
 
 def format_value(value: float | None, ind: Indicator | None = None) -> str:
-    """A value for people: counts as whole numbers with separators, others to 3 figures."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no data"
-    v = float(value)
-    if ind is not None and ind.kind == "count":
-        text = f"{v:,.0f}"
-    elif abs(v) >= 100:
-        text = f"{v:,.1f}"
-    elif abs(v) >= 1:
-        text = f"{v:.2f}"
-    else:
-        text = f"{v:.3f}"
+    """A value for people (:func:`geo.numbers.format_number`) with its unit; missing is
+    ``no data``."""
     unit = (ind.unit if ind else "") or ""
-    if not unit:
+    text = format_number(value, kind=ind.kind if ind else "mean", unit=unit, missing="no data")
+    if text == "no data" or not unit or unit == "%":
         return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
+    return f"{text} {unit}"
 
 
 def indicator_title(ind: Indicator) -> str:

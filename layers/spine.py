@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from geo.numbers import format_number
+
 # Colour-blind-safe (Okabe-Ito based); shape also differs so colour is never the only cue.
 COMPARISON_STYLE = {
     "worse": ("#D55E00", "circle", "Worse than the borough (95% CI)"),
@@ -24,18 +26,6 @@ COMPARISON_STYLE = {
 RANGE_COLOUR = "#d9d9d9"
 IQR_COLOUR = "#969696"
 ROW_PX = 30
-
-
-def _fmt(v: float, unit: str) -> str:
-    if not np.isfinite(v):
-        return "-"
-    if abs(v) >= 100:
-        s = f"{v:,.0f}"
-    elif abs(v) >= 10:
-        s = f"{v:.1f}"
-    else:
-        s = f"{v:.3g}"
-    return f"{s}%" if unit == "%" else s
 
 
 def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: str = "This footprint") -> go.Figure:
@@ -51,15 +41,15 @@ def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: st
             [
                 f"<b>{r.label}</b>",
                 f"{footprint}: {r.display}",
-                f"Borough: {_fmt(r.borough, r.unit)}" + (" (total)" if r.kind == "count" else ""),
-                f"England: {_fmt(r.england, r.unit)}" if np.isfinite(r.england) else "England: not given",
-                f"Range across footprints: {_fmt(r.worst, r.unit)} (worst) to {_fmt(r.best, r.unit)} (best)"
+                f"Borough: {format_number(r.borough, unit=r.unit)}" + (" (total)" if r.kind == "count" else ""),
+                f"England: {format_number(r.england, unit=r.unit)}" if np.isfinite(r.england) else "England: not given",
+                f"Range across footprints: {format_number(r.worst, unit=r.unit)} (worst) to {format_number(r.best, unit=r.unit)} (best)"
                 if r.higher_is
-                else f"Range across footprints: {_fmt(min(r.worst, r.best), r.unit)} to {_fmt(max(r.worst, r.best), r.unit)}",
+                else f"Range across footprints: {format_number(min(r.worst, r.best), unit=r.unit)} to {format_number(max(r.worst, r.best), unit=r.unit)}",
                 f"Rank {int(r.rank)} of {r.n}" + (" (1 = worst)" if r.higher_is else " (1 = highest)")
                 if np.isfinite(r.rank)
                 else "",
-                f"95% CI {_fmt(r.ci_low, r.unit)} to {_fmt(r.ci_high, r.unit)}; {r.vs_borough} vs borough"
+                f"95% CI {format_number(r.ci_low, unit=r.unit)} to {format_number(r.ci_high, unit=r.unit)}; {r.vs_borough} vs borough"
                 if np.isfinite(r.ci_low)
                 else "",
                 f"Centre line: {r.comparator}",

@@ -108,9 +108,14 @@ def test_format_value():
     count = Indicator(key="c", label="C", kind="count", unit="children")
     rate = Indicator(key="r", label="R", kind="rate", unit="%")
     assert format_value(12345.4, count) == "12,345 children"
-    assert format_value(63.456, rate) == "63.46%"
+    assert format_value(63.456, rate) == "63.5%"
     assert format_value(float("nan"), rate) == "no data"
     assert format_value(0.12345) == "0.123"
+    per = Indicator(key="p", label="P", kind="rate", unit="per 1,000")
+    assert format_value(123.4, per) == "123 per 1,000"  # the same figures as profiles and reports
+    from geo.footprint_profile import format_value as profile_format
+    assert profile_format(123.4, "per 1,000", kind="rate") == "123"
+    assert profile_format(63.456, "%", kind="rate") == "63.5%"
 
 
 def test_sensitive_small_counts_are_suppressed(place):

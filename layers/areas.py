@@ -37,6 +37,29 @@ def suppressed_mask(place: Place, key: str, *, threshold: float = DEFAULT_THRESH
     return np.array([is_suppressed(v) for v in result.table[key]], dtype=bool)
 
 
+def scaled_values(ind, values: np.ndarray) -> dict:
+    """``z``, ``zmin``, ``zmax`` and ``colorscale`` for ``values`` (NaN = no value).
+
+    Missing values get a value just below the range, drawn in the grey band the scale gains
+    at its bottom.
+    """
+    finite = np.isfinite(values)
+    lo = float(np.nanmin(values)) if finite.any() else 0.0
+    hi = float(np.nanmax(values)) if finite.any() else 1.0
+    if hi <= lo:
+        hi = lo + 1.0
+    scale = indicator_colorscale(ind)
+    zmin, z = lo, values.copy()
+    if not finite.all():
+        gap = (hi - lo) * 0.04
+        zmin = lo - gap
+        z[~finite] = zmin
+        cut = gap / (hi - zmin)
+        scale = [[0.0, NO_DATA], [cut * 0.999, NO_DATA]] + [
+            [cut + (1 - cut) * s, c] for s, c in scale]
+    return {"z": np.round(z, 6).tolist(), "zmin": zmin, "zmax": hi, "colorscale": scale}
+
+
 def choropleth_values(place: Place, key: str) -> dict:
     """The indicator-dependent properties of the choropleth (what a ``Patch`` must update).
 
@@ -50,33 +73,14 @@ def choropleth_values(place: Place, key: str) -> dict:
     values = np.array(place.areas[key], dtype=float)  # a copy: pandas arrays are read-only
     hidden = suppressed_mask(place, key)
     values[hidden] = np.nan
-    finite = np.isfinite(values)
-    lo = float(np.nanmin(values)) if finite.any() else 0.0
-    hi = float(np.nanmax(values)) if finite.any() else 1.0
-    if hi <= lo:
-        hi = lo + 1.0
-    scale = indicator_colorscale(ind)
-    zmin = lo
-    z = values.copy()
-    if not finite.all():
-        # A grey band at the bottom of the scale for areas with no value.
-        gap = (hi - lo) * 0.04
-        zmin = lo - gap
-        z[~finite] = zmin
-        cut = gap / (hi - zmin)
-        scale = [[0.0, NO_DATA], [cut * 0.999, NO_DATA]] + [
-            [cut + (1 - cut) * s, c] for s, c in scale
-        ]
+    props = scaled_values(ind, values)
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: {SUPPRESSED_TEXT.format(n=DEFAULT_THRESHOLD)}"
     title = f"{indicator_title(ind)}<br><sub>{legend_hint(ind)}</sub>"
     return {
-        "z": np.round(z, 6).tolist(),
+        **props,
         "text": text,
-        "zmin": zmin,
-        "zmax": hi,
-        "colorscale": scale,
         "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 14, "len": 0.6,
                      "x": 0.99, "xanchor": "right", "y": 0.5, "bgcolor": "rgba(255,255,255,0.9)",
                      "outlinecolor": "#767676", "outlinewidth": 1},

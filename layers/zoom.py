@@ -24,10 +24,10 @@ import pandas as pd
 from geo.disclosure import apply_disclosure, is_suppressed
 from geo.place import Place
 from geo.profile import profile_table
-from layers.areas import HOVER, choropleth_values
+from layers.areas import HOVER, choropleth_values, scaled_values
 from layers.base import format_value, indicator_title
 from layers.geometry import _cached, display_geojson, display_geometries
-from layers.palettes import NO_DATA, indicator_colorscale, legend_hint
+from layers.palettes import legend_hint
 
 DETAIL_LIMIT = 4000
 """Places with more small areas than this start zoomed out at footprint level."""
@@ -131,7 +131,7 @@ def _footprint_values(place: Place, key: str) -> dict:
     col = footprint_table(place)[key].reindex(names)
     hidden = np.array([is_suppressed(v) for v in col], dtype=bool)
     values = pd.to_numeric(col.where(~hidden), errors="coerce").to_numpy(dtype=float)
-    props = _scaled(ind, values)
+    props = scaled_values(ind, values)
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: suppressed (disclosure control)"
@@ -145,25 +145,6 @@ def _footprint_values(place: Place, key: str) -> dict:
 def choropleth_colorbar() -> dict:
     return {"thickness": 14, "len": 0.6, "x": 0.99, "xanchor": "right", "y": 0.5,
             "bgcolor": "rgba(255,255,255,0.9)", "outlinecolor": "#767676", "outlinewidth": 1}
-
-
-def _scaled(ind, values: np.ndarray) -> dict:
-    """z / zmin / zmax / colorscale as :func:`layers.areas.choropleth_values` makes them."""
-    finite = np.isfinite(values)
-    lo = float(np.nanmin(values)) if finite.any() else 0.0
-    hi = float(np.nanmax(values)) if finite.any() else 1.0
-    if hi <= lo:
-        hi = lo + 1.0
-    scale = indicator_colorscale(ind)
-    zmin, z = lo, values.copy()
-    if not finite.all():
-        gap = (hi - lo) * 0.04
-        zmin = lo - gap
-        z[~finite] = zmin
-        cut = gap / (hi - zmin)
-        scale = [[0.0, NO_DATA], [cut * 0.999, NO_DATA]] + [
-            [cut + (1 - cut) * s, c] for s, c in scale]
-    return {"z": np.round(z, 6).tolist(), "zmin": zmin, "zmax": hi, "colorscale": scale}
 
 
 def _footprint_geojson(place: Place) -> dict:

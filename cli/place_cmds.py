@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Read every source in CONFIG, check it, and write one GeoPackage bundle atomically.")
     p.add_argument("config", metavar="CONFIG.toml", help="place config file")
     p.add_argument("--out", required=True, metavar="PLACE.gpkg", help="bundle to write")
+    p.add_argument("--fresh", action="store_true",
+                   help="when --out exists, do not carry over its uploaded indicators, need indices "
+                        "and footprint sets (kept by default)")
     p.add_argument("--quiet", action="store_true", help="no progress bar or findings")
     p.set_defaults(func=cmd_build)
 
@@ -46,7 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    place = build_bundle(args.config, args.out, progress=not args.quiet and sys.stderr.isatty())
+    place = build_bundle(args.config, args.out, progress=not args.quiet and sys.stderr.isatty(),
+                         keep_added=not args.fresh)
     if not args.quiet:
         for finding in place.findings:
             print(f"  {finding}", file=sys.stderr)

@@ -8,7 +8,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.bundle import write_place
+from geo.bundle import read_place, write_place
+from geo.carry_over import carry_over
 from geo.config import PlaceConfig, load_config
 from geo.errors import InputError
 from geo.importers import (
@@ -142,12 +143,27 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     return place
 
 
-def build_bundle(config_path: str | Path, out: str | Path, *, progress: bool = False) -> Place:
-    """Build the place described by ``config_path`` and write it atomically to ``out``."""
+def build_bundle(
+    config_path: str | Path, out: str | Path, *, progress: bool = False, keep_added: bool = True
+) -> Place:
+    """Build the place described by ``config_path`` and write it atomically to ``out``.
+
+    When ``out`` already holds a bundle, what people added to it (uploaded indicators, need
+    indices, footprint sets) is carried into the new one (:mod:`geo.carry_over`) unless
+    ``keep_added`` is false; the findings say what was kept and what could not be.
+    """
     out = Path(out)
     if out.suffix.lower() != ".gpkg":
         raise InputError("output must end in .gpkg", path=out)
     config = load_config(config_path)
     place = build_place(config, progress=progress)
+    if keep_added and out.exists():
+        try:
+            previous = read_place(out)
+        except InputError as exc:
+            place.findings.append(Finding("warning", f"the bundle being replaced cannot be read, so "
+                                                     f"nothing added to it is kept: {exc}"))
+        else:
+            place.findings.extend(carry_over(previous, place))
     place.path = write_place(place, out)
     return place

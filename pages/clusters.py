@@ -12,7 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
 from geo.errors import InputError
-from geo.footprint_sets import CURRENT, compare_footprint_sets, footprint_sets
+from geo.footprint_sets import CURRENT, compare_footprint_sets, footprint_sets, save_footprint_set
 from geo.hotspots import METHOD_NAMES
 from geo.place import Place
 from geo.regionalize import METHODS, regionalize
@@ -280,6 +280,18 @@ def layout(
                 ],
                 className="button-row",
             ),
+            html.Div(
+                [
+                    html.Label("Save this design as a footprint set named", htmlFor="cl-save-name",
+                               className="control-label"),
+                    dcc.Input(id="cl-save-name", type="text", maxLength=60, debounce=False,
+                              placeholder="e.g. six balanced footprints"),
+                    html.Button("Save footprint set", id="cl-save-btn", n_clicks=0,
+                                className="button"),
+                    html.Div(id="cl-save-result", role="status", **{"aria-live": "polite"}),
+                ],
+                className="control-group",
+            ),
             dcc.Loading(html.P(status, id="cl-status", role="status", **{"aria-live": "polite"})),
             html.H3("Summary"),
             dash_table.DataTable(
@@ -471,6 +483,32 @@ def layout(
     )
 
 
+def save_design(place: Place, lookup: dict | None, name: str | None) -> tuple[str, list[str]]:
+    """Save the design ``lookup`` describes into the place's bundle as footprint set ``name``.
+
+    Returns a message and the saved set names (for the "Compare with" list); nothing is saved
+    when the design is not ready, the name is empty or taken by the current footprints.
+    """
+    lookup = lookup or {}
+    name = (name or "").strip()
+    if not lookup.get("ready"):
+        raise InputError("design footprints first")
+    if lookup.get("set", NEW) != NEW:
+        raise InputError(f"{lookup['set']!r} is already a saved set")
+    if not name:
+        raise InputError("give the footprint set a name")
+    if place.path is None:
+        raise InputError("this place has no bundle file to save into")
+    assignment, _, _ = design(
+        place, k=int(lookup["k"]), balance=lookup["balance"], method=lookup["method"],
+        respect=lookup.get("respect"), chosen=NEW,
+    )  # fmt: skip
+    saved = save_footprint_set(place.path, name, assignment)
+    names = [s for s in footprint_sets(saved) if s != CURRENT]
+    return (f"Saved {name!r} ({assignment.nunique()} footprints) into {saved.path.name}: compare "
+            "with it here, or rebuild with it as the footprints lookup.", names)
+
+
 def _has_hubs(place: Place) -> bool:
     return "school" in place.site_kinds and bool(
         {"family_hub", "childrens_centre"} & set(place.site_kinds)
@@ -617,3 +655,23 @@ def on_hotspots(indicator, method, state):
     if result.notes:
         text += " " + " ".join(result.notes)
     return map_figure(place, [hotspot_trace(place, result)], height=460), text
+
+
+@callback(
+    Output("cl-save-result", "children"),
+    Output("cl-set", "options"),
+    Input("cl-save-btn", "n_clicks"),
+    State("cl-save-name", "value"),
+    State("cl-lookup", "data"),
+    State("cl-state", "data"),
+    prevent_initial_call=True,
+)
+def on_save(_clicks, name, lookup, state):
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        message, names = save_design(place, lookup, name)
+    except InputError as exc:
+        return html.Div(f"Not saved: {exc}", className="message-error"), dash.no_update
+    options = [{"label": "A new design (settings on the left)", "value": NEW}] + [
+        {"label": f"Saved set: {s}", "value": s} for s in names]
+    return html.Div(message, className="message-ok", id="cl-saved"), options

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, ctx, dash_table, dcc, html
 
 from geo.errors import InputError
 from geo.place import Place
@@ -22,7 +22,14 @@ from geo.siting import OBJECTIVES, national_decile_key
 from geo.travel import is_approximate, speeds_kmh
 from layers import siting as siting_layers
 from layers.base import map_figure
-from pages._state import children_key, current_place_key, first, open_place_safe
+from pages._state import (
+    Notices,
+    children_key,
+    current_place_key,
+    first,
+    open_place_safe,
+    parse_choice,
+)
 from pages._ui import attribution_footer, notice_box, synthetic_banner
 
 dash.register_page(__name__, path="/planner", name="Planner", title="Planner · Locality & Hub Planner", order=5)
@@ -64,30 +71,89 @@ def _control(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(kids, className="control-group")
 
 
-def layout(place=None, **_other):
+def _number(value, default: float, lo: float, hi: float, *, what: str, notices: Notices,
+            whole: bool = True) -> float:
+    """A number from the URL within ``lo..hi``, else ``default`` (with a notice)."""
+    v = first(value)
+    if v is None:
+        return default
+    try:
+        out = float(v)
+    except ValueError:
+        out = float("nan")
+    if not (lo <= out <= hi) or (whole and out != int(out)):
+        notices.add(f"Ignored {what} {v!r}: give {'a whole number' if whole else 'a number'} "
+                    f"from {lo:g} to {hi:g}.")
+        return default
+    return int(out) if whole else out
+
+
+def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
+    """The planner's controls from URL query values (``PARAMS``), defaults where absent or bad."""
+    notices = Notices()
+    kinds = place.site_kinds
+    candidates = ["all", *kinds, "grid"]
+    default_cand = "school" if "school" in kinds else "all"
+    weights = [o["value"] for o in weight_options(place)]
+
+    def choice(key, allowed, default, what):
+        value, notice = parse_choice(query.get(key), allowed, default, what=what)
+        notices.add(notice)
+        return value
+
+    existing_raw = query.get("existing")  # present but blank means "keep none"
+    if isinstance(existing_raw, list):
+        existing_raw = existing_raw[0] if existing_raw else ""
+    if existing_raw is None:
+        existing = ["family_hub"] if "family_hub" in kinds else []
+    else:
+        asked = [k.strip() for k in str(existing_raw).split(",") if k.strip()]
+        existing = [k for k in asked if k in kinds]
+        if len(existing) != len(asked):
+            notices.add(f"Ignored unknown site kind(s) in existing: "
+                        f"{', '.join(k for k in asked if k not in kinds)}.")
+    settings = {
+        "objective": choice("objective", list(OBJECTIVES), "coverage", "objective"),
+        "hubs": _number(query.get("hubs"), 7, 1, 500, what="hubs", notices=notices),
+        "minutes": _number(query.get("minutes"), 15, 1, 240, what="minutes", notices=notices),
+        "target": _number(query.get("target"), 60, 1, 100, what="target", notices=notices),
+        "mode": choice("mode", list(speeds_kmh(place)), "walk", "travel mode"),
+        "weight": choice("weight", weights, default_weight(place), "weight"),
+        "candidates": choice("candidates", candidates, default_cand, "candidate sites"),
+        "existing": existing,
+        "staff": _number(query.get("staff"), 30, 0, 100_000, what="staff", notices=notices, whole=False),
+    }
+    return settings, notices
+
+
+def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
+    settings, notices = planner_settings(the_place, query)
+    notices.add(notice)
     kinds = the_place.site_kinds
     cand_opts = [{"label": "All sites", "value": "all"}] + [{"label": k.replace("_", " "), "value": k} for k in kinds]
     cand_opts.append({"label": "Regular grid over populated areas (500 m)", "value": "grid"})
-    existing = ["family_hub"] if "family_hub" in kinds else []
     names = store_for(the_place).names(the_place.name) if the_place.path else []
     controls = html.Div([
-        _control("Objective", dcc.Dropdown(id="planner-objective", clearable=False, value="coverage",
+        _control("Objective", dcc.Dropdown(id="planner-objective", clearable=False, value=settings["objective"],
                                            options=[{"label": OBJECTIVE_LABELS[o], "value": o} for o in OBJECTIVES])),
-        _control("Hubs (in total)", dcc.Input(id="planner-hubs", type="number", min=1, step=1, value=7),
+        _control("Hubs (in total)", dcc.Input(id="planner-hubs", type="number", min=1, step=1, value=settings["hubs"]),
                  "Existing hubs kept count towards this."),
-        _control("Time limit (minutes)", dcc.Input(id="planner-minutes", type="number", min=1, step=1, value=15)),
-        _control("Cover target (%)", dcc.Input(id="planner-target", type="number", min=1, max=100, step=1, value=60),
+        _control("Time limit (minutes)", dcc.Input(id="planner-minutes", type="number", min=1, step=1,
+                                                   value=settings["minutes"])),
+        _control("Cover target (%)", dcc.Input(id="planner-target", type="number", min=1, max=100, step=1,
+                                               value=settings["target"]),
                  "Only for the cover objective."),
-        _control("Travel mode", dcc.Dropdown(id="planner-mode", clearable=False, value="walk",
+        _control("Travel mode", dcc.Dropdown(id="planner-mode", clearable=False, value=settings["mode"],
                                              options=[{"label": m, "value": m} for m in speeds_kmh(the_place)])),
-        _control("Weight demand by", dcc.Dropdown(id="planner-weight", clearable=False, value=default_weight(the_place),
+        _control("Weight demand by", dcc.Dropdown(id="planner-weight", clearable=False, value=settings["weight"],
                                                   options=weight_options(the_place))),
         _control("Candidate sites", dcc.Dropdown(id="planner-candidates", clearable=False,
-                                                 value="school" if "school" in kinds else "all", options=cand_opts)),
-        _control("Keep existing hubs", dcc.Dropdown(id="planner-existing", multi=True, value=existing,
+                                                 value=settings["candidates"], options=cand_opts)),
+        _control("Keep existing hubs", dcc.Dropdown(id="planner-existing", multi=True, value=settings["existing"],
                                                     options=[{"label": k.replace("_", " "), "value": k} for k in kinds])),
-        _control("Staff to allocate (FTE)", dcc.Input(id="planner-staff", type="number", min=0, step=0.5, value=30)),
+        _control("Staff to allocate (FTE)", dcc.Input(id="planner-staff", type="number", min=0, step=0.5,
+                                                      value=settings["staff"])),
         html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
     ], className="form-grid planner-controls")
     approx = (" Travel times are approximate (straight line x detour factor): this place has no road network."
@@ -110,7 +176,8 @@ def layout(place=None, **_other):
     ], className="planner-scenarios")
     return html.Div([
         synthetic_banner(the_place),
-        notice_box([notice] if notice else [], id="planner-notice"),
+        notice_box(notices.items, id="planner-notice"),
+        dcc.Store(id="planner-url-dummy"),
         html.H1(f"{the_place.name}: plan hubs", className="page-title"),
         html.P("Choose where hubs go so that the most children in need are near one. Click an area on the "
                "map to add a possible site there; click a site to remove it (again to restore)." + approx,
@@ -358,3 +425,37 @@ def compare_scenarios(_n, a_name, b_name, state):
 def equity_label(place: Place) -> str:
     key = national_decile_key(place)
     return f"Equity by {place.catalogue[key].label}" if key else "Equity (no national decile indicator)"
+
+
+# The URL carries the settings (replaceState: changing a setting does not add history entries),
+# so a link reopens the planner as it was set up.
+clientside_callback(
+    """
+    function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff, state) {
+        if (!state) { return window.dash_clientside.no_update; }
+        var p = new URLSearchParams();
+        p.set('place', state.place);
+        var put = function(k, v) { if (v !== null && v !== undefined && v !== '') { p.set(k, v); } };
+        put('objective', objective); put('hubs', hubs); put('minutes', minutes);
+        put('target', target); put('mode', mode); put('weight', weight);
+        put('candidates', candidates); p.set('existing', (existing || []).join(','));
+        put('staff', staff);
+        var search = '?' + p.toString().replace(/%2C/g, ',');
+        if (search !== window.location.search) {
+            window.history.replaceState(window.history.state, '', window.location.pathname + search);
+        }
+        return search;
+    }
+    """,
+    Output("planner-url-dummy", "data"),
+    Input("planner-objective", "value"),
+    Input("planner-hubs", "value"),
+    Input("planner-minutes", "value"),
+    Input("planner-target", "value"),
+    Input("planner-mode", "value"),
+    Input("planner-weight", "value"),
+    Input("planner-candidates", "value"),
+    Input("planner-existing", "value"),
+    Input("planner-staff", "value"),
+    State("planner-state", "data"),
+)

@@ -97,3 +97,53 @@ def test_planner_runs_clicks_saves_and_compares(dash_duo, demo_copy, artefacts, 
     time.sleep(1.5)
     dash_duo.driver.save_screenshot(str(artefacts / "planner.png"))
     assert not [e for e in dash_duo.get_logs() or [] if e.get("level") == "SEVERE"]
+
+
+def test_planner_settings_from_the_url():
+    import importlib
+
+    create_app()
+    planner = importlib.import_module("pages.planner")
+    place = open_place("demo")
+    settings, notices = planner.planner_settings(place, {
+        "objective": "median", "hubs": "5", "minutes": "10", "target": "80", "mode": "cycle",
+        "candidates": "grid", "existing": "", "staff": "12.5"})
+    assert settings == {"objective": "median", "hubs": 5, "minutes": 10, "target": 80,
+                        "mode": "cycle", "weight": planner.default_weight(place),
+                        "candidates": "grid", "existing": [], "staff": 12.5}
+    assert notices.items == []
+    bad, notices = planner.planner_settings(place, {
+        "objective": "best", "hubs": "2.5", "minutes": "-3", "target": "500", "mode": "rocket",
+        "existing": "family_hub,castle", "staff": "lots"})
+    default, _ = planner.planner_settings(place, {})
+    assert bad == {**default, "existing": ["family_hub"]}
+    text = " ".join(notices.items)
+    for word in ("'best'", "'2.5'", "'-3'", "'500'", "'rocket'", "castle", "'lots'"):
+        assert word in text
+
+
+def test_planner_url_restores_and_follows_the_settings(dash_duo, demo_copy, monkeypatch):
+    from urllib.parse import parse_qs, urlparse
+
+    monkeypatch.delenv("HUBPLAN_DATABASE_URL", raising=False)
+    dash_duo.start_server(create_app(place=str(demo_copy)))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/planner?objective=coverage&hubs=5&minutes=10"
+                               "&mode=walk&existing=", timeout=60)
+    summary = _wait_text(dash_duo, "#planner-summary", "5 hubs")
+    assert "within 10 minutes" in summary
+
+    def query():
+        return {k: v[0] for k, v in parse_qs(urlparse(dash_duo.driver.current_url).query,
+                                             keep_blank_values=True).items()}
+
+    end = time.time() + 15
+    while query().get("hubs") != "5" and time.time() < end:
+        time.sleep(0.2)
+    assert query()["hubs"] == "5" and query()["minutes"] == "10" and query()["existing"] == ""
+    box = dash_duo.find_element("#planner-minutes")
+    box.clear()
+    box.send_keys("12")
+    end = time.time() + 15
+    while query().get("minutes") != "12" and time.time() < end:
+        time.sleep(0.2)
+    assert query()["minutes"] == "12" and query()["objective"] == "coverage"

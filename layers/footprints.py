@@ -26,6 +26,10 @@ def outline_uid(i: int, name: str) -> str:
     return safe_uid("fpline", i, name)
 
 
+#: Above this many footprints the legend shows one line for all outlines, not one per footprint.
+LEGEND_MAX_FOOTPRINTS = 12
+
+
 def footprint_outlines(
     place: Place,
     *,
@@ -33,18 +37,22 @@ def footprint_outlines(
     tolerance_m: float = DISPLAY_TOLERANCE_M,
     visible: bool | str = True,
 ) -> list[go.Scattermap]:
-    """One line trace per footprint (Okabe-Ito colours, legend and hover name it).
+    """One line trace per footprint (Okabe-Ito colours, legend and hover name it; ``meta``
+    holds the footprint name). Above :data:`LEGEND_MAX_FOOTPRINTS` the legend has one line.
 
     With ``highlight``, that footprint's trace is added again last as a thick black line.
     """
     geoms = display_geometries(place, "footprints", tolerance_m=tolerance_m)
+    many = len(geoms) > LEGEND_MAX_FOOTPRINTS  # one legend line instead of a wall of names
     traces = []
     for i, (name, geom) in enumerate(geoms.items()):
         lons, lats = polygon_lines(geom)
         traces.append(go.Scattermap(
             lon=lons, lat=lats, mode="lines",
             line={"color": categorical(i, lines=True), "width": 2.5},
-            name=str(name), legendgroup="footprints",
+            name=f"{place.footprint_label}s ({len(geoms)})" if many else str(name),
+            meta=str(name),
+            legendgroup="footprints", showlegend=not many or i == 0,
             legendgrouptitle={"text": place.footprint_label} if i == 0 else None,
             hovertemplate=f"<b>{name}</b><br>{place.footprint_label}<extra></extra>",
             visible=visible, uid=outline_uid(i, str(name)),

@@ -66,6 +66,11 @@ def _provider(key: str) -> Callable[[Place], list] | None:
     return fn
 
 
+def has_provider(key: str) -> bool:
+    """Whether something can draw overlay ``key`` (it may still find nothing for a place)."""
+    return key in OVERLAYS and _provider(key) is not None
+
+
 def overlay_traces(place: Place, key: str) -> list:
     """The traces of overlay ``key`` for ``place`` (empty when unavailable or failing)."""
     fn = _provider(key)

@@ -38,8 +38,6 @@ MAP_WIDTH = 0.80
 TITLE_PX = 100
 LINE_PX = 17
 FOOTER_FONT = 12
-#: More footprints than this: one legend entry for all outlines instead of one each.
-MAX_FOOTPRINT_LEGEND = 12
 
 
 def known_layers(place: Place) -> list[str]:
@@ -184,12 +182,7 @@ def snapshot_figure(
             notes.append(f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas.")
         traces.append(choro)
     if "footprints" in layers:
-        outlines = footprint_outlines(place)
-        if len(outlines) > MAX_FOOTPRINT_LEGEND:
-            for i, tr in enumerate(outlines):
-                tr.update(showlegend=i == 0, name=f"{place.footprint_label}s" if i == 0 else tr.name,
-                          legendgrouptitle=None)
-        traces += outlines
+        traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
     from layers.overlays import OVERLAYS, overlay_traces
 
     for key in [x for x in layers if x in OVERLAYS]:

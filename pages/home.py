@@ -38,14 +38,13 @@ from layers.footprints import (
     footprint_outlines,
     highlight_coords,
 )
-from layers.overlays import OVERLAYS, overlay_traces
+from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers, site_uid
 from layers.zoom import (
     COARSE_TOLERANCE_M,
     VALUE_KEYS,
     detail_for_view,
-    detail_limit,
     detail_trace,
     detail_values,
     is_large,
@@ -90,10 +89,13 @@ def layer_options(place: Place) -> list[dict]:
     _, index = _base_figure(place)
     large = "detail" in index
     for key, overlay in OVERLAYS.items():
-        available = bool(index["layers"].get(key))
-        placeholder = (f"not shown for places of more than {detail_limit():,} small areas"
-                       if large else overlay.placeholder)
-        label = overlay.label if available else f"{overlay.label} ({placeholder})"
+        if large:  # drawn when first switched on (building them for every area takes a while)
+            available = has_provider(key)
+            label = (f"{overlay.label} (drawn when switched on)" if available
+                     else f"{overlay.label} ({overlay.placeholder})")
+        else:
+            available = bool(index["layers"].get(key))
+            label = overlay.label if available else f"{overlay.label} ({overlay.placeholder})"
         opts.append({"label": label, "value": key, "disabled": not available})
     return opts
 
@@ -139,7 +141,8 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:
-        # Large places: the overlays (built on every small area) are left out for now.
+        # Large places: overlays are built on every small area, so only when switched on
+        # (:func:`update_overlays` appends them to the figure).
         extra = [] if large else overlay_traces(place, key)
         overlay_uids[key] = [t.uid for t in extra]
         traces += extra
@@ -161,10 +164,11 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         "areas": uids.index(AREAS_UID),
         "fill": uids.index(FILL_UID),
         "highlight": uids.index(HIGHLIGHT_UID),
-        "outlines": {str(i): fig_dict["data"][i]["name"] for i in outlines},
+        "outlines": {str(i): fig_dict["data"][i]["meta"] for i in outlines},
     }
     if large:
         index["detail"] = {"mode": "footprints"}
+        index["traces"] = len(fig_dict["data"])
     with _base_lock:
         for k in [k for k, (ref, *_) in _base_cache.items() if ref() is None]:
             del _base_cache[k]
@@ -368,6 +372,8 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
                 html.Legend("Map layers", className="control-label"),
                 dcc.Checklist(id="home-layers", options=opts, value=on, className="checklist",
                               labelClassName="check-label"),
+                dcc.Loading(html.P(id="home-overlay-status", className="control-help",
+                                   role="status", **{"aria-live": "polite"})),
             ], className="control-group"),
             html.Fieldset([
                 html.Legend("Basemap", className="control-label"),
@@ -422,6 +428,7 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
             dcc.Store(id="home-view", data={"lat": state["lat"], "lon": state["lon"], "zoom": z}),
             dcc.Store(id="home-url-dummy"),
             dcc.Store(id="home-detail-view", data={"zoom": z}),
+            dcc.Store(id="home-overlays", data={}),
         ],
         className="page page-home",
     )
@@ -643,6 +650,59 @@ def update_detail(view, index, state):
     for k, v in detail_trace(place, indicator, detail).items():
         fig["data"][i][k] = v
     return fig, {**index, "detail": detail}
+
+
+def update_overlays(layers, index, built, state):
+    """Large places only: draw each overlay the first time it is switched on (appended to the
+    figure with a Patch), then toggle it like any layer. Returns (figure patch, built, status).
+
+    ``built`` maps overlay key -> its trace indices (``[]``: nothing to draw for this place).
+    """
+    no = dash.no_update
+    if not index or "detail" not in index or not state:
+        return no, no, no
+    place, notice = open_place_safe(state.get("place"))
+    if notice or not is_large(place):
+        return no, no, no
+    built = dict(built or {})
+    layers = set(layers or [])
+    fig = Patch()
+    drawn, empty, changed = [], [], False
+    after = index["traces"] + sum(len(v) for v in built.values())
+    for key, overlay in OVERLAYS.items():
+        if key in built:
+            for i in built[key]:
+                fig["data"][i]["visible"] = key in layers
+                changed = True
+            continue
+        if key not in layers:
+            continue
+        traces = [t.to_plotly_json() for t in overlay_traces(place, key)]
+        built[key] = list(range(after, after + len(traces)))
+        after += len(traces)
+        for t in traces:
+            fig["data"].append(t)
+        (drawn if traces else empty).append(overlay.label)
+        changed = True
+    if not changed:
+        return no, no, no
+    status = " ".join([f"Drawn: {', '.join(drawn)}." if drawn else "",
+                       f"Nothing to draw for this place: {', '.join(empty)}." if empty else ""]).strip()
+    return fig, built, status or no
+
+
+@callback(
+    Output("home-map", "figure", allow_duplicate=True),
+    Output("home-overlays", "data"),
+    Output("home-overlay-status", "children"),
+    Input("home-layers", "value"),
+    State("home-index", "data"),
+    State("home-overlays", "data"),
+    State("home-state", "data"),
+    prevent_initial_call="initial_duplicate",
+)
+def on_overlays(layers, index, built, state):
+    return update_overlays(layers, index, built, state)
 
 
 @callback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import dash
 import numpy as np
 import pytest
 from dash import Patch
@@ -98,8 +99,7 @@ def test_first_render_draws_footprints_only(home, place, first):
         == len(names)
     assert not any(set(t.get("locations") or []) & set(place.areas.index) for t in fig["data"])
     opts = {o["value"]: o for o in prop(tree, "home-layers", "options")}
-    assert opts["hotspots"]["disabled"] and "not shown for places of more than" in \
-        opts["hotspots"]["label"]
+    assert not opts["hotspots"]["disabled"] and "drawn when switched on" in opts["hotspots"]["label"]
 
 
 def test_first_render_much_smaller_than_full_figure(home, place, first):
@@ -273,3 +273,60 @@ def test_browser_zoom_swaps_layers(dash_duo, env, bundle, place, artefacts):
                timeout=30)
     wait_map(dash_duo)
     driver.save_screenshot(str(artefacts / "map_scale_zoomed_out.png"))
+
+    # An overlay is drawn when first switched on, then hidden and shown like any layer.
+    count = "return document.querySelector('#home-map .js-plotly-plot').data.length;"
+    before = driver.execute_script(count)
+    box = driver.find_element("css selector", "#home-layers input[value='hotspots']")
+    box.click()
+    dash_duo.wait_for_contains_text("#home-overlay-status", "Drawn: Need hotspots", timeout=60)
+    wait_until(lambda: driver.execute_script(count) > before, timeout=30)
+    hot = driver.execute_script(
+        "return document.querySelector('#home-map .js-plotly-plot').data.slice(arguments[0])"
+        ".map(t => t.visible === undefined ? true : t.visible);", before)
+    assert hot and all(v is True for v in hot)
+    wait_map(dash_duo)
+    driver.save_screenshot(str(artefacts / "map_scale_hotspots.png"))
+    box.click()
+    wait_until(lambda: driver.execute_script(
+        "return document.querySelector('#home-map .js-plotly-plot').data.slice(arguments[0])"
+        ".every(t => t.visible === false);", before), timeout=30)
+    assert driver.execute_script(count) == before + len(hot)  # hidden, not drawn again
+
+
+def test_overlays_are_drawn_when_first_switched_on_then_toggled(home, place, first):
+    tree, _ = first
+    index = prop(tree, "home-index", "data")
+    state = prop(tree, "home-state", "data")
+    base = len(prop(tree, "home-map", "figure")["data"])
+    assert index["traces"] == base
+    # nothing asked for: nothing to do
+    assert home.update_overlays(["areas"], index, {}, state) == (dash.no_update,) * 3
+    patch, built, status = home.update_overlays(["areas", "hotspots"], index, {}, state)
+    ops = patch.to_plotly_json()["operations"]
+    appended = [op for op in ops if op["operation"] == "Append"]
+    assert appended and all(op["location"] == ["data"] for op in appended)
+    assert built == {"hotspots": list(range(base, base + len(appended)))}
+    assert status == "Drawn: Need hotspots."
+    # the appended trace is the hot-spot layer the small-place map draws, on every hot/cold area
+    trace = appended[0]["params"]["value"]
+    assert trace["type"] == "choroplethmap" and set(trace["locations"]) <= set(place.areas.index)
+    # switched off: hidden, not rebuilt
+    patch, again, status = home.update_overlays(["areas"], index, built, state)
+    assert again == built and status is dash.no_update
+    assert ops_of(patch) == {("data", i, "visible"): False for i in built["hotspots"]}
+    # a second overlay goes after the first
+    patch, more, _ = home.update_overlays(["areas", "hotspots", "isochrones"], index, built, state)
+    after = base + len(built["hotspots"])
+    assert more["hotspots"] == built["hotspots"]
+    assert more["isochrones"] == list(range(after, after + len(more["isochrones"])))
+
+
+def test_small_places_never_use_on_demand_overlays(home):
+    from geo.places import open_place
+
+    demo = open_place("demo")
+    _, index = home._base_figure(demo)
+    assert "traces" not in index
+    state = {"place": "demo"}
+    assert home.update_overlays(["hotspots"], index, {}, state) == (dash.no_update,) * 3

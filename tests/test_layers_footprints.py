@@ -29,3 +29,16 @@ def test_fill_is_clickable_but_invisible(place):
     assert sorted(fill.locations) == place.footprint_names
     assert all("0.01)" in c for _, c in fill.colorscale)
     assert fill.showscale is False
+
+
+def test_many_footprints_share_one_legend_line_and_keep_their_names(place, monkeypatch):
+    import layers.footprints as fp
+
+    traces = footprint_outlines(place)
+    assert all(t.showlegend is not False for t in traces)  # 7 footprints: one line each
+    assert [t.meta for t in traces] == [t.name for t in traces]
+    monkeypatch.setattr(fp, "LEGEND_MAX_FOOTPRINTS", len(place.footprint_names) - 1)
+    many = footprint_outlines(place)
+    assert [t.showlegend for t in many] == [True] + [False] * (len(many) - 1)
+    assert many[0].name == f"{place.footprint_label}s ({len(many)})"
+    assert sorted(t.meta for t in many) == sorted(place.footprint_names)  # clicks still name them

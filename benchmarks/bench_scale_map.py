@@ -91,6 +91,15 @@ if mode == "zoom":
                                  trigger="home-indicator")
     out["indicator_zoomed_in_ms"] = 1000 * (time.perf_counter() - t0)
     out["indicator_zoomed_in_mb"] = len(json.dumps(patch.to_plotly_json())) / 1e6
+    from plotly.utils import PlotlyJSONEncoder
+    from layers.overlays import OVERLAYS
+    for name in OVERLAYS:  # each overlay the first time it is switched on (cold)
+        t0 = time.perf_counter()
+        patch, built, status = home.update_overlays(["areas", name], index, {{}}, state)
+        body = json.dumps(patch.to_plotly_json(), cls=PlotlyJSONEncoder)
+        out[f"overlay_{{name}}_s"] = time.perf_counter() - t0
+        out[f"overlay_{{name}}_mb"] = len(body) / 1e6
+        out[f"overlay_{{name}}_traces"] = len(built[name])
 out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """

@@ -106,6 +106,17 @@ def display_geojson(
     return _cached(place, f"geojson:{layer}", tolerance_m, build)
 
 
+def geojson_subset(
+    place: Place, ids: list[str], layer: str = "areas", *, tolerance_m: float = DISPLAY_TOLERANCE_M
+) -> dict:
+    """The features of :func:`display_geojson` whose ``id`` is in ``ids`` (in that order): a
+    trace drawing only some areas sends only their geometry."""
+    full = display_geojson(place, layer, tolerance_m=tolerance_m)
+    by_id = _cached(place, f"geojson-index:{layer}", tolerance_m,
+                    lambda: {f["id"]: f for f in full["features"]})
+    return {"type": "FeatureCollection", "features": [by_id[i] for i in ids if i in by_id]}
+
+
 def safe_uid(*parts: object) -> str:
     """A trace ``uid`` plotly.js can use as a CSS class: letters, digits, ``-`` and ``_``."""
     return "-".join(re.sub(r"[^A-Za-z0-9_-]+", "_", str(p)) for p in parts)

@@ -26,7 +26,7 @@ from geo.hotspots import (
 )
 from geo.place import Place
 from geo.school_clusters import NEED_KEYS
-from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
+from layers.geometry import DISPLAY_TOLERANCE_M, geojson_subset
 
 # Colour-blind-safe: vermillion hot, blue cold, lighter tints for outliers, pale grey otherwise.
 CLASS_COLOURS = {
@@ -77,7 +77,7 @@ def hotspot_trace(
         )
     ]
     return go.Choroplethmap(
-        geojson=display_geojson(place, "areas", tolerance_m=tolerance_m),
+        geojson=geojson_subset(place, [str(c) for c in table.index], tolerance_m=tolerance_m),
         locations=[str(c) for c in table.index],
         featureidkey="id",
         z=[index[c] for c in table["cls"]],

@@ -26,7 +26,7 @@ from geo.place import Place
 from geo.profile import profile_table
 from layers.areas import HOVER, choropleth_values, scaled_values
 from layers.base import format_value, indicator_title
-from layers.geometry import _cached, display_geojson, display_geometries
+from layers.geometry import _cached, display_geojson, display_geometries, geojson_subset
 from layers.palettes import legend_hint
 
 DETAIL_LIMIT = 4000
@@ -185,11 +185,8 @@ def detail_geometry(place: Place, detail: dict) -> dict:
                 "hovertemplate": FOOTPRINT_HOVER}
     pos = areas_in_view(place, detail["bbox"])
     areas = place.areas.iloc[pos]
-    full = display_geojson(place, "areas")
-    by_id = _cached(place, "zoom:features", 0.0,
-                    lambda: {f["id"]: f for f in full["features"]})
     codes = [str(c) for c in areas.index]
-    gj = {"type": "FeatureCollection", "features": [by_id[c] for c in codes if c in by_id]}
+    gj = geojson_subset(place, codes)
     names = areas["name"].astype(str).to_numpy() if "name" in areas else np.array(codes)
     custom = [[nm, str(fp), place.footprint_label]
               for nm, fp in zip(names, areas["footprint"].astype(str).fillna("none"), strict=True)]

@@ -311,6 +311,9 @@ def test_overlays_are_drawn_when_first_switched_on_then_toggled(home, place, fir
     # the appended trace is the hot-spot layer the small-place map draws, on every hot/cold area
     trace = appended[0]["params"]["value"]
     assert trace["type"] == "choroplethmap" and set(trace["locations"]) <= set(place.areas.index)
+    # only the hot and cold areas' geometry is sent, not every small area's
+    assert [f["id"] for f in trace["geojson"]["features"]] == list(trace["locations"])
+    assert len(trace["locations"]) < len(place.areas)
     # switched off: hidden, not rebuilt
     patch, again, status = home.update_overlays(["areas"], index, built, state)
     assert again == built and status is dash.no_update

@@ -29,6 +29,7 @@ from pages._state import (
     first,
     open_place_safe,
     parse_choice,
+    parse_float,
 )
 from pages._ui import attribution_footer, notice_box, synthetic_banner
 
@@ -77,11 +78,8 @@ def _number(value, default: float, lo: float, hi: float, *, what: str, notices: 
     v = first(value)
     if v is None:
         return default
-    try:
-        out = float(v)
-    except ValueError:
-        out = float("nan")
-    if not (lo <= out <= hi) or (whole and out != int(out)):
+    out = parse_float(v, lo=lo, hi=hi)
+    if out is None or (whole and out != int(out)):
         notices.add(f"Ignored {what} {v!r}: give {'a whole number' if whole else 'a number'} "
                     f"from {lo:g} to {hi:g}.")
         return default

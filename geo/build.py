@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.bundle import read_place, write_place
-from geo.carry_over import carry_over
+from geo.carry_over import carry_over, may_hold_added
 from geo.config import PlaceConfig, load_config
 from geo.errors import InputError
 from geo.importers import (
@@ -157,7 +157,7 @@ def build_bundle(
         raise InputError("output must end in .gpkg", path=out)
     config = load_config(config_path)
     place = build_place(config, progress=progress)
-    if keep_added and out.exists():
+    if keep_added and out.exists() and may_hold_added(out):  # a whole read only when needed
         try:
             previous = read_place(out)
         except InputError as exc:

@@ -15,13 +15,31 @@ them, so :func:`geo.build.build_bundle` passes the bundle it is about to replace
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pyogrio
 
 from geo.errors import InputError
 from geo.footprint_sets import CURRENT, add_footprint_set, footprint_sets
+from geo.footprint_sets import TABLE as SETS_TABLE
+from geo.need_index import TABLE as NEED_TABLE
 from geo.need_index import apply_need_index, saved_specs
 from geo.place import Attribution, Finding, Place
 from geo.uploads import UPLOADS_TABLE
+
+#: The bundle tables that record what people added.
+ADDED_TABLES = (UPLOADS_TABLE, NEED_TABLE, SETS_TABLE)
+
+
+def may_hold_added(path: Path) -> bool:
+    """Whether the bundle at ``path`` may hold something to carry over (cheap: layer names
+    only). True when the layers cannot be listed, so the full read reports the problem."""
+    try:
+        layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+    except Exception:  # not readable as a GeoPackage: let read_place say why
+        return True
+    return bool(layers & set(ADDED_TABLES))
 
 
 def _uploads(old: Place, new: Place, notes: list[Finding]) -> None:

@@ -101,3 +101,15 @@ def test_unreadable_old_bundle_is_replaced_with_a_warning(tmp_path):
     place = build_bundle(config, out)
     assert any("cannot be read" in str(f) for f in place.findings)
     assert len(read_place(out).areas) == len(place.areas)
+
+
+def test_a_bundle_with_nothing_added_is_not_read_again(tmp_path, monkeypatch):
+    import geo.build
+
+    config = write_tiny_place(tmp_path / "src")
+    out = tmp_path / "tiny.gpkg"
+    build_bundle(config, out)
+    reads = []
+    monkeypatch.setattr(geo.build, "read_place", lambda path: reads.append(path))
+    build_bundle(config, out)
+    assert reads == []  # layer names only: nothing to carry over

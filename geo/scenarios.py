@@ -154,18 +154,15 @@ def _open_sqlite(path: Path) -> sqlite3.Connection:
                 con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
             return con
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:
             if con is not None:
                 con.close()
-            busy = "locked" in str(exc) or "busy" in str(exc)
+            busy = isinstance(exc, sqlite3.OperationalError) and (
+                "locked" in str(exc) or "busy" in str(exc))
             if not busy or time.monotonic() > deadline:
                 raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
-        except sqlite3.Error as exc:
-            if con is not None:
-                con.close()
-            raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
 
 
 class ScenarioStore:

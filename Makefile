@@ -15,6 +15,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
+# A checkout keeps generated files and its places in data/ (the installed package uses the
+# user's cache and data folders instead; see geo/settings.py).
+export HUBPLAN_CACHE  ?= $(CURDIR)/data/cache
+export HUBPLAN_PLACES ?= $(CURDIR)/data/places
+
 PLACE       ?=
 HOST        ?= 127.0.0.1
 PORT        ?= 8050
@@ -28,7 +33,7 @@ help:
 	@echo "make test    run every test headless (PYTEST_ARGS=...)"
 	@echo "make lint    ruff check"
 	@echo "make bench   run benchmarks/run_all.py"
-	@echo "make serve   production server: gunicorn -c gunicorn.conf.py wsgi:application"
+	@echo "make serve   production server: gunicorn -c gunicorn.conf.py hubplan.wsgi:application"
 	@echo "make audit   dependency vulnerability audit (pip-audit; needs PyPI's JSON API or OSV)"
 	@echo "make clean   remove caches and test artefacts (distclean also removes $(VENV))"
 
@@ -51,7 +56,7 @@ run: $(STAMP)
 
 serve: $(STAMP)
 	$(if $(PLACE),HUBPLAN_PLACE='$(PLACE)') HUBPLAN_BIND='$(HOST):$(PORT)' \
-	  $(PY) -m gunicorn -c gunicorn.conf.py wsgi:application
+	  $(PY) -m gunicorn -c gunicorn.conf.py hubplan.wsgi:application
 
 test: $(STAMP)
 	$(PY) -m pytest -q --headless $(PYTEST_ARGS)

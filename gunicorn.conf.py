@@ -1,4 +1,4 @@
-"""gunicorn settings for the Locality & Hub Planner: ``gunicorn -c gunicorn.conf.py wsgi:application``.
+"""gunicorn settings for the Locality & Hub Planner: ``gunicorn -c gunicorn.conf.py hubplan.wsgi:application``.
 
 Every value can be overridden on the command line (``--bind``, ``--workers`` ...) or through
 ``HUBPLAN_BIND`` / ``HUBPLAN_WORKERS``. See ``docs/deploy.md``.

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 
 
 def _ours(config: str, out: str) -> float:
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
 
     t = time.perf_counter()
     build_bundle(config, out)
@@ -38,8 +38,8 @@ def _peer(config: str, out: str) -> float:
     import geopandas as gpd
     import pandas as pd
 
-    from geo.config import load_config
-    from geo.sites import normalise_postcode
+    from geo.build.sites import normalise_postcode
+    from geo.place.config import load_config
 
     cfg = load_config(config)
     t = time.perf_counter()

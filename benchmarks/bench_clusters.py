@@ -30,14 +30,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.build import build_place
-from geo.compactness import convex_hull_ratio, polsby_popper
-from geo.config import load_config
-from geo.contiguity import rook_contiguity
-from geo.footprint_sets import dissolve
-from geo.hotspots import hotspots
-from geo.places import open_place
-from geo.regionalize import regionalize
+from geo.build.pipeline import build_place
+from geo.build.places import open_place
+from geo.clusters.compactness import convex_hull_ratio, polsby_popper
+from geo.clusters.contiguity import rook_contiguity
+from geo.clusters.footprint_sets import dissolve
+from geo.clusters.hotspots import hotspots
+from geo.clusters.regionalize import regionalize
+from geo.place.config import load_config
 
 KEY = "children_0_17"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "wigan"

@@ -119,21 +119,22 @@ def full_figure_bytes(place_spec: str, indicator: str, footprint, layers) -> int
     """Bytes of the same response if the callback sent the whole figure instead of a Patch."""
     import plotly.io as pio
 
+    from geo.build.places import open_place
+
     # Imported lazily: pages need an app before they import.
-    from app import create_app
-    from geo.places import open_place
+    from hubplan.web import create_app
 
     create_app(place=place_spec)
     import importlib
 
-    home = importlib.import_module("pages.home")
+    home = importlib.import_module("hubplan.pages.home")
     place = open_place(place_spec)
     fig, _ = home.build_figure(place, indicator, footprint, layers, "none", None, None)
     return len(pio.to_json(fig, validate=False, engine="json"))
 
 
 def bench_place(label: str, spec: str, repeat: int, browser: bool) -> dict:
-    from geo.places import open_place
+    from geo.build.places import open_place
 
     place = open_place(spec)
     server = Server(spec)
@@ -263,7 +264,7 @@ def wigan_bundle(folder: Path) -> str | None:
     shared = Path(os.environ.get("HUBPLAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "wigan"))
     if not shared.is_dir():
         return None
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
     from tests.support.wigan import write_wigan_config
 
     out = folder / "wigan.gpkg"
@@ -342,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         f" --repeat {args.repeat}" if args.repeat != 40 else "") + (
         " --no-browser" if args.no_browser else "")
     text = markdown(rows, command, args.repeat)
-    from geo.bundle import atomic_write
+    from geo.place.bundle import atomic_write
 
     atomic_write(Path(args.out), lambda p: Path(p).write_text(text, encoding="utf-8"), suffix=".md")
     print(text)

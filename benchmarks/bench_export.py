@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     import kaleido
     import plotly.io as pio
 
-    from geo.places import open_place
+    from geo.build.places import open_place
     from layers import static
     from layers.snapshot import snapshot_figure
 
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
     profiles_s = profiles_cpu = None
     if not args.skip_profiles:
-        from cli.main import main as hubplan
+        from hubplan.cli.main import main as hubplan
 
         with tempfile.TemporaryDirectory() as tmp:
             with CpuWatch() as watch:

@@ -115,13 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_network.md"))
     args = parser.parse_args(argv)
 
-    from geo.access import nearest_site  # noqa: F401  (import cost outside the timings)
-    from geo.build import build_bundle
-    from geo.bundle import read_place
-    from geo.demo import write_demo_sources
-    from geo.isochrones import isochrones
-    from geo.network import mode_graph
-    from geo.travel import area_points, nearest_minutes, speeds_kmh, travel_time_matrix
+    from geo.build.pipeline import build_bundle
+    from geo.datasets.demo import write_demo_sources
+    from geo.network.access import nearest_site  # noqa: F401  (import cost outside the timings)
+    from geo.network.graph import mode_graph
+    from geo.network.isochrones import isochrones
+    from geo.network.travel import area_points, nearest_minutes, speeds_kmh, travel_time_matrix
+    from geo.place.bundle import read_place
 
     lines: list[str] = []
 

@@ -2,14 +2,14 @@
 
 1. **Aggregation at England scale**: every indicator of the demo catalogue (counts, weighted
    means, rates) aggregated from 33,000 synthetic areas to 300 footprints plus the total, with
-   :func:`geo.aggregate.aggregate` against the naive peer most analysts write first: pandas
+   :func:`geo.indicators.aggregate.aggregate` against the naive peer most analysts write first: pandas
    ``groupby(...).apply`` with a per-group function computing each indicator by kind. Both
    results are checked equal before timing counts. Values and groups are random (synthetic).
 2. **Profile page server time on Wigan** (target < 500 ms): the Dash Pages router request for
    ``/profile/<footprint>`` through the app's Flask test client (in process: the full Dash
    callback, layout building and JSON serialisation, no network), for every footprint; cold
    (first request after the place is opened) and warm. Needs ``../shared/data/wigan``
-   (skipped otherwise). Also timed: :func:`geo.footprint_profile.footprint_profile` alone.
+   (skipped otherwise). Also timed: :func:`geo.indicators.footprint_profile.footprint_profile` alone.
 
     .venv/bin/python -m benchmarks.bench_profiles [--areas 33000] [--repeat 7] [--out FILE.md]
 """
@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from geo.aggregate import aggregate, aggregate_all  # noqa: E402
-from geo.config import Indicator  # noqa: E402
+from geo.indicators.aggregate import aggregate, aggregate_all  # noqa: E402
+from geo.place.config import Indicator  # noqa: E402
 
 
 def synthetic_values(catalogue: dict[str, Indicator], n_areas: int, n_groups: int, seed: int = 0):
@@ -100,7 +100,7 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:
 
 
 def bench_aggregation(n_areas: int, repeat: int) -> dict:
-    from geo.places import open_place
+    from geo.build.places import open_place
 
     catalogue = open_place("demo").catalogue
     values, groups = synthetic_values(catalogue, n_areas, 300)
@@ -117,7 +117,7 @@ def wigan_bundle(folder: Path) -> Path | None:
     shared = Path(os.environ.get("HUBPLAN_SHARED_DATA", ROOT.parent / "shared" / "data" / "wigan"))
     if not shared.is_dir():
         return None
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
     from tests.support.wigan import write_wigan_config
 
     out = folder / "wigan.gpkg"
@@ -126,9 +126,9 @@ def wigan_bundle(folder: Path) -> Path | None:
 
 
 def bench_page(bundle: Path, repeat: int) -> dict:
-    from app import create_app
-    from geo.footprint_profile import footprint_profile
-    from geo.places import open_place
+    from geo.build.places import open_place
+    from geo.indicators.footprint_profile import footprint_profile
+    from hubplan.web import create_app
     from tests.support.dash_http import router_body
 
     app = create_app(place=str(bundle))
@@ -200,7 +200,7 @@ def markdown(agg: dict, page: dict | None, command: str) -> str:
         "",
         "| approach | wall time | CPU time | ratio (wall / CPU) |",
         "|---|---:|---:|---:|",
-        f"| hubplan `geo.aggregate.aggregate` + `aggregate_all` | {agg['ours_s'] * 1000:,.0f} ms | "
+        f"| hubplan `geo.indicators.aggregate.aggregate` + `aggregate_all` | {agg['ours_s'] * 1000:,.0f} ms | "
         f"{agg['ours_cpu_s'] * 1000:,.0f} ms | 1.0 |",
         f"| peer: `groupby().apply` per footprint | {agg['peer_s'] * 1000:,.0f} ms | "
         f"{agg['peer_cpu_s'] * 1000:,.0f} ms | {agg['ratio']:.1f}x / {agg['cpu_ratio']:.1f}x slower |",
@@ -260,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {page['p95_ms']:.0f} ms; cpu p50 {page['cpu_p50_ms']:.0f} ms, p95 {page['cpu_p95_ms']:.0f} ms")
     command = ".venv/bin/python -m benchmarks.bench_profiles " + " ".join(argv if argv is not None else sys.argv[1:])
     text = markdown(agg, page, command.strip())
-    from geo.bundle import atomic_write
+    from geo.place.bundle import atomic_write
 
     out = Path(args.out)
     atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), suffix=".md")

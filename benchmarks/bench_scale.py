@@ -6,14 +6,14 @@ builds the map page's full figure (the choropleth every area) measuring its JSON
 
 Part 2 (network): builds a synthetic street grid of ``--grid`` x ``--grid`` nodes (1000 x 1000
 = 1,000,000 nodes, ~2M segments, 100 m blocks, 100 km x 100 km) directly as the engine's
-node/edge tables, makes the walking graph (:meth:`geo.network.ModeGraph.from_tables`), and
-times :func:`geo.isochrones.network_isochrones` for one hub with 5/10/15/20-minute bands,
+node/edge tables, makes the walking graph (:meth:`geo.network.graph.ModeGraph.from_tables`), and
+times :func:`geo.network.isochrones.network_isochrones` for one hub with 5/10/15/20-minute bands,
 against the osmnx-style peer (networkx ``ego_graph`` + buffered reached edges) on the same
 graph.
 
 Part 3 (``--bundle-network``): the whole pipeline: the same region with a ``--grid`` street
 grid spread over it written as an osmnx-layout GeoPackage, used as the place's ``[network]
-source``, built into a bundle and opened (time, peak RSS), then ``geo.isochrones.isochrones``
+source``, built into a bundle and opened (time, peak RSS), then ``geo.network.isochrones.isochrones``
 for hubs at the first sites.
 
 Usage::
@@ -45,17 +45,17 @@ step, folder = sys.argv[1], sys.argv[2]
 t0 = time.perf_counter()
 extra = {{}}
 if step == "build":
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
     build_bundle(folder + "/place.toml", folder + "/place.gpkg")
 elif step == "open":
-    from geo.bundle import read_place
+    from geo.place.bundle import read_place
     place = read_place(folder + "/place.gpkg")
     extra["areas"] = len(place.areas)
 elif step == "open_iso":
     import numpy as np
     import geopandas as gpd
-    from geo.bundle import read_place
-    from geo.isochrones import isochrones
+    from geo.place.bundle import read_place
+    from geo.network.isochrones import isochrones
     place = read_place(folder + "/place.gpkg")
     extra["open_s"] = time.perf_counter() - t0
     extra["nodes"] = len(place.tables["network_nodes"])
@@ -70,15 +70,15 @@ elif step == "open_iso":
         runs.append(time.perf_counter() - t1)
     extra["iso_ms"] = sorted(1000 * r for r in runs)
 elif step == "figure":
-    from app import create_app
-    from geo.bundle import read_place
+    from hubplan.web import create_app
+    from geo.place.bundle import read_place
     place = read_place(folder + "/place.gpkg")
     create_app(place=folder + "/place.gpkg")
     import importlib
     import plotly.io as pio
-    home = importlib.import_module("pages.home")
+    home = importlib.import_module("hubplan.pages.home")
     t0 = time.perf_counter()
-    from pages._state import default_indicator
+    from hubplan.pages._state import default_indicator
     fig, _ = home.build_figure(place, default_indicator(place), None, ["areas", "footprints"], "none", None, None)
     text = pio.to_json(fig, validate=False, engine="json")
     extra["figure_mb"] = len(text) / 1e6
@@ -192,8 +192,8 @@ def peer_isochrone(graph_nx, centre_node: int, node_xy: np.ndarray, minutes: lis
 def bench_network(n: int, repeat: int) -> dict:
     import networkx as nx
 
-    from geo.isochrones import network_isochrones
-    from geo.network import ModeGraph
+    from geo.network.graph import ModeGraph
+    from geo.network.isochrones import network_isochrones
 
     t0 = time.perf_counter()
     nodes, edges = grid_tables(n)
@@ -246,7 +246,7 @@ def report(args, areas: dict | None, net: dict | None, bundled: dict | None = No
         lines += ["", f"## {areas['n_areas']:,} synthetic areas (benchmarks/synthetic.py)", "",
                   "| step | time | peak RSS |", "|---|---:|---:|",
                   f"| write sources | {areas['sources_s']:.1f} s | |",
-                  f"| build bundle (`geo.build.build_bundle`) | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
+                  f"| build bundle (`geo.build.pipeline.build_bundle`) | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
                   f"| open bundle (`read_place`) | {o['seconds']:.2f} s | {o['peak_mib']:.0f} MiB |",
                   f"| map page figure, every area at full detail | {f['seconds']:.1f} s | {f['peak_mib']:.0f} MiB |",
                   "", f"Bundle {areas['bundle_mb']:.0f} MB; the full-detail map figure is "
@@ -280,7 +280,7 @@ def report(args, areas: dict | None, net: dict | None, bundled: dict | None = No
                   f"| build bundle incl. network | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
                   f"| open bundle (`read_place`) | {o['open_s']:.1f} s | {o['peak_mib']:.0f} MiB (incl. isochrones) |",
                   f"| first isochrone (graph built) | {o['first_iso_s']:.1f} s | |",
-                  f"| isochrone, 4 bands, one hub (`geo.isochrones.isochrones`), median of {len(iso)} | "
+                  f"| isochrone, 4 bands, one hub (`geo.network.isochrones.isochrones`), median of {len(iso)} | "
                   f"{statistics.median(iso):.0f} ms (min {min(iso):.0f}, max {max(iso):.0f}) | |",
                   "", f"Bundle {bundled['bundle_mb']:.0f} MB."]
     return "\n".join(lines) + "\n"

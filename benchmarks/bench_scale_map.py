@@ -35,11 +35,11 @@ mode, folder = sys.argv[1], sys.argv[2]
 os.environ["HUBPLAN_DETAIL_LIMIT"] = "1000000000" if mode == "full" else "4000"
 import importlib
 import plotly.io as pio
-from app import create_app
-from geo.places import open_place
+from hubplan.web import create_app
+from geo.build.places import open_place
 app = create_app(place=folder + "/place.gpkg")
-home = importlib.import_module("pages.home")
-from pages._state import default_indicator
+home = importlib.import_module("hubplan.pages.home")
+from hubplan.pages._state import default_indicator
 place = open_place(folder + "/place.gpkg")  # the object the page opens (shared caches)
 key = default_indicator(place)
 out = {{}}
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--areas", type=int, default=33_000)
     args = parser.parse_args(argv)
     from benchmarks.synthetic import write_synthetic_sources
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
 
     with tempfile.TemporaryDirectory(prefix="hubplan-scale-map-") as tmp:
         folder = Path(tmp)

@@ -62,7 +62,7 @@ def small_instance(seed: int, n: int = 1_000, m: int = 100) -> tuple[np.ndarray,
 
 
 def ours(objective: str, costs, weights, p, minutes=None, method="auto"):
-    from geo.siting import SitingProblem
+    from geo.siting.problem import SitingProblem
 
     t = time.perf_counter()
     res = SitingProblem.from_cost_matrix(costs, weights).solve(

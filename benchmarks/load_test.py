@@ -1,6 +1,6 @@
 """Bounded load test on loopback: simulated users drive the dashboard's callbacks over HTTP.
 
-Starts the app with gunicorn (``gunicorn -c gunicorn.conf.py wsgi:application``, 2 workers by
+Starts the app with gunicorn (``gunicorn -c gunicorn.conf.py hubplan.wsgi:application``, 2 workers by
 default) on a free 127.0.0.1 port, or ``python app.py`` with ``--server dev``, then runs
 ``--users`` threads for ``--seconds``. Each user repeats a mix of the requests a browser sends
 (``POST /_dash-update-component``, bodies built from the served layouts):
@@ -79,7 +79,7 @@ class Server:
         env.pop("HUBPLAN_BASIC_AUTH", None)
         if kind == "gunicorn":
             cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                   "--workers", str(workers), "--bind", f"{HOST}:{self.port}", "wsgi:application"]
+                   "--workers", str(workers), "--bind", f"{HOST}:{self.port}", "hubplan.wsgi:application"]
         else:
             cmd = [sys.executable, str(ROOT / "app.py"), "--place", place, "--host", HOST, "--port", str(self.port)]
         self.command = " ".join(cmd[1:]).replace(str(ROOT) + "/", "")
@@ -148,7 +148,7 @@ class Requests:
     def __init__(self, url: str, place_spec: str, *, send=None) -> None:
         """``send(url, body, timeout=...) -> (status, bytes)``: HTTP by default (tests pass a
         Flask test client)."""
-        from geo.places import open_place
+        from geo.build.places import open_place
 
         place = open_place(place_spec)
         self.indicators = [k for k, i in place.catalogue.items() if not i.sensitive]
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                           max_requests=args.max_requests, timeout=args.timeout, seed=args.seed)
     finally:
         server.close()
-    from geo.places import open_place
+    from geo.build.places import open_place
 
     text = report(result, args=args, server=server, place_label=open_place(args.place).name)
     print(text)

@@ -2,7 +2,7 @@
 
 Nothing here describes real places or people. :func:`write_synthetic_sources` writes
 ordinary source files plus a ``place.toml`` so the place goes through the same import
-pipeline (:func:`geo.build.build_place`) as a council's data:
+pipeline (:func:`geo.build.pipeline.build_place`) as a council's data:
 
 - ``areas.gpkg`` — Voronoi cells of random seed points (clustered around a few hundred
   "towns" over a rural background) clipped to a 360 km x 361 km box in British National
@@ -245,7 +245,7 @@ def write_synthetic_sources(folder: Path, *, n_areas: int = 33_000, seed: int = 
     Returns
     -------
     pathlib.Path
-        Path of ``place.toml``, loadable with :func:`geo.config.load_config`.
+        Path of ``place.toml``, loadable with :func:`geo.place.config.load_config`.
     """
     if n_areas < 10:
         raise ValueError(f"n_areas must be at least 10, got {n_areas}")

@@ -6,8 +6,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from geo.disclosure import DEFAULT_THRESHOLD, apply_disclosure, is_suppressed, sensitive_columns
-from geo.place import Place
+from geo.indicators.disclosure import (
+    DEFAULT_THRESHOLD,
+    apply_disclosure,
+    is_suppressed,
+    sensitive_columns,
+)
+from geo.place.model import Place
 from layers.base import format_value, indicator_title
 from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
 from layers.palettes import NO_DATA, indicator_colorscale, legend_hint
@@ -23,7 +28,7 @@ SUPPRESSED_TEXT = "suppressed (fewer than {n:g}: disclosure control)"
 
 
 def suppressed_mask(place: Place, key: str, *, threshold: float = DEFAULT_THRESHOLD) -> np.ndarray:
-    """Areas whose value of ``key`` is hidden by disclosure control (:mod:`geo.disclosure`).
+    """Areas whose value of ``key`` is hidden by disclosure control (:mod:`geo.indicators.disclosure`).
 
     Only ``sensitive`` counts (and rates built on them) are ever hidden: small-area values
     below ``threshold``. Same rule as ``hubplan profile`` and the exports.

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from geo.config import Indicator
 from geo.numbers import format_number
-from geo.place import Place
+from geo.place.config import Indicator
+from geo.place.model import Place
 from layers.geometry import DISPLAY_TOLERANCE_M, display_boundary, polygon_lines
 
 BOUNDARY_COLOUR = "#333333"

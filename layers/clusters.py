@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from geo.footprint_sets import CURRENT, dissolve, footprint_sets
-from geo.place import Place
-from geo.school_clusters import SchoolClusters, school_clusters
+from geo.clusters.footprint_sets import CURRENT, dissolve, footprint_sets
+from geo.clusters.school_clusters import SchoolClusters, school_clusters
+from geo.place.model import Place
 from layers.geometry import (
     DISPLAY_TOLERANCE_M,
     display_geojson,

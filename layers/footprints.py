@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from geo.place import Place
+from geo.place.model import Place
 from layers.geometry import (
     DISPLAY_TOLERANCE_M,
     display_geojson,

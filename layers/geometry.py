@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.place import Place
+from geo.place.model import Place
 
 DISPLAY_TOLERANCE_M = 20.0
 """Default simplification tolerance (metres, working CRS) for geometry sent to the browser."""

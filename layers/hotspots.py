@@ -13,7 +13,7 @@ import weakref
 
 import plotly.graph_objects as go
 
-from geo.hotspots import (
+from geo.clusters.hotspots import (
     CLASSES,
     COLD,
     HIGH_LOW,
@@ -24,8 +24,8 @@ from geo.hotspots import (
     Hotspots,
     hotspots,
 )
-from geo.place import Place
-from geo.school_clusters import NEED_KEYS
+from geo.clusters.school_clusters import NEED_KEYS
+from geo.place.model import Place
 from layers.geometry import DISPLAY_TOLERANCE_M, geojson_subset
 
 # Colour-blind-safe: vermillion hot, blue cold, lighter tints for outliers, pale grey otherwise.

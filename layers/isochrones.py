@@ -2,7 +2,7 @@
 
 Bands are drawn as filled ``Choroplethmap`` traces, largest first so the nearer bands sit on
 top, in nested shades of one colour-blind-safe sequential scale (darker = nearer). Hover shows
-the band and the counts reached (from :func:`geo.access.coverage`).
+the band and the counts reached (from :func:`geo.network.access.coverage`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import shapely
 from shapely.geometry import mapping
 
-from geo.place import Place
+from geo.place.model import Place
 
 # ColorBrewer PuBu, dark to light (nearest band darkest).
 BAND_COLOURS = ["#034e7b", "#0570b0", "#3690c0", "#74a9cf", "#a6bddb", "#d0d1e6"]
@@ -55,9 +55,9 @@ def isochrone_traces(
     Parameters
     ----------
     bands
-        From :func:`geo.isochrones.isochrones` (any projected CRS).
+        From :func:`geo.network.isochrones.isochrones` (any projected CRS).
     cover
-        From :func:`geo.access.coverage` for the same bands (optional; adds counts to hovers).
+        From :func:`geo.network.access.coverage` for the same bands (optional; adds counts to hovers).
     clickthrough
         No hover or clicks on the bands, so clicks reach the areas drawn below them.
     """
@@ -121,8 +121,8 @@ def overlay_traces(place: Place) -> list[go.Choroplethmap]:
         return []
     hit = _overlay_cache.get(id(place))
     if hit is None or hit[0]() is not place:
-        from geo.access import coverage
-        from geo.isochrones import isochrones
+        from geo.network.access import coverage
+        from geo.network.isochrones import isochrones
 
         hubs = place.sites[place.sites["kind"] == kind].geometry
         bands = isochrones(place, hubs, mode="walk", minutes=OVERLAY_MINUTES)

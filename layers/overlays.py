@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
-from geo.place import Place
+from geo.place.model import Place
 from layers.geometry import DISPLAY_TOLERANCE_M, polygon_lines, safe_uid, to_display
 from layers.palettes import categorical
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from geo.config import Indicator
+from geo.place.config import Indicator
 
 # ColorBrewer OrRd / Blues (9 classes), lightest class dropped so low values still show on white.
 OR_RD = ["#fee8c8", "#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#b30000", "#7f0000"]

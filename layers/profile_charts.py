@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from geo.aggregate import ALL_AREAS
-from geo.config import Indicator
-from geo.place import Place
+from geo.indicators.aggregate import ALL_AREAS
+from geo.place.config import Indicator
+from geo.place.model import Place
 from layers.base import map_figure
 from layers.footprints import footprint_highlight, footprint_outlines
 from layers.palettes import OKABE_ITO

@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.bundle import atomic_write
 from geo.errors import InputError
-from geo.footprint_profile import FootprintProfile, footprint_profile, format_value
-from geo.place import SYNTHETIC_LABEL, Place
+from geo.indicators.footprint_profile import FootprintProfile, footprint_profile, format_value
+from geo.place.bundle import atomic_write
+from geo.place.model import SYNTHETIC_LABEL, Place
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 PDF_TIMEOUT_S = 120

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from geo.place import Place
+from geo.place.model import Place
 from layers.geometry import safe_uid
 from layers.palettes import categorical
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from geo.place import Place
+from geo.place.model import Place
 from layers.geometry import display_geojson, polygon_lines
 
 CANDIDATES_UID = "siting-candidates"
@@ -105,7 +105,7 @@ def coverage_choropleth(place: Place, assignment: pd.DataFrame, *, minutes: floa
 
 
 def reach_outline(bands: gpd.GeoDataFrame) -> go.Scattermap:
-    """The outline of the area reachable within the time limit (from geo.isochrones)."""
+    """The outline of the area reachable within the time limit (from geo.network.isochrones)."""
     geom = bands.to_crs(4326).geometry.iloc[-1]
     lons, lats = polygon_lines(geom)
     row = bands.iloc[-1]

@@ -19,9 +19,14 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from geo.disclosure import DEFAULT_THRESHOLD, apply_disclosure, is_suppressed, sensitive_columns
 from geo.errors import InputError
-from geo.place import SYNTHETIC_LABEL, Place
+from geo.indicators.disclosure import (
+    DEFAULT_THRESHOLD,
+    apply_disclosure,
+    is_suppressed,
+    sensitive_columns,
+)
+from geo.place.model import SYNTHETIC_LABEL, Place
 from layers.areas import area_choropleth, choropleth_values
 from layers.base import attribution_lines, fit_view, indicator_title, map_figure
 from layers.footprints import footprint_highlight, footprint_outlines
@@ -90,7 +95,7 @@ def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, s
 
 def _scenario_traces(place: Place, name: str) -> tuple[list[go.Scattermap], list[str]]:
     """Hubs of a saved scenario (from the scenario store beside the bundle)."""
-    from geo.exports import scenario_hubs
+    from geo.export.data import scenario_hubs
 
     hubs = scenario_hubs(place, name)  # raises InputError for unknown names
     pts = hubs.geometry.to_crs(4326)
@@ -144,7 +149,7 @@ def snapshot_figure(
     footprint
         Zoom to this footprint and outline it in black.
     scenario
-        Show a saved siting scenario's hubs (from :mod:`geo.scenarios`).
+        Show a saved siting scenario's hubs (from :mod:`geo.siting.scenarios`).
     title
         Figure title (default: indicator label, footprint and place).
     center, zoom

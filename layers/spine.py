@@ -1,4 +1,4 @@
-"""Fingertips-style spine chart of a footprint profile (see :func:`geo.footprint_profile.spine_data`).
+"""Fingertips-style spine chart of a footprint profile (see :func:`geo.indicators.footprint_profile.spine_data`).
 
 Each indicator is a row scaled 0..1 around the comparator (England where given, else the
 borough; the average footprint for counts) at the centre line. The light bar is the range
@@ -29,7 +29,7 @@ ROW_PX = 30
 
 
 def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: str = "This footprint") -> go.Figure:
-    """The spine chart figure for the rows of :func:`geo.footprint_profile.spine_data`."""
+    """The spine chart figure for the rows of :func:`geo.indicators.footprint_profile.spine_data`."""
     rows = spine.reset_index(drop=True)
     labels = [
         f"{r.label}" + (f" ({r.unit})" if r.unit and r.unit not in ("%",) else (" (%)" if r.unit == "%" else ""))

@@ -1,7 +1,7 @@
 """Zoom-dependent display of the small-area choropleth for region-sized places.
 
 A place with more than :func:`detail_limit` small areas is drawn, when zoomed out, as its
-indicator aggregated to footprints (values from :func:`geo.profile.profile_table`, so they
+indicator aggregated to footprints (values from :func:`geo.indicators.profile.profile_table`, so they
 agree with the profile; disclosure control as ``hubplan profile``), with coarser footprint
 geometry. Zoomed in past :data:`DETAIL_ZOOM`, only the small areas inside the current view
 are sent (at most :data:`MAX_FEATURES`, those nearest the view centre). Colours use the same
@@ -21,9 +21,9 @@ import os
 import numpy as np
 import pandas as pd
 
-from geo.disclosure import apply_disclosure, is_suppressed
-from geo.place import Place
-from geo.profile import profile_table
+from geo.indicators.disclosure import apply_disclosure, is_suppressed
+from geo.indicators.profile import profile_table
+from geo.place.model import Place
 from layers.areas import HOVER, choropleth_values, scaled_values
 from layers.base import format_value, indicator_title
 from layers.geometry import _cached, display_geojson, display_geometries, geojson_subset

@@ -29,6 +29,12 @@ BROWSER_FIXTURES = frozenset({"dash_duo", "dash_duo_mp", "dash_br", "dashr", "da
 
 _config: pytest.Config | None = None
 
+# A checkout keeps its cache (the demo bundle, built once) and places in data/, as `make run`
+# does; the installed package defaults to the user's folders (geo.settings). Subprocesses that
+# tests start inherit these.
+os.environ.setdefault("HUBPLAN_CACHE", str(REPO_ROOT / "data" / "cache"))
+os.environ.setdefault("HUBPLAN_PLACES", str(REPO_ROOT / "data" / "places"))
+
 
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

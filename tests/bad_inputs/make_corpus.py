@@ -125,7 +125,7 @@ FILES.update({
     "osm_single_node_way.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1], ROAD) + "</osm>\n",
 })
 
-# --- indicator uploads (geo.uploads.validate_upload against the tiny place; columns area, pop) ---
+# --- indicator uploads (geo.indicators.uploads.validate_upload against the tiny place; columns area, pop) ---
 UP_HEADER = "area,pop\n"
 UP_ROWS = "".join(f"A{n:02d},{1000 + 100 * n}\n" for n in range(1, 13))
 

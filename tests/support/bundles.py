@@ -8,7 +8,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from geo.places import demo_bundle_path
+from geo.build.places import demo_bundle_path
 
 _light: dict[str, Path] = {}
 _lock = threading.Lock()
@@ -20,7 +20,7 @@ def light_demo_bundle() -> Path:
     Saving into a bundle rewrites the whole file; the demo's street network makes that take
     seconds, which tests of need indices and uploads do not need.
     """
-    from geo.bundle import read_place, write_place
+    from geo.place.bundle import read_place, write_place
 
     source = demo_bundle_path()
     with _lock:
@@ -47,7 +47,7 @@ def demo_copy(folder: Path, name: str = "demo-copy.gpkg", *, network: bool = Fal
 
 def wigan_bundle(wigan_dir: Path, folder: Path) -> Path:
     """Build the real Wigan bundle into ``folder`` (from ../shared at run time)."""
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
     from tests.support.wigan import write_wigan_config
 
     cfg = write_wigan_config(wigan_dir, folder / "config")

@@ -1,6 +1,6 @@
 """Independent checks for partitions: rook adjacency straight from shapely, and a plain BFS.
 
-Deliberately does not use ``geo.contiguity`` so tests of the engines check them against a
+Deliberately does not use ``geo.clusters.contiguity`` so tests of the engines check them against a
 separate implementation.
 """
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from geo.config import Indicator
-from geo.place import Place
+from geo.place.config import Indicator
+from geo.place.model import Place
 
 X0, Y0, SIDE = 400_000.0, 300_000.0, 1_000.0
 

@@ -271,7 +271,7 @@ weight_points = "postcodes"   # areas represented by the mean of their postcodes
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from geo.build import build_bundle
+    from geo.build.pipeline import build_bundle
 
     repo = Path(__file__).resolve().parents[2]
     out = Path(sys.argv[1] if len(sys.argv) > 1 else repo / "data" / "places" / "wigan.gpkg")

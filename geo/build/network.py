@@ -1,0 +1,110 @@
+"""The network step of a place build: read ``[network]``, classify edges, store the tables.
+
+``[network]`` keys besides ``source``, ``detour`` and ``speeds``:
+
+``simplify`` (bool, default true)
+    Merge OSM nodes that are not junctions (osmnx simplification; geometry is kept).
+``urban_factor`` (number, default 0.7)
+    Multiplies driving speeds on roads limited to 40 mph or less.
+``weight_points = "postcodes"``
+    Represent each area by the mean position of its postcodes in the ``[postcodes]`` file
+    (a population-weighted centre) instead of a representative point.
+``access`` (list of site kinds)
+    Add ``minutes_to_<kind>`` (walking) indicators for these kinds at build time.
+``buffer_m``
+    Buffer around the place boundary for ``osm-online`` downloads (default 2000 m).
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.place.config import PlaceConfig
+from geo.errors import InputError
+from geo.network.graph import DEFAULT_URBAN_FACTOR, keep_largest_components, mode_flags, network_tables
+from geo.network.osm import read_network, source_kind
+from geo.place.model import Finding, Place
+from geo.place.model import Attribution
+from geo.network.access import weighted_area_points
+from geo.place.readers import read_table
+from geo.build.sites import geocode_postcodes
+from geo.network.access import with_access_indicators
+
+OSM_ATTRIBUTION = "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
+
+
+def _number(config: PlaceConfig, key: str, default: float) -> float:
+    value = config.network.options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise InputError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
+    return float(value)
+
+
+def add_network(place: Place, config: PlaceConfig) -> Place:
+    """Add the road network, area points and access indicators named by ``config`` to ``place``.
+
+    Changes ``place`` in place (it is being built) and returns it.
+    """
+    net = config.network
+    urban = _number(config, "urban_factor", DEFAULT_URBAN_FACTOR)
+    place.meta["network_urban_factor"] = f"{urban:g}"
+    if net.source != "crowfly":
+        try:
+            nodes, raw = read_network(
+                net.source, crs=config.crs, boundary=place.boundary, options=dict(net.options)
+            )
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(str(exc), path=net.source) from None
+            raise
+        flags = mode_flags(raw, urban_factor=urban)
+        edges = gpd.GeoDataFrame(
+            pd.concat([raw[["u", "v", "length_m", "highway", "maxspeed"]], flags], axis=1),
+            geometry=raw.geometry,
+            crs=config.crs,
+        )
+        edges, found = keep_largest_components(nodes, edges)
+        place.findings.extend(found)
+        place.tables.update(network_tables(nodes, edges))
+        kind = source_kind(net.source)
+        place.findings.append(
+            Finding(
+                "info",
+                f"network: {len(place.tables['network_nodes']):,} nodes, "
+                f"{len(place.tables['network_edges']):,} street segments from {kind} source",
+            )
+        )
+        if kind in ("osm", "pbf", "online") and not net.attribution:
+            place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+    weight = net.options.get("weight_points")
+    if weight is not None:
+        if weight != "postcodes":
+            raise InputError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
+        if config.postcodes is None:
+            raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
+        table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
+        points, found = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
+        weighted = weighted_area_points(place.areas, points[found.to_numpy()])
+        place.tables["area_points"] = weighted
+        missing = len(place.areas) - len(weighted)
+        place.findings.append(
+            Finding(
+                "info",
+                f"area points: population-weighted (mean of postcodes) for {len(weighted)} areas"
+                + (f", representative point for {missing} areas with no postcode" if missing else ""),
+            )
+        )
+    kinds = net.options.get("access", [])
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if kinds:
+        unknown = [k for k in kinds if k not in place.site_kinds]
+        if unknown:
+            raise InputError(
+                f"'network.access' names unknown site kind(s) {unknown}; known: {', '.join(place.site_kinds)}",
+                path=config.path,
+            )
+        done = with_access_indicators(place, kinds, mode="walk")
+        place.areas, place.catalogue = done.areas, done.catalogue
+    return place

@@ -1,0 +1,228 @@
+"""Importing sites (schools, centres, hubs) from tables or geo files, offline postcode lookup."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
+from geo.errors import InputError
+from geo.place.model import Finding
+from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
+
+FAR_OUTSIDE_M = 10_000.0
+SITE_COLUMNS = ["site_id", "name", "kind", "area_code", "footprint", "outside", "distance_outside_m"]
+_POSTCODE_RE = re.compile(r"[^A-Z0-9]")
+
+
+def normalise_postcode(values: pd.Series) -> pd.Series:
+    """Upper-case, strip spaces and punctuation, then put one space before the inward code.
+
+    ``"wn1 2nt"``, ``"WN12NT"`` and ``" WN1  2NT "`` all become ``"WN1 2NT"``.
+    """
+    compact = values.astype("string").str.upper().str.replace(_POSTCODE_RE, "", regex=True)
+    ok = compact.str.len().between(5, 7)
+    spaced = compact.str[:-3] + " " + compact.str[-3:]
+    return spaced.where(ok, compact)
+
+
+def _points_from_xy(x: pd.Series, y: pd.Series, crs: str) -> gpd.GeoSeries:
+    return gpd.GeoSeries(gpd.points_from_xy(x, y), index=x.index, crs=crs)
+
+
+def _check_lonlat(lon: pd.Series, lat: pd.Series, src: SitesSource, ids: pd.Series) -> None:
+    both = lon.notna() & lat.notna()
+    if not both.any():
+        return
+    lo, la = lon[both], lat[both]
+    if (lo.abs() > 180).any() or (la.abs() > 90).any():
+        bad = both & ((lon.abs() > 180) | (lat.abs() > 90))
+        sample = f"{lon[bad].iloc[0]:.0f}, {lat[bad].iloc[0]:.0f}"
+        raise InputError(
+            f"columns {src.lon!r}/{src.lat!r} hold values like ({sample}) that are not degrees; "
+            f"they look like British National Grid metres: use x = {src.lon!r}, y = {src.lat!r}, "
+            f'crs = "EPSG:27700" (e.g. site {ids[bad].iloc[0]!r})',
+            path=src.path,
+        )
+    if la.between(-10, 3).all() and lo.between(49, 62).all():
+        raise InputError(
+            f"columns {src.lon!r}/{src.lat!r} look swapped (lon values ~{lo.median():.1f}, "
+            f"lat ~{la.median():.1f}): check which column is longitude",
+            path=src.path,
+        )
+
+
+def geocode_postcodes(
+    postcodes: pd.Series, lookup: PostcodesSource, *, crs: str
+) -> tuple[gpd.GeoSeries, pd.Series]:
+    """Resolve postcodes offline against a postcode file; return points and a found-mask."""
+    table = read_table(lookup.path, dtype_str=[lookup.postcode])
+    cols = {"postcodes.postcode": lookup.postcode}
+    if lookup.lon and lookup.lat:
+        cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
+        xcol, ycol, pcrs = lookup.lon, lookup.lat, "EPSG:4326"
+    else:
+        cols |= {"postcodes.x": lookup.x, "postcodes.y": lookup.y}
+        xcol, ycol, pcrs = lookup.x, lookup.y, lookup.crs
+    require_columns(table, cols, path=lookup.path)
+    table = table.assign(_pc=normalise_postcode(table[lookup.postcode]))
+    table = table.drop_duplicates("_pc").set_index("_pc")
+    x = numeric_column(table, xcol, path=lookup.path)
+    y = numeric_column(table, ycol, path=lookup.path)
+    keys = normalise_postcode(postcodes)
+    found = keys.isin(table.index) & keys.notna()
+    px = x.reindex(keys.where(found)).to_numpy()
+    py = y.reindex(keys.where(found)).to_numpy()
+    pts = gpd.GeoSeries(gpd.points_from_xy(px, py), index=postcodes.index, crs=pcrs).to_crs(crs)
+    found = found & ~np.isnan(px)
+    return pts, found
+
+
+def import_sites(
+    src: SitesSource,
+    *,
+    crs: str,
+    postcodes: PostcodesSource | None,
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Read one sites source into points in ``crs`` with ``site_id``, ``name``, ``kind``."""
+    findings: list[Finding] = []
+    is_geo = src.path.suffix.lower() in GEO_SUFFIXES and not (src.lon or src.x or src.postcode)
+    if is_geo:
+        df = read_geo(src.path, layer=src.layer)
+    else:
+        df = read_table(src.path, dtype_str=[c for c in (src.id, src.postcode) if c])
+    if len(df) == 0:
+        raise InputError("contains no rows", path=src.path)
+    cols = {"id": src.id, "name": src.name} | {f"details.{k}": v for k, v in src.details.items()}
+    coord_cols = {"lon": src.lon, "lat": src.lat, "x": src.x, "y": src.y, "postcode": src.postcode}
+    require_columns(df, cols | ({} if is_geo else coord_cols), path=src.path)
+
+    ids = (
+        df[src.id].astype("string").str.strip()
+        if src.id
+        else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
+    )
+    if ids.isna().any():
+        raise InputError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
+    dupes = ids[ids.duplicated()].unique().tolist()
+    if dupes:
+        raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
+
+    if is_geo:
+        geom = df.geometry.to_crs(crs)
+        if not set(geom.dropna().geom_type.unique()) <= {"Point"}:
+            geom = geom.representative_point()
+        located = geom.notna() & ~geom.is_empty
+    elif src.lon and src.lat:
+        lon = numeric_column(df, src.lon, path=src.path)
+        lat = numeric_column(df, src.lat, path=src.path)
+        _check_lonlat(lon, lat, src, ids)
+        located = lon.notna() & lat.notna()
+        geom = _points_from_xy(lon, lat, "EPSG:4326").to_crs(crs)
+    elif src.x and src.y:
+        x = numeric_column(df, src.x, path=src.path)
+        y = numeric_column(df, src.y, path=src.path)
+        located = x.notna() & y.notna()
+        geom = _points_from_xy(x, y, src.crs).to_crs(crs)
+    else:
+        located = pd.Series(False, index=df.index)
+        geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)
+
+    if src.postcode and (~located).any():
+        need = ~located
+        pts, found = geocode_postcodes(df.loc[need, src.postcode], postcodes, crs=crs)
+        geom = geom.copy()
+        geom[need & found.reindex(df.index, fill_value=False)] = pts[found]
+        unknown = need & ~found.reindex(df.index, fill_value=False)
+        if unknown.any():
+            findings.append(
+                Finding(
+                    "warning",
+                    f"{src.path.name}: {int(unknown.sum())} postcode(s) not found in "
+                    f"{postcodes.path.name}, sites dropped: "
+                    f"{examples(df.loc[unknown, src.postcode].astype(str).tolist())}",
+                )
+            )
+        located = located | (need & found.reindex(df.index, fill_value=False))
+    elif (~located).any():
+        findings.append(
+            Finding(
+                "warning",
+                f"{src.path.name}: {int((~located).sum())} row(s) without coordinates dropped: "
+                f"ids {examples(ids[~located].tolist())}",
+            )
+        )
+
+    out = gpd.GeoDataFrame(
+        {
+            "site_id": ids.astype(str).values,
+            "name": (df[src.name].astype("string").fillna("") if src.name else ids).astype(str).values,
+            "kind": src.kind,
+        },
+        geometry=geom.values,
+        crs=crs,
+    )
+    for key, col in src.details.items():
+        out[key] = df[col].astype("string").fillna("").astype(str).values
+    return out[located.values].reset_index(drop=True), findings
+
+
+def locate_sites(
+    sites: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, far_m: float = FAR_OUTSIDE_M
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Attach ``area_code`` and ``footprint``; flag sites outside; reject sites far outside."""
+    findings: list[Finding] = []
+    sites = sites.copy()
+    if sites.empty:
+        for col in ("area_code", "footprint"):
+            sites[col] = pd.Series(dtype="object")
+        sites["outside"] = pd.Series(dtype=bool)
+        sites["distance_outside_m"] = pd.Series(dtype=float)
+        return sites, findings
+    right = areas[["footprint", "geometry"]].rename_axis("code").reset_index()
+    joined = gpd.sjoin(sites[["geometry"]], right, predicate="within", how="left")
+    joined = joined[~joined.index.duplicated()]
+    sites["area_code"] = joined["code"].astype("object").where(joined["code"].notna(), None)
+    sites["footprint"] = joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    outside = sites["area_code"].isna()
+    dist = np.zeros(len(sites))
+    if outside.any():
+        boundary = areas.geometry.union_all()
+        dist[outside.values] = sites.geometry[outside].distance(boundary).to_numpy()
+    sites["outside"] = outside.values
+    sites["distance_outside_m"] = np.round(dist, 1)
+    far = sites["distance_outside_m"] > far_m
+    if far.any():
+        rows = sites[far]
+        listed = ", ".join(
+            f"{k} {i!r} ({d / 1000:.0f} km)"
+            for k, i, d in zip(rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True)
+        )
+        raise InputError(
+            f"{int(far.sum())} site(s) lie more than {far_m / 1000:.0f} km outside the areas "
+            f"(wrong coordinates or CRS?): {listed[:400]}"
+        )
+    if outside.any():
+        rows = sites[outside]
+        findings.append(
+            Finding(
+                "warning",
+                f"{int(outside.sum())} site(s) outside the areas, kept and flagged: "
+                + ", ".join(f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)),
+            )
+        )
+    return sites, findings
+
+
+def unique_site_ids(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Qualify ids that clash across kinds as ``kind:id`` so every site id is unique."""
+    sites = sites.copy()
+    clash = sites["site_id"].duplicated(keep=False)
+    sites.loc[clash, "site_id"] = sites.loc[clash, "kind"] + ":" + sites.loc[clash, "site_id"]
+    still = sites["site_id"][sites["site_id"].duplicated()].tolist()
+    if still:
+        raise InputError(f"site ids are not unique: {examples(still)}")
+    return sites

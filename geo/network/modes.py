@@ -1,0 +1,32 @@
+"""Travel modes of a place: their speeds and the crow-fly detour factor."""
+
+from __future__ import annotations
+
+from geo.errors import InputError
+from geo.place.config import DEFAULT_SPEEDS_KMH
+from geo.place.model import Place
+
+MODES = ("walk", "cycle", "drive")
+CROWFLY_NOTE = "approximate: straight-line distance x detour factor (no road network)"
+
+
+def speeds_kmh(place: Place) -> dict[str, float]:
+    """Mode speeds from the place's config (``network_speeds_kmh`` meta), else defaults."""
+    speeds = dict(DEFAULT_SPEEDS_KMH)
+    raw = place.meta.get("network_speeds_kmh", "")
+    for part in filter(None, raw.split(",")):
+        mode, _, value = part.partition("=")
+        speeds[mode.strip()] = float(value)
+    return speeds
+
+
+def detour(place: Place) -> float:
+    return float(place.meta.get("network_detour", 1.3))
+
+
+def check_mode(place: Place, mode: str) -> float:
+    """Return the mode's speed in km/h or raise naming the unknown mode."""
+    speeds = speeds_kmh(place)
+    if mode not in speeds:
+        raise InputError(f"unknown mode {mode!r}; use one of {', '.join(speeds)}")
+    return speeds[mode]

@@ -1,0 +1,7 @@
+"""``python -m hubplan ...`` runs the ``hubplan`` command."""
+
+import sys
+
+from hubplan.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,277 @@
+"""``hubplan export-map``, ``hubplan export-data`` and ``hubplan export-profiles``.
+
+Everything is checked (place, indicator, layers, footprint, scenario, output extension and
+folder) before any rendering, and every file is written atomically, so a bad input gives one
+error line, exit code 2 and no partial file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from geo.build.places import open_place
+from geo.errors import InputError
+from geo.indicators.disclosure import DEFAULT_THRESHOLD
+from geo.place.bundle import atomic_write
+
+PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def _split(values: list[str] | None) -> list[str] | None:
+    """``--layers a,b c`` -> ``[a, b, c]`` (``None`` when not given)."""
+    if values is None:
+        return None
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _check_folder(path: Path) -> None:
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InputError("folder does not exist", path=folder)
+    if not os.access(folder, os.W_OK):
+        raise InputError("folder is not writable", path=folder)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export-map", help="export a print-ready map snapshot (png, svg or pdf)",
+        description=(
+            "Render a map of PLACE with a title, legend and colourbar with units, the date and "
+            "every data attribution, offline (kaleido + the system Chromium), on a white "
+            "background. Sensitive small counts are greyed out. A blank map is never written."
+        ),
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    p.add_argument("--indicator", metavar="KEY", help="indicator for the area colours (default: first need indicator)")
+    p.add_argument("--layers", nargs="+", metavar="LAYER",
+                   help="layers to show: areas footprints sites and/or site kinds (default: areas footprints sites)")
+    p.add_argument("--footprint", metavar="NAME", help="zoom to this footprint and outline it")
+    p.add_argument("--scenario", metavar="NAME", help="show the hubs of this saved scenario")
+    p.add_argument("--title", help="map title (default: indicator and place)")
+    p.add_argument("--out", required=True, metavar="FILE.png|svg|pdf", help="image to write")
+    p.add_argument("--width", type=int, default=1600, help="width in pixels (default %(default)s)")
+    p.add_argument("--height", type=int, default=1000, help="height in pixels (default %(default)s)")
+    p.add_argument("--scale", type=float, default=1.0, help="pixel density for PNG (default %(default)s)")
+    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
+                   help="grey out sensitive counts below N (default %(default)s)")
+    p.set_defaults(func=cmd_export_map)
+
+    p = sub.add_parser(
+        "export-data", help="export areas, footprints, sites, isochrones or a scenario (geojson, gpkg, csv)",
+        description=(
+            "Write data for partners: disclosure control applied (sensitive counts below the "
+            "threshold shown as '*'), CSV cells that could start a spreadsheet formula escaped, "
+            "attributions in FILE.attribution.txt (and on top of a CSV as '# ' lines). "
+            "GeoJSON is EPSG:4326; GeoPackage keeps the place's CRS."
+        ),
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    p.add_argument("--what", required=True, choices=("areas", "footprints", "sites", "isochrones", "scenario"),
+                   help="what to export")
+    p.add_argument("--out", required=True, metavar="FILE.geojson|gpkg|csv", help="file to write")
+    p.add_argument("--indicators", nargs="+", metavar="KEY", help="areas/footprints: only these indicators")
+    p.add_argument("--footprint", metavar="NAME", help="areas/footprints: only this footprint")
+    p.add_argument("--scenario", metavar="NAME", help="scenario: the saved scenario; isochrones: around its hubs")
+    p.add_argument("--kinds", nargs="+", metavar="KIND", help="sites/isochrones: only sites of these kinds")
+    p.add_argument("--sites", nargs="+", metavar="ID", help="isochrones: around these site ids")
+    p.add_argument("--mode", default="walk", help="isochrones: walk, cycle or drive (default %(default)s)")
+    p.add_argument("--minutes", default="5,10,15,20", help="isochrones: bands in minutes (default %(default)s)")
+    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
+                   help="suppress sensitive counts below N (default %(default)s)")
+    p.add_argument("--no-csv-header", action="store_true",
+                   help="CSV: no '# ' attribution lines on top (they stay in the sidecar)")
+    p.set_defaults(func=cmd_export_data)
+
+    p = sub.add_parser(
+        "export-profiles", help="write a PDF profile report for every footprint, plus an index",
+        description=(
+            "Write DIR/<footprint>.pdf for every footprint and DIR/index.html listing them with "
+            "the sources. Built in a temporary folder first: on error DIR is left unchanged."
+        ),
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if missing)")
+    p.add_argument("--format", choices=("pdf", "html"), default="pdf", help="report format (default pdf)")
+    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
+                   help="suppress sensitive counts below N (default %(default)s)")
+    p.set_defaults(func=cmd_export_profiles)
+
+
+# --------------------------------------------------------------------------- export-map
+
+
+def cmd_export_map(args: argparse.Namespace) -> int:
+    from hubplan.cli.output import check_suffix
+
+    out = check_suffix(args.out, IMAGE_SUFFIXES)
+    _check_folder(out)
+    place = open_place(args.place)
+    from layers.snapshot import DEFAULT_LAYERS, snapshot_figure
+    from layers.static import figure_to_bytes
+
+    fig = snapshot_figure(
+        place, indicator=args.indicator, layers=_split(args.layers) or list(DEFAULT_LAYERS),
+        footprint=args.footprint, scenario=args.scenario, title=args.title,
+        width=args.width, height=args.height, threshold=args.suppress_below,
+    )
+    data = figure_to_bytes(fig, fmt=out.suffix.lower()[1:], width=args.width, height=args.height,
+                           scale=args.scale)
+    path = atomic_write(out, lambda tmp: tmp.write_bytes(data), suffix=out.suffix)
+    print(f"wrote {path} ({len(data) / 1024:,.0f} KB)")
+    return 0
+
+
+# --------------------------------------------------------------------------- export-data
+
+
+def cmd_export_data(args: argparse.Namespace) -> int:
+    from geo.export import data as exports
+
+    out, _ = exports.check_path(args.out)
+    _check_folder(out)
+    place = open_place(args.place)
+    what = args.what
+    allowed = {
+        "areas": {"indicators", "footprint"},
+        "footprints": {"indicators", "footprint"},
+        "sites": {"kinds"},
+        "isochrones": {"scenario", "kinds", "sites"},
+        "scenario": {"scenario"},
+    }[what]
+    given = {name for name in ("indicators", "footprint", "scenario", "kinds", "sites")
+             if getattr(args, name) is not None}
+    extra = sorted(given - allowed)
+    if extra:
+        raise InputError(f"--{extra[0]} does not apply to --what {what}")
+    options: dict = {}
+    if what in ("areas", "footprints"):
+        options = {"indicators": _split(args.indicators), "footprint": args.footprint,
+                   "threshold": args.suppress_below}
+    elif what == "sites":
+        options = {"kinds": _split(args.kinds)}
+    elif what == "isochrones":
+        if args.sites and args.kinds:
+            raise InputError("give --sites or --kinds, not both")
+        options = {"kinds": _split(args.kinds), "sites": _split(args.sites), "scenario": args.scenario,
+                   "mode": args.mode, "minutes": args.minutes}
+    else:
+        if not args.scenario:
+            raise InputError("--what scenario needs --scenario NAME")
+        options = {"name": args.scenario, "threshold": args.suppress_below}
+    paths = exports.export_data(place, what, out, csv_header=not args.no_csv_header, **options)
+    print(f"wrote {paths[0]} and {paths[1].name}")
+    return 0
+
+
+# --------------------------------------------------------------------------- export-profiles
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in " -_" else "_" for c in name).strip()
+    return "_".join(keep.split()) or "footprint"
+
+
+def profiles_index_html(place, files: list[tuple[str, str]], *, fmt: str, when: datetime) -> str:
+    """The index page listing every footprint's report with the sources."""
+    e = html.escape
+    rows = "\n".join(f'<li><a href="{e(f)}">{e(name)}</a> ({fmt.upper()})</li>' for name, f in files)
+    sources = "\n".join(f"<li>{e(line)}</li>" for line in place.attribution_text().splitlines() if line.strip())
+    label = place.footprint_label
+    banner = '<p class="synthetic"><strong>Synthetic demo data</strong>: not real people or places.</p>' \
+        if place.synthetic else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(place.name)}: {e(label)} profiles</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;color:#1a1a1a}}
+.synthetic{{background:#fff3cd;padding:.5em}}</style></head>
+<body><h1>{e(place.name)}: {e(label)} profiles</h1>
+{banner}<p>{len(files)} reports, made {when:%d %B %Y %H:%M} UTC with hubplan.</p>
+<ul>
+{rows}
+</ul>
+<h2>Sources</h2>
+<ul>
+{sources}
+</ul>
+</body></html>
+"""
+
+
+def write_profile_reports(place, folder: Path, *, fmt: str, threshold: float, report) -> list[tuple[str, str]]:
+    """Write every footprint's report into ``folder``; return ``(footprint, file name)`` pairs.
+
+    Pipelined: while Chromium prints one report to PDF (a separate process), the next report's
+    charts are rendered by the shared kaleido server.
+    """
+    files: list[tuple[str, str]] = []
+    used: set[str] = set()
+    for name in place.footprint_names:
+        stem = _safe_name(name)
+        while stem.lower() in used:
+            stem += "_"
+        used.add(stem.lower())
+        files.append((name, f"{stem}.{fmt}"))
+
+    def print_pdf(text: str, path: Path) -> None:
+        pdf = report.html_to_pdf(text)
+        path.write_bytes(pdf)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending = []
+        try:
+            for name, filename in files:
+                text = report.profile_report_html(place, name, threshold=threshold)
+                if fmt == "html":
+                    (folder / filename).write_text(text, encoding="utf-8")
+                else:
+                    pending.append(pool.submit(print_pdf, text, folder / filename))
+                # Surface a failed print early instead of after every report.
+                for fut in [f for f in pending if f.done()]:
+                    fut.result()
+            for fut in pending:
+                fut.result()
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+    return files
+
+
+def cmd_export_profiles(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out).expanduser()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError("not a folder", path=out_dir)
+    parent = out_dir.resolve().parent
+    if not parent.is_dir():
+        raise InputError("folder does not exist", path=parent)
+    target_parent = out_dir if out_dir.is_dir() else parent
+    if not os.access(target_parent, os.W_OK):
+        raise InputError("folder is not writable", path=target_parent)
+    place = open_place(args.place)
+    try:
+        from layers import report
+    except ImportError:
+        raise InputError("profile reports are not available in this version (layers.report is missing)") from None
+
+    when = datetime.now(UTC)
+    # Build everything in a temporary folder beside the target, then move the files in.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+    try:
+        files = write_profile_reports(place, tmp, fmt=args.format, threshold=args.suppress_below,
+                                      report=report)
+        (tmp / "index.html").write_text(profiles_index_html(place, files, fmt=args.format, when=when),
+                                        encoding="utf-8")
+        out_dir.mkdir(exist_ok=True)
+        for _, filename in [*files, ("index", "index.html")]:
+            os.replace(tmp / filename, out_dir / filename)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"wrote {len(files)} {args.format.upper()} reports and index.html to {out_dir.resolve()}")
+    return 0

@@ -1,0 +1,144 @@
+"""``hubplan isochrones`` and ``hubplan access``: hub accessibility on the road network."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+
+import geopandas as gpd
+import numpy as np
+from shapely.geometry import Point, mapping
+
+from geo.build.places import open_place
+from geo.errors import InputError
+from geo.network.access import access_table, coverage
+from geo.network.isochrones import DEFAULT_BUFFER_M, check_minutes, isochrones
+from geo.network.travel import CROWFLY_NOTE, area_point_method, is_approximate
+from geo.place.model import SYNTHETIC_LABEL, Place
+from geo.tables import to_safe_csv
+from hubplan.cli.output import check_suffix, emit_text
+
+PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+_LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "isochrones",
+        help="travel-time bands around a hub (GeoJSON)",
+        description=(
+            "Nested travel-time bands around one or more hubs, built from the streets reached "
+            "(cut exactly where time runs out) and buffered; one Feature per band with the counts "
+            "reached. Without a road network the bands are crow-fly circles, marked approximate."
+        ),
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    p.add_argument("--from", dest="hubs", action="append", required=True, metavar="SITE_ID|LON,LAT",
+                   help="a site id of the place or WGS84 'lon,lat' (write --from=-2.63,53.54 when the longitude "
+                        "is negative); repeat for several hubs (the nearest counts)")
+    p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
+    p.add_argument("--minutes", default="5,10,15", help="band limits, increasing (default 5,10,15)")
+    p.add_argument("--buffer", type=float, default=DEFAULT_BUFFER_M, metavar="METRES",
+                   help=f"width the reached streets are buffered by (default {DEFAULT_BUFFER_M:g})")
+    p.add_argument("--apportion", choices=("point", "area"), default="point",
+                   help="count an area when its point is reached (default) or by the share of its area inside")
+    p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
+    p.set_defaults(func=cmd_isochrones)
+
+    p = sub.add_parser(
+        "access",
+        help="minutes from every area to the nearest site of a kind (csv)",
+        description="Per area: minutes to the nearest site of KIND by MODE, which site, and population counts.",
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
+    p.add_argument("--to", dest="kind", required=True, metavar="KIND", help="site kind, e.g. family_hub")
+    p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
+    p.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv instead of stdout")
+    p.set_defaults(func=cmd_access)
+
+
+def parse_hubs(place: Place, specs: list[str]) -> gpd.GeoSeries:
+    """Hub points (working CRS) from site ids or ``lon,lat`` strings."""
+    ids = place.sites["site_id"].astype(str).tolist() if len(place.sites) else []
+    points, labels = [], []
+    for spec in specs:
+        spec = spec.strip()
+        if spec in ids:
+            points.append(place.sites.geometry.iloc[ids.index(spec)])
+            labels.append(spec)
+            continue
+        match = _LONLAT.match(spec)
+        if not match:
+            raise InputError(f"--from {spec!r} is neither a site id of this place nor 'lon,lat'")
+        lon, lat = float(match.group(1)), float(match.group(2))
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InputError(f"--from {spec!r}: longitude/latitude out of range")
+        pt = gpd.GeoSeries([Point(lon, lat)], crs="EPSG:4326").to_crs(place.crs).iloc[0]
+        points.append(pt)
+        labels.append(f"{lon:.6f},{lat:.6f}")
+    return gpd.GeoSeries(points, index=labels, crs=place.crs)
+
+
+def _header(place: Place) -> list[str]:
+    lines = [place.name + (f" ({SYNTHETIC_LABEL})" if place.synthetic and SYNTHETIC_LABEL not in place.name else "")]
+    return lines + [line for line in place.attribution_text().splitlines() if line]
+
+
+def cmd_isochrones(args: argparse.Namespace) -> int:
+    out = check_suffix(args.out, (".geojson", ".json"))
+    minutes = check_minutes(args.minutes)
+    place = open_place(args.place)
+    hubs = parse_hubs(place, args.hubs)
+    bands = isochrones(place, hubs, mode=args.mode, minutes=minutes, buffer_m=args.buffer)
+    for warning in bands.attrs.get("warnings", []):
+        print(f"hubplan: warning: {warning}", file=sys.stderr)
+    cover = coverage(place, hubs, mode=args.mode, minutes=minutes, apportion=args.apportion, bands=bands)
+    geoms = bands.to_crs("EPSG:4326").geometry
+    features = []
+    for i, row in enumerate(bands.itertuples()):
+        counts = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in cover.iloc[i].items() if k not in ("minutes",)}
+        props = {
+            "minutes": float(row.minutes),
+            "mode": row.mode,
+            "method": row.method,
+            "approximate": bool(row.approximate),
+            "buffer_m": float(row.buffer_m),
+            "hubs": list(hubs.index),
+            **{k: (v.item() if hasattr(v, "item") else v) for k, v in counts.items()},
+            "area_point": area_point_method(place),
+        }
+        if row.approximate:
+            props["note"] = CROWFLY_NOTE
+        features.append({"type": "Feature", "properties": props, "geometry": mapping(geoms.iloc[i])})
+    payload = {
+        "type": "FeatureCollection",
+        "name": f"isochrones {args.mode}",
+        "place": place.name,
+        "synthetic": place.synthetic,
+        "approximate": is_approximate(place),
+        "attribution": place.attribution_text(),
+        "features": features,
+    }
+    emit_text(json.dumps(payload, ensure_ascii=False) + "\n", str(out), suffixes=(".geojson", ".json"))
+    reached = ", ".join(
+        f"{m:g} min: {int(p):,} people" for m, p in zip(cover["minutes"], cover.get("population", cover["areas"]), strict=True)
+    )
+    print(f"wrote {out}: {len(features)} band(s) by {args.mode} ({bands['method'].iat[0]}); {reached}")
+    return 0
+
+
+def cmd_access(args: argparse.Namespace) -> int:
+    if args.out not in (None, "-"):
+        check_suffix(args.out, (".csv",))
+    place = open_place(args.place)
+    table = access_table(place, args.kind, mode=args.mode)
+    note = CROWFLY_NOTE if is_approximate(place) else "shortest paths on the road network"
+    header = [
+        *_header(place),
+        f"minutes by {args.mode} to the nearest {args.kind}: {note}; "
+        f"areas from their {area_point_method(place)} point",
+    ]
+    emit_text(to_safe_csv(table, header_lines=header), args.out, suffixes=(".csv",))
+    return 0

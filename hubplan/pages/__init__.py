@@ -1,0 +1,1 @@
+"""The Dash pages of the dashboard (Dash Pages reads this folder)."""

@@ -1,0 +1,142 @@
+"""Reusable "Export map" (PNG/SVG/PDF download) and "Copy link" controls for a map page.
+
+Mount on a page with two lines::
+
+    from hubplan.pages._export import export_controls, register_export_callbacks
+    register_export_callbacks("home", state_id="home-state", view_id="home-view")  # module level
+    ... export_controls("home") ...                                                # in layout()
+
+``state_id`` is a ``dcc.Store`` holding the page's view state (``place``, ``indicator``,
+``footprint``, ``layers``, ``basemap``) and ``view_id`` one holding ``lat``/``lon``/``zoom``
+(both optional keys). The export is a print-ready snapshot of that view
+(:func:`layers.snapshot.snapshot_figure`: title, legend with units, date, attributions) on the
+offline ``white-bg`` style, whatever basemap is on screen. "Copy link" copies the page URL,
+which carries the view state.
+"""
+
+from __future__ import annotations
+
+import re
+
+import dash
+from dash import Input, Output, State, clientside_callback, dcc, html
+
+from geo.errors import InputError
+from hubplan.pages._state import open_place_safe
+from layers.snapshot import BASE_LAYERS
+
+FORMATS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF"}
+
+
+def _ids(prefix: str) -> dict[str, str]:
+    return {k: f"{prefix}-{k}" for k in
+            ("export-format", "export-button", "export-download", "export-status", "copy-link")}
+
+
+def export_controls(prefix: str) -> html.Div:
+    """The export format choice, the "Export map" button, the download and "Copy link"."""
+    ids = _ids(prefix)
+    return html.Div(
+        [
+            html.Fieldset([
+                html.Legend("Export this map", className="control-label"),
+                dcc.RadioItems(
+                    id=ids["export-format"], value="png", className="checklist", inline=True,
+                    options=[{"label": label, "value": key} for key, label in FORMATS.items()],
+                    labelClassName="check-label",
+                ),
+                html.Button("Export map", id=ids["export-button"], n_clicks=0, className="button",
+                            type="button"),
+                html.Div([
+                    dcc.Clipboard(id=ids["copy-link"], title="Copy a link to this view",
+                                  className="clipboard", style={"display": "inline-block"}),
+                    html.Span(" Copy link to this view", className="control-help"),
+                ], className="copy-link"),
+                html.P("", id=ids["export-status"], className="control-help", role="status",
+                       **{"aria-live": "polite"}),
+            ], className="control-group"),
+            dcc.Download(id=ids["export-download"]),
+        ],
+        className="export-controls",
+    )
+
+
+def snapshot_layers(page_layers: list[str] | None) -> list[str]:
+    """Map-page layer keys (``areas``, ``footprints``, ``sites-<kind>``, overlays) -> snapshot
+    layer keys (``areas``, ``footprints``, ``<kind>``, overlays)."""
+    out = []
+    for key in page_layers or []:
+        out.append(key[len("sites-"):] if key.startswith("sites-") else key)
+    return out
+
+
+def _filename(*parts: str | None) -> str:
+    text = "-".join(p for p in parts if p)
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "map"
+
+
+def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict | None, str]:
+    """``(download data or None, status message)`` for the view in ``state``/``view``."""
+    from layers.overlays import OVERLAYS
+    from layers.snapshot import snapshot_figure
+    from layers.static import figure_to_bytes
+
+    state = state or {}
+    view = view or {}
+    if fmt not in FORMATS:
+        return None, f"Unknown export format {fmt!r}."
+    place, notice = open_place_safe(state.get("place"))
+    if notice:
+        return None, notice
+    page_layers = snapshot_layers(state.get("layers"))
+    allowed = set(BASE_LAYERS) | set(place.site_kinds) | set(OVERLAYS)
+    layers = [x for x in page_layers if x in allowed]
+    centre = None
+    if view.get("lat") is not None and view.get("lon") is not None:
+        centre = {"lat": float(view["lat"]), "lon": float(view["lon"])}
+    zoom = float(view["zoom"]) if view.get("zoom") is not None else None
+    try:
+        fig = snapshot_figure(place, indicator=state.get("indicator"), layers=layers,
+                              footprint=state.get("footprint"), center=centre,
+                              zoom=zoom if centre else None)
+        data = figure_to_bytes(fig, fmt=fmt)
+    except InputError as exc:
+        return None, f"Could not export the map: {exc}"
+    name = _filename(str(state.get("place") or place.name), state.get("footprint"),
+                     state.get("indicator")) + f".{fmt}"
+    size = f"{len(data) / 1024:,.0f} KB"
+    return dcc.send_bytes(data, name), f"Exported {name} ({size})."
+
+
+def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None = None) -> None:
+    """Register the export and copy-link callbacks for :func:`export_controls` ``prefix``.
+
+    Call it once per page module execution (Dash Pages re-runs page modules for every app it
+    creates, and each app takes the callbacks registered before it starts).
+    """
+    ids = _ids(prefix)
+    states = [State(ids["export-format"], "value"), State(state_id, "data")]
+    if view_id:
+        states.append(State(view_id, "data"))
+
+    @dash.callback(
+        Output(ids["export-download"], "data"),
+        Output(ids["export-status"], "children"),
+        Input(ids["export-button"], "n_clicks"),
+        *states,
+        prevent_initial_call=True,
+        running=[(Output(ids["export-button"], "disabled"), True, False)],
+    )
+    def _export(n_clicks, fmt, state, view=None):
+        if not n_clicks:
+            return dash.no_update, dash.no_update
+        data, message = render_export(fmt, state, view)
+        return (data if data is not None else dash.no_update), message
+
+    # The URL is kept up to date in the browser (history API), so read it there.
+    clientside_callback(
+        "function(n) { return n ? window.location.href : window.dash_clientside.no_update; }",
+        Output(ids["copy-link"], "content"),
+        Input(ids["copy-link"], "n_clicks"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,40 @@
+"""Small layout pieces every page shares: notices, the synthetic-data banner, the footer."""
+
+from __future__ import annotations
+
+from dash import html
+
+from geo.place.model import Place
+from layers.base import attribution_lines
+
+
+def notice_box(notices: list[str] | None, *, id: str | None = None) -> html.Div:
+    """A polite live region listing friendly notices (hidden when there are none)."""
+    notices = [n for n in (notices or []) if n]
+    kwargs = {"id": id} if id else {}
+    return html.Div(
+        [html.P(n, className="notice-line") for n in notices],
+        className="notice" if notices else "notice notice-empty",
+        role="status", **{"aria-live": "polite"}, **kwargs,
+    )
+
+
+def synthetic_banner(place: Place) -> html.Div | None:
+    """A visible "Synthetic demo data" banner for synthetic places (``None`` otherwise)."""
+    if not place.synthetic:
+        return None
+    return html.Div(
+        [html.Strong("Synthetic demo data: "),
+         "not real places or people. Use it to try the tool, never to make decisions."],
+        className="synthetic-banner", role="note",
+    )
+
+
+def attribution_footer(place: Place, *, extra: list[str] | None = None) -> html.Footer:
+    """The data attributions of ``place`` (one line each), plus any ``extra`` lines."""
+    lines = attribution_lines(place) + list(extra or [])
+    return html.Footer(
+        [html.H2("Data sources", className="visually-hidden")]
+        + [html.P(line, className="attribution-line") for line in lines],
+        className="attribution-footer",
+    )

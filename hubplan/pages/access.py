@@ -1,0 +1,205 @@
+"""Access: who can reach a hub within 5, 10, 15 or 20 minutes, and where the access gaps are.
+
+Choose the hubs (a kind of existing site), a travel mode and the time bands. The map shows
+the access-gap choropleth (minutes from each area to the nearest hub) under the nested
+isochrone bands; the table gives the people and children reached in each band. Click an area
+to drop a candidate hub there: its bands and the new coverage show at once.
+"""
+
+from __future__ import annotations
+
+import dash
+import geopandas as gpd
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
+from shapely.geometry import Point
+
+from geo.errors import InputError
+from geo.network.access import coverage, with_minutes_to
+from geo.network.isochrones import check_minutes, isochrones
+from geo.network.travel import (
+    CROWFLY_NOTE,
+    area_point_method,
+    area_points,
+    is_approximate,
+    speeds_kmh,
+)
+from geo.place.model import Place
+from hubplan.pages._state import current_place_key, first, open_place_safe
+from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from layers.areas import area_choropleth
+from layers.base import map_figure
+from layers.isochrones import hub_markers, isochrone_traces
+
+dash.register_page(__name__, path="/access", name="Access", title="Access · Locality & Hub Planner", order=4)
+
+GAP_KEY = "minutes_to_hub"
+DEFAULT_BANDS = "5,10,15,20"
+TABLE_STYLE = {
+    "style_table": {"overflowX": "auto"},
+    "style_cell": {"fontFamily": "inherit", "fontSize": "13.5px", "color": "#1a1a1a", "padding": "4px 8px",
+                   "textAlign": "right"},
+    "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0"},
+}
+SHOWN = {"population": "People", "children_0_4": "Children 0-4", "children_0_17": "Children 0-17"}
+
+
+def _control(label: str, component, help_text: str | None = None) -> html.Div:
+    kids = [html.Label(label, htmlFor=component.id, className="control-label"), component]
+    if help_text:
+        kids.append(html.Small(help_text, className="control-help"))
+    return html.Div(kids, className="control-group")
+
+
+def default_kind(place: Place) -> str | None:
+    for kind in ("family_hub", "childrens_centre"):
+        if kind in place.site_kinds:
+            return kind
+    return place.site_kinds[0] if place.site_kinds else None
+
+
+def kind_label(kind: str) -> str:
+    return {"family_hub": "Family hubs", "childrens_centre": "Children's centres"}.get(kind, kind.replace("_", " ").capitalize() + "s")
+
+
+def layout(place=None, **_other):
+    the_place, notice = open_place_safe(first(place))
+    kinds = the_place.site_kinds
+    approx = is_approximate(the_place)
+    method = (f"Travel times are approximate ({CROWFLY_NOTE})." if approx
+              else "Travel times are shortest paths on the road network.")
+    controls = html.Div([
+        _control("Hubs", dcc.Dropdown(id="access-kind", clearable=True, value=default_kind(the_place),
+                                      options=[{"label": kind_label(k), "value": k} for k in kinds],
+                                      placeholder="No existing sites (candidates only)")),
+        _control("Travel mode", dcc.Dropdown(id="access-mode", clearable=False, value="walk",
+                                             options=[{"label": m, "value": m} for m in speeds_kmh(the_place)])),
+        _control("Time bands (minutes)", dcc.Input(id="access-bands", type="text", value=DEFAULT_BANDS,
+                                                   debounce=True, maxLength=60),
+                 "Increasing, separated by commas."),
+        html.Button("Clear dropped hubs", id="access-clear", n_clicks=0),
+    ], className="form-grid access-controls")
+    return html.Div([
+        synthetic_banner(the_place),
+        notice_box([notice] if notice else [], id="access-notice"),
+        html.H1(f"{the_place.name}: access to hubs", className="page-title"),
+        html.P("Who can reach a hub within each time band, and where the gaps are. Click an area on the map "
+               f"to drop a candidate hub there and see its reach at once. {method} Areas are counted when "
+               f"their {area_point_method(the_place)} point is within the band.", className="control-help"),
+        html.P("Approximate travel times: this place has no road network.", className="notice-line access-approx")
+        if approx else None,
+        controls,
+        html.P(id="access-status", role="status", **{"aria-live": "polite"}),
+        dcc.Loading(dcc.Graph(id="access-map", style={"height": "580px"},
+                              config={"displaylogo": False, "scrollZoom": True})),
+        html.Section([html.H2("People and children reached"),
+                      dash_table.DataTable(id="access-coverage", **TABLE_STYLE)]),
+        attribution_footer(the_place),
+        dcc.Store(id="access-state", data={"place": current_place_key(the_place)}),
+        dcc.Store(id="access-candidates", data=[]),
+    ], className="page page-access")
+
+
+def chosen_hubs(place: Place, kind: str | None, candidates: list) -> tuple[gpd.GeoSeries, list[str]]:
+    """Hub points (working CRS) and labels: the sites of ``kind`` plus dropped candidates."""
+    points, labels, ids = [], [], []
+    if kind and kind in place.site_kinds:
+        sites = place.sites[place.sites["kind"] == kind]
+        points += list(sites.geometry)
+        labels += [f"{n} ({kind.replace('_', ' ')})" for n in sites["name"].astype(str)]
+        ids += list(sites["site_id"].astype(str))
+    if candidates:
+        cand = gpd.GeoSeries([Point(lon, lat) for lon, lat in candidates], crs=4326).to_crs(place.crs)
+        points += list(cand)
+        labels += [f"Dropped hub {i + 1}" for i in range(len(cand))]
+        ids += [f"new-{i + 1}" for i in range(len(cand))]
+    return gpd.GeoSeries(points, index=ids, crs=place.crs), labels
+
+
+def coverage_rows(place: Place, cover: pd.DataFrame, before: pd.DataFrame | None) -> tuple[list[dict], list[dict]]:
+    """Table rows: band, areas and the people/children reached (share), plus what candidates add."""
+    keys = [k for k in SHOWN if k in cover]
+    cols = [{"name": "Within (minutes)", "id": "minutes"}, {"name": "Areas", "id": "areas"}]
+    rows = []
+    for i, r in cover.iterrows():
+        row = {"minutes": f"{r['minutes']:g}", "areas": f"{r['areas']:g}"}
+        for key in keys:
+            share = r.get(f"{key}_share")
+            row[key] = f"{r[key]:,.0f}" + (f" ({share:.0%})" if share is not None and pd.notna(share) else "")
+            if before is not None:
+                row[f"{key}_added"] = f"+{r[key] - before.iloc[i][key]:,.0f}"
+        rows.append(row)
+    for key in keys:
+        cols.append({"name": SHOWN[key], "id": key})
+        if before is not None:
+            cols.append({"name": f"{SHOWN[key]} added by dropped hubs", "id": f"{key}_added"})
+    return rows, cols
+
+
+@callback(
+    Output("access-map", "figure"),
+    Output("access-coverage", "data"),
+    Output("access-coverage", "columns"),
+    Output("access-status", "children"),
+    Input("access-kind", "value"),
+    Input("access-mode", "value"),
+    Input("access-bands", "value"),
+    Input("access-candidates", "data"),
+    State("access-state", "data"),
+)
+def update(kind, mode, bands_text, candidates, state):
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        minutes = check_minutes(bands_text or DEFAULT_BANDS)
+        hubs, labels = chosen_hubs(place, kind, candidates or [])
+        if len(hubs) == 0:
+            fig = map_figure(place, [])
+            return fig, [], [], "Choose a kind of hub, or click an area to drop a candidate hub."
+        bands = isochrones(place, hubs, mode=mode, minutes=minutes)
+        cover = coverage(place, hubs, mode=mode, minutes=minutes, bands=bands)
+        before = None
+        if candidates and kind:
+            existing = hubs[~hubs.index.str.startswith("new-")]
+            before = coverage(place, existing, mode=mode, minutes=minutes) if len(existing) else None
+        label = f"Minutes to the nearest hub ({mode})"
+        gap = with_minutes_to(place, hubs, key=GAP_KEY, label=label, mode=mode)
+    except InputError as exc:
+        return dash.no_update, dash.no_update, dash.no_update, f"Cannot show access: {exc}"
+    traces = [area_choropleth(gap, GAP_KEY, opacity=0.6),
+              *isochrone_traces(bands, cover, opacity=0.35, clickthrough=True),
+              hub_markers(place, hubs, labels)]
+    fig = map_figure(place, traces)
+    fig.update_layout(clickmode="event")
+    rows, cols = coverage_rows(place, cover, before)
+    last = cover.iloc[-1]
+    share = last.get("population_share")
+    approx = " Approximate (no road network)." if is_approximate(place) else ""
+    warn = " ".join(bands.attrs.get("warnings", []))
+    status = (f"{len(hubs)} hub(s) ({len(candidates or [])} dropped), {mode}: "
+              f"{last.get('population', 0):,.0f} people"
+              + (f" ({share:.0%})" if share is not None and pd.notna(share) else "")
+              + f" within {minutes[-1]:g} minutes.{approx}" + (f" Warning: {warn}" if warn else ""))
+    return fig, rows, cols, status
+
+
+@callback(
+    Output("access-candidates", "data"),
+    Input("access-map", "clickData"),
+    Input("access-clear", "n_clicks"),
+    State("access-candidates", "data"),
+    State("access-state", "data"),
+    prevent_initial_call=True,
+)
+def click(click_data, _clear, candidates, state):
+    """An area click drops a candidate hub at the area's point; the button clears them."""
+    if ctx.triggered_id == "access-clear":
+        return []
+    points = (click_data or {}).get("points") or []
+    if not points or points[0].get("location") is None:
+        return dash.no_update
+    place, _ = open_place_safe((state or {}).get("place"))
+    code = str(points[0]["location"])
+    if code not in place.areas.index:
+        return dash.no_update
+    pt = gpd.GeoSeries([area_points(place).loc[code]], crs=place.crs).to_crs(4326).iloc[0]
+    return [*(candidates or []), [round(pt.x, 6), round(pt.y, 6)]]

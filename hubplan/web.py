@@ -1,0 +1,377 @@
+"""The dashboard's web-app factory (Dash Pages from :mod:`hubplan.pages`).
+
+Serve it::
+
+    hubplan serve                                  # the synthetic demo on 127.0.0.1:8050
+    hubplan serve --place wigan.gpkg --port 8060
+    hubplan serve --place path/to/place.toml       # builds the bundle into the cache first
+    python app.py ...                              # the same from a checkout
+
+For a WSGI server use the factory (nothing is built at import time)::
+
+    HUBPLAN_PLACE=wigan.gpkg gunicorn 'hubplan.web:create_server()'
+
+or the production set-up in ``docs/deploy.md`` (``gunicorn -c gunicorn.conf.py
+hubplan.wsgi:application``: several workers, 127.0.0.1, debug off, optional basic auth from
+``$HUBPLAN_BASIC_AUTH``). ``hubplan.web:server`` also works: the module builds the app lazily
+on first access of ``server``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import secrets
+import sys
+import threading
+from pathlib import Path
+
+import dash
+from dash import ALL, Input, Output, State, dcc, html
+
+from geo.build.places import DEMO, open_place
+from geo.errors import InputError
+from hubplan.settings import (
+    AUTH_ENV,
+    DEFAULT_MAX_REQUEST_MB,
+    MAX_REQUEST_ENV,
+    basic_auth,
+    cache_dir,
+    default_place,
+    max_request_bytes,
+    parse_basic_auth,
+    secret_key,
+)
+
+PACKAGE = Path(__file__).resolve().parent
+APP_NAME = "Locality & Hub Planner"
+PAGES_LOCATION = "_pages_location"
+
+
+def assets_folder() -> Path:
+    """The stylesheet and scripts: inside the installed package, or ``assets/`` in a checkout."""
+    installed = PACKAGE / "assets"
+    return installed if installed.is_dir() else PACKAGE.parent / "assets"
+
+__all__ = [
+    "APP_NAME",
+    "AUTH_ENV",
+    "DEFAULT_MAX_REQUEST_MB",
+    "MAX_REQUEST_ENV",
+    "add_basic_auth",
+    "assets_folder",
+    "create_app",
+    "create_server",
+    "main",
+    "max_request_bytes",
+    "parse_args",
+    "parse_basic_auth",
+    "prepare_place",
+    "serve",
+    "warm_up",
+]
+
+
+def prepare_place(spec: str | None) -> str:
+    """Check a ``--place`` value and return the spec the app opens.
+
+    ``demo``/empty gives the demo; a ``.toml`` place config is built into ``data/cache`` (once
+    per config content); a bundle path or a name in ``data/places`` is opened to check it.
+
+    Raises
+    ------
+    geo.errors.InputError
+        If the place cannot be found, built or opened (the message names the file).
+    """
+    if not spec or spec == DEMO:
+        return DEMO
+    path = Path(spec).expanduser()
+    if path.suffix.lower() == ".toml":
+        from geo.build.pipeline import build_bundle
+
+        if not path.is_file():
+            raise InputError("place config not found", path=path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        out = cache_dir() / f"{path.stem}-{digest}.gpkg"
+        if not out.exists():
+            print(f"building {out} from {path} ...", file=sys.stderr)
+            build_bundle(path, out)
+        spec = str(out)
+    try:
+        place = open_place(spec)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot open place bundle: {exc}", path=spec) from None
+    return str(place.path) if place.path else spec
+
+
+def _nav_pages() -> list[dict]:
+    pages = [p for p in dash.page_registry.values() if not p.get("path_template")]
+    return sorted(pages, key=lambda p: (p.get("order") is None, p.get("order") or 0, p["name"]))
+
+
+def _layout():
+    from hubplan.pages._state import place_choices
+
+    choices = place_choices()
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main-content", className="skip-link"),
+            html.Header(
+                [
+                    html.Div(
+                        [html.Span(APP_NAME, className="app-name"),
+                         html.Span("children's and family services", className="app-tagline")],
+                        className="brand",
+                    ),
+                    html.Nav(
+                        [dcc.Link(p["name"], href=p["relative_path"],
+                                  id={"type": "nav-link", "path": p["relative_path"]},
+                                  className="nav-link") for p in _nav_pages()],
+                        id="app-nav", className="app-nav", **{"aria-label": "Pages"},
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Place", htmlFor="place-switcher", className="control-label",
+                                       id="place-switcher-label"),
+                            html.Div(dcc.Dropdown(
+                                id="place-switcher",
+                                options=[{"label": c["label"], "value": c["value"]} for c in choices],
+                                value=None, clearable=False, searchable=False,
+                                className="place-switcher",
+                            ), role="group", **{"aria-labelledby": "place-switcher-label"}),
+                        ],
+                        className="place-control",
+                    ),
+                ],
+                className="app-header",
+            ),
+            dcc.Location(id="app-nav-location", refresh="callback-nav"),
+            html.Main(dash.page_container, id="main-content", tabIndex="-1"),
+        ],
+        className="app-shell",
+    )
+
+
+def _register_shell_callbacks(app: dash.Dash) -> None:
+    @app.callback(
+        Output("place-switcher", "value"),
+        Input(PAGES_LOCATION, "search"),
+    )
+    def sync_place_switcher(search):
+        return switcher_value(search)
+
+    @app.callback(
+        Output("app-nav-location", "href"),
+        Input("place-switcher", "value"),
+        State(PAGES_LOCATION, "pathname"),
+        State(PAGES_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def switch_place(value, pathname, search):
+        return place_switch_href(value, pathname, search)
+
+    @app.callback(
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Input(PAGES_LOCATION, "search"),
+        State({"type": "nav-link", "path": ALL}, "id"),
+    )
+    def nav_links(search, ids):
+        return nav_hrefs(search, [i["path"] for i in ids])
+
+
+def nav_hrefs(search: str | None, paths: list[str]) -> list[str]:
+    """Nav link targets that keep the current place (omitted for the default place)."""
+    from hubplan.pages._state import build_search
+
+    key = switcher_value(search)
+    suffix = build_search({"place": key}) if key and key != _default_key() else ""
+    return [p + suffix for p in paths]
+
+
+def _default_key() -> str:
+    from hubplan.pages._state import default_place_spec, place_key
+
+    return place_key(default_place_spec())
+
+
+def switcher_value(search: str | None) -> str:
+    """The place-switcher value for a query string (the default key when unknown/absent)."""
+    from urllib.parse import parse_qs
+
+    from hubplan.pages._state import place_choices
+
+    asked = parse_qs((search or "").lstrip("?")).get("place", [None])[0]
+    keys = {c["value"] for c in place_choices()}
+    return asked if asked in keys else _default_key()
+
+
+def place_switch_href(value: str | None, pathname: str | None, search: str | None):
+    """Where choosing ``value`` in the place switcher navigates (``no_update`` if nowhere).
+
+    Keeps the page, drops page state (a footprint in one place means nothing in another).
+    """
+    from hubplan.pages._state import build_search
+
+    if not value or value == switcher_value(search):
+        return dash.no_update
+    path = pathname or "/"
+    if dash.page_registry:
+        # Pages with a path template (e.g. /profile/<footprint>) go to their index instead.
+        for page in dash.page_registry.values():
+            if page.get("path_template") and path.startswith(page["relative_path"].split("<")[0]):
+                path = "/"
+    return path + build_search({"place": value})
+
+
+def create_app(*, place: str = DEMO) -> dash.Dash:
+    """Build the Dash app (Dash Pages from ``pages/``) serving ``place`` by default.
+
+    Parameters
+    ----------
+    place
+        ``"demo"`` or a place bundle path (see :func:`prepare_place` for TOML configs).
+    """
+    from hubplan.pages._state import set_default_place
+
+    set_default_place(place)  # pages read it while the app imports them
+    app = dash.Dash(
+        "hubplan",  # the package: Dash Pages then names the pages hubplan.pages.<name>
+        use_pages=True,
+        pages_folder=str(PACKAGE / "pages"),
+        assets_folder=str(assets_folder()),
+        suppress_callback_exceptions=True,
+        title=APP_NAME,
+        update_title=None,
+    )
+    set_default_place(place, app.server)
+    app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
+    app.layout = _layout
+    _register_shell_callbacks(app)
+    add_basic_auth(app, basic_auth())
+    return app
+
+
+def add_basic_auth(app: dash.Dash, value: str | None) -> bool:
+    """Protect every route (pages, callbacks, assets) with HTTP basic auth when ``value`` is set.
+
+    Uses the maintained ``dash-auth`` package; passwords are compared in constant time and a
+    malformed ``Authorization`` header is a 401, never a server error. Use it behind HTTPS
+    (a reverse proxy, see ``docs/deploy.md``): basic auth sends the password with every request.
+    Returns whether auth was enabled.
+    """
+    if not value:
+        return False
+    user, password = parse_basic_auth(value)
+    import dash_auth
+
+    def check(given_user: str, given_password: str) -> bool:
+        ok_user = hmac.compare_digest(given_user.encode(), user.encode())
+        ok_password = hmac.compare_digest(given_password.encode(), password.encode())
+        return ok_user and ok_password
+
+    class _BasicAuth(dash_auth.BasicAuth):
+        def is_authorized(self) -> bool:
+            try:
+                return super().is_authorized()
+            except Exception:  # malformed header: not base64, no colon, not UTF-8
+                return False
+
+    secret = secret_key() or secrets.token_urlsafe(32)
+    _BasicAuth(app, auth_func=check, secret_key=secret)
+    return True
+
+
+def warm_up(spec: str) -> threading.Thread:
+    """Build the map page's cached figure for ``spec`` in a background thread.
+
+    The first page view then does not wait for the geometry, the profile table and the
+    engines' overlays (hotspots, clusters) to be computed.
+    """
+    def run() -> None:
+        import importlib
+
+        try:
+            home = importlib.import_module("hubplan.pages.home")
+            home.warm(open_place(spec))
+        except Exception as exc:  # the page reports problems itself when it is opened
+            print(f"warm-up of {spec} failed: {exc}", file=sys.stderr)
+
+    thread = threading.Thread(target=run, name="hubplan-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def create_server(place: str | None = None, *, warm: str = "background"):
+    """WSGI factory: ``gunicorn 'app:create_server()'`` (place from ``$HUBPLAN_PLACE``).
+
+    ``warm`` is ``"background"`` (a thread builds the map page's caches), ``"now"`` (build them
+    before returning: use it with ``gunicorn --preload`` so no thread is running when the
+    workers fork and every worker shares the warmed caches) or ``"off"``.
+    """
+    spec = prepare_place(place or default_place() or DEMO)
+    server = create_app(place=spec).server
+    if warm == "background":
+        warm_up(spec)
+    elif warm == "now":
+        warm_up(spec).join()
+    elif warm != "off":
+        raise ValueError(f"warm must be 'background', 'now' or 'off', not {warm!r}")
+    return server
+
+
+_lazy: dict[str, object] = {}
+
+
+def __getattr__(name: str):
+    """``app.server`` / ``app.app``: built on first access (``$HUBPLAN_PLACE`` or the demo)."""
+    if name in ("server", "app"):
+        if "app" not in _lazy:
+            spec = prepare_place(default_place() or DEMO)
+            _lazy["app"] = create_app(place=spec)
+        dash_app = _lazy["app"]
+        return dash_app.server if name == "server" else dash_app
+    raise AttributeError(name)
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``hubplan serve`` and ``python app.py``."""
+    parser.add_argument("--place", default=DEMO, metavar="PATH|demo",
+                        help="place bundle (.gpkg), place config (.toml), a bundle name in the places "
+                             "folder ($HUBPLAN_PLACES), or 'demo' (default)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (off by default)")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="app.py", description=f"Serve the {APP_NAME} dashboard.")
+    add_serve_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the dashboard with Flask's server (``hubplan serve``, ``python app.py``).
+
+    Raises
+    ------
+    geo.errors.InputError
+        If the place cannot be found, built or opened.
+    """
+    spec = prepare_place(args.place)
+    app = create_app(place=spec)
+    warm_up(spec)
+    print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point: ``python app.py [--place P] [--host H] [--port N] [--debug]``."""
+    try:
+        return serve(parse_args(argv))
+    except InputError as exc:
+        print(f"hubplan: error: {exc}", file=sys.stderr)
+        return 2

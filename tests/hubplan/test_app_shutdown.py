@@ -1,0 +1,130 @@
+"""The dashboard process exits cleanly after a map export started its Chromium.
+
+The export server (kaleido + Chromium) is started lazily, inside the request thread of the
+first "Export map" click. These tests run ``python app.py`` (and gunicorn) as a real process, export a PNG
+over HTTP the way the button does, then stop the server with Ctrl+C (SIGINT) or SIGTERM and
+check that the process exits promptly and leaves no Chromium behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.support.dash_http import update_body
+
+ROOT = Path(__file__).resolve().parents[2]
+STATE = {"place": "demo", "indicator": "imd_score", "footprint": None,
+         "layers": ["areas", "footprints"], "basemap": "none"}
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited early with {proc.returncode}: {proc.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as res:
+                if res.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def _export_png(base: str) -> bytes:
+    body = update_body(
+        [("home-export-download", "data"), ("home-export-status", "children")],
+        [("home-export-button", "n_clicks", 1)],
+        state=[("home-export-format", "value", "png"), ("home-state", "data", STATE),
+               ("home-view", "data", None)],
+    )
+    req = urllib.request.Request(f"{base}/_dash-update-component", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=240) as res:
+        answer = json.loads(res.read())
+    download = answer["response"]["home-export-download"]["data"]
+    assert download["filename"].endswith(".png")
+    return base64.b64decode(download["content"])
+
+
+def _chromium_pids(pid: int) -> set[int]:
+    kids = psutil.Process(pid).children(recursive=True)
+    return {p.pid for p in kids if "chrom" in " ".join(p.cmdline()).lower()}
+
+
+def _alive(pids: set[int]) -> set[int]:
+    out = set()
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                out.add(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _command(server: str, port: int) -> list[str]:
+    if server == "gunicorn":  # production mode (docs/deploy.md), one worker
+        return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1",
+                "--bind", f"127.0.0.1:{port}", "hubplan.wsgi:application"]
+    return [sys.executable, "app.py", "--port", str(port)]
+
+
+@pytest.mark.parametrize(("server", "stop"), [
+    ("app.py", signal.SIGINT), ("app.py", signal.SIGTERM), ("gunicorn", signal.SIGTERM),
+], ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"])
+def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
+    from layers.static import chromium_path
+
+    if chromium_path() is None:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail("REQUIRE_BROWSER=1 but no Chromium is installed")
+        pytest.skip("no Chromium installed (apt-get install chromium)")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "HUBPLAN_ACCESS_LOG": ""}
+    proc = subprocess.Popen(_command(server, port), cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    chromium: set[int] = set()
+    try:
+        _wait_serving(base + "/", proc)
+        png = _export_png(base)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+        chromium = _chromium_pids(proc.pid)
+        assert chromium, "the export should have started a Chromium child"
+        proc.send_signal(stop)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{server} still running 30 s after {stop.name} (export server hang)")
+        end = time.monotonic() + 15
+        while _alive(chromium) and time.monotonic() < end:
+            time.sleep(0.2)
+        assert not _alive(chromium), f"Chromium left running after {stop.name}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for pid in _alive(chromium):
+            psutil.Process(pid).kill()

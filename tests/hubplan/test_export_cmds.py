@@ -1,0 +1,118 @@
+"""``hubplan export-map / export-data / export-profiles``: output, errors, no partial files."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from PIL import Image
+
+from geo.build.pipeline import build_bundle
+from hubplan.cli.main import main
+from tests.support.tiny import write_tiny_place
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    build_bundle(write_tiny_place(folder), folder / "tiny.gpkg")
+    return folder / "tiny.gpkg"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("argv", [
+    ["export-map", "demo", "--out", "{d}/map.gif"],
+    ["export-map", "demo", "--indicator", "nope", "--out", "{d}/map.png"],
+    ["export-map", "demo", "--layers", "areas,moats", "--out", "{d}/map.png"],
+    ["export-map", "demo", "--footprint", "Atlantis", "--out", "{d}/map.png"],
+    ["export-map", "demo", "--scenario", "Plan Z", "--out", "{d}/map.png"],
+    ["export-map", "demo", "--width", "20", "--out", "{d}/map.png"],
+    ["export-map", "demo", "--out", "{d}/no/such/folder/map.png"],
+    ["export-map", "no-such-place", "--out", "{d}/map.png"],
+    ["export-data", "demo", "--what", "areas", "--out", "{d}/a.xlsx"],
+    ["export-data", "demo", "--what", "areas", "--indicators", "nope", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "footprints", "--footprint", "Atlantis", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "scenario", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "scenario", "--scenario", "Plan Z", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "sites", "--footprint", "Dunmere", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "isochrones", "--minutes", "10,5", "--out", "{d}/a.csv"],
+    ["export-data", "demo", "--what", "areas", "--out", "{d}/file.txt/a.csv"],
+    ["export-profiles", "demo", "--out", "{d}/file.txt"],
+])
+def test_bad_input_one_line_exit_2_no_files(capsys, tmp_path, argv):
+    (tmp_path / "file.txt").write_text("not a folder")
+    code, _out, err = _run(capsys, *[a.format(d=tmp_path) for a in argv])
+    assert code == 2, err
+    assert err.startswith("hubplan: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_export_data_writes_file_and_sidecar(capsys, tmp_path):
+    code, out, err = _run(capsys, "export-data", "demo", "--what", "footprints", "--out", str(tmp_path / "fp.gpkg"))
+    assert code == 0, err
+    assert "fp.gpkg.attribution.txt" in out
+    assert len(gpd.read_file(tmp_path / "fp.gpkg", layer="footprints")) == 8
+    assert "synthetic demo data" in (tmp_path / "fp.gpkg.attribution.txt").read_text().lower()
+
+
+@pytest.mark.browser
+def test_export_map_png(capsys, tmp_path):
+    out = tmp_path / "dunmere.png"
+    code, _stdout, err = _run(capsys, "export-map", "demo", "--indicator", "school_readiness",
+                             "--footprint", "Dunmere", "--layers", "areas", "footprints", "family_hub",
+                             "--out", str(out), "--width", "1800", "--height", "1100")
+    assert code == 0, err
+    with Image.open(out) as img:
+        assert img.size == (1800, 1100)
+        arr = np.asarray(img.convert("RGB")).astype(int)
+    assert (np.abs(arr - 255) > 12).any(axis=2).mean() > 0.3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dunmere.png"]
+
+
+@pytest.mark.browser
+def test_export_profiles_pdf_per_footprint_and_index(capsys, tmp_path, tiny_bundle):
+    out = tmp_path / "profiles"
+    code, _stdout, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(out))
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["East.pdf", "West.pdf", "index.html"]
+    for name in ("East.pdf", "West.pdf"):
+        assert (out / name).read_bytes().startswith(b"%PDF")
+    index = (out / "index.html").read_text()
+    assert 'href="East.pdf"' in index and 'href="West.pdf"' in index
+    assert "Tiny areas (test)" in index and "Tiny indicators (test)" in index
+    # Nothing left beside the folder (the temporary build folder is gone).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles"]
+
+
+def test_export_profiles_failure_leaves_nothing(capsys, tmp_path, tiny_bundle, monkeypatch):
+    import layers.report
+    from geo.errors import InputError
+
+    calls = []
+
+    def flaky(text):
+        calls.append(text)
+        if len(calls) == 2:
+            raise InputError("Chromium failed to print the PDF")
+        return b"%PDF-1.4 fake"
+
+    monkeypatch.setattr(layers.report, "profile_report_html", lambda place, name, **kw: name)
+    monkeypatch.setattr(layers.report, "html_to_pdf", flaky)
+    code, _, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(tmp_path / "profiles"))
+    assert code == 2 and "Chromium failed" in err
+    assert sorted(calls) == ["East", "West"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_for_every_export_command(capsys):
+    for cmd in ("export-map", "export-data", "export-profiles"):
+        with pytest.raises(SystemExit) as exc:
+            main([cmd, "--help"])
+        assert exc.value.code == 0
+        assert "--out" in capsys.readouterr().out

@@ -1,0 +1,160 @@
+"""Profile, compare and indicators pages without a browser: layouts and callbacks called
+directly, numbers checked against plain pandas."""
+
+from __future__ import annotations
+
+import base64
+
+import pandas as pd
+import pytest
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from geo.build.places import open_place
+from geo.place.bundle import read_place
+from hubplan.web import create_app
+from tests.support.bundles import demo_copy
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app()
+
+
+@pytest.fixture
+def copy_place_key(tmp_path, monkeypatch):
+    """A writable demo copy listed in data/places (key ``demo-copy``)."""
+    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
+    return demo_copy(tmp_path)
+
+
+def find(component, wanted_id):
+    """The component with ``id == wanted_id`` in a layout tree (or None)."""
+    if getattr(component, "id", None) == wanted_id:
+        return component
+    children = getattr(component, "children", None)
+    if children is None:
+        return None
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if hasattr(child, "to_plotly_json"):
+            hit = find(child, wanted_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def trigger(prop_id: str) -> None:
+    context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": 1}]))
+
+
+def test_profile_layout_and_unknown_footprint(app):
+    from hubplan.pages import profile
+
+    place = open_place("demo")
+    fp = place.footprint_names[0]
+    page = profile.layout(footprint=fp.replace(" ", "%20"), place="demo")
+    assert find(page, "profile-title").children == fp
+    assert find(page, "profile-headline-population").children == f"{place.areas.loc[place.areas['footprint'] == fp, 'population'].sum():,.0f}"
+    assert find(page, "profile-spine") is not None and find(page, "profile-map") is not None
+    other = profile.layout(footprint="Nowhere", place="demo")
+    assert "Unknown" in str(find(other, "profile-notice").children)
+
+
+def test_profile_csv_download_applies_disclosure(app):
+    from hubplan.pages import profile
+
+    trigger("profile-dl-csv.n_clicks")
+    fp = open_place("demo").footprint_names[0]
+    data, status = profile.download(0, 0, 1, {"place": "demo", "footprint": fp})
+    assert status == "Table ready." and data["filename"].endswith(".csv")
+    assert "Disclosure control" in data["content"] and "synthetic demo data" in data["content"].lower()
+
+
+def test_compare_ranks_match_pandas(app):
+    from hubplan.pages import compare
+
+    place = open_place("demo")
+    rows, note = compare.ranked_rows(place, "school_readiness")
+    a = place.areas
+    rate = (100 * a.groupby("footprint")["gld_achieved"].sum() / a.groupby("footprint")["gld_eligible"].sum())
+    expected = rate.sort_values()  # higher is better: lowest (worst) first
+    names = [r["footprint"].split("]")[0].lstrip("[") for r in rows[:-1]]
+    assert names == list(expected.index)
+    assert [r["rank"] for r in rows[:-1]] == list(range(1, len(expected) + 1))
+    assert rows[-1]["footprint"] == "All areas" and rows[-1]["rank"] is None
+    assert [r["school_readiness"] for r in rows[:-1]] == [round(v, 3) for v in expected]
+    assert "Disclosure control" in note
+    _data, caption, _styles, sort_by = compare.rerank("lac_rate", {"place": "demo"})
+    assert "Ranked by Looked after children rate" in caption and sort_by == []
+
+
+def csv_contents(frame: pd.DataFrame) -> str:
+    return "data:text/csv;base64," + base64.b64encode(frame.to_csv(index=False).encode()).decode()
+
+
+def test_upload_form_bad_then_good(app, copy_place_key):
+    from hubplan.pages import indicators
+
+    place = read_place(copy_place_key)
+    state = {"place": "demo-copy"}
+    frame = pd.DataFrame({"code": place.areas.index, "n": range(len(place.areas))})
+    _codes, _cols, code, col, info = indicators.read_header(csv_contents(frame), "x.csv", state)
+    assert (code, col) == ("code", "n") and "x.csv" in info
+    before = copy_place_key.read_bytes()
+    bad = frame.assign(n=frame["n"] - 5)
+    out = indicators.store(1, csv_contents(bad), "bad.csv", "code", "n", "refs", "Referrals", "count", None, "",
+                           "worse", None, [], "", "", "", state)
+    assert out.id == "up-errors" and "negative count(s)" in str(out.children)
+    assert copy_place_key.read_bytes() == before
+    out = indicators.store(1, csv_contents(frame), "good.csv", "code", "n", "refs", "Referrals", "count", None, "",
+                           "worse", None, ["yes"], "Council", "Council data", "2025", state)
+    assert out.id == "up-ok"
+    saved = read_place(copy_place_key)
+    assert saved.catalogue["refs"].sensitive and saved.areas["refs"].sum() == frame["n"].sum()
+    assert "Council data" in saved.attribution_text()
+
+
+def test_need_index_editor_preview_and_save(app, copy_place_key):
+    from hubplan.pages import indicators
+
+    state = {"place": "demo-copy"}
+    page = indicators.layout(place="demo-copy")
+    assert find(page, "ni-weights-table") is not None
+    ids = [{"type": "ni-weight", "key": k} for k in ("idaci_score", "health_score", "population")]
+    trigger("ni-preview.n_clicks")
+    out = indicators.preview_or_save(1, 0, [2, 1, 0], ids, "z", "need_index", "Need", state)
+    assert out.className == "message-ok" and "not saved" in str(out.children)
+    assert "need_index" not in read_place(copy_place_key).catalogue
+    trigger("ni-save.n_clicks")
+    out = indicators.preview_or_save(0, 1, [2, 1, 0], ids, "z", "need_index", "Need", state)
+    assert out.id == "ni-saved"
+    saved = read_place(copy_place_key)
+    assert saved.tables["need_index"].set_index("indicator")["weight"].to_dict() == {"idaci_score": 2.0, "health_score": 1.0}
+    out = indicators.preview_or_save(0, 1, [0, 0, 0], ids, "z", "need_index", "Need", state)
+    assert out.id == "ni-error"
+    assert indicators.fill_preset(1, ids, state) == [0.4, 0.2, 0]
+
+
+@pytest.mark.shared_data
+def test_wigan_profile_compare_and_report(app, wigan_dir, tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from hubplan.pages import compare, profile
+    from layers.report import profile_report_html
+    from tests.support.bundles import wigan_bundle
+
+    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
+    place = read_place(wigan_bundle(wigan_dir, tmp_path))
+    fp = place.footprint_names[3]
+    a = pd.DataFrame(place.areas)
+    page = profile.layout(footprint=fp, place="wigan")
+    assert find(page, "profile-title").children == fp
+    mine = a[a["footprint"] == fp]
+    assert find(page, "profile-headline-children_0_17").children == f"{mine['children_0_17'].sum():,.0f}"
+    assert find(page, "profile-headline-sites_school").children == f"{int((place.sites['area_code'].map(a['footprint']) == fp).sum()):,}"
+    rows, _ = compare.ranked_rows(open_place(place.path), "overcrowding_rate")
+    rate = 100 * a.groupby("footprint")["hh_overcrowded"].sum() / a.groupby("footprint")["households"].sum()
+    assert [r["footprint"].split("]")[0].lstrip("[") for r in rows[:-1]] == list(rate.sort_values(ascending=False).index)
+    text = profile_report_html(place, fp, charts=False)
+    assert "Contains OS data" in text and datetime.now(UTC).strftime("%d %B %Y") in text
+    assert "Synthetic demo data" not in text and f"<h1>{fp}</h1>" in text

@@ -59,8 +59,12 @@ def _peer(config: str, out: str) -> float:
             pc = pd.read_csv(cfg.postcodes.path, dtype={cfg.postcodes.postcode: str})
             pc["_pc"] = normalise_postcode(pc[cfg.postcodes.postcode])
             df["_pc"] = normalise_postcode(df[src.postcode])
-            df = df.drop(columns=[cfg.postcodes.x, cfg.postcodes.y], errors="ignore").merge(pc[["_pc", cfg.postcodes.x, cfg.postcodes.y]], on="_pc")
-            pts = gpd.points_from_xy(df[cfg.postcodes.x].astype(float), df[cfg.postcodes.y].astype(float))
+            df = df.drop(columns=[cfg.postcodes.x, cfg.postcodes.y], errors="ignore").merge(
+                pc[["_pc", cfg.postcodes.x, cfg.postcodes.y]], on="_pc"
+            )
+            pts = gpd.points_from_xy(
+                df[cfg.postcodes.x].astype(float), df[cfg.postcodes.y].astype(float)
+            )
             g = gpd.GeoDataFrame(df, geometry=pts, crs=cfg.postcodes.crs)
         elif src.lon:
             pts = gpd.points_from_xy(df[src.lon].astype(float), df[src.lat].astype(float))
@@ -70,7 +74,9 @@ def _peer(config: str, out: str) -> float:
             g = gpd.GeoDataFrame(df, geometry=pts, crs=src.crs)
         frames.append(g.to_crs(cfg.crs)[["geometry"]].assign(kind=src.kind))
     sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=cfg.crs)
-    sites = gpd.sjoin(sites, areas[["code", "footprint", "geometry"]], how="left", predicate="within")
+    sites = gpd.sjoin(
+        sites, areas[["code", "footprint", "geometry"]], how="left", predicate="within"
+    )
     footprints = areas.dissolve("footprint").reset_index()[["footprint", "geometry"]]
     areas.to_file(out, layer="areas", driver="GPKG")
     footprints.to_file(out, layer="footprints", driver="GPKG")
@@ -107,7 +113,10 @@ def measure(label: str, config: Path, folder: Path, repeat: int) -> list[str]:
         runs = [run_once(name, config, folder / f"{name}.gpkg") for _ in range(repeat)]
         secs = [r[0] for r in runs]
         stats[name] = (statistics.median(secs), max(r[1] for r in runs))
-        print(f"{label} {name}: median {stats[name][0]:.2f} s over {repeat}, peak RSS {stats[name][1]:.0f} MiB", flush=True)
+        print(
+            f"{label} {name}: median {stats[name][0]:.2f} s over {repeat}, peak RSS {stats[name][1]:.0f} MiB",
+            flush=True,
+        )
     ratio = stats["ours"][0] / stats["peer"][0]
     rows.append(
         f"| {label} | {stats['ours'][0]:.2f} s | {stats['peer'][0]:.2f} s | {ratio:.2f}x | "
@@ -141,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         cfg = write_synthetic_sources(tmp / "synthetic", n_areas=args.areas)
         print(f"synthetic sources written in {time.perf_counter() - t:.1f} s", flush=True)
-        rows += measure(f"synthetic England ({args.areas:,} areas)", cfg, tmp, max(1, args.repeat - 1))
+        rows += measure(
+            f"synthetic England ({args.areas:,} areas)", cfg, tmp, max(1, args.repeat - 1)
+        )
     text = "\n".join(rows)
     print(text)
     if args.out:

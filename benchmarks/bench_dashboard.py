@@ -34,9 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.dash_http import find_component, router_body, update_body  # noqa: E402
 
-CONTROL_OUTPUTS = [("home-map", "figure"), ("home-panel", "children"),
-                   ("home-values-table", "children"), ("home-indicator-note", "children"),
-                   ("home-state", "data")]
+CONTROL_OUTPUTS = [
+    ("home-map", "figure"),
+    ("home-panel", "children"),
+    ("home-values-table", "children"),
+    ("home-indicator-note", "children"),
+    ("home-state", "data"),
+]
 
 
 def free_port() -> int:
@@ -53,7 +57,10 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--place", place, "--port", str(self.port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.time() + 300
         while time.time() < deadline:
@@ -74,8 +81,11 @@ class Server:
 
     def post(self, body: dict) -> tuple[float, bytes]:
         data = json.dumps(body).encode()
-        req = urllib.request.Request(self.url + "/_dash-update-component", data=data,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + "/_dash-update-component",
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
         t0 = time.perf_counter()
         with urllib.request.urlopen(req, timeout=60) as r:
             out = r.read()
@@ -101,15 +111,23 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(times: list[float], sizes: list[int]) -> dict:
-    return {"n": len(times), "p50_ms": 1000 * pct(times, 0.5), "p95_ms": 1000 * pct(times, 0.95),
-            "payload_kb": statistics.median(sizes) / 1024}
+    return {
+        "n": len(times),
+        "p50_ms": 1000 * pct(times, 0.5),
+        "p95_ms": 1000 * pct(times, 0.95),
+        "payload_kb": statistics.median(sizes) / 1024,
+    }
 
 
 def control_body(index, state, *, indicator, footprint, layers, basemap, changed):
     return update_body(
         CONTROL_OUTPUTS,
-        [("home-indicator", "value", indicator), ("home-footprint", "value", footprint),
-         ("home-layers", "value", layers), ("home-basemap", "value", basemap)],
+        [
+            ("home-indicator", "value", indicator),
+            ("home-footprint", "value", footprint),
+            ("home-layers", "value", layers),
+            ("home-basemap", "value", basemap),
+        ],
         state=[("home-index", "data", index), ("home-state", "data", state)],
         changed=[changed],
     )
@@ -159,9 +177,17 @@ def bench_place(label: str, spec: str, repeat: int, browser: bool) -> dict:
         last_patch = None
         for i in range(repeat):
             key = keys[(i + 1) % len(keys)]
-            dt, out = server.post(control_body(index, state, indicator=key, footprint=None,
-                                               layers=layers_all, basemap="none",
-                                               changed="home-indicator.value"))
+            dt, out = server.post(
+                control_body(
+                    index,
+                    state,
+                    indicator=key,
+                    footprint=None,
+                    layers=layers_all,
+                    basemap="none",
+                    changed="home-indicator.value",
+                )
+            )
             times.append(dt)
             sizes.append(len(out))
             last_patch = (key, out)
@@ -170,16 +196,26 @@ def bench_place(label: str, spec: str, repeat: int, browser: bool) -> dict:
         resp = json.loads(last_patch[1])["response"]
         patch_fig = len(json.dumps(resp["home-map"]["figure"]))
         full_fig = full_figure_bytes(spec, last_patch[0], None, layers_all)
-        results["patch_vs_full"] = {"patch_figure_kb": patch_fig / 1024,
-                                    "full_figure_kb": full_fig / 1024,
-                                    "ratio": full_fig / patch_fig}
+        results["patch_vs_full"] = {
+            "patch_figure_kb": patch_fig / 1024,
+            "full_figure_kb": full_fig / 1024,
+            "ratio": full_fig / patch_fig,
+        }
 
         times, sizes = [], []
         for i in range(repeat):
             layers = [x for x in layers_all if x != "areas"] if i % 2 == 0 else layers_all
-            dt, out = server.post(control_body(index, state, indicator=state["indicator"],
-                                               footprint=None, layers=layers, basemap="none",
-                                               changed="home-layers.value"))
+            dt, out = server.post(
+                control_body(
+                    index,
+                    state,
+                    indicator=state["indicator"],
+                    footprint=None,
+                    layers=layers,
+                    basemap="none",
+                    changed="home-layers.value",
+                )
+            )
             times.append(dt)
             sizes.append(len(out))
         results["layer"] = summary(times, sizes)
@@ -187,9 +223,17 @@ def bench_place(label: str, spec: str, repeat: int, browser: bool) -> dict:
         times, sizes = [], []
         for i in range(repeat):
             fp = footprints[i % len(footprints)]
-            dt, out = server.post(control_body(index, state, indicator=state["indicator"],
-                                               footprint=fp, layers=layers_all, basemap="none",
-                                               changed="home-footprint.value"))
+            dt, out = server.post(
+                control_body(
+                    index,
+                    state,
+                    indicator=state["indicator"],
+                    footprint=fp,
+                    layers=layers_all,
+                    basemap="none",
+                    changed="home-footprint.value",
+                )
+            )
             times.append(dt)
             sizes.append(len(out))
         results["footprint"] = summary(times, sizes)
@@ -199,7 +243,8 @@ def bench_place(label: str, spec: str, repeat: int, browser: bool) -> dict:
             "cold_ms": 1000 * cold,
             "index_html_kb": len(index_html) / 1024,
             "layout_kb": len(layout) / 1024,
-            "data_payload_kb": (len(index_html) + len(layout) + statistics.median(router_sizes)) / 1024,
+            "data_payload_kb": (len(index_html) + len(layout) + statistics.median(router_sizes))
+            / 1024,
         }
         if browser:
             results["browser_first_render_s"] = browser_first_render(server.url)
@@ -218,8 +263,14 @@ def browser_first_render(url: str, runs: int = 3) -> list[dict] | None:
     options = Options()
     if Path("/usr/bin/chromium").exists():
         options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--enable-unsafe-swiftshader", "--window-size=1400,1000"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--enable-unsafe-swiftshader",
+        "--window-size=1400,1000",
+    ):
         options.add_argument(arg)
     try:
         driver = webdriver.Chrome(options=options)
@@ -291,35 +342,66 @@ def markdown(rows: list[dict], command: str, repeat: int) -> str:
     for r in rows:
         for change in ("indicator", "layer", "footprint"):
             s = r[change]
-            lines.append(f"| {r['label']} | {r['areas']} | {change} | {s['p50_ms']:.1f} | "
-                         f"{s['p95_ms']:.1f} | {s['payload_kb']:.1f} |")
-    lines += ["", "First render (Dash Pages router request that returns the whole map page):", "",
-              "| place | cold ms (first after start) | warm p50 ms | warm p95 ms | page payload KB "
-              "| index+layout+page KB | browser first render s (warm server) |",
-              "|---|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {r['label']} | {r['areas']} | {change} | {s['p50_ms']:.1f} | "
+                f"{s['p95_ms']:.1f} | {s['payload_kb']:.1f} |"
+            )
+    lines += [
+        "",
+        "First render (Dash Pages router request that returns the whole map page):",
+        "",
+        "| place | cold ms (first after start) | warm p50 ms | warm p95 ms | page payload KB "
+        "| index+layout+page KB | browser first render s (warm server) |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         f = r["first_render"]
         br = r.get("browser_first_render_s")
         brs = ", ".join(f"{x['total_s']:.2f}" for x in br) if br else "not measured"
-        lines.append(f"| {r['label']} | {f['cold_ms']:.0f} | {f['p50_ms']:.1f} | {f['p95_ms']:.1f} | "
-                     f"{f['payload_kb']:.1f} | {f['data_payload_kb']:.1f} | {brs} |")
-    lines += ["", "Patch vs full figure (indicator change, figure part of the response only):", "",
-              "| place | Patch KB | full figure KB | full / Patch |", "|---|---|---|---|"]
+        lines.append(
+            f"| {r['label']} | {f['cold_ms']:.0f} | {f['p50_ms']:.1f} | {f['p95_ms']:.1f} | "
+            f"{f['payload_kb']:.1f} | {f['data_payload_kb']:.1f} | {brs} |"
+        )
+    lines += [
+        "",
+        "Patch vs full figure (indicator change, figure part of the response only):",
+        "",
+        "| place | Patch KB | full figure KB | full / Patch |",
+        "|---|---|---|---|",
+    ]
     for r in rows:
         p = r["patch_vs_full"]
-        lines.append(f"| {r['label']} | {p['patch_figure_kb']:.1f} | {p['full_figure_kb']:.1f} | "
-                     f"{p['ratio']:.1f}x |")
-    lines += ["", "Where the browser's first render goes (seconds after navigation start, per run: "
-              "page callbacks answered / plotly.js loaded / map idle):", ""]
+        lines.append(
+            f"| {r['label']} | {p['patch_figure_kb']:.1f} | {p['full_figure_kb']:.1f} | "
+            f"{p['ratio']:.1f}x |"
+        )
+    lines += [
+        "",
+        "Where the browser's first render goes (seconds after navigation start, per run: "
+        "page callbacks answered / plotly.js loaded / map idle):",
+        "",
+    ]
     for r in rows:
         br = r.get("browser_first_render_s") or []
-        lines.append(f"- {r['label']}: " + "; ".join(
-            f"{x['router_done']:.2f} / {x['plotly_done']:.2f} / {x['idle']:.2f}" for x in br))
-    lines += ["", f"Machine load average (1 min) at start / end: {rows[0].get('load', '?')} / "
-              f"{rows[-1].get('load_end', '?')} (2 cores).", ""]
-    lines += ["", "Browser first render: headless Chromium (SwiftShader, no GPU), from navigation "
-              "until MapLibre reports the map loaded and idle, JS bundles cached (plotly.js etc. "
-              "are static assets, not counted in the payloads above).", ""]
+        lines.append(
+            f"- {r['label']}: "
+            + "; ".join(
+                f"{x['router_done']:.2f} / {x['plotly_done']:.2f} / {x['idle']:.2f}" for x in br
+            )
+        )
+    lines += [
+        "",
+        f"Machine load average (1 min) at start / end: {rows[0].get('load', '?')} / "
+        f"{rows[-1].get('load_end', '?')} (2 cores).",
+        "",
+    ]
+    lines += [
+        "",
+        "Browser first render: headless Chromium (SwiftShader, no GPU), from navigation "
+        "until MapLibre reports the map loaded and idle, JS bundles cached (plotly.js etc. "
+        "are static assets, not counted in the payloads above).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -339,9 +421,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("Wigan data not found: demo only", file=sys.stderr)
     rows[-1]["load_end"] = f"{os.getloadavg()[0]:.1f}"
-    command = ".venv/bin/python benchmarks/bench_dashboard.py" + (
-        f" --repeat {args.repeat}" if args.repeat != 40 else "") + (
-        " --no-browser" if args.no_browser else "")
+    command = (
+        ".venv/bin/python benchmarks/bench_dashboard.py"
+        + (f" --repeat {args.repeat}" if args.repeat != 40 else "")
+        + (" --no-browser" if args.no_browser else "")
+    )
     text = markdown(rows, command, args.repeat)
     from geo.place.bundle import atomic_write
 

@@ -118,17 +118,24 @@ def main(argv: list[str] | None = None) -> int:
     # Peer 1: no server running, every to_image call launches its own Chromium.
     static.stop_server()
     assert not kaleido._global_server.is_running()
-    cold, cold_cpu = _times(lambda: pio.to_image(fig_data, format="png", width=WIDTH, height=HEIGHT),
-                  max(2, args.repeat // 2))
+    cold, cold_cpu = _times(
+        lambda: pio.to_image(fig_data, format="png", width=WIDTH, height=HEIGHT),
+        max(2, args.repeat // 2),
+    )
 
     # Peer 2: a new Python process per map (import plotly + kaleido + Chromium start).
     with tempfile.TemporaryDirectory() as tmp:
         fig_json = Path(tmp) / "fig.json"
         fig_json.write_text(pio.to_json(fig_data))
         script = NEW_PROCESS.format(w=WIDTH, h=HEIGHT)
-        new_proc, new_cpu = _times(lambda: subprocess.run(
-            [sys.executable, "-c", script, str(fig_json), str(Path(tmp) / "out.png")],
-            check=True, capture_output=True), max(2, args.repeat // 2))
+        new_proc, new_cpu = _times(
+            lambda: subprocess.run(
+                [sys.executable, "-c", script, str(fig_json), str(Path(tmp) / "out.png")],
+                check=True,
+                capture_output=True,
+            ),
+            max(2, args.repeat // 2),
+        )
 
     # Ours: the shared server, started once (first call timed apart), then reused.
     t = time.perf_counter()

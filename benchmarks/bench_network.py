@@ -80,7 +80,10 @@ def peer_isochrones(graph, center, *, hull: bool, node_buff: float = 25, edge_bu
             polys.append(shapely.convex_hull(shapely.multipoints(pts)))
             continue
         lines = [d["geometry"] for _, _, d in sub.edges(data=True)]
-        geoms = [*shapely.buffer(pts, node_buff), *shapely.buffer(np.asarray(lines, dtype=object), edge_buff)]
+        geoms = [
+            *shapely.buffer(pts, node_buff),
+            *shapely.buffer(np.asarray(lines, dtype=object), edge_buff),
+        ]
         union = shapely.union_all(geoms)
         polys.append(union)
     return polys
@@ -98,12 +101,16 @@ def published_isochrones(graph, center, *, node_buff: float = 50, edge_buff: flo
     for minutes in sorted(BANDS, reverse=True):
         sub = nx.ego_graph(graph, center, radius=minutes, distance="time")
         ids = list(sub.nodes)
-        reached = gpd.GeoDataFrame({"id": ids}, geometry=[shapely.Point(graph.nodes[n]["x"], graph.nodes[n]["y"])
-                                                          for n in ids]).set_index("id")
+        reached = gpd.GeoDataFrame(
+            {"id": ids},
+            geometry=[shapely.Point(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in ids],
+        ).set_index("id")
         lines = []
         for a, b in sub.edges():
             start, end = reached.loc[a].geometry, reached.loc[b].geometry
-            lines.append(graph.get_edge_data(a, b)[0].get("geometry", shapely.LineString([start, end])))
+            lines.append(
+                graph.get_edge_data(a, b)[0].get("geometry", shapely.LineString([start, end]))
+            )
         pieces = list(reached.buffer(node_buff)) + list(gpd.GeoSeries(lines).buffer(edge_buff))
         polys.append(gpd.GeoSeries(pieces).union_all())
     return polys[::-1]
@@ -148,9 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     say()
     say(f"Command: `.venv/bin/python -m benchmarks.bench_network --repeat {args.repeat}`")
     say()
-    say(f"Network: {len(nodes):,} nodes, {len(edges):,} street segments "
+    say(
+        f"Network: {len(nodes):,} nodes, {len(edges):,} street segments "
         f"({edges['length_m'].sum() / 1000:,.0f} km); {len(place.areas)} areas. "
-        f"Median of {args.repeat} runs unless stated; 2-core machine shared with other jobs.")
+        f"Median of {args.repeat} runs unless stated; 2-core machine shared with other jobs."
+    )
     say()
     say("| step | time |")
     say("|---|---|")
@@ -159,8 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     say(f"| **whole demo (sources + build)** | **{t2 - t0:.2f} s** (target < 10 s) |")
     say(f"| open bundle (read_place) | {t3 - t2:.2f} s |")
     say(f"| per-mode sparse graph (walk), once per opened place | {1000 * (t4 - t3):.0f} ms |")
-    say(f"| contracted graph for matrices (walk: {core.m:,} core nodes of {graph.n:,}), once | "
-        f"{1000 * (t5 - t4):.0f} ms |")
+    say(
+        f"| contracted graph for matrices (walk: {core.m:,} core nodes of {graph.n:,}), once | "
+        f"{1000 * (t5 - t4):.0f} ms |"
+    )
     say()
 
     # --- 2. isochrones
@@ -188,21 +199,31 @@ def main(argv: list[str] | None = None) -> int:
     say()
     say("| approach | p50 | best | ratio of p50 (peer / ours) | 20-min area km² |")
     say("|---|---|---|---|---|")
-    say(f"| ours: bounded Dijkstra + exact cut + buffer 50 m | {1000 * p50(ours_t):.1f} ms (target < 50 ms) | "
-        f"{1000 * min(ours_t):.1f} ms | 1 | {ours.geometry.iloc[-1].area / 1e6:.2f} |")
-    say(f"| osmnx example code as published: ego_graph + node/edge buffers, edge by edge | "
+    say(
+        f"| ours: bounded Dijkstra + exact cut + buffer 50 m | {1000 * p50(ours_t):.1f} ms (target < 50 ms) | "
+        f"{1000 * min(ours_t):.1f} ms | 1 | {ours.geometry.iloc[-1].area / 1e6:.2f} |"
+    )
+    say(
+        f"| osmnx example code as published: ego_graph + node/edge buffers, edge by edge | "
         f"{1000 * p50(pub_t):.1f} ms | {1000 * min(pub_t):.1f} ms | "
-        f"**{p50(pub_t) / p50(ours_t):.1f}x** (target >= 20x) | {pub[-1].area / 1e6:.2f} |")
-    say(f"| the same buffer method vectorised (shapely arrays) | {1000 * p50(buf_t):.1f} ms | {1000 * min(buf_t):.1f} ms | "
-        f"**{p50(buf_t) / p50(ours_t):.1f}x** | {buf[-1].area / 1e6:.2f} |")
-    say(f"| osmnx example: ego_graph + convex hull | {1000 * p50(hull_t):.1f} ms | {1000 * min(hull_t):.1f} ms | "
-        f"{p50(hull_t) / p50(ours_t):.1f}x | {hull[-1].area / 1e6:.2f} |")
+        f"**{p50(pub_t) / p50(ours_t):.1f}x** (target >= 20x) | {pub[-1].area / 1e6:.2f} |"
+    )
+    say(
+        f"| the same buffer method vectorised (shapely arrays) | {1000 * p50(buf_t):.1f} ms | {1000 * min(buf_t):.1f} ms | "
+        f"**{p50(buf_t) / p50(ours_t):.1f}x** | {buf[-1].area / 1e6:.2f} |"
+    )
+    say(
+        f"| osmnx example: ego_graph + convex hull | {1000 * p50(hull_t):.1f} ms | {1000 * min(hull_t):.1f} ms | "
+        f"{p50(hull_t) / p50(ours_t):.1f}x | {hull[-1].area / 1e6:.2f} |"
+    )
     say()
-    say("(The peer graph is built once outside the timing. \"As published\" follows the osmnx "
+    say(
+        '(The peer graph is built once outside the timing. "As published" follows the osmnx '
         "examples notebook step by step, node buffer 50 m, edge buffer 25 m; the vectorised "
         "row is our faster rewrite of the same method (node 25 m, edge 50 m). The hull covers "
         "land with no streets, which the issue rules out for our polygons; its time is mostly "
-        "networkx's ego_graph.)")
+        "networkx's ego_graph.)"
+    )
     say()
 
     # --- 3. minutes to nearest of 50 hubs
@@ -216,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     near_t, (near, _) = timed(lambda: nearest_minutes(place, pts, hubs50, mode="walk"), args.repeat)
     say("## Minutes to the nearest of 50 hubs, every area")
     say()
-    say(f"p50 **{1000 * p50(near_t):.1f} ms** (target < 200 ms); {len(pts)} areas, median "
-        f"{np.median(near):.1f} min, max {np.max(near):.1f} min.")
+    say(
+        f"p50 **{1000 * p50(near_t):.1f} ms** (target < 200 ms); {len(pts)} areas, median "
+        f"{np.median(near):.1f} min, max {np.max(near):.1f} min."
+    )
     say()
 
     # --- 4. matrix
@@ -227,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     drive = mode_graph(place, "drive")
     assert drive.core.m and drive.reversed().core.m  # built once per opened place, not timed
     drive_t, _ = timed(lambda: travel_time_matrix(place, pts, c300, mode="drive"), reps)
-    lim_t, _ = timed(lambda: travel_time_matrix(place, pts, c300, mode="walk", limit_minutes=30), reps)
+    lim_t, _ = timed(
+        lambda: travel_time_matrix(place, pts, c300, mode="walk", limit_minutes=30), reps
+    )
     say(f"## Areas x 300 candidates travel-time matrix ({len(pts)} x 300), median of {reps}")
     say()
     say("| mode | p50 |")
@@ -253,9 +278,11 @@ def main(argv: list[str] | None = None) -> int:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     say("## Peak memory")
     say()
-    say(f"tracemalloc peak: isochrones {iso_peak / 2**20:.1f} MiB, nearest-of-50 {near_peak / 2**20:.1f} MiB, "
+    say(
+        f"tracemalloc peak: isochrones {iso_peak / 2**20:.1f} MiB, nearest-of-50 {near_peak / 2**20:.1f} MiB, "
         f"areas x 300 matrix {mat_peak / 2**20:.1f} MiB. Process peak RSS (everything above, incl. "
-        f"the networkx peer graph): {rss:.0f} MiB.")
+        f"the networkx peer graph): {rss:.0f} MiB."
+    )
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

@@ -50,7 +50,11 @@ def synthetic_values(catalogue: dict[str, Indicator], n_areas: int, n_groups: in
     values = pd.DataFrame(data, index=index)
     for key, ind in catalogue.items():
         if ind.kind == "rate":
-            values[key] = ind.per * values[ind.numerator] / values[ind.denominator].where(values[ind.denominator] > 0)
+            values[key] = (
+                ind.per
+                * values[ind.numerator]
+                / values[ind.denominator].where(values[ind.denominator] > 0)
+            )
     # a few missing values, as in real data
     holes = rng.random((n_areas, len(values.columns))) < 0.002
     values = values.mask(holes)
@@ -58,7 +62,9 @@ def synthetic_values(catalogue: dict[str, Indicator], n_areas: int, n_groups: in
     return values[list(catalogue)], groups
 
 
-def peer_aggregate(values: pd.DataFrame, catalogue: dict[str, Indicator], groups: pd.Series) -> pd.DataFrame:
+def peer_aggregate(
+    values: pd.DataFrame, catalogue: dict[str, Indicator], groups: pd.Series
+) -> pd.DataFrame:
     """The naive peer: one Python function per group, computing each indicator by kind."""
 
     def one(df: pd.DataFrame) -> pd.Series:
@@ -105,12 +111,22 @@ def bench_aggregation(n_areas: int, repeat: int) -> dict:
     catalogue = open_place("demo").catalogue
     values, groups = synthetic_values(catalogue, n_areas, 300)
     t_ours, c_ours, a = timed(lambda: ours(values, catalogue, groups), repeat)
-    t_peer, c_peer, b = timed(lambda: peer_aggregate(values, catalogue, groups), max(2, repeat // 2))
+    t_peer, c_peer, b = timed(
+        lambda: peer_aggregate(values, catalogue, groups), max(2, repeat // 2)
+    )
     b = b.reindex(index=a.index, columns=a.columns).astype(float)
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-9, equal_nan=True)
-    return {"areas": n_areas, "groups": int(groups.nunique()), "indicators": len(catalogue),
-            "ours_s": t_ours, "peer_s": t_peer, "ratio": t_peer / t_ours,
-            "ours_cpu_s": c_ours, "peer_cpu_s": c_peer, "cpu_ratio": c_peer / c_ours}
+    return {
+        "areas": n_areas,
+        "groups": int(groups.nunique()),
+        "indicators": len(catalogue),
+        "ours_s": t_ours,
+        "peer_s": t_peer,
+        "ratio": t_peer / t_ours,
+        "ours_cpu_s": c_ours,
+        "peer_cpu_s": c_peer,
+        "cpu_ratio": c_peer / c_ours,
+    }
 
 
 def wigan_bundle(folder: Path) -> Path | None:
@@ -143,7 +159,9 @@ def bench_page(bundle: Path, repeat: int) -> dict:
     def request(name: str) -> tuple[float, int]:
         body = router_body(f"/profile/{quote(name)}", "")
         t, c = time.perf_counter(), time.thread_time()
-        resp = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        resp = client.post(
+            "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        )
         dt = time.perf_counter() - t
         cpu.append(time.thread_time() - c)
         assert resp.status_code == 200, resp.status_code
@@ -172,12 +190,17 @@ def bench_page(bundle: Path, repeat: int) -> dict:
         engine.append(time.perf_counter() - t)
     warm.sort()
     return {
-        "areas": len(place.areas), "footprints": len(names), "requests": len(warm),
-        "cold_ms": cold * 1000, "p50_ms": statistics.median(warm) * 1000,
-        "p95_ms": warm[int(0.95 * (len(warm) - 1))] * 1000, "max_ms": warm[-1] * 1000,
+        "areas": len(place.areas),
+        "footprints": len(names),
+        "requests": len(warm),
+        "cold_ms": cold * 1000,
+        "p50_ms": statistics.median(warm) * 1000,
+        "p95_ms": warm[int(0.95 * (len(warm) - 1))] * 1000,
+        "max_ms": warm[-1] * 1000,
         "payload_kb": statistics.median(sizes) / 1000,
         "engine_p50_ms": statistics.median(engine) * 1000,
-        "cold_cpu_ms": cold_cpu * 1000, "cpu_p50_ms": statistics.median(cpu) * 1000,
+        "cold_cpu_ms": cold_cpu * 1000,
+        "cpu_p50_ms": statistics.median(cpu) * 1000,
         "cpu_p95_ms": sorted(cpu)[int(0.95 * (len(cpu) - 1))] * 1000,
     }
 
@@ -250,15 +273,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_profiles.md"))
     args = parser.parse_args(argv)
     agg = bench_aggregation(args.areas, args.repeat)
-    print(f"aggregation: ours {agg['ours_s']:.3f} s (cpu {agg['ours_cpu_s']:.3f}), peer {agg['peer_s']:.3f} s "
-          f"({agg['ratio']:.1f}x)")
+    print(
+        f"aggregation: ours {agg['ours_s']:.3f} s (cpu {agg['ours_cpu_s']:.3f}), peer {agg['peer_s']:.3f} s "
+        f"({agg['ratio']:.1f}x)"
+    )
     with tempfile.TemporaryDirectory(prefix="hubplan-bench-") as tmp:
         bundle = wigan_bundle(Path(tmp))
         page = bench_page(bundle, max(2, args.repeat // 2)) if bundle else None
     if page:
-        print(f"profile page: cold {page['cold_ms']:.0f} ms, warm p50 {page['p50_ms']:.0f} ms, "
-              f"p95 {page['p95_ms']:.0f} ms; cpu p50 {page['cpu_p50_ms']:.0f} ms, p95 {page['cpu_p95_ms']:.0f} ms")
-    command = ".venv/bin/python -m benchmarks.bench_profiles " + " ".join(argv if argv is not None else sys.argv[1:])
+        print(
+            f"profile page: cold {page['cold_ms']:.0f} ms, warm p50 {page['p50_ms']:.0f} ms, "
+            f"p95 {page['p95_ms']:.0f} ms; cpu p50 {page['cpu_p50_ms']:.0f} ms, p95 {page['cpu_p95_ms']:.0f} ms"
+        )
+    command = ".venv/bin/python -m benchmarks.bench_profiles " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
     text = markdown(agg, page, command.strip())
     from geo.place.bundle import atomic_write
 

@@ -97,8 +97,13 @@ print(json.dumps({{"seconds": dt, "peak_mib": peak, **extra}}))
 
 
 def run_step(step: str, folder: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", STEP.format(root=str(ROOT)), step, str(folder)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    out = subprocess.run(
+        [sys.executable, "-c", STEP.format(root=str(ROOT)), step, str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{step} failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -116,8 +121,14 @@ def bench_areas(n_areas: int) -> dict:
         size_mb = (folder / "place.gpkg").stat().st_size / 1e6
         opened = run_step("open", folder)
         figure = run_step("figure", folder)
-    return {"n_areas": n_areas, "sources_s": sources_s, "build": build, "bundle_mb": size_mb,
-            "open": opened, "figure": figure}
+    return {
+        "n_areas": n_areas,
+        "sources_s": sources_s,
+        "build": build,
+        "bundle_mb": size_mb,
+        "open": opened,
+        "figure": figure,
+    }
 
 
 def bench_bundle_network(n_areas: int, grid: int) -> dict:
@@ -134,23 +145,41 @@ def bench_bundle_network(n_areas: int, grid: int) -> dict:
         spacing = (x1 - x0) / (grid - 1)
         t0 = time.perf_counter()
         nodes, edges = grid_tables(grid, spacing=spacing, origin=(x0, y0))
-        gpd.GeoDataFrame({"osmid": nodes["node_id"] + 1}, geometry=shapely.points(nodes[["x", "y"]].to_numpy()),
-                         crs="EPSG:27700").to_file(folder / "grid.gpkg", layer="nodes", engine="pyogrio")
-        gpd.GeoDataFrame({"u": edges["u"] + 1, "v": edges["v"] + 1, "highway": edges["highway"],
-                          "maxspeed": edges["maxspeed"], "oneway": np.zeros(len(edges), bool)},
-                         geometry=edges.geometry, crs="EPSG:27700").to_file(
-            folder / "grid.gpkg", layer="edges", engine="pyogrio")
+        gpd.GeoDataFrame(
+            {"osmid": nodes["node_id"] + 1},
+            geometry=shapely.points(nodes[["x", "y"]].to_numpy()),
+            crs="EPSG:27700",
+        ).to_file(folder / "grid.gpkg", layer="nodes", engine="pyogrio")
+        gpd.GeoDataFrame(
+            {
+                "u": edges["u"] + 1,
+                "v": edges["v"] + 1,
+                "highway": edges["highway"],
+                "maxspeed": edges["maxspeed"],
+                "oneway": np.zeros(len(edges), bool),
+            },
+            geometry=edges.geometry,
+            crs="EPSG:27700",
+        ).to_file(folder / "grid.gpkg", layer="edges", engine="pyogrio")
         write_s = time.perf_counter() - t0
         with (folder / "place.toml").open("a") as f:
             f.write('\n[network]\nsource = "grid.gpkg"\n')
         build = run_step("build", folder)
         opened = run_step("open_iso", folder)
         size_mb = (folder / "place.gpkg").stat().st_size / 1e6
-    return {"grid": grid, "spacing_m": spacing, "write_network_s": write_s, "build": build,
-            "open": opened, "bundle_mb": size_mb}
+    return {
+        "grid": grid,
+        "spacing_m": spacing,
+        "write_network_s": write_s,
+        "build": build,
+        "open": opened,
+        "bundle_mb": size_mb,
+    }
 
 
-def grid_tables(n: int, spacing: float = 100.0, origin: tuple[float, float] = (400_000.0, 300_000.0)):
+def grid_tables(
+    n: int, spacing: float = 100.0, origin: tuple[float, float] = (400_000.0, 300_000.0)
+):
     """Nodes and edges of an ``n`` x ``n`` street grid in the engine's bundle-table layout."""
     import geopandas as gpd
     import pandas as pd
@@ -168,15 +197,27 @@ def grid_tables(n: int, spacing: float = 100.0, origin: tuple[float, float] = (4
     geoms = shapely.linestrings(coords)
     m = len(u)
     edges = gpd.GeoDataFrame(
-        {"u": u, "v": v, "length_m": np.full(m, spacing), "highway": np.full(m, "residential", dtype=object),
-         "maxspeed": np.full(m, "", dtype=object), "walk": np.ones(m, bool), "cycle": np.ones(m, bool),
-         "drive_fwd": np.ones(m, bool), "drive_bwd": np.ones(m, bool), "drive_kmh": np.full(m, 30.0)},
-        geometry=geoms, crs="EPSG:27700",
+        {
+            "u": u,
+            "v": v,
+            "length_m": np.full(m, spacing),
+            "highway": np.full(m, "residential", dtype=object),
+            "maxspeed": np.full(m, "", dtype=object),
+            "walk": np.ones(m, bool),
+            "cycle": np.ones(m, bool),
+            "drive_fwd": np.ones(m, bool),
+            "drive_bwd": np.ones(m, bool),
+            "drive_kmh": np.full(m, 30.0),
+        },
+        geometry=geoms,
+        crs="EPSG:27700",
     )
     return nodes, edges
 
 
-def peer_isochrone(graph_nx, centre_node: int, node_xy: np.ndarray, minutes: list[float], speed_ms: float):
+def peer_isochrone(
+    graph_nx, centre_node: int, node_xy: np.ndarray, minutes: list[float], speed_ms: float
+):
     """osmnx-example style: ego_graph by travel time, buffer the reached edges, per band."""
     import networkx as nx
     import shapely
@@ -221,7 +262,9 @@ def bench_network(n: int, repeat: int) -> dict:
     t0 = time.perf_counter()
     g = nx.Graph()
     sec = (edges["length_m"].to_numpy() / (4.8 / 3.6)).tolist()
-    g.add_weighted_edges_from(zip(edges["u"].tolist(), edges["v"].tolist(), sec, strict=True), weight="time")
+    g.add_weighted_edges_from(
+        zip(edges["u"].tolist(), edges["v"].tolist(), sec, strict=True), weight="time"
+    )
     peer_build_s = time.perf_counter() - t0
     peer = []
     for xy in hubs[1 : 1 + max(3, repeat // 2)]:
@@ -229,60 +272,98 @@ def bench_network(n: int, repeat: int) -> dict:
         t0 = time.perf_counter()
         peer_isochrone(g, c, node_xy, minutes, 4.8 / 3.6)
         peer.append(time.perf_counter() - t0)
-    return {"n_nodes": len(nodes), "n_edges": len(edges), "tables_s": tables_s, "graph_s": graph_s,
-            "first_s": first_s, "ours_p50_ms": 1000 * statistics.median(ours),
-            "ours_best_ms": 1000 * min(ours), "ours_max_ms": 1000 * max(ours), "runs": len(ours),
-            "band20_km2": statistics.median(areas), "peer_build_s": peer_build_s,
-            "peer_p50_ms": 1000 * statistics.median(peer), "peer_runs": len(peer)}
+    return {
+        "n_nodes": len(nodes),
+        "n_edges": len(edges),
+        "tables_s": tables_s,
+        "graph_s": graph_s,
+        "first_s": first_s,
+        "ours_p50_ms": 1000 * statistics.median(ours),
+        "ours_best_ms": 1000 * min(ours),
+        "ours_max_ms": 1000 * max(ours),
+        "runs": len(ours),
+        "band20_km2": statistics.median(areas),
+        "peer_build_s": peer_build_s,
+        "peer_p50_ms": 1000 * statistics.median(peer),
+        "peer_runs": len(peer),
+    }
 
 
 def report(args, areas: dict | None, net: dict | None, bundled: dict | None = None) -> str:
     cmd = f".venv/bin/python benchmarks/bench_scale.py --areas {args.areas} --grid {args.grid} --repeat {args.repeat}"
-    lines = ["# Scale benchmark: a region of 33k areas and a ~1M-node network", "",
-             f"Command: `{cmd}`", "",
-             "2-core machine shared with other jobs; peak memory is each step's own process peak RSS."]
+    lines = [
+        "# Scale benchmark: a region of 33k areas and a ~1M-node network",
+        "",
+        f"Command: `{cmd}`",
+        "",
+        "2-core machine shared with other jobs; peak memory is each step's own process peak RSS.",
+    ]
     if areas:
         b, o, f = areas["build"], areas["open"], areas["figure"]
-        lines += ["", f"## {areas['n_areas']:,} synthetic areas (benchmarks/synthetic.py)", "",
-                  "| step | time | peak RSS |", "|---|---:|---:|",
-                  f"| write sources | {areas['sources_s']:.1f} s | |",
-                  f"| build bundle (`geo.build.pipeline.build_bundle`) | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
-                  f"| open bundle (`read_place`) | {o['seconds']:.2f} s | {o['peak_mib']:.0f} MiB |",
-                  f"| map page figure, every area at full detail | {f['seconds']:.1f} s | {f['peak_mib']:.0f} MiB |",
-                  "", f"Bundle {areas['bundle_mb']:.0f} MB; the full-detail map figure is "
-                  f"**{f['figure_mb']:.1f} MB of JSON** sent to the browser.", "",
-                  "Geometry sizes for zoom-dependent display (`layers.geometry.display_geojson`, "
-                  "coverage simplification in metres):", "",
-                  "| layer | tolerance | features | GeoJSON | time to build |", "|---|---:|---:|---:|---:|"]
-        lines += [f"| {layer} | {tol:g} m | {n:,} | {mb:.1f} MB | {sec:.1f} s |"
-                  for layer, tol, n, mb, sec in f.get("geojson", [])]
+        lines += [
+            "",
+            f"## {areas['n_areas']:,} synthetic areas (benchmarks/synthetic.py)",
+            "",
+            "| step | time | peak RSS |",
+            "|---|---:|---:|",
+            f"| write sources | {areas['sources_s']:.1f} s | |",
+            f"| build bundle (`geo.build.pipeline.build_bundle`) | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
+            f"| open bundle (`read_place`) | {o['seconds']:.2f} s | {o['peak_mib']:.0f} MiB |",
+            f"| map page figure, every area at full detail | {f['seconds']:.1f} s | {f['peak_mib']:.0f} MiB |",
+            "",
+            f"Bundle {areas['bundle_mb']:.0f} MB; the full-detail map figure is "
+            f"**{f['figure_mb']:.1f} MB of JSON** sent to the browser.",
+            "",
+            "Geometry sizes for zoom-dependent display (`layers.geometry.display_geojson`, "
+            "coverage simplification in metres):",
+            "",
+            "| layer | tolerance | features | GeoJSON | time to build |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {layer} | {tol:g} m | {n:,} | {mb:.1f} MB | {sec:.1f} s |"
+            for layer, tol, n, mb, sec in f.get("geojson", [])
+        ]
     if net:
         ratio = net["peer_p50_ms"] / net["ours_p50_ms"]
-        lines += ["", f"## Isochrones on a {net['n_nodes']:,}-node street grid ({net['n_edges']:,} segments)", "",
-                  "| step | time |", "|---|---:|",
-                  f"| make node/edge tables | {net['tables_s']:.1f} s |",
-                  f"| walking graph (`ModeGraph.from_tables`), once | {net['graph_s']:.1f} s |",
-                  f"| first isochrone (lazy indexes built) | {net['first_s']:.1f} s |",
-                  f"| **isochrone, 4 bands (5/10/15/20 min walk), one hub: p50 of {net['runs']}** | "
-                  f"**{net['ours_p50_ms']:.0f} ms** (best {net['ours_best_ms']:.0f}, max {net['ours_max_ms']:.0f}; target < 200 ms) |",
-                  f"| peer: networkx ego_graph + buffered edges, p50 of {net['peer_runs']} | "
-                  f"{net['peer_p50_ms']:.0f} ms ({ratio:.1f}x ours) |",
-                  "", f"20-minute band {net['band20_km2']:.2f} km² (median). The networkx graph for the peer "
-                  f"took {net['peer_build_s']:.1f} s to build (not timed in the peer's runs)."]
+        lines += [
+            "",
+            f"## Isochrones on a {net['n_nodes']:,}-node street grid ({net['n_edges']:,} segments)",
+            "",
+            "| step | time |",
+            "|---|---:|",
+            f"| make node/edge tables | {net['tables_s']:.1f} s |",
+            f"| walking graph (`ModeGraph.from_tables`), once | {net['graph_s']:.1f} s |",
+            f"| first isochrone (lazy indexes built) | {net['first_s']:.1f} s |",
+            f"| **isochrone, 4 bands (5/10/15/20 min walk), one hub: p50 of {net['runs']}** | "
+            f"**{net['ours_p50_ms']:.0f} ms** (best {net['ours_best_ms']:.0f}, max {net['ours_max_ms']:.0f}; target < 200 ms) |",
+            f"| peer: networkx ego_graph + buffered edges, p50 of {net['peer_runs']} | "
+            f"{net['peer_p50_ms']:.0f} ms ({ratio:.1f}x ours) |",
+            "",
+            f"20-minute band {net['band20_km2']:.2f} km² (median). The networkx graph for the peer "
+            f"took {net['peer_build_s']:.1f} s to build (not timed in the peer's runs).",
+        ]
     if bundled:
         b, o = bundled["build"], bundled["open"]
         iso = o["iso_ms"]
-        lines += ["", f"## The {args.areas:,}-area place with a {o['nodes']:,}-node network, through the bundle", "",
-                  f"Street grid {bundled['grid']} x {bundled['grid']} at {bundled['spacing_m']:.0f} m over the "
-                  "synthetic region, written as an osmnx-layout GeoPackage and built like any place.", "",
-                  "| step | time | peak RSS |", "|---|---:|---:|",
-                  f"| write the network GeoPackage | {bundled['write_network_s']:.1f} s | |",
-                  f"| build bundle incl. network | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
-                  f"| open bundle (`read_place`) | {o['open_s']:.1f} s | {o['peak_mib']:.0f} MiB (incl. isochrones) |",
-                  f"| first isochrone (graph built) | {o['first_iso_s']:.1f} s | |",
-                  f"| isochrone, 4 bands, one hub (`geo.network.isochrones.isochrones`), median of {len(iso)} | "
-                  f"{statistics.median(iso):.0f} ms (min {min(iso):.0f}, max {max(iso):.0f}) | |",
-                  "", f"Bundle {bundled['bundle_mb']:.0f} MB."]
+        lines += [
+            "",
+            f"## The {args.areas:,}-area place with a {o['nodes']:,}-node network, through the bundle",
+            "",
+            f"Street grid {bundled['grid']} x {bundled['grid']} at {bundled['spacing_m']:.0f} m over the "
+            "synthetic region, written as an osmnx-layout GeoPackage and built like any place.",
+            "",
+            "| step | time | peak RSS |",
+            "|---|---:|---:|",
+            f"| write the network GeoPackage | {bundled['write_network_s']:.1f} s | |",
+            f"| build bundle incl. network | {b['seconds']:.1f} s | {b['peak_mib']:.0f} MiB |",
+            f"| open bundle (`read_place`) | {o['open_s']:.1f} s | {o['peak_mib']:.0f} MiB (incl. isochrones) |",
+            f"| first isochrone (graph built) | {o['first_iso_s']:.1f} s | |",
+            f"| isochrone, 4 bands, one hub (`geo.network.isochrones.isochrones`), median of {len(iso)} | "
+            f"{statistics.median(iso):.0f} ms (min {min(iso):.0f}, max {max(iso):.0f}) | |",
+            "",
+            f"Bundle {bundled['bundle_mb']:.0f} MB.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -293,8 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--skip-areas", action="store_true")
     parser.add_argument("--skip-network", action="store_true")
-    parser.add_argument("--bundle-network", action="store_true",
-                        help="also build and open the 33k-area place with the grid as its network")
+    parser.add_argument(
+        "--bundle-network",
+        action="store_true",
+        help="also build and open the 33k-area place with the grid as its network",
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results_scale.md"))
     args = parser.parse_args(argv)
     areas = None if args.skip_areas else bench_areas(args.areas)

@@ -106,8 +106,13 @@ print(json.dumps(out))
 
 
 def run(mode: str, folder: Path) -> dict:
-    res = subprocess.run([sys.executable, "-c", STEP.format(root=str(ROOT)), mode, str(folder)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    res = subprocess.run(
+        [sys.executable, "-c", STEP.format(root=str(ROOT)), mode, str(folder)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if res.returncode != 0:
         raise RuntimeError(f"{mode} failed: {res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])

@@ -81,7 +81,9 @@ def spopt_solve(objective: str, costs, weights, p, minutes=None):
         if objective == "median":
             model = PMedian.from_cost_matrix(costs, weights, p_facilities=p, name="pm")
         else:
-            model = MCLP.from_cost_matrix(costs, weights, service_radius=minutes, p_facilities=p, name="mc")
+            model = MCLP.from_cost_matrix(
+                costs, weights, service_radius=minutes, p_facilities=p, name="mc"
+            )
         model = model.solve(pulp.PULP_CBC_CMD(msg=False))
     return time.perf_counter() - t, float(pulp.value(model.problem.objective))
 
@@ -94,7 +96,9 @@ def _spopt_child(args):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--skip-spopt-large", action="store_true", help="do not run spopt on the 33k x 500 MCLP")
+    ap.add_argument(
+        "--skip-spopt-large", action="store_true", help="do not run spopt on the 33k x 500 MCLP"
+    )
     ap.add_argument("--spopt-large-timeout", type=float, default=300.0)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results_siting.md"))
     args = ap.parse_args(argv)
@@ -126,7 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             mine = res.objective_value
             ok = abs(mine - theirs) <= 1e-6 * max(1.0, abs(theirs))
             all_equal &= ok
-            lines.append(f"| 300 x 40, p=6, seed {seed} | {objective}{' T=10' if minutes else ''} | {mine:.4f} | {theirs:.4f} | {'yes' if ok else 'NO'} |")
+            lines.append(
+                f"| 300 x 40, p=6, seed {seed} | {objective}{' T=10' if minutes else ''} | {mine:.4f} | {theirs:.4f} | {'yes' if ok else 'NO'} |"
+            )
     print("\n".join(lines[-8:]), flush=True)
 
     lines += ["", "## 2. p-median, 1,000 demand x 100 candidates, p = 12", ""]
@@ -185,9 +191,13 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 t_sp, v_sp = job.get(timeout=args.spopt_large_timeout)
                 ok = abs(v_sp - exact.covered_weight) <= 1e-6 * v_sp
-                lines.append(f"| {label} | spopt MCLP + CBC | {t_sp:.2f} | {v_sp:,.0f} | same optimum: {'yes' if ok else 'NO'} | - |")
+                lines.append(
+                    f"| {label} | spopt MCLP + CBC | {t_sp:.2f} | {v_sp:,.0f} | same optimum: {'yes' if ok else 'NO'} | - |"
+                )
             except mp.TimeoutError:
-                lines.append(f"| {label} | spopt MCLP + CBC | > {args.spopt_large_timeout:.0f} (stopped) | - | - | - |")
+                lines.append(
+                    f"| {label} | spopt MCLP + CBC | > {args.spopt_large_timeout:.0f} (stopped) | - | - | - |"
+                )
             finally:
                 pool.terminate()
                 pool.join()

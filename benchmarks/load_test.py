@@ -46,21 +46,62 @@ sys.path.insert(0, str(ROOT))
 from tests.support.dash_http import find_component, router_body, update_body  # noqa: E402
 
 HOST = "127.0.0.1"
-HOME_OUTPUTS = [("home-map", "figure"), ("home-panel", "children"), ("home-values-table", "children"),
-                ("home-indicator-note", "children"), ("home-state", "data")]
-ACCESS_OUTPUTS = [("access-map", "figure"), ("access-coverage", "data"), ("access-coverage", "columns"),
-                  ("access-status", "children")]
-PLANNER_OUTPUTS = [("planner-map", "figure"), ("planner-summary", "children"), ("planner-hubs-table", "data"),
-                   ("planner-hubs-table", "columns"), ("planner-curve", "figure"), ("planner-equity", "data"),
-                   ("planner-equity", "columns"), ("planner-bands", "data"), ("planner-bands", "columns"),
-                   ("planner-teams", "data"), ("planner-teams", "columns"), ("planner-result", "data")]
-PLANNER_STATES = ["planner-objective", "planner-hubs", "planner-minutes", "planner-target", "planner-mode",
-                  "planner-weight", "planner-candidates", "planner-existing", "planner-staff"]
+HOME_OUTPUTS = [
+    ("home-map", "figure"),
+    ("home-panel", "children"),
+    ("home-values-table", "children"),
+    ("home-indicator-note", "children"),
+    ("home-state", "data"),
+]
+ACCESS_OUTPUTS = [
+    ("access-map", "figure"),
+    ("access-coverage", "data"),
+    ("access-coverage", "columns"),
+    ("access-status", "children"),
+]
+PLANNER_OUTPUTS = [
+    ("planner-map", "figure"),
+    ("planner-summary", "children"),
+    ("planner-hubs-table", "data"),
+    ("planner-hubs-table", "columns"),
+    ("planner-curve", "figure"),
+    ("planner-equity", "data"),
+    ("planner-equity", "columns"),
+    ("planner-bands", "data"),
+    ("planner-bands", "columns"),
+    ("planner-teams", "data"),
+    ("planner-teams", "columns"),
+    ("planner-result", "data"),
+]
+PLANNER_STATES = [
+    "planner-objective",
+    "planner-hubs",
+    "planner-minutes",
+    "planner-target",
+    "planner-mode",
+    "planner-weight",
+    "planner-candidates",
+    "planner-existing",
+    "planner-staff",
+]
 # How often each action is chosen (a planner runs siting far less often than they pan the map).
 # The output a successful answer must contain (a callback that gives up sends no_update).
-MUST_UPDATE = {"map_indicator": "home-map", "map_layers": "home-map", "map_footprint": "home-map",
-               "profile": "_pages_content", "isochrone": "access-map", "siting": "planner-result"}
-MIX = {"map_indicator": 30, "map_layers": 15, "map_footprint": 15, "profile": 15, "isochrone": 15, "siting": 10}
+MUST_UPDATE = {
+    "map_indicator": "home-map",
+    "map_layers": "home-map",
+    "map_footprint": "home-map",
+    "profile": "_pages_content",
+    "isochrone": "access-map",
+    "siting": "planner-result",
+}
+MIX = {
+    "map_indicator": 30,
+    "map_layers": 15,
+    "map_footprint": 15,
+    "profile": 15,
+    "isochrone": 15,
+    "siting": 10,
+}
 
 
 def free_port() -> int:
@@ -78,13 +119,33 @@ class Server:
         env = {**os.environ, "HUBPLAN_PLACE": place, "HUBPLAN_ACCESS_LOG": ""}
         env.pop("HUBPLAN_BASIC_AUTH", None)
         if kind == "gunicorn":
-            cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-                   "--workers", str(workers), "--bind", f"{HOST}:{self.port}", "hubplan.wsgi:application"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "hubplan.wsgi:application",
+            ]
         else:
-            cmd = [sys.executable, str(ROOT / "app.py"), "--place", place, "--host", HOST, "--port", str(self.port)]
+            cmd = [
+                sys.executable,
+                str(ROOT / "app.py"),
+                "--place",
+                place,
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+            ]
         self.command = " ".join(cmd[1:]).replace(str(ROOT) + "/", "")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                     text=True)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -121,8 +182,11 @@ class Server:
 
 def post(url: str, body: dict, *, timeout: float) -> tuple[int, bytes]:
     assert url.startswith(f"http://{HOST}:"), "loopback only"
-    req = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + "/_dash-update-component",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read()
@@ -170,8 +234,12 @@ class Requests:
         layers = [x for x in self.layers if rng.random() < 0.7] if what == "layers" else self.layers
         return update_body(
             HOME_OUTPUTS,
-            [("home-indicator", "value", indicator), ("home-footprint", "value", footprint),
-             ("home-layers", "value", layers), ("home-basemap", "value", "none")],
+            [
+                ("home-indicator", "value", indicator),
+                ("home-footprint", "value", footprint),
+                ("home-layers", "value", layers),
+                ("home-basemap", "value", "none"),
+            ],
             state=[("home-index", "data", self.index), ("home-state", "data", self.state)],
             changed=[f"home-{what}.value"],
         )
@@ -185,18 +253,28 @@ class Requests:
         bands = rng.choice(["5,10,15", "10,20", "5,10,15,20", self.access["bands"]])
         return update_body(
             ACCESS_OUTPUTS,
-            [("access-kind", "value", self.access["kind"]), ("access-mode", "value", self.access["mode"]),
-             ("access-bands", "value", bands), ("access-candidates", "data", [])],
+            [
+                ("access-kind", "value", self.access["kind"]),
+                ("access-mode", "value", self.access["mode"]),
+                ("access-bands", "value", bands),
+                ("access-candidates", "data", []),
+            ],
             state=[("access-state", "data", self.access_state)],
             changed=["access-bands.value"],
         )
 
     def siting(self, rng: random.Random) -> dict:
-        states = [(i, p, (rng.choice([5, 6, 7, 8]) if i == "planner-hubs" else v)) for i, p, v in self.planner]
+        states = [
+            (i, p, (rng.choice([5, 6, 7, 8]) if i == "planner-hubs" else v))
+            for i, p, v in self.planner
+        ]
         return update_body(
             PLANNER_OUTPUTS,
-            [("planner-run", "n_clicks", rng.randint(1, 1000)), ("planner-added", "data", []),
-             ("planner-removed", "data", [])],
+            [
+                ("planner-run", "n_clicks", rng.randint(1, 1000)),
+                ("planner-added", "data", []),
+                ("planner-removed", "data", []),
+            ],
             state=[*states, ("planner-state", "data", self.planner_state)],
             changed=["planner-run.n_clicks"],
         )
@@ -216,8 +294,16 @@ def pct(values: list[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def run_load(server: Server, reqs: Requests, *, users: int, seconds: float, max_requests: int,
-             timeout: float, seed: int) -> dict:
+def run_load(
+    server: Server,
+    reqs: Requests,
+    *,
+    users: int,
+    seconds: float,
+    max_requests: int,
+    timeout: float,
+    seed: int,
+) -> dict:
     times: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
     memory: list[tuple[float, dict[int, float]]] = []
@@ -267,8 +353,14 @@ def run_load(server: Server, reqs: Requests, *, users: int, seconds: float, max_
     wall = time.monotonic() - t_start
     stop.set()
     sampler.join()
-    return {"times": dict(times), "errors": dict(errors), "memory": memory, "wall_s": wall,
-            "load_before": load_before, "load_after": os.getloadavg()[0]}
+    return {
+        "times": dict(times),
+        "errors": dict(errors),
+        "memory": memory,
+        "wall_s": wall,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }
 
 
 def report(result: dict, *, args, server: Server, place_label: str) -> str:
@@ -286,7 +378,11 @@ def report(result: dict, *, args, server: Server, place_label: str) -> str:
         "```",
         "",
         f"Server: `{server.command}`"
-        + (f" ({args.workers} worker processes)" if args.server == "gunicorn" else " (one process, threaded)")
+        + (
+            f" ({args.workers} worker processes)"
+            if args.server == "gunicorn"
+            else " (one process, threaded)"
+        )
         + f", place: {place_label}. "
         f"Machine: {os.cpu_count()} cores shared with other work while measuring (1-minute load "
         f"average {result['load_before']:.1f} before, {result['load_after']:.1f} after). "
@@ -300,9 +396,11 @@ def report(result: dict, *, args, server: Server, place_label: str) -> str:
     ]
     for action, weight in MIX.items():
         t = times.get(action, [])
-        lines.append(f"| {action} | {weight}% | {len(t)} | {len(errors.get(action, []))} | "
-                     f"{1000 * pct(t, 0.5):.0f} | {1000 * pct(t, 0.95):.0f} | "
-                     f"{1000 * max(t) if t else float('nan'):.0f} |")
+        lines.append(
+            f"| {action} | {weight}% | {len(t)} | {len(errors.get(action, []))} | "
+            f"{1000 * pct(t, 0.5):.0f} | {1000 * pct(t, 0.95):.0f} | "
+            f"{1000 * max(t) if t else float('nan'):.0f} |"
+        )
     if n_err:
         lines += ["", "First errors:", ""]
         for action, errs in errors.items():
@@ -319,13 +417,20 @@ def report(result: dict, *, args, server: Server, place_label: str) -> str:
         lines += [
             f"* total: start {totals[0]:.0f}, peak {max(totals):.0f}, end {totals[-1]:.0f} "
             f"({len(memory)} samples)",
-            "* per process (start -> peak -> end): " + "; ".join(
+            "* per process (start -> peak -> end): "
+            + "; ".join(
                 f"pid {pid}: {first.get(pid, float('nan')):.0f} -> {per_pid_peak[pid]:.0f} -> "
-                f"{last.get(pid, float('nan')):.0f}" for pid in sorted(per_pid_peak)),
+                f"{last.get(pid, float('nan')):.0f}"
+                for pid in sorted(per_pid_peak)
+            ),
             "",
-            "| t (s) | " + " | ".join(str(int(t)) for t, _ in memory[:: max(1, len(memory) // 12)]) + " |",
+            "| t (s) | "
+            + " | ".join(str(int(t)) for t, _ in memory[:: max(1, len(memory) // 12)])
+            + " |",
             "|---|" + "---:|" * len(memory[:: max(1, len(memory) // 12)]),
-            "| total MiB | " + " | ".join(f"{sum(r.values()):.0f}" for _, r in memory[:: max(1, len(memory) // 12)]) + " |",
+            "| total MiB | "
+            + " | ".join(f"{sum(r.values()):.0f}" for _, r in memory[:: max(1, len(memory) // 12)])
+            + " |",
         ]
     return "\n".join(lines) + "\n"
 
@@ -348,9 +453,18 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(kind=args.server, place=args.place, workers=args.workers)
     try:
         reqs = Requests(server.url, args.place)
-        print(f"server up on {server.url}; {args.users} users for {args.seconds:g} s", file=sys.stderr)
-        result = run_load(server, reqs, users=args.users, seconds=args.seconds,
-                          max_requests=args.max_requests, timeout=args.timeout, seed=args.seed)
+        print(
+            f"server up on {server.url}; {args.users} users for {args.seconds:g} s", file=sys.stderr
+        )
+        result = run_load(
+            server,
+            reqs,
+            users=args.users,
+            seconds=args.seconds,
+            max_requests=args.max_requests,
+            timeout=args.timeout,
+            seed=args.seed,
+        )
     finally:
         server.close()
     from geo.build.places import open_place

@@ -30,6 +30,10 @@ class Steps:
         self._bar.close()
 
 
-def track(items: Iterable[T], *, desc: str, total: int | None = None, enabled: bool = False) -> Iterator[T]:
+def track(
+    items: Iterable[T], *, desc: str, total: int | None = None, enabled: bool = False
+) -> Iterator[T]:
     """Iterate with a progress bar when ``enabled``."""
-    yield from tqdm(items, desc=desc, total=total, disable=not enabled, file=sys.stderr, leave=False)
+    yield from tqdm(
+        items, desc=desc, total=total, disable=not enabled, file=sys.stderr, leave=False
+    )

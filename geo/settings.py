@@ -46,7 +46,9 @@ def cache_dir() -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(f"cannot create the cache folder ({exc.strerror or exc}); set {CACHE_ENV}", path=folder) from None
+        raise ConfigError(
+            f"cannot create the cache folder ({exc.strerror or exc}); set {CACHE_ENV}", path=folder
+        ) from None
     return folder
 
 

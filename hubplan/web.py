@@ -54,6 +54,7 @@ def assets_folder() -> Path:
     installed = PACKAGE / "assets"
     return installed if installed.is_dir() else PACKAGE.parent / "assets"
 
+
 __all__ = [
     "APP_NAME",
     "AUTH_ENV",
@@ -122,26 +123,48 @@ def _layout():
             html.Header(
                 [
                     html.Div(
-                        [html.Span(APP_NAME, className="app-name"),
-                         html.Span("children's and family services", className="app-tagline")],
+                        [
+                            html.Span(APP_NAME, className="app-name"),
+                            html.Span("children's and family services", className="app-tagline"),
+                        ],
                         className="brand",
                     ),
                     html.Nav(
-                        [dcc.Link(p["name"], href=p["relative_path"],
-                                  id={"type": "nav-link", "path": p["relative_path"]},
-                                  className="nav-link") for p in _nav_pages()],
-                        id="app-nav", className="app-nav", **{"aria-label": "Pages"},
+                        [
+                            dcc.Link(
+                                p["name"],
+                                href=p["relative_path"],
+                                id={"type": "nav-link", "path": p["relative_path"]},
+                                className="nav-link",
+                            )
+                            for p in _nav_pages()
+                        ],
+                        id="app-nav",
+                        className="app-nav",
+                        **{"aria-label": "Pages"},
                     ),
                     html.Div(
                         [
-                            html.Label("Place", htmlFor="place-switcher", className="control-label",
-                                       id="place-switcher-label"),
-                            html.Div(dcc.Dropdown(
-                                id="place-switcher",
-                                options=[{"label": c["label"], "value": c["value"]} for c in choices],
-                                value=None, clearable=False, searchable=False,
-                                className="place-switcher",
-                            ), role="group", **{"aria-labelledby": "place-switcher-label"}),
+                            html.Label(
+                                "Place",
+                                htmlFor="place-switcher",
+                                className="control-label",
+                                id="place-switcher-label",
+                            ),
+                            html.Div(
+                                dcc.Dropdown(
+                                    id="place-switcher",
+                                    options=[
+                                        {"label": c["label"], "value": c["value"]} for c in choices
+                                    ],
+                                    value=None,
+                                    clearable=False,
+                                    searchable=False,
+                                    className="place-switcher",
+                                ),
+                                role="group",
+                                **{"aria-labelledby": "place-switcher-label"},
+                            ),
                         ],
                         className="place-control",
                     ),
@@ -290,6 +313,7 @@ def warm_up(spec: str) -> threading.Thread:
     The first page view then does not wait for the geometry, the profile table and the
     engines' overlays (hotspots, clusters) to be computed.
     """
+
     def run() -> None:
         import importlib
 
@@ -338,10 +362,16 @@ def __getattr__(name: str):
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``hubplan serve`` and ``python app.py``."""
-    parser.add_argument("--place", default=DEMO, metavar="PATH|demo",
-                        help="place bundle (.gpkg), place config (.toml), a bundle name in the places "
-                             "folder ($HUBPLAN_PLACES), or 'demo' (default)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument(
+        "--place",
+        default=DEMO,
+        metavar="PATH|demo",
+        help="place bundle (.gpkg), place config (.toml), a bundle name in the places "
+        "folder ($HUBPLAN_PLACES), or 'demo' (default)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
     parser.add_argument("--debug", action="store_true", help="Dash debug mode (off by default)")
 

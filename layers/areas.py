@@ -61,7 +61,8 @@ def scaled_values(ind, values: np.ndarray) -> dict:
         z[~finite] = zmin
         cut = gap / (hi - zmin)
         scale = [[0.0, NO_DATA], [cut * 0.999, NO_DATA]] + [
-            [cut + (1 - cut) * s, c] for s, c in scale]
+            [cut + (1 - cut) * s, c] for s, c in scale
+        ]
     return {"z": np.round(z, 6).tolist(), "zmin": zmin, "zmax": hi, "colorscale": scale}
 
 
@@ -86,9 +87,17 @@ def choropleth_values(place: Place, key: str) -> dict:
     return {
         **props,
         "text": text,
-        "colorbar": {"title": {"text": title, "side": "right"}, "thickness": 14, "len": 0.6,
-                     "x": 0.99, "xanchor": "right", "y": 0.5, "bgcolor": "rgba(255,255,255,0.9)",
-                     "outlinecolor": "#767676", "outlinewidth": 1},
+        "colorbar": {
+            "title": {"text": title, "side": "right"},
+            "thickness": 14,
+            "len": 0.6,
+            "x": 0.99,
+            "xanchor": "right",
+            "y": 0.5,
+            "bgcolor": "rgba(255,255,255,0.9)",
+            "outlinecolor": "#767676",
+            "outlinewidth": 1,
+        },
         "name": ind.label,
     }
 
@@ -115,11 +124,13 @@ def area_choropleth(
     """
     props = choropleth_values(place, key)
     areas = place.areas
-    customdata = np.column_stack([
-        areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.astype(str),
-        areas["footprint"].astype(str).fillna("none").to_numpy(),
-        np.full(len(areas), place.footprint_label),
-    ]).tolist()
+    customdata = np.column_stack(
+        [
+            areas["name"].astype(str).to_numpy() if "name" in areas else areas.index.astype(str),
+            areas["footprint"].astype(str).fillna("none").to_numpy(),
+            np.full(len(areas), place.footprint_label),
+        ]
+    ).tolist()
     return go.Choroplethmap(
         geojson=display_geojson(place, "areas", tolerance_m=tolerance_m),
         locations=[str(c) for c in areas.index],

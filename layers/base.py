@@ -39,10 +39,15 @@ def basemap_layers(basemap: str | None) -> list[dict]:
     _, url, attribution = BASEMAPS.get(basemap or "none", BASEMAPS["none"])
     if url is None:
         return []
-    return [{
-        "sourcetype": "raster", "source": [url], "below": "traces",
-        "sourceattribution": attribution, "opacity": 0.9,
-    }]
+    return [
+        {
+            "sourcetype": "raster",
+            "source": [url],
+            "below": "traces",
+            "sourceattribution": attribution,
+            "opacity": 0.9,
+        }
+    ]
 
 
 def fit_view(
@@ -72,8 +77,14 @@ def boundary_trace(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M) ->
     """The place's outer boundary as a thin dark line (drawn on any basemap)."""
     lons, lats = polygon_lines(display_boundary(place, tolerance_m=tolerance_m))
     return go.Scattermap(
-        lon=lons, lat=lats, mode="lines", line={"color": BOUNDARY_COLOUR, "width": 1.6},
-        name=f"{place.name} boundary", hoverinfo="skip", showlegend=False, uid="boundary",
+        lon=lons,
+        lat=lats,
+        mode="lines",
+        line={"color": BOUNDARY_COLOUR, "width": 1.6},
+        name=f"{place.name} boundary",
+        hoverinfo="skip",
+        showlegend=False,
+        uid="boundary",
     )
 
 
@@ -114,12 +125,19 @@ def map_figure(
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#ffffff",
         legend={
-            "x": 0.01, "y": 0.01, "xanchor": "left", "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.92)", "bordercolor": "#767676", "borderwidth": 1,
+            "x": 0.01,
+            "y": 0.01,
+            "xanchor": "left",
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.92)",
+            "bordercolor": "#767676",
+            "borderwidth": 1,
             "font": {"color": "#1a1a1a", "size": 12},
         },
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-              "color": "#1a1a1a"},
+        font={
+            "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+            "color": "#1a1a1a",
+        },
         hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#1a1a1a"}},
         uirevision=place.name,
     )

@@ -47,16 +47,22 @@ def footprint_outlines(
     traces = []
     for i, (name, geom) in enumerate(geoms.items()):
         lons, lats = polygon_lines(geom)
-        traces.append(go.Scattermap(
-            lon=lons, lat=lats, mode="lines",
-            line={"color": categorical(i, lines=True), "width": 2.5},
-            name=f"{place.footprint_label}s ({len(geoms)})" if many else str(name),
-            meta=str(name),
-            legendgroup="footprints", showlegend=not many or i == 0,
-            legendgrouptitle={"text": place.footprint_label} if i == 0 else None,
-            hovertemplate=f"<b>{name}</b><br>{place.footprint_label}<extra></extra>",
-            visible=visible, uid=outline_uid(i, str(name)),
-        ))
+        traces.append(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                line={"color": categorical(i, lines=True), "width": 2.5},
+                name=f"{place.footprint_label}s ({len(geoms)})" if many else str(name),
+                meta=str(name),
+                legendgroup="footprints",
+                showlegend=not many or i == 0,
+                legendgrouptitle={"text": place.footprint_label} if i == 0 else None,
+                hovertemplate=f"<b>{name}</b><br>{place.footprint_label}<extra></extra>",
+                visible=visible,
+                uid=outline_uid(i, str(name)),
+            )
+        )
     if highlight is not None:
         traces.append(footprint_highlight(place, highlight, tolerance_m=tolerance_m))
     return traces
@@ -80,9 +86,14 @@ def footprint_highlight(
     """A thick black outline around footprint ``name`` (an empty trace for ``None``)."""
     lons, lats = highlight_coords(place, name, tolerance_m=tolerance_m)
     return go.Scattermap(
-        lon=lons, lat=lats, mode="lines", line={"color": "#000000", "width": 5},
-        name=f"Selected: {name}" if name else "Selected footprint", showlegend=False,
-        hoverinfo="skip", uid=HIGHLIGHT_UID,
+        lon=lons,
+        lat=lats,
+        mode="lines",
+        line={"color": "#000000", "width": 5},
+        name=f"Selected: {name}" if name else "Selected footprint",
+        showlegend=False,
+        hoverinfo="skip",
+        uid=HIGHLIGHT_UID,
     )
 
 
@@ -96,10 +107,17 @@ def footprint_fill(
     gj = display_geojson(place, "footprints", tolerance_m=tolerance_m)
     names = [f["id"] for f in gj["features"]]
     return go.Choroplethmap(
-        geojson=gj, locations=names, featureidkey="id", z=[0] * len(names),
+        geojson=gj,
+        locations=names,
+        featureidkey="id",
+        z=[0] * len(names),
         colorscale=[[0, "rgba(255,255,255,0.01)"], [1, "rgba(255,255,255,0.01)"]],
-        showscale=False, marker={"line": {"width": 0}},
+        showscale=False,
+        marker={"line": {"width": 0}},
         customdata=[[n] for n in names],
         hovertemplate=f"<b>%{{location}}</b><br>{place.footprint_label}<extra></extra>",
-        name=place.footprint_label + "s", showlegend=False, visible=visible, uid=FILL_UID,
+        name=place.footprint_label + "s",
+        showlegend=False,
+        visible=visible,
+        uid=FILL_UID,
     )

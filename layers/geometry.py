@@ -76,9 +76,14 @@ def display_geometries(
     Cached per place object; treat the result as read-only.
     """
     if layer == "areas":
-        return _cached(place, "geoms:areas", tolerance_m,
-                       lambda: to_display(place.areas.geometry, tolerance_m=tolerance_m))
+        return _cached(
+            place,
+            "geoms:areas",
+            tolerance_m,
+            lambda: to_display(place.areas.geometry, tolerance_m=tolerance_m),
+        )
     if layer == "footprints":
+
         def build() -> gpd.GeoSeries:
             fps = place.footprints.set_index("footprint").geometry
             return to_display(fps, tolerance_m=tolerance_m)
@@ -96,8 +101,12 @@ def display_geojson(
     def build() -> dict:
         geoms = display_geometries(place, layer, tolerance_m=tolerance_m)
         features = [
-            {"type": "Feature", "id": str(key), "properties": {},
-             "geometry": shapely.geometry.mapping(geom)}
+            {
+                "type": "Feature",
+                "id": str(key),
+                "properties": {},
+                "geometry": shapely.geometry.mapping(geom),
+            }
             for key, geom in geoms.items()
             if geom is not None and not geom.is_empty
         ]
@@ -112,8 +121,9 @@ def geojson_subset(
     """The features of :func:`display_geojson` whose ``id`` is in ``ids`` (in that order): a
     trace drawing only some areas sends only their geometry."""
     full = display_geojson(place, layer, tolerance_m=tolerance_m)
-    by_id = _cached(place, f"geojson-index:{layer}", tolerance_m,
-                    lambda: {f["id"]: f for f in full["features"]})
+    by_id = _cached(
+        place, f"geojson-index:{layer}", tolerance_m, lambda: {f["id"]: f for f in full["features"]}
+    )
     return {"type": "FeatureCollection", "features": [by_id[i] for i in ids if i in by_id]}
 
 
@@ -139,6 +149,7 @@ def polygon_lines(geom) -> tuple[list[float | None], list[float | None]]:
 
 def display_boundary(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M):
     """The place's outer boundary (union of display areas), EPSG:4326. Cached."""
+
     def build():
         return display_geometries(place, "areas", tolerance_m=tolerance_m).union_all()
 

@@ -76,22 +76,37 @@ def isochrone_traces(
         colour = band_colour(i, n)
         traces.append(
             go.Choroplethmap(
-                geojson={"type": "FeatureCollection",
-                         "features": [{"type": "Feature", "id": fid, "properties": {},
-                                       "geometry": mapping(band.geometry)}]},
-                locations=[fid], featureidkey="id", z=[1],
-                colorscale=[[0, colour], [1, colour]], showscale=False,
+                geojson={
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "id": fid,
+                            "properties": {},
+                            "geometry": mapping(band.geometry),
+                        }
+                    ],
+                },
+                locations=[fid],
+                featureidkey="id",
+                z=[1],
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
                 marker={"opacity": opacity, "line": {"width": 1, "color": colour}},
-                hovertemplate=_hover(row, minutes, str(band.get("mode", "")), approximate) + "<extra></extra>",
+                hovertemplate=_hover(row, minutes, str(band.get("mode", "")), approximate)
+                + "<extra></extra>",
                 hoverinfo="skip" if clickthrough else None,
                 name=f"≤ {minutes:g} min" + (" (approx.)" if approximate else ""),
-                showlegend=True, uid=f"isochrone-{minutes:g}",
+                showlegend=True,
+                uid=f"isochrone-{minutes:g}",
             )
         )
     return traces
 
 
-def hub_markers(place: Place, hubs: gpd.GeoSeries, labels: list[str], *, uid: str = "access-hubs") -> go.Scattermap:
+def hub_markers(
+    place: Place, hubs: gpd.GeoSeries, labels: list[str], *, uid: str = "access-hubs"
+) -> go.Scattermap:
     """Markers for the hubs the bands start from (``labels`` in the hover; ids in customdata)."""
     pts = gpd.GeoSeries(hubs.to_numpy(), crs=place.crs).to_crs(4326)
     return go.Scattermap(

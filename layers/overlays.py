@@ -39,8 +39,11 @@ class Overlay:
 
 OVERLAYS: dict[str, Overlay] = {
     "clusters": Overlay("clusters", "Clusters", "no cluster layer in this place"),
-    "isochrones": Overlay("isochrones", "Walking time to hubs (isochrones)",
-                          "computed on the Access page (not available yet)"),
+    "isochrones": Overlay(
+        "isochrones",
+        "Walking time to hubs (isochrones)",
+        "computed on the Access page (not available yet)",
+    ),
     "hotspots": Overlay("hotspots", "Need hotspots", "not available yet"),
 }
 
@@ -48,8 +51,12 @@ OVERLAYS: dict[str, Overlay] = {
 def register_overlay(key: str, build: Callable[[Place], list], *, label: str | None = None) -> None:
     """Provide the traces of overlay ``key`` (``clusters``, ``isochrones``, ``hotspots``...)."""
     old = OVERLAYS.get(key)
-    OVERLAYS[key] = Overlay(key, label or (old.label if old else key.capitalize()),
-                            old.placeholder if old else "not available", build)
+    OVERLAYS[key] = Overlay(
+        key,
+        label or (old.label if old else key.capitalize()),
+        old.placeholder if old else "not available",
+        build,
+    )
 
 
 def _provider(key: str) -> Callable[[Place], list] | None:
@@ -113,11 +120,16 @@ def cluster_outlines(place: Place) -> list[go.Scattermap]:
         disp = to_display(geoms, tolerance_m=DISPLAY_TOLERANCE_M)
         for i, (label, geom) in enumerate(disp.items()):
             lons, lats = polygon_lines(geom)
-            traces.append(go.Scattermap(
-                lon=lons, lat=lats, mode="lines",
-                line={"color": categorical(i + 3, lines=True), "width": 1.5},
-                name=f"{label}", legendgroup=f"cluster-{name}",
-                legendgrouptitle={"text": f"Clusters ({name})"} if i == 0 else None,
-                hovertemplate=f"<b>{label}</b><br>Cluster ({name})<extra></extra>",
-            ))
+            traces.append(
+                go.Scattermap(
+                    lon=lons,
+                    lat=lats,
+                    mode="lines",
+                    line={"color": categorical(i + 3, lines=True), "width": 1.5},
+                    name=f"{label}",
+                    legendgroup=f"cluster-{name}",
+                    legendgrouptitle={"text": f"Clusters ({name})"} if i == 0 else None,
+                    hovertemplate=f"<b>{label}</b><br>Cluster ({name})<extra></extra>",
+                )
+            )
     return traces

@@ -20,7 +20,16 @@ NO_DATA = "#bdbdbd"
 # Okabe & Ito (2008), black moved last; safe for deuteranopia, protanopia and tritanopia.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 # Darker variants usable as text or thin lines on white (contrast >= 3:1).
-OKABE_ITO_LINES = ["#0072B2", "#D55E00", "#007A5A", "#B4578E", "#A86F00", "#2D7FB0", "#8A7F00", "#000000"]
+OKABE_ITO_LINES = [
+    "#0072B2",
+    "#D55E00",
+    "#007A5A",
+    "#B4578E",
+    "#A86F00",
+    "#2D7FB0",
+    "#8A7F00",
+    "#000000",
+]
 
 
 def _scale(colours: list[str]) -> list[list]:
@@ -64,7 +73,7 @@ def relative_luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")
     out = []
     for i in (0, 2, 4):
-        c = int(h[i:i + 2], 16) / 255
+        c = int(h[i : i + 2], 16) / 255
         out.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
     return 0.2126 * out[0] + 0.7152 * out[1] + 0.0722 * out[2]
 

@@ -68,13 +68,18 @@ def _img(svg: bytes | None, alt: str, *, small: bool = False) -> str:
     return f'<img class="chart{" small" if small else ""}" alt="{_e(alt)}" src="data:image/svg+xml;base64,{data}">'
 
 
-def _table(frame: pd.DataFrame, numeric: set[str] = frozenset(), row_class: list[str] | None = None) -> str:
-    head = "".join(f'<th class="{"n" if c in numeric else ""}" scope="col">{_e(c)}</th>' for c in frame.columns)
+def _table(
+    frame: pd.DataFrame, numeric: set[str] = frozenset(), row_class: list[str] | None = None
+) -> str:
+    head = "".join(
+        f'<th class="{"n" if c in numeric else ""}" scope="col">{_e(c)}</th>' for c in frame.columns
+    )
     body = []
     for i, row in enumerate(frame.itertuples(index=False)):
         cls = f' class="{row_class[i]}"' if row_class and row_class[i] else ""
         cells = "".join(
-            f'<td class="{"n" if c in numeric else ""}">{_e(v)}</td>' for c, v in zip(frame.columns, row, strict=True)
+            f'<td class="{"n" if c in numeric else ""}">{_e(v)}</td>'
+            for c, v in zip(frame.columns, row, strict=True)
         )
         body.append(f"<tr{cls}>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -98,7 +103,9 @@ def report_charts(place: Place, profile: FootprintProfile) -> dict[str, bytes | 
     for name, (fig, width) in figs.items():
         height = int(fig.layout.height or 400)
         try:
-            out[name] = figure_to_bytes(fig, fmt="svg", width=width, height=height, check_blank=name == "map")
+            out[name] = figure_to_bytes(
+                fig, fmt="svg", width=width, height=height, check_blank=name == "map"
+            )
         except ExportUnavailable:
             out[name] = None
     return out
@@ -144,11 +151,27 @@ def profile_report_html(
         {
             "Indicator": spine["label"] + spine["unit"].map(lambda u: f" ({u})" if u else ""),
             p.footprint: spine["display"],
-            "Borough": [_num(v, u, k) for v, u, k in zip(spine["borough"], spine["unit"], spine["kind"], strict=True)],
+            "Borough": [
+                _num(v, u, k)
+                for v, u, k in zip(spine["borough"], spine["unit"], spine["kind"], strict=True)
+            ],
             "England": [_num(v, u) for v, u in zip(spine["england"], spine["unit"], strict=True)],
-            "Worst": [_num(v, u, k) if h else "" for v, u, k, h in zip(spine["worst"], spine["unit"], spine["kind"], spine["higher_is"], strict=True)],
-            "Best": [_num(v, u, k) if h else "" for v, u, k, h in zip(spine["best"], spine["unit"], spine["kind"], spine["higher_is"], strict=True)],
-            "Rank": [f"{int(r)} of {n}" if np.isfinite(r) else "-" for r, n in zip(spine["rank"], spine["n"], strict=True)],
+            "Worst": [
+                _num(v, u, k) if h else ""
+                for v, u, k, h in zip(
+                    spine["worst"], spine["unit"], spine["kind"], spine["higher_is"], strict=True
+                )
+            ],
+            "Best": [
+                _num(v, u, k) if h else ""
+                for v, u, k, h in zip(
+                    spine["best"], spine["unit"], spine["kind"], spine["higher_is"], strict=True
+                )
+            ],
+            "Rank": [
+                f"{int(r)} of {n}" if np.isfinite(r) else "-"
+                for r, n in zip(spine["rank"], spine["n"], strict=True)
+            ],
             "Compared with borough": spine["vs_borough"],
         }
     )
@@ -160,7 +183,11 @@ def profile_report_html(
         "a 95% confidence interval shows it differs from the borough). Indicators with no direction "
         "run from lowest (left) to highest (right). Rank 1 is the worst footprint.</p>"
         + _img(svg.get("spine"), "Spine chart of every indicator")
-        + _table(rows, {p.footprint, "Borough", "England", "Worst", "Best"}, [v if v in ("worse", "better", "similar") else "" for v in spine["vs_borough"]])
+        + _table(
+            rows,
+            {p.footprint, "Borough", "England", "Worst", "Best"},
+            [v if v in ("worse", "better", "similar") else "" for v in spine["vs_borough"]],
+        )
         + "</section>"
     )
 
@@ -172,7 +199,9 @@ def profile_report_html(
                 "Children in deciles 1-2": [f"{v:,.0f}" for v in d["children"]],
                 "All children": [f"{v:,.0f}" for v in d["total"]],
                 "Share here": [f"{v:.1%}" if np.isfinite(v) else "-" for v in d["share"]],
-                "Share in borough": [f"{v:.1%}" if np.isfinite(v) else "-" for v in d["borough_share"]],
+                "Share in borough": [
+                    f"{v:.1%}" if np.isfinite(v) else "-" for v in d["borough_share"]
+                ],
             }
         )
         parts.append(
@@ -180,7 +209,9 @@ def profile_report_html(
             f"<p>Children ({_e(d['child_key'].iloc[0])}) living in small areas in national deciles 1 and 2 "
             "(the most deprived 20% of England).</p>"
             + _img(svg.get("deprived"), "Share of children in national deciles 1-2", small=True)
-            + _table(dep, {"Children in deciles 1-2", "All children", "Share here", "Share in borough"})
+            + _table(
+                dep, {"Children in deciles 1-2", "All children", "Share here", "Share in borough"}
+            )
             + "</section>"
         )
     if len(p.age_bands):
@@ -212,7 +243,9 @@ def profile_report_html(
     )
     sites = p.sites.copy()
     for col in sites.columns:
-        sites[col] = sites[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
+        sites[col] = sites[col].map(
+            lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v
+        )
     sites.columns = [str(c).replace("_", " ").capitalize() for c in sites.columns]
     parts.append(
         f"<section><h2>Schools and centres ({len(sites)})</h2>"
@@ -220,10 +253,14 @@ def profile_report_html(
         + "</section>"
     )
     if p.notes:
-        parts.append("<section><h2>Notes</h2><ul class=\"notes\">" + "".join(f"<li>{_e(n)}</li>" for n in p.notes) + "</ul></section>")
+        parts.append(
+            '<section><h2>Notes</h2><ul class="notes">'
+            + "".join(f"<li>{_e(n)}</li>" for n in p.notes)
+            + "</ul></section>"
+        )
     lines = [line for line in p.attributions.splitlines() if line.strip()]
     parts.append(
-        "<footer><strong>Data sources and attributions</strong><ul class=\"sources\">"
+        '<footer><strong>Data sources and attributions</strong><ul class="sources">'
         + "".join(f"<li>{_e(line)}</li>" for line in lines)
         + f"</ul><p>Report produced {_e(p.generated_at)} with hubplan (Locality &amp; Hub Planner).</p></footer>"
     )
@@ -242,7 +279,9 @@ def chromium_binary() -> str:
             return found
     if Path("/usr/bin/chromium").exists():
         return "/usr/bin/chromium"
-    raise InputError("PDF export needs Chromium, none found (install Debian's 'chromium' or set HUBPLAN_CHROMIUM)")
+    raise InputError(
+        "PDF export needs Chromium, none found (install Debian's 'chromium' or set HUBPLAN_CHROMIUM)"
+    )
 
 
 def html_to_pdf(html_text: str) -> bytes:
@@ -253,10 +292,18 @@ def html_to_pdf(html_text: str) -> bytes:
         out = Path(tmp) / "report.pdf"
         src.write_text(html_text, encoding="utf-8")
         cmd = [
-            binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--no-first-run", "--disable-background-networking", "--disable-extensions",
-            f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-            f"--print-to-pdf={out}", src.as_uri(),
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-extensions",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            src.as_uri(),
         ]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=PDF_TIMEOUT_S, check=False)
@@ -283,6 +330,8 @@ def write_profile_report(
     text = profile_report_html(place, footprint, threshold=threshold, round_to=round_to)
     path = Path(out)
     if fmt == "html":
-        return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), suffix=".html")
+        return atomic_write(
+            path, lambda tmp: tmp.write_text(text, encoding="utf-8"), suffix=".html"
+        )
     pdf = html_to_pdf(text)
     return atomic_write(path, lambda tmp: tmp.write_bytes(pdf), suffix=".pdf")

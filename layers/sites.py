@@ -16,8 +16,16 @@ from geo.place.model import Place
 from layers.geometry import safe_uid
 from layers.palettes import categorical
 
-BASE_COLUMNS = {"site_id", "name", "kind", "area_code", "footprint", "outside",
-                "distance_outside_m", "geometry"}
+BASE_COLUMNS = {
+    "site_id",
+    "name",
+    "kind",
+    "area_code",
+    "footprint",
+    "outside",
+    "distance_outside_m",
+    "geometry",
+}
 KIND_STYLE = {
     "family_hub": ("#000000", 16),
     "childrens_centre": ("#009E73", 13),
@@ -77,13 +85,22 @@ def site_markers(
             if bool(row.get("outside", False)):
                 lines.append(f"Outside the place ({row['distance_outside_m']:,.0f} m)")
             hover.append("<br>".join(lines))
-        traces.append(go.Scattermap(
-            lon=np.round(sel.geometry.x.to_numpy(), 5), lat=np.round(sel.geometry.y.to_numpy(), 5),
-            mode="markers", marker={"color": colour, "size": size, "opacity": 0.95},
-            name=f"{kind_label(kind)} ({len(sel)})", legendgroup="sites",
-            text=hover, hovertemplate="%{text}<extra></extra>",
-            customdata=[[str(i), "" if f is None or f != f else str(f)]
-                        for i, f in zip(sel["site_id"], sel["footprint"], strict=True)],
-            visible=visible, uid=site_uid(kind),
-        ))
+        traces.append(
+            go.Scattermap(
+                lon=np.round(sel.geometry.x.to_numpy(), 5),
+                lat=np.round(sel.geometry.y.to_numpy(), 5),
+                mode="markers",
+                marker={"color": colour, "size": size, "opacity": 0.95},
+                name=f"{kind_label(kind)} ({len(sel)})",
+                legendgroup="sites",
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                customdata=[
+                    [str(i), "" if f is None or f != f else str(f)]
+                    for i, f in zip(sel["site_id"], sel["footprint"], strict=True)
+                ],
+                visible=visible,
+                uid=site_uid(kind),
+            )
+        )
     return traces

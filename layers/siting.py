@@ -32,7 +32,9 @@ def _lonlat(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     return np.round(pts.x.to_numpy(), 6), np.round(pts.y.to_numpy(), 6)
 
 
-def candidate_markers(candidates: gpd.GeoDataFrame, *, removed: list[str] = ()) -> list[go.Scattermap]:
+def candidate_markers(
+    candidates: gpd.GeoDataFrame, *, removed: list[str] = ()
+) -> list[go.Scattermap]:
     """Candidate hubs (grey; removed ones as hollow red rings). ``customdata`` = candidate id."""
     traces = []
     keep = candidates[~candidates.index.isin(list(removed))]
@@ -44,23 +46,42 @@ def candidate_markers(candidates: gpd.GeoDataFrame, *, removed: list[str] = ()) 
         if not len(frame):
             continue
         lon, lat = _lonlat(frame.geometry)
-        hover = [f"<b>{n}</b><br>{k}<br>id {i}<br>click to {'restore' if uid == REMOVED_UID else 'remove'}"
-                 for i, n, k in zip(frame.index, frame["name"], frame["kind"], strict=True)]
-        traces.append(go.Scattermap(
-            lon=lon, lat=lat, mode="markers", marker=style, name=f"{label} ({len(frame)})",
-            customdata=list(frame.index), hovertext=hover, hoverinfo="text", uid=uid,
-        ))
+        hover = [
+            f"<b>{n}</b><br>{k}<br>id {i}<br>click to {'restore' if uid == REMOVED_UID else 'remove'}"
+            for i, n, k in zip(frame.index, frame["name"], frame["kind"], strict=True)
+        ]
+        traces.append(
+            go.Scattermap(
+                lon=lon,
+                lat=lat,
+                mode="markers",
+                marker=style,
+                name=f"{label} ({len(frame)})",
+                customdata=list(frame.index),
+                hovertext=hover,
+                hoverinfo="text",
+                uid=uid,
+            )
+        )
     return traces
 
 
-def hub_markers(candidates: gpd.GeoDataFrame, per_hub: pd.DataFrame, *, weight_label: str) -> go.Scattermap:
+def hub_markers(
+    candidates: gpd.GeoDataFrame, per_hub: pd.DataFrame, *, weight_label: str
+) -> go.Scattermap:
     """Chosen hubs (black; new user-dropped sites vermillion) with catchment hover."""
     hubs = candidates.loc[list(per_hub["hub"])]
     lon, lat = _lonlat(hubs.geometry)
-    colours = [NEW_COLOUR if src == "point" else HUB_COLOUR for src in hubs.get("source", ["site"] * len(hubs))]
+    colours = [
+        NEW_COLOUR if src == "point" else HUB_COLOUR
+        for src in hubs.get("source", ["site"] * len(hubs))
+    ]
     hover = []
     for row in per_hub.itertuples():
-        lines = [f"<b>{row.name}</b>", f"id {row.hub}" + (" (existing, required)" if row.required else "")]
+        lines = [
+            f"<b>{row.name}</b>",
+            f"id {row.hub}" + (" (existing, required)" if row.required else ""),
+        ]
         lines.append(f"Catchment: {row.weight:,.0f} {weight_label} in {row.areas} areas")
         if row.covered_weight is not None and not pd.isna(row.covered_weight):
             lines.append(f"Within the time limit: {row.covered_weight:,.0f}")
@@ -68,13 +89,21 @@ def hub_markers(candidates: gpd.GeoDataFrame, per_hub: pd.DataFrame, *, weight_l
             lines.append(f"Marginal gain: {row.marginal_gain:,.1f}")
         hover.append("<br>".join(lines))
     return go.Scattermap(
-        lon=lon, lat=lat, mode="markers", marker={"color": colours, "size": 17, "opacity": 1.0},
-        name=f"Chosen hubs ({len(hubs)})", customdata=list(per_hub["hub"]), hovertext=hover,
-        hoverinfo="text", uid=HUBS_UID,
+        lon=lon,
+        lat=lat,
+        mode="markers",
+        marker={"color": colours, "size": 17, "opacity": 1.0},
+        name=f"Chosen hubs ({len(hubs)})",
+        customdata=list(per_hub["hub"]),
+        hovertext=hover,
+        hoverinfo="text",
+        uid=HUBS_UID,
     )
 
 
-def coverage_choropleth(place: Place, assignment: pd.DataFrame, *, minutes: float | None) -> go.Choroplethmap:
+def coverage_choropleth(
+    place: Place, assignment: pd.DataFrame, *, minutes: float | None
+) -> go.Choroplethmap:
     """Areas coloured by whether their demand is within ``minutes`` of a chosen hub.
 
     ``customdata`` holds the area code so a click can add a site there.
@@ -85,22 +114,38 @@ def coverage_choropleth(place: Place, assignment: pd.DataFrame, *, minutes: floa
         colours = [[0, "#dddddd"], [1, "#dddddd"]]
     else:
         z = frame["covered"].fillna(False).astype(float).to_numpy()
-        colours = [[0, NOT_COVERED_FILL], [0.5, NOT_COVERED_FILL], [0.5, COVERED_COLOUR], [1, COVERED_COLOUR]]
-    names = place.areas["name"].astype(str) if "name" in place.areas else place.areas.index.astype(str)
+        colours = [
+            [0, NOT_COVERED_FILL],
+            [0.5, NOT_COVERED_FILL],
+            [0.5, COVERED_COLOUR],
+            [1, COVERED_COLOUR],
+        ]
+    names = (
+        place.areas["name"].astype(str) if "name" in place.areas else place.areas.index.astype(str)
+    )
     text = [
         f"<b>{n}</b> ({code})<br>Nearest hub: {hub if isinstance(hub, str) else 'none'}"
         f"<br>{'' if pd.isna(m) else f'{m:.1f} min'}<br>click to add a site here"
-        for n, code, hub, m in zip(names, place.areas.index, frame["hub"], frame["minutes"], strict=True)
+        for n, code, hub, m in zip(
+            names, place.areas.index, frame["hub"], frame["minutes"], strict=True
+        )
     ]
     return go.Choroplethmap(
         geojson=display_geojson(place, "areas"),
         locations=[str(c) for c in place.areas.index],
         featureidkey="id",
-        z=z, zmin=0, zmax=1, colorscale=colours, showscale=False,
+        z=z,
+        zmin=0,
+        zmax=1,
+        colorscale=colours,
+        showscale=False,
         customdata=[str(c) for c in place.areas.index],
-        hovertext=text, hoverinfo="text",
+        hovertext=text,
+        hoverinfo="text",
         marker={"opacity": 0.55, "line": {"width": 0.3, "color": "#ffffff"}},
-        name="Areas within the time limit (blue)", showlegend=True, uid=COVERAGE_UID,
+        name="Areas within the time limit (blue)",
+        showlegend=True,
+        uid=COVERAGE_UID,
     )
 
 
@@ -111,8 +156,13 @@ def reach_outline(bands: gpd.GeoDataFrame) -> go.Scattermap:
     row = bands.iloc[-1]
     label = f"Reach within {row['minutes']:g} min ({row['mode']}{', approximate' if row['approximate'] else ''})"
     return go.Scattermap(
-        lon=lons, lat=lats, mode="lines", line={"color": "#0072B2", "width": 2},
-        name=label, hoverinfo="skip", uid=REACH_UID,
+        lon=lons,
+        lat=lats,
+        mode="lines",
+        line={"color": "#0072B2", "width": 2},
+        name=label,
+        hoverinfo="skip",
+        uid=REACH_UID,
     )
 
 
@@ -123,18 +173,36 @@ def curve_figure(curve: pd.DataFrame, *, objective: str, chosen: int | None = No
         y, title = curve["mean_minutes"], "Weighted mean minutes to nearest hub"
     else:
         y, title = 100 * curve["covered_share"].astype(float), "Weight within the time limit (%)"
-    fig.add_trace(go.Scatter(
-        x=curve["hubs"], y=y, mode="lines+markers", name=title, line={"color": "#0072B2"},
-        hovertemplate="%{x} hubs: %{y:.1f}<extra></extra>",
-    ))
+    fig.add_trace(
+        go.Scatter(
+            x=curve["hubs"],
+            y=y,
+            mode="lines+markers",
+            name=title,
+            line={"color": "#0072B2"},
+            hovertemplate="%{x} hubs: %{y:.1f}<extra></extra>",
+        )
+    )
     if chosen is not None and chosen in set(curve["hubs"]):
         k = list(curve["hubs"]).index(chosen)
-        fig.add_trace(go.Scatter(x=[chosen], y=[y.iloc[k]], mode="markers", marker={"size": 13, "color": HUB_COLOUR},
-                                 name="This plan", hovertemplate="this plan: %{y:.1f}<extra></extra>"))
+        fig.add_trace(
+            go.Scatter(
+                x=[chosen],
+                y=[y.iloc[k]],
+                mode="markers",
+                marker={"size": 13, "color": HUB_COLOUR},
+                name="This plan",
+                hovertemplate="this plan: %{y:.1f}<extra></extra>",
+            )
+        )
     fig.update_layout(
-        xaxis={"title": "Number of hubs", "dtick": 1}, yaxis={"title": title},
-        margin={"l": 60, "r": 10, "t": 10, "b": 50}, height=280, showlegend=False,
-        plot_bgcolor="#ffffff", paper_bgcolor="#ffffff",
+        xaxis={"title": "Number of hubs", "dtick": 1},
+        yaxis={"title": title},
+        margin={"l": 60, "r": 10, "t": 10, "b": 50},
+        height=280,
+        showlegend=False,
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
     )
     fig.update_xaxes(gridcolor="#e5e5e5")
     fig.update_yaxes(gridcolor="#e5e5e5")
@@ -147,15 +215,25 @@ def team_markers(candidates: gpd.GeoDataFrame, teams: pd.DataFrame, *, unit: str
     lon, lat = _lonlat(hubs.geometry)
     alloc = teams["allocated"].to_numpy(dtype=float)
     size = 10 + 30 * np.sqrt(alloc / alloc.max()) if alloc.max() > 0 else np.full(len(alloc), 10)
-    hover = [f"<b>{n}</b><br>{a:g} {unit}<br>{s:.1%} of the need"
-             for n, a, s in zip(hubs["name"], alloc, teams["share"], strict=True)]
+    hover = [
+        f"<b>{n}</b><br>{a:g} {unit}<br>{s:.1%} of the need"
+        for n, a, s in zip(hubs["name"], alloc, teams["share"], strict=True)
+    ]
     return go.Scattermap(
-        lon=lon, lat=lat, mode="markers", marker={"color": "#CC79A7", "size": size, "opacity": 0.55},
-        name=f"Staff allocated ({unit})", hovertext=hover, hoverinfo="text", uid="siting-teams",
+        lon=lon,
+        lat=lat,
+        mode="markers",
+        marker={"color": "#CC79A7", "size": size, "opacity": 0.55},
+        name=f"Staff allocated ({unit})",
+        hovertext=hover,
+        hoverinfo="text",
+        uid="siting-teams",
     )
 
 
-def difference_traces(place: Place, comparison: dict, a_points: list[dict], b_points: list[dict]) -> list:
+def difference_traces(
+    place: Place, comparison: dict, a_points: list[dict], b_points: list[dict]
+) -> list:
     """Map of two scenarios' differences: areas gained/lost by B, hubs in A only, B only, both."""
     traces: list = []
     areas = comparison["areas"]
@@ -163,22 +241,52 @@ def difference_traces(place: Place, comparison: dict, a_points: list[dict], b_po
         change = areas.set_index("demand")["change"]
         codes = [c for c in change.index if c in place.areas.index]
         z = [1.0 if change[c] == "gained" else 0.0 for c in codes]
-        traces.append(go.Choroplethmap(
-            geojson=display_geojson(place, "areas"), locations=codes, featureidkey="id", z=z, zmin=0, zmax=1,
-            colorscale=[[0, UNCOVERED_COLOUR], [0.5, UNCOVERED_COLOUR], [0.5, COVERED_COLOUR], [1, COVERED_COLOUR]],
-            showscale=False, marker={"opacity": 0.7, "line": {"width": 0.3, "color": "#ffffff"}},
-            hovertext=[f"{c}: {'reached in B, not in A' if v else 'reached in A, not in B'}" for c, v in zip(codes, z, strict=True)],
-            hoverinfo="text", name="Areas: blue gained by B, orange lost", showlegend=True, uid="diff-areas",
-        ))
+        traces.append(
+            go.Choroplethmap(
+                geojson=display_geojson(place, "areas"),
+                locations=codes,
+                featureidkey="id",
+                z=z,
+                zmin=0,
+                zmax=1,
+                colorscale=[
+                    [0, UNCOVERED_COLOUR],
+                    [0.5, UNCOVERED_COLOUR],
+                    [0.5, COVERED_COLOUR],
+                    [1, COVERED_COLOUR],
+                ],
+                showscale=False,
+                marker={"opacity": 0.7, "line": {"width": 0.3, "color": "#ffffff"}},
+                hovertext=[
+                    f"{c}: {'reached in B, not in A' if v else 'reached in A, not in B'}"
+                    for c, v in zip(codes, z, strict=True)
+                ],
+                hoverinfo="text",
+                name="Areas: blue gained by B, orange lost",
+                showlegend=True,
+                uid="diff-areas",
+            )
+        )
     where = dict(zip(comparison["hubs"]["hub"], comparison["hubs"]["in"], strict=True))
     points = {p["hub"]: p for p in [*a_points, *b_points]}
-    for status, colour, size in (("both", "#000000", 13), ("a only", "#E69F00", 16), ("b only", "#0072B2", 16)):
+    for status, colour, size in (
+        ("both", "#000000", 13),
+        ("a only", "#E69F00", 16),
+        ("b only", "#0072B2", 16),
+    ):
         sel = [points[h] for h, s in where.items() if s == status and h in points]
         if not sel:
             continue
-        traces.append(go.Scattermap(
-            lon=[p["lon"] for p in sel], lat=[p["lat"] for p in sel], mode="markers",
-            marker={"color": colour, "size": size}, name=f"Hubs in {status.upper() if len(status) == 1 else status} ({len(sel)})",
-            hovertext=[f"<b>{p['name']}</b><br>{status}" for p in sel], hoverinfo="text", uid=f"diff-{status.replace(' ', '-')}",
-        ))
+        traces.append(
+            go.Scattermap(
+                lon=[p["lon"] for p in sel],
+                lat=[p["lat"] for p in sel],
+                mode="markers",
+                marker={"color": colour, "size": size},
+                name=f"Hubs in {status.upper() if len(status) == 1 else status} ({len(sel)})",
+                hovertext=[f"<b>{p['name']}</b><br>{status}" for p in sel],
+                hoverinfo="text",
+                uid=f"diff-{status.replace(' ', '-')}",
+            )
+        )
     return traces

@@ -62,9 +62,13 @@ def check_layers(place: Place, layers: Sequence[str]) -> list[str]:
     unknown = [lay for lay in layers if lay not in allowed]
     empty = [lay for lay in unknown if lay in OVERLAYS]
     if empty:
-        raise InputError(f"layer {empty[0]!r} has no data for {place.name}; available: {', '.join(allowed)}")
+        raise InputError(
+            f"layer {empty[0]!r} has no data for {place.name}; available: {', '.join(allowed)}"
+        )
     if unknown:
-        raise InputError(f"unknown layer(s) {', '.join(map(repr, unknown))}; known: {', '.join(allowed)}")
+        raise InputError(
+            f"unknown layer(s) {', '.join(map(repr, unknown))}; known: {', '.join(allowed)}"
+        )
     return list(dict.fromkeys(layers))
 
 
@@ -81,15 +85,19 @@ def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, s
     counts, rates = sensitive_columns(place.catalogue)
     if key not in counts and key not in rates:
         return place, None
-    result = apply_disclosure(place.values(), place.catalogue, threshold=threshold, group_column=None)
+    result = apply_disclosure(
+        place.values(), place.catalogue, threshold=threshold, group_column=None
+    )
     hidden = result.table[key].map(is_suppressed).to_numpy()
     if not hidden.any():
         return place, None
     areas = place.areas.copy()
     areas[key] = areas[key].astype(float).where(~hidden)
     count_label = place.catalogue[rates.get(key, key)].label.lower()
-    note = (f"Disclosure control: {int(hidden.sum())} area(s) with fewer than {threshold:g} "
-            f"{count_label} are shown grey (no data).")
+    note = (
+        f"Disclosure control: {int(hidden.sum())} area(s) with fewer than {threshold:g} "
+        f"{count_label} are shown grey (no data)."
+    )
     return dataclasses.replace(place, areas=areas), note
 
 
@@ -100,10 +108,14 @@ def _scenario_traces(place: Place, name: str) -> tuple[list[go.Scattermap], list
     hubs = scenario_hubs(place, name)  # raises InputError for unknown names
     pts = hubs.geometry.to_crs(4326)
     trace = go.Scattermap(
-        lon=pts.x.round(5).tolist(), lat=pts.y.round(5).tolist(), mode="markers",
+        lon=pts.x.round(5).tolist(),
+        lat=pts.y.round(5).tolist(),
+        mode="markers",
         marker={"size": 20, "color": "#CC79A7", "opacity": 0.95},
-        name=f"Scenario {name!r}: hubs ({len(pts)})", text=hubs["name"].astype(str).tolist(),
-        hovertemplate="%{text}<extra></extra>", uid="scenario-hubs",
+        name=f"Scenario {name!r}: hubs ({len(pts)})",
+        text=hubs["name"].astype(str).tolist(),
+        hovertemplate="%{text}<extra></extra>",
+        uid="scenario-hubs",
     )
     return [trace], [f"Scenario {name!r}: {len(pts)} proposed hub(s) shown in pink."]
 
@@ -184,7 +196,9 @@ def snapshot_figure(
             notes.append(note)
         missing = int(place.areas[key].isna().sum())
         if missing:
-            notes.append(f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas.")
+            notes.append(
+                f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
+            )
         traces.append(choro)
     if "footprints" in layers:
         traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
@@ -207,13 +221,17 @@ def snapshot_figure(
     map_w = width * MAP_WIDTH
     map_h = height - TITLE_PX - bottom
     if map_h < 200:
-        raise InputError(f"height {height} is too small for the map and its {len(footer)} footer lines")
+        raise InputError(
+            f"height {height} is too small for the map and its {len(footer)} footer lines"
+        )
     if center is None or zoom is None:
         if footprint is not None:
             bounds = display_geometries(place, "footprints").loc[footprint].bounds
         else:
             bounds = display_boundary(place).bounds
-        fit_centre, fit_zoom = fit_view(bounds, width_px=int(map_w), height_px=int(map_h), padding=0.04)
+        fit_centre, fit_zoom = fit_view(
+            bounds, width_px=int(map_w), height_px=int(map_h), padding=0.04
+        )
         center = center or fit_centre
         zoom = fit_zoom if zoom is None else zoom
 
@@ -221,8 +239,11 @@ def snapshot_figure(
     where = f"{footprint}, {place.name}" if footprint else place.name
     what = ind.label if "areas" in layers else "Map"
     default_title = f"{what} — {where}"
-    names = {"areas": "small areas", "footprints": f"{place.footprint_label.lower()} outlines",
-             "sites": "all sites"}
+    names = {
+        "areas": "small areas",
+        "footprints": f"{place.footprint_label.lower()} outlines",
+        "sites": "all sites",
+    }
     names |= {k: f"{kind_label(k).lower()} sites" for k in place.site_kinds}
     shown_layers = ", ".join(names.get(x, x) for x in layers)
     subtitle = f"{shown_layers or 'boundary only'} · {when:%d %B %Y}"
@@ -231,17 +252,40 @@ def snapshot_figure(
     fig.update_layout(
         width=width,
         height=height,
-        title={"text": title or default_title, "x": 0.01, "xanchor": "left", "y": 0.985,
-               "yanchor": "top", "font": {"size": 26}, "subtitle": {"text": subtitle, "font": {"size": 15}}},
+        title={
+            "text": title or default_title,
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 0.985,
+            "yanchor": "top",
+            "font": {"size": 26},
+            "subtitle": {"text": subtitle, "font": {"size": 15}},
+        },
         margin={"l": 10, "r": 10, "t": TITLE_PX, "b": bottom, "autoexpand": False},
         map={"domain": {"x": [0, MAP_WIDTH], "y": [0, 1]}},
-        legend={"x": MAP_WIDTH + 0.01, "y": 1, "xanchor": "left", "yanchor": "top",
-                "bgcolor": "rgba(255,255,255,1)", "font": {"size": 13}},
-        annotations=[{
-            "text": "<br>".join(footer), "xref": "paper", "yref": "paper", "x": 0, "y": 0,
-            "xanchor": "left", "yanchor": "top", "yshift": -10, "align": "left", "showarrow": False,
-            "font": {"size": FOOTER_FONT, "color": "#333333"},
-        }],
+        legend={
+            "x": MAP_WIDTH + 0.01,
+            "y": 1,
+            "xanchor": "left",
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,1)",
+            "font": {"size": 13},
+        },
+        annotations=[
+            {
+                "text": "<br>".join(footer),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 0,
+                "xanchor": "left",
+                "yanchor": "top",
+                "yshift": -10,
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": FOOTER_FONT, "color": "#333333"},
+            }
+        ],
         uirevision=None,
     )
     # The colourbar sits in the side panel: wrap its "label (unit)" title to fit there.
@@ -249,15 +293,29 @@ def snapshot_figure(
     bar_title = "<br>".join(textwrap.wrap(indicator_title(ind), chars))
     bar_title += f"<br><sub>{legend_hint(ind)}</sub>"
     fig.update_traces(
-        colorbar={"x": MAP_WIDTH + 0.01, "xanchor": "left", "y": 0, "yanchor": "bottom",
-                  "len": 0.5, "thickness": 18, "title": {"side": "top", "text": bar_title}},
+        colorbar={
+            "x": MAP_WIDTH + 0.01,
+            "xanchor": "left",
+            "y": 0,
+            "yanchor": "bottom",
+            "len": 0.5,
+            "thickness": 18,
+            "title": {"side": "top", "text": bar_title},
+        },
         selector={"type": "choroplethmap", "uid": "areas"},
     )
     return fig
 
 
-def export_snapshot(place: Place, *, fmt: str = "png", width: int = DEFAULT_WIDTH,
-                    height: int = DEFAULT_HEIGHT, scale: float = 1.0, **options) -> bytes:
+def export_snapshot(
+    place: Place,
+    *,
+    fmt: str = "png",
+    width: int = DEFAULT_WIDTH,
+    height: int = DEFAULT_HEIGHT,
+    scale: float = 1.0,
+    **options,
+) -> bytes:
     """:func:`snapshot_figure` rendered by :func:`layers.static.figure_to_bytes`."""
     from layers.static import figure_to_bytes
 

@@ -28,11 +28,14 @@ IQR_COLOUR = "#969696"
 ROW_PX = 30
 
 
-def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: str = "This footprint") -> go.Figure:
+def spine_figure(
+    spine: pd.DataFrame, *, title: str | None = None, footprint: str = "This footprint"
+) -> go.Figure:
     """The spine chart figure for the rows of :func:`geo.indicators.footprint_profile.spine_data`."""
     rows = spine.reset_index(drop=True)
     labels = [
-        f"{r.label}" + (f" ({r.unit})" if r.unit and r.unit not in ("%",) else (" (%)" if r.unit == "%" else ""))
+        f"{r.label}"
+        + (f" ({r.unit})" if r.unit and r.unit not in ("%",) else (" (%)" if r.unit == "%" else ""))
         for r in rows.itertuples()
     ]
     y = list(range(len(rows)))
@@ -41,12 +44,16 @@ def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: st
             [
                 f"<b>{r.label}</b>",
                 f"{footprint}: {r.display}",
-                f"Borough: {format_number(r.borough, unit=r.unit)}" + (" (total)" if r.kind == "count" else ""),
-                f"England: {format_number(r.england, unit=r.unit)}" if np.isfinite(r.england) else "England: not given",
+                f"Borough: {format_number(r.borough, unit=r.unit)}"
+                + (" (total)" if r.kind == "count" else ""),
+                f"England: {format_number(r.england, unit=r.unit)}"
+                if np.isfinite(r.england)
+                else "England: not given",
                 f"Range across footprints: {format_number(r.worst, unit=r.unit)} (worst) to {format_number(r.best, unit=r.unit)} (best)"
                 if r.higher_is
                 else f"Range across footprints: {format_number(min(r.worst, r.best), unit=r.unit)} to {format_number(max(r.worst, r.best), unit=r.unit)}",
-                f"Rank {int(r.rank)} of {r.n}" + (" (1 = worst)" if r.higher_is else " (1 = highest)")
+                f"Rank {int(r.rank)} of {r.n}"
+                + (" (1 = worst)" if r.higher_is else " (1 = highest)")
                 if np.isfinite(r.rank)
                 else "",
                 f"95% CI {format_number(r.ci_low, unit=r.unit)} to {format_number(r.ci_high, unit=r.unit)}; {r.vs_borough} vs borough"
@@ -62,39 +69,101 @@ def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: st
     qlo = np.fmin(rows["pos_q_worse"], rows["pos_q_better"])
     qhi = np.fmax(rows["pos_q_worse"], rows["pos_q_better"])
     fig = go.Figure()
-    fig.add_trace(go.Bar(
-        y=y, x=(hi - lo), base=lo, orientation="h", marker={"color": RANGE_COLOUR},
-        width=0.6, name="Range across footprints", hoverinfo="skip",
-    ))
-    fig.add_trace(go.Bar(
-        y=y, x=(qhi - qlo), base=qlo, orientation="h", marker={"color": IQR_COLOUR},
-        width=0.6, name="Middle half of footprints (quartiles)", hoverinfo="skip",
-    ))
-    fig.add_trace(go.Scatter(
-        y=y, x=rows["pos_borough"], mode="markers", name="Borough",
-        marker={"symbol": "diamond-open", "size": 11, "color": "#000000", "line": {"width": 2}},
-        hoverinfo="skip",
-    ))
-    fig.add_trace(go.Scatter(
-        y=y, x=rows["pos_england"], mode="markers", name="England",
-        marker={"symbol": "line-ns", "size": 16, "color": "#CC79A7", "line": {"width": 3, "color": "#CC79A7"}},
-        hoverinfo="skip",
-    ))
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=(hi - lo),
+            base=lo,
+            orientation="h",
+            marker={"color": RANGE_COLOUR},
+            width=0.6,
+            name="Range across footprints",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=y,
+            x=(qhi - qlo),
+            base=qlo,
+            orientation="h",
+            marker={"color": IQR_COLOUR},
+            width=0.6,
+            name="Middle half of footprints (quartiles)",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=rows["pos_borough"],
+            mode="markers",
+            name="Borough",
+            marker={"symbol": "diamond-open", "size": 11, "color": "#000000", "line": {"width": 2}},
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=y,
+            x=rows["pos_england"],
+            mode="markers",
+            name="England",
+            marker={
+                "symbol": "line-ns",
+                "size": 16,
+                "color": "#CC79A7",
+                "line": {"width": 3, "color": "#CC79A7"},
+            },
+            hoverinfo="skip",
+        )
+    )
     for key, (colour, symbol, name) in COMPARISON_STYLE.items():
         sel = rows["vs_borough"] == key
         if not sel.any():
             continue
-        fig.add_trace(go.Scatter(
-            y=[i for i, s in zip(y, sel, strict=True) if s], x=rows.loc[sel, "pos_value"],
-            mode="markers", name=f"{footprint}: {name.lower()}" if key != "not compared" else f"{footprint}: not compared",
-            marker={"symbol": symbol, "size": 13, "color": colour, "line": {"width": 1.5, "color": "#000000"}},
-            text=[h for h, s in zip(hover, sel, strict=True) if s], hovertemplate="%{text}<extra></extra>",
-        ))
-    fig.add_shape(type="line", x0=0.5, x1=0.5, y0=-0.6, y1=len(rows) - 0.4, line={"color": "#000000", "width": 1})
-    for x, text, anchor in ((0, "\u2190 worse (or lower)", "left"), (0.5, "centre: England, else borough", "center"),
-                            (1, "better (or higher) \u2192", "right")):
-        fig.add_annotation(x=x, y=1.0, xref="x", yref="paper", yanchor="bottom", xanchor=anchor,
-                           text=text, showarrow=False, font={"size": 11, "color": "#444444"})
+        fig.add_trace(
+            go.Scatter(
+                y=[i for i, s in zip(y, sel, strict=True) if s],
+                x=rows.loc[sel, "pos_value"],
+                mode="markers",
+                name=f"{footprint}: {name.lower()}"
+                if key != "not compared"
+                else f"{footprint}: not compared",
+                marker={
+                    "symbol": symbol,
+                    "size": 13,
+                    "color": colour,
+                    "line": {"width": 1.5, "color": "#000000"},
+                },
+                text=[h for h, s in zip(hover, sel, strict=True) if s],
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
+    fig.add_shape(
+        type="line",
+        x0=0.5,
+        x1=0.5,
+        y0=-0.6,
+        y1=len(rows) - 0.4,
+        line={"color": "#000000", "width": 1},
+    )
+    for x, text, anchor in (
+        (0, "\u2190 worse (or lower)", "left"),
+        (0.5, "centre: England, else borough", "center"),
+        (1, "better (or higher) \u2192", "right"),
+    ):
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            xref="x",
+            yref="paper",
+            yanchor="bottom",
+            xanchor=anchor,
+            text=text,
+            showarrow=False,
+            font={"size": 11, "color": "#444444"},
+        )
     fig.update_layout(
         title={"text": title, "x": 0.01} if title else None,
         barmode="overlay",
@@ -102,15 +171,26 @@ def spine_figure(spine: pd.DataFrame, *, title: str | None = None, footprint: st
         margin={"l": 10, "r": 10, "t": 60 if title else 30, "b": 70},
         plot_bgcolor="#ffffff",
         paper_bgcolor="#ffffff",
-        font={"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "color": "#1a1a1a", "size": 12},
+        font={
+            "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+            "color": "#1a1a1a",
+            "size": 12,
+        },
         legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0, "font": {"size": 11}},
         xaxis={
-            "range": [-0.02, 1.02], "showticklabels": False,
-            "showgrid": False, "zeroline": False, "fixedrange": True,
+            "range": [-0.02, 1.02],
+            "showticklabels": False,
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
         },
         yaxis={
-            "tickvals": y, "ticktext": labels, "autorange": "reversed", "automargin": True,
-            "showgrid": False, "fixedrange": True,
+            "tickvals": y,
+            "ticktext": labels,
+            "autorange": "reversed",
+            "automargin": True,
+            "showgrid": False,
+            "fixedrange": True,
         },
         hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#1a1a1a"}},
     )

@@ -143,8 +143,10 @@ def offline_figure(fig: go.Figure | dict) -> dict:
         layers = sub.get("layers") or []
         # Raster/vector tile layers load from URLs; GeoJSON layers are local and kept.
         sub["layers"] = [
-            lay for lay in layers
-            if lay.get("sourcetype", "geojson") == "geojson" and not isinstance(lay.get("source"), str)
+            lay
+            for lay in layers
+            if lay.get("sourcetype", "geojson") == "geojson"
+            and not isinstance(lay.get("source"), str)
         ]
     return data
 
@@ -200,7 +202,7 @@ def drawn_fraction(png: bytes, box: tuple[int, int, int, int] | None = None) -> 
     background = values[counts.argmax()]
     if box is not None:
         left, top, right, bottom = box
-        arr = arr[max(top, 0):min(bottom, h), max(left, 0):min(right, w)]
+        arr = arr[max(top, 0) : min(bottom, h), max(left, 0) : min(right, w)]
     if arr.size == 0:
         return 0.0
     differs = (np.abs(arr - background) > _TOLERANCE).any(axis=2)
@@ -209,7 +211,7 @@ def drawn_fraction(png: bytes, box: tuple[int, int, int, int] | None = None) -> 
 
 def _svg_map_images(svg: bytes) -> list[bytes]:
     """The raster map canvases plotly embeds in an SVG export (base64 PNG data URIs)."""
-    found = re.findall(rb'data:image/png;base64,([A-Za-z0-9+/=]+)', svg)
+    found = re.findall(rb"data:image/png;base64,([A-Za-z0-9+/=]+)", svg)
     return [base64.b64decode(b) for b in found]
 
 
@@ -221,7 +223,9 @@ def _check_options(fmt: str, width: int, height: int, scale: float) -> None:
         raise InputError(f"unsupported image format {fmt!r}; use {', '.join(FORMATS)}")
     for name, value in (("width", width), ("height", height)):
         if not isinstance(value, int) or not MIN_SIZE <= value <= MAX_SIZE:
-            raise InputError(f"{name} must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {value!r}")
+            raise InputError(
+                f"{name} must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}, got {value!r}"
+            )
     if not MIN_SCALE <= float(scale) <= MAX_SCALE:
         raise InputError(f"scale must be from {MIN_SCALE} to {MAX_SCALE}, got {scale!r}")
 

@@ -41,7 +41,9 @@ COARSE_TOLERANCE_M = 100.0
 ZOOM_NOTE = "zoom in to see small areas"
 VALUE_KEYS = ("z", "text", "zmin", "zmax", "colorscale", "colorbar", "name")
 """Trace properties that change with the indicator (the rest is geometry)."""
-FOOTPRINT_HOVER = "<b>%{location}</b><br>%{customdata[0]}<br>%{text}<br><i>%{customdata[1]}</i><extra></extra>"
+FOOTPRINT_HOVER = (
+    "<b>%{location}</b><br>%{customdata[0]}<br>%{text}<br><i>%{customdata[1]}</i><extra></extra>"
+)
 
 
 def detail_limit() -> int:
@@ -84,8 +86,12 @@ def detail_for_view(place: Place, view: dict | None) -> dict:
     coords = view.get("coordinates")
     if coords:
         xy = np.asarray(coords, dtype=float).reshape(-1, 2)
-        bbox = [float(xy[:, 0].min()), float(xy[:, 1].min()),
-                float(xy[:, 0].max()), float(xy[:, 1].max())]
+        bbox = [
+            float(xy[:, 0].min()),
+            float(xy[:, 1].min()),
+            float(xy[:, 0].max()),
+            float(xy[:, 1].max()),
+        ]
     elif view.get("center"):
         bbox = view_bbox(view["center"], float(zoom))
     else:
@@ -105,8 +111,9 @@ def areas_in_view(place: Place, bbox, *, limit: int | None = None) -> np.ndarray
 
     b = _cached(place, "zoom:bounds", 0.0, build)
     west, south, east, north = (float(v) for v in bbox)
-    hit = np.flatnonzero((b[:, 2] >= west) & (b[:, 0] <= east) & (b[:, 3] >= south)
-                         & (b[:, 1] <= north))
+    hit = np.flatnonzero(
+        (b[:, 2] >= west) & (b[:, 0] <= east) & (b[:, 3] >= south) & (b[:, 1] <= north)
+    )
     if len(hit) > limit:
         cx, cy = (b[hit, 0] + b[hit, 2]) / 2, (b[hit, 1] + b[hit, 3]) / 2
         d = (cx - (west + east) / 2) ** 2 + (cy - (south + north) / 2) ** 2
@@ -135,16 +142,26 @@ def _footprint_values(place: Place, key: str) -> dict:
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: suppressed (disclosure control)"
-    title = (f"{indicator_title(ind)}<br><sub>by {place.footprint_label.lower()}: "
-             f"{ZOOM_NOTE}</sub><br><sub>{legend_hint(ind)}</sub>")
+    title = (
+        f"{indicator_title(ind)}<br><sub>by {place.footprint_label.lower()}: "
+        f"{ZOOM_NOTE}</sub><br><sub>{legend_hint(ind)}</sub>"
+    )
     props.update(text=text, name=f"{ind.label} by {place.footprint_label.lower()}")
     props["colorbar"] = {**choropleth_colorbar(), "title": {"text": title, "side": "right"}}
     return props
 
 
 def choropleth_colorbar() -> dict:
-    return {"thickness": 14, "len": 0.6, "x": 0.99, "xanchor": "right", "y": 0.5,
-            "bgcolor": "rgba(255,255,255,0.9)", "outlinecolor": "#767676", "outlinewidth": 1}
+    return {
+        "thickness": 14,
+        "len": 0.6,
+        "x": 0.99,
+        "xanchor": "right",
+        "y": 0.5,
+        "bgcolor": "rgba(255,255,255,0.9)",
+        "outlinecolor": "#767676",
+        "outlinewidth": 1,
+    }
 
 
 def _footprint_geojson(place: Place) -> dict:
@@ -162,13 +179,16 @@ def detail_values(place: Place, key: str, detail: dict) -> dict:
     out["z"] = z.tolist()
     out["text"] = [full["text"][i] for i in pos]
     n = len(place.areas)
-    shown = (f"{len(pos):,} of {n:,} small areas in view" if len(pos) < n
-             else f"all {n:,} small areas")
+    shown = (
+        f"{len(pos):,} of {n:,} small areas in view" if len(pos) < n else f"all {n:,} small areas"
+    )
     if len(pos) >= MAX_FEATURES:
         shown += "; zoom in further to see every area"
     title = out["colorbar"]["title"]["text"]
-    out["colorbar"] = {**out["colorbar"],
-                       "title": {**out["colorbar"]["title"], "text": f"{title}<br><sub>{shown}</sub>"}}
+    out["colorbar"] = {
+        **out["colorbar"],
+        "title": {**out["colorbar"]["title"], "text": f"{title}<br><sub>{shown}</sub>"},
+    }
     return out
 
 
@@ -179,17 +199,30 @@ def detail_geometry(place: Place, detail: dict) -> dict:
         gj = _footprint_geojson(place)
         names = [f["id"] for f in gj["features"]]
         counts = footprint_table(place)["areas"].reindex(names)
-        custom = [[f"{place.footprint_label}: {int(c):,} small areas" if pd.notna(c) else
-                   place.footprint_label, ZOOM_NOTE.capitalize()] for c in counts]
-        return {"geojson": gj, "locations": names, "customdata": custom,
-                "hovertemplate": FOOTPRINT_HOVER}
+        custom = [
+            [
+                f"{place.footprint_label}: {int(c):,} small areas"
+                if pd.notna(c)
+                else place.footprint_label,
+                ZOOM_NOTE.capitalize(),
+            ]
+            for c in counts
+        ]
+        return {
+            "geojson": gj,
+            "locations": names,
+            "customdata": custom,
+            "hovertemplate": FOOTPRINT_HOVER,
+        }
     pos = areas_in_view(place, detail["bbox"])
     areas = place.areas.iloc[pos]
     codes = [str(c) for c in areas.index]
     gj = geojson_subset(place, codes)
     names = areas["name"].astype(str).to_numpy() if "name" in areas else np.array(codes)
-    custom = [[nm, str(fp), place.footprint_label]
-              for nm, fp in zip(names, areas["footprint"].astype(str).fillna("none"), strict=True)]
+    custom = [
+        [nm, str(fp), place.footprint_label]
+        for nm, fp in zip(names, areas["footprint"].astype(str).fillna("none"), strict=True)
+    ]
     return {"geojson": gj, "locations": codes, "customdata": custom, "hovertemplate": HOVER}
 
 

@@ -51,14 +51,26 @@ def check(name: str, version: str) -> dict:
     """One package: ``status`` is ``checked``, ``not latest`` or ``no answer``."""
     data = project_json(name)
     if data is None:
-        return {"name": name, "version": version, "status": "no answer", "latest": None, "vulns": []}
+        return {
+            "name": name,
+            "version": version,
+            "status": "no answer",
+            "latest": None,
+            "vulns": [],
+        }
     latest = data["info"]["version"]
     try:
         same = Version(version) == Version(latest)
     except InvalidVersion:
         same = version == latest
     if not same:
-        return {"name": name, "version": version, "status": "not latest", "latest": latest, "vulns": []}
+        return {
+            "name": name,
+            "version": version,
+            "status": "not latest",
+            "latest": latest,
+            "vulns": [],
+        }
     vulns = [v.get("id") for v in data.get("vulnerabilities") or [] if not v.get("withdrawn")]
     return {"name": name, "version": version, "status": "checked", "latest": latest, "vulns": vulns}
 
@@ -79,8 +91,10 @@ def report(rows: list[dict]) -> str:
     ]
     order = {"checked": 1, "not latest": 2, "no answer": 3}
     for r in sorted(rows, key=lambda r: (not r["vulns"], order[r["status"]], r["name"])):
-        lines.append(f"| {r['name']} | {r['version']} | {r['latest'] or '-'} | {r['status']} | "
-                     f"{', '.join(r['vulns']) or '-'} |")
+        lines.append(
+            f"| {r['name']} | {r['version']} | {r['latest'] or '-'} | {r['status']} | "
+            f"{', '.join(r['vulns']) or '-'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

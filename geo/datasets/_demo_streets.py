@@ -52,7 +52,9 @@ class _Builder:
         u, v = np.atleast_1d(np.asarray(u, np.int64)), np.atleast_1d(np.asarray(v, np.int64))
         self.edges.append((u, v, highway, maxspeed, name))
 
-    def path(self, points: np.ndarray, *, start: int | None = None, end: int | None = None, **tags) -> np.ndarray:
+    def path(
+        self, points: np.ndarray, *, start: int | None = None, end: int | None = None, **tags
+    ) -> np.ndarray:
         """Nodes along ``points`` (ends may reuse existing nodes) joined in a chain."""
         inner = self.nodes(points[1:-1] if len(points) > 2 else np.empty((0, 2)))
         first = self.nodes(points[:1])[0] if start is None else start
@@ -62,7 +64,9 @@ class _Builder:
         return chain
 
 
-def _town_grid(b: _Builder, rng: np.random.Generator, towns: Sequence, outline, owner_fn) -> np.ndarray:
+def _town_grid(
+    b: _Builder, rng: np.random.Generator, towns: Sequence, outline, owner_fn
+) -> np.ndarray:
     """Street grids for every town; returns the ids of all town nodes."""
     ids_all = []
     for ti, t in enumerate(towns):
@@ -76,7 +80,11 @@ def _town_grid(b: _Builder, rng: np.random.Generator, towns: Sequence, outline, 
         xy += rng.normal(0, 9.0, xy.shape)
         # Organic edge: the town's reach wobbles with direction.
         ang = np.arctan2(xy[:, 1] - t.y, xy[:, 0] - t.x)
-        wobble = 1 + 0.18 * np.sin(3 * ang + rng.uniform(0, 6.3)) + 0.1 * np.cos(5 * ang + rng.uniform(0, 6.3))
+        wobble = (
+            1
+            + 0.18 * np.sin(3 * ang + rng.uniform(0, 6.3))
+            + 0.1 * np.cos(5 * ang + rng.uniform(0, 6.3))
+        )
         r = np.hypot(xy[:, 0] - t.x, xy[:, 1] - t.y)
         keep = (r <= extent * wobble) & shapely.contains_xy(outline, xy[:, 0], xy[:, 1])
         keep &= owner_fn(xy) == ti
@@ -111,12 +119,17 @@ def _town_grid(b: _Builder, rng: np.random.Generator, towns: Sequence, outline, 
     return np.concatenate(ids_all)
 
 
-def _curve(p: np.ndarray, q: np.ndarray, rng: np.random.Generator, step: float, amp: float) -> np.ndarray:
+def _curve(
+    p: np.ndarray, q: np.ndarray, rng: np.random.Generator, step: float, amp: float
+) -> np.ndarray:
     n = max(2, int(np.hypot(*(q - p)) // step) + 1)
     s = np.linspace(0, 1, n)[:, None]
     pts = p + (q - p) * s
     normal = (q - p)[::-1] * [1, -1] / max(np.hypot(*(q - p)), 1)
-    bow = np.sin(np.pi * s) * rng.uniform(-amp, amp) + np.sin(3 * np.pi * s) * rng.uniform(-amp, amp) / 3
+    bow = (
+        np.sin(np.pi * s) * rng.uniform(-amp, amp)
+        + np.sin(3 * np.pi * s) * rng.uniform(-amp, amp) / 3
+    )
     return pts + normal * bow
 
 
@@ -139,15 +152,28 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
     town_tree = cKDTree(town_xy)
 
     # A-roads: spanning tree between towns plus the two shortest extra links.
-    d = np.hypot(centres[:, None, 0] - centres[None, :, 0], centres[:, None, 1] - centres[None, :, 1])
+    d = np.hypot(
+        centres[:, None, 0] - centres[None, :, 0], centres[:, None, 1] - centres[None, :, 1]
+    )
     mst = minimum_spanning_tree(d).toarray() > 0
     pairs = {tuple(sorted(p)) for p in zip(*np.nonzero(mst), strict=True)}
-    extra = sorted((d[i, j], i, j) for i in range(len(towns)) for j in range(i + 1, len(towns)) if (i, j) not in pairs)
+    extra = sorted(
+        (d[i, j], i, j)
+        for i in range(len(towns))
+        for j in range(i + 1, len(towns))
+        if (i, j) not in pairs
+    )
     pairs |= {(i, j) for _, i, j in extra[:2]}
     a_ids = []
     for n, (i, j) in enumerate(sorted(pairs)):
         pts = _curve(centres[i], centres[j], rng, A_ROAD_STEP_M, 600.0)
-        inside = np.min(np.hypot(pts[:, None, 0] - centres[:, 0], pts[:, None, 1] - centres[:, 1]) / sigmas, axis=1) < 1.6
+        inside = (
+            np.min(
+                np.hypot(pts[:, None, 0] - centres[:, 0], pts[:, None, 1] - centres[:, 1]) / sigmas,
+                axis=1,
+            )
+            < 1.6
+        )
         town = inside[:-1] | inside[1:]
         limits = np.where(town, "30 mph", "50 mph").tolist()
         chain = b.path(pts, highway="primary", maxspeed=limits, name=f"A{570 + n}")
@@ -160,10 +186,18 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
 
     # Rural lanes: a jittered coarse web outside the towns.
     x0, y0, x1, y1 = outline.bounds
-    gx, gy = np.meshgrid(np.arange(x0, x1 + 1, RURAL_SPACING_M), np.arange(y0, y1 + 1, RURAL_SPACING_M), indexing="ij")
+    gx, gy = np.meshgrid(
+        np.arange(x0, x1 + 1, RURAL_SPACING_M),
+        np.arange(y0, y1 + 1, RURAL_SPACING_M),
+        indexing="ij",
+    )
     xy = np.column_stack([gx.ravel(), gy.ravel()]) + rng.uniform(-200, 200, (gx.size, 2))
-    town_dist = np.min(np.hypot(xy[:, None, 0] - centres[:, 0], xy[:, None, 1] - centres[:, 1]) / sigmas, axis=1)
-    keep = shapely.contains_xy(outline, xy[:, 0], xy[:, 1]) & (town_dist > TOWN_EXTENT_SIGMAS * 0.95)
+    town_dist = np.min(
+        np.hypot(xy[:, None, 0] - centres[:, 0], xy[:, None, 1] - centres[:, 1]) / sigmas, axis=1
+    )
+    keep = shapely.contains_xy(outline, xy[:, 0], xy[:, 1]) & (
+        town_dist > TOWN_EXTENT_SIGMAS * 0.95
+    )
     rid = np.full(len(xy), -1)
     rid[keep] = b.nodes(xy[keep])
     grid = rid.reshape(gx.shape)
@@ -173,14 +207,26 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
         for u, v in zip(a[ok], c[ok], strict=True):
             kind = rng.random()
             hw, ms = ("bridleway", "") if kind < 0.15 else ("unclassified", "national")
-            b.path(_curve(all_xy[u], all_xy[v], rng, LANE_STEP_M, 60.0), start=u, end=v, highway=hw, maxspeed=ms)
+            b.path(
+                _curve(all_xy[u], all_xy[v], rng, LANE_STEP_M, 60.0),
+                start=u,
+                end=v,
+                highway=hw,
+                maxspeed=ms,
+            )
     # Lanes into the towns and onto the A-roads.
     rural = rid[rid >= 0]
     all_xy = np.concatenate(b.xy)
     dist, near = town_tree.query(all_xy[rural])
     ok = dist < RURAL_SPACING_M * 1.2
     for u, v in zip(rural[ok], town_ids[near[ok]], strict=True):
-        b.path(_curve(all_xy[u], all_xy[v], rng, LANE_STEP_M, 40.0), start=u, end=v, highway="unclassified", maxspeed="national")
+        b.path(
+            _curve(all_xy[u], all_xy[v], rng, LANE_STEP_M, 40.0),
+            start=u,
+            end=v,
+            highway="unclassified",
+            maxspeed="national",
+        )
     dist, near = cKDTree(a_xy).query(all_xy[rural])
     ok = dist < 450
     b.link(rural[ok], a_ids[near[ok]], highway="unclassified", maxspeed="national")
@@ -200,8 +246,12 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
     })  # fmt: skip
     edges = edges[edges["u"].to_numpy() != edges["v"].to_numpy()]
     edges = edges.drop_duplicates(["u", "v"]).reset_index(drop=True)
-    lines = shapely.linestrings(np.stack([xy[edges["u"].to_numpy()], xy[edges["v"].to_numpy()]], axis=1))
-    nodes = gpd.GeoDataFrame({"osmid": np.arange(len(xy), dtype="int64") + 1}, geometry=shapely.points(xy), crs=CRS)
+    lines = shapely.linestrings(
+        np.stack([xy[edges["u"].to_numpy()], xy[edges["v"].to_numpy()]], axis=1)
+    )
+    nodes = gpd.GeoDataFrame(
+        {"osmid": np.arange(len(xy), dtype="int64") + 1}, geometry=shapely.points(xy), crs=CRS
+    )
     edges = gpd.GeoDataFrame(
         {
             "u": edges["u"].to_numpy(np.int64) + 1,
@@ -219,5 +269,7 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for layer, frame in (("nodes", nodes), ("edges", edges)):
-            pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", layer_options={"SPATIAL_INDEX": "NO"})
+            pyogrio.write_dataframe(
+                frame, path, layer=layer, driver="GPKG", layer_options={"SPATIAL_INDEX": "NO"}
+            )
     return path

@@ -731,7 +731,9 @@ def write_demo_sources(folder: Path, *, seed: int = 20241121) -> Path:
     _write_csv(schools, folder / "schools.csv")
     _write_csv(centres, folder / "childrens_centres.csv")
     _write_csv(hubs, folder / "family_hubs.csv")
-    write_demo_streets(folder / "streets.gpkg", outline=borough.outline, towns=borough.towns, seed=seed)
+    write_demo_streets(
+        folder / "streets.gpkg", outline=borough.outline, towns=borough.towns, seed=seed
+    )
     toml_path = folder / "place.toml"
     toml_path.write_text(_toml(), encoding="utf-8")
     return toml_path

@@ -136,11 +136,16 @@ def areas_data(
     table, notes = _controlled(values, place.catalogue, threshold=threshold, group_column=None)
     for key in keys:
         frame[key] = table[key].to_numpy()
-    gdf = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs)
+    gdf = gpd.GeoDataFrame(
+        frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs
+    )
     if footprint is not None:
         gdf = gdf[gdf["footprint"] == footprint].reset_index(drop=True)
-    columns = {"code": "Small area code", "name": "Small area name",
-               "footprint": place.footprint_label} | _indicator_columns(place, keys)
+    columns = {
+        "code": "Small area code",
+        "name": "Small area name",
+        "footprint": place.footprint_label,
+    } | _indicator_columns(place, keys)
     return ExportData("areas", gdf, f"{place.name}: small areas with indicators", notes, columns)
 
 
@@ -159,17 +164,21 @@ def footprints_data(
     keys = _select_indicators(place, indicators)
     _check_footprint(place, footprint)
     table = profile_table(place)
-    table, notes = _controlled(table, place.catalogue, threshold=threshold, group_column="footprint")
+    table, notes = _controlled(
+        table, place.catalogue, threshold=threshold, group_column="footprint"
+    )
     if footprint is not None:
         table = table[table["footprint"].isin([footprint, ALL_AREAS])]
     site_cols = [c for c in table.columns if c.startswith("sites_")]
     table = table[["footprint", "areas", *keys, *site_cols]].reset_index(drop=True)
     geoms = place.footprints.set_index("footprint").geometry
-    geometry = [place.boundary if name == ALL_AREAS else geoms.get(name) for name in table["footprint"]]
+    geometry = [
+        place.boundary if name == ALL_AREAS else geoms.get(name) for name in table["footprint"]
+    ]
     gdf = gpd.GeoDataFrame(table, geometry=geometry, crs=place.areas.crs)
     columns = {"footprint": place.footprint_label, "areas": "Number of small areas"}
     columns |= _indicator_columns(place, keys)
-    columns |= {c: f"Number of sites of kind {c[len('sites_'):]!r}" for c in site_cols}
+    columns |= {c: f"Number of sites of kind {c[len('sites_') :]!r}" for c in site_cols}
     title = f"{place.name}: {place.footprint_label.lower()} profiles"
     return ExportData("footprints", gdf, title, notes, columns)
 
@@ -180,13 +189,17 @@ def sites_data(place: Place, *, kinds: Sequence[str] | None = None) -> ExportDat
     if kinds:
         unknown = sorted(set(kinds) - set(place.site_kinds))
         if unknown:
-            raise InputError(f"unknown site kind(s) {', '.join(unknown)}; known: {', '.join(place.site_kinds)}")
+            raise InputError(
+                f"unknown site kind(s) {', '.join(unknown)}; known: {', '.join(place.site_kinds)}"
+            )
         sites = sites[sites["kind"].isin(kinds)]
     gdf = gpd.GeoDataFrame(sites.reset_index(drop=True), geometry="geometry", crs=place.sites.crs)
     return ExportData("sites", gdf, f"{place.name}: sites", (), {})
 
 
-def hub_points(place: Place, *, kinds: Sequence[str] | None = None, sites: Sequence[str] | None = None) -> gpd.GeoSeries:
+def hub_points(
+    place: Place, *, kinds: Sequence[str] | None = None, sites: Sequence[str] | None = None
+) -> gpd.GeoSeries:
     """Hub points (working CRS) by site id or site kind (default: ``family_hub`` sites, else
     every site), indexed by site id."""
     table = place.sites.set_index(place.sites["site_id"].astype(str))
@@ -198,7 +211,9 @@ def hub_points(place: Place, *, kinds: Sequence[str] | None = None, sites: Seque
     if kinds:
         unknown = sorted(set(kinds) - set(place.site_kinds))
         if unknown:
-            raise InputError(f"unknown site kind(s) {', '.join(unknown)}; known: {', '.join(place.site_kinds)}")
+            raise InputError(
+                f"unknown site kind(s) {', '.join(unknown)}; known: {', '.join(place.site_kinds)}"
+            )
         return table[table["kind"].isin(kinds)].geometry
     if "family_hub" in place.site_kinds:
         return table[table["kind"] == "family_hub"].geometry
@@ -228,25 +243,45 @@ def isochrones_data(
     bands = isochrones(place, hubs, mode=mode, minutes=minutes)
     notes = list(bands.attrs.get("warnings", ()))
     if bool(bands["approximate"].any()):
-        notes.append("Approximate: no road network in this place, so bands are crow-fly circles "
-                     "adjusted by a detour factor.")
-    notes.append(f"Bands are cumulative (the larger contains the smaller) around {len(hubs)} hub(s) ({label}).")
-    frame = gpd.GeoDataFrame(pd.DataFrame(bands.drop(columns=bands.geometry.name)),
-                             geometry=bands.geometry.to_numpy(), crs=bands.crs)
+        notes.append(
+            "Approximate: no road network in this place, so bands are crow-fly circles "
+            "adjusted by a detour factor."
+        )
+    notes.append(
+        f"Bands are cumulative (the larger contains the smaller) around {len(hubs)} hub(s) ({label})."
+    )
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(bands.drop(columns=bands.geometry.name)),
+        geometry=bands.geometry.to_numpy(),
+        crs=bands.crs,
+    )
     frame.insert(0, "hubs", len(hubs))
     frame["area_km2"] = (bands.geometry.area / 1e6).round(3).to_numpy()
-    columns = {"hubs": "Number of hubs", "minutes": "Travel time limit [minutes]",
-               "mode": "Travel mode", "method": "network or crowfly", "approximate": "True when crow-fly",
-               "buffer_m": "Street buffer width [m]", "area_km2": "Band area [km²]"}
-    return ExportData("isochrones", frame, f"{place.name}: {mode} time bands around {label}",
-                      tuple(notes), columns)
+    columns = {
+        "hubs": "Number of hubs",
+        "minutes": "Travel time limit [minutes]",
+        "mode": "Travel mode",
+        "method": "network or crowfly",
+        "approximate": "True when crow-fly",
+        "buffer_m": "Street buffer width [m]",
+        "area_km2": "Band area [km²]",
+    }
+    return ExportData(
+        "isochrones",
+        frame,
+        f"{place.name}: {mode} time bands around {label}",
+        tuple(notes),
+        columns,
+    )
 
 
 def load_scenario(place: Place, name: str):
     """The saved scenario ``name`` of ``place`` (from the store beside its bundle)."""
     name = check_name(name)
     if place.path is None:
-        raise InputError(f"unknown scenario {name!r}: this place has no bundle to keep scenarios beside")
+        raise InputError(
+            f"unknown scenario {name!r}: this place has no bundle to keep scenarios beside"
+        )
     store = ScenarioStore.for_bundle(place.path)
     if store.backend == "sqlite" and not Path(store.path).exists():
         raise InputError(f"unknown scenario {name!r}: no scenarios saved for {place.name}")
@@ -267,8 +302,11 @@ def scenario_hubs(place: Place, name: str) -> gpd.GeoDataFrame:
     points = scen.results.get("hub_points") or []
     if points:
         frame = pd.DataFrame(points)
-        geo = gpd.GeoDataFrame(frame[["hub", "name"]], geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
-                               crs=4326).to_crs(place.crs)
+        geo = gpd.GeoDataFrame(
+            frame[["hub", "name"]],
+            geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+            crs=4326,
+        ).to_crs(place.crs)
         return geo.set_index("hub", drop=False)
     # Hubs that are existing sites can be found by site id.
     sites = place.sites.set_index(place.sites["site_id"].astype(str))
@@ -276,8 +314,12 @@ def scenario_hubs(place: Place, name: str) -> gpd.GeoDataFrame:
     if not known:
         raise InputError(f"scenario {name!r} has no hub locations to map")
     sel = sites.loc[known]
-    return gpd.GeoDataFrame({"hub": known, "name": sel["name"].astype(str).to_numpy()},
-                            geometry=sel.geometry.to_numpy(), crs=place.crs, index=known)
+    return gpd.GeoDataFrame(
+        {"hub": known, "name": sel["name"].astype(str).to_numpy()},
+        geometry=sel.geometry.to_numpy(),
+        crs=place.crs,
+        index=known,
+    )
 
 
 def scenario_data(place: Place, name: str, *, threshold: float = DEFAULT_THRESHOLD) -> ExportData:
@@ -289,7 +331,9 @@ def scenario_data(place: Place, name: str, *, threshold: float = DEFAULT_THRESHO
     res = scen.results
     areas = place.areas
     codes = areas.index.astype(str)
-    frame = pd.DataFrame({"code": codes, "name": areas.get("name"), "footprint": areas["footprint"]})
+    frame = pd.DataFrame(
+        {"code": codes, "name": areas.get("name"), "footprint": areas["footprint"]}
+    )
     hub_of = res.get("area_hub") or {}
     frame["hub"] = [hub_of.get(c) for c in codes]
     names = {str(p["hub"]): p.get("name") for p in res.get("hub_points") or []}
@@ -302,18 +346,32 @@ def scenario_data(place: Place, name: str, *, threshold: float = DEFAULT_THRESHO
         frame["covered"] = [res["area_covered"].get(c) for c in codes]
     weight = res.get("weight")
     if weight and weight in place.catalogue:
-        table, _ = _controlled(place.values(), place.catalogue, threshold=threshold, group_column=None)
+        table, _ = _controlled(
+            place.values(), place.catalogue, threshold=threshold, group_column=None
+        )
         frame[weight] = table[weight].to_numpy()
-    gdf = gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs)
+    gdf = gpd.GeoDataFrame(
+        frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs
+    )
     share = res.get("covered_share")
-    summary = (f"Scenario {scen.name!r}: {res.get('objective', scen.objective)} with {len(scen.hubs)} hub(s), "
-               f"mode {scen.mode or '?'}" + (f", limit {scen.minutes:g} min" if scen.minutes else "")
-               + (f", {share:.1%} of {weight or 'demand'} covered" if share is not None else "")
-               + (f"; method: {res['method']}" if res.get("method") else "") + ".")
+    summary = (
+        f"Scenario {scen.name!r}: {res.get('objective', scen.objective)} with {len(scen.hubs)} hub(s), "
+        f"mode {scen.mode or '?'}"
+        + (f", limit {scen.minutes:g} min" if scen.minutes else "")
+        + (f", {share:.1%} of {weight or 'demand'} covered" if share is not None else "")
+        + (f"; method: {res['method']}" if res.get("method") else "")
+        + "."
+    )
     notes = (summary, *[str(n) for n in res.get("notes") or []])
-    columns = {"code": "Small area code", "name": "Small area name", "footprint": place.footprint_label,
-               "hub": "Hub serving the area (nearest chosen hub)", "hub_name": "Hub name",
-               "minutes": "Travel time to that hub [minutes]", "covered": "Within the time limit"}
+    columns = {
+        "code": "Small area code",
+        "name": "Small area name",
+        "footprint": place.footprint_label,
+        "hub": "Hub serving the area (nearest chosen hub)",
+        "hub_name": "Hub name",
+        "minutes": "Travel time to that hub [minutes]",
+        "covered": "Within the time limit",
+    }
     return ExportData("scenario", gdf, f"{place.name}: scenario {scen.name!r}", notes, columns)
 
 
@@ -340,7 +398,8 @@ def check_path(path: str | Path) -> tuple[Path, str | None]:
     suffix = path.suffix.lower()
     if suffix not in DRIVERS:
         raise InputError(
-            f"unsupported extension {path.suffix or '(none)'!r}; use {', '.join(DRIVERS)}", path=path
+            f"unsupported extension {path.suffix or '(none)'!r}; use {', '.join(DRIVERS)}",
+            path=path,
         )
     return path, DRIVERS[suffix]
 
@@ -470,22 +529,36 @@ def write_export(
             header = lines if csv_header else None
             tmp.write_text(to_safe_csv(_csv_frame(frame), header_lines=header), encoding="utf-8")
         else:
-            gdf = frame if isinstance(frame, gpd.GeoDataFrame) else gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
+            gdf = (
+                frame
+                if isinstance(frame, gpd.GeoDataFrame)
+                else gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
+            )
             gdf = _geo_ready(gdf)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if driver == "GeoJSON":
                     if gdf.crs is not None:
                         gdf = gdf.to_crs(4326)
-                    pyogrio.write_dataframe(gdf, tmp, driver="GeoJSON", layer=data.what,
-                                            layer_options={"RFC7946": "YES", "WRITE_NAME": "YES"})
+                    pyogrio.write_dataframe(
+                        gdf,
+                        tmp,
+                        driver="GeoJSON",
+                        layer=data.what,
+                        layer_options={"RFC7946": "YES", "WRITE_NAME": "YES"},
+                    )
                 else:
                     pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=data.what)
                     meta = pd.DataFrame({"line": lines})
-                    pyogrio.write_dataframe(meta, tmp, driver="GPKG", layer="attribution", append=True)
+                    pyogrio.write_dataframe(
+                        meta, tmp, driver="GPKG", layer="attribution", append=True
+                    )
         # The sidecar is renamed into place only once the data is complete.
-        atomic_write(sidecar, lambda t: t.write_text(sidecar_text(place, data, when=when), encoding="utf-8"),
-                     suffix=".txt")
+        atomic_write(
+            sidecar,
+            lambda t: t.write_text(sidecar_text(place, data, when=when), encoding="utf-8"),
+            suffix=".txt",
+        )
 
     existed = sidecar.exists()
     try:
@@ -497,7 +570,9 @@ def write_export(
     return [path.resolve(), sidecar.resolve()]
 
 
-def export_data(place: Place, what: str, path: str | Path, *, csv_header: bool = True, **options) -> list[Path]:
+def export_data(
+    place: Place, what: str, path: str | Path, *, csv_header: bool = True, **options
+) -> list[Path]:
     """Build and write one export: :func:`export_table` then :func:`write_export`.
 
     The path is checked before any work so a bad extension fails fast.

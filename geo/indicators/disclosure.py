@@ -55,7 +55,9 @@ class DisclosureResult:
 def sensitive_columns(catalogue: dict[str, Indicator]) -> tuple[list[str], dict[str, str]]:
     """Sensitive count keys, and rate keys whose numerator is one (rate -> numerator)."""
     counts = [k for k, i in catalogue.items() if i.sensitive and i.kind == "count"]
-    rates = {k: i.numerator for k, i in catalogue.items() if i.kind == "rate" and i.numerator in counts}
+    rates = {
+        k: i.numerator for k, i in catalogue.items() if i.kind == "rate" and i.numerator in counts
+    }
     # A sensitive rate with a non-sensitive numerator is still checked on its numerator.
     rates |= {
         k: i.numerator
@@ -146,7 +148,9 @@ def apply_disclosure(
     if primary + secondary:
         note += f"; suppression was applied to {primary + secondary} cell(s)"
         if secondary:
-            note += f" ({secondary} secondary, so hidden values cannot be worked out from the total)"
+            note += (
+                f" ({secondary} secondary, so hidden values cannot be worked out from the total)"
+            )
     else:
         note += "; no cells needed suppressing"
     if round_to and round_to > 1:

@@ -36,7 +36,11 @@ from geo.place.model import Place
 
 CHILD_KEYS = ("children_0_17", "children_0_15", "children_0_4")
 HUB_KINDS = ("family_hub", "hub", "childrens_centre")
-KIND_LABELS = {"childrens_centre": "Children's centre", "family_hub": "Family hub", "school": "School"}
+KIND_LABELS = {
+    "childrens_centre": "Children's centre",
+    "family_hub": "Family hub",
+    "school": "School",
+}
 DEPRIVED_DECILES = (1, 2)
 ACCESS_MINUTES = 15.0
 _BAND = re.compile(r"^(?:children|aged|age|pop)_(\d+)_(\d+)$")
@@ -65,7 +69,9 @@ class FootprintProfile:
 
 def child_key(place: Place) -> str | None:
     """The widest child-population count the place has (0-17, else 0-15, else 0-4)."""
-    return next((k for k in CHILD_KEYS if k in place.catalogue and place.catalogue[k].kind == "count"), None)
+    return next(
+        (k for k in CHILD_KEYS if k in place.catalogue and place.catalogue[k].kind == "count"), None
+    )
 
 
 def check_footprint(place: Place, footprint: str) -> str:
@@ -93,7 +99,11 @@ def _rate_interval(place: Place, key: str, inside: np.ndarray) -> tuple[float, f
 
 
 def spine_data(
-    place: Place, footprint: str, *, table: pd.DataFrame | None = None, shown: pd.DataFrame | None = None
+    place: Place,
+    footprint: str,
+    *,
+    table: pd.DataFrame | None = None,
+    shown: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per indicator for the spine chart of ``footprint``.
 
@@ -145,7 +155,11 @@ def spine_data(
             worst = best = q_worse = median = q_better = np.nan
         rank = np.nan
         if np.isfinite(value) and len(ordered):
-            rank = int((col > value).sum() + 1) if sign < 0 or ind.higher_is is None else int((col < value).sum() + 1)
+            rank = (
+                int((col > value).sum() + 1)
+                if sign < 0 or ind.higher_is is None
+                else int((col < value).sum() + 1)
+            )
         ci_low = ci_high = np.nan
         if ind.kind == "rate" and not suppressed:
             ci_low, ci_high = _rate_interval(place, key, inside)
@@ -158,8 +172,12 @@ def spine_data(
             centre, comparator = (float(col.mean()) if len(col) else np.nan), "footprint average"
         else:
             centre, comparator = borough, "borough"
-        on_scale = [worst, best, value, england, centre] + ([] if ind.kind == "count" else [borough])
-        spread = np.nanmax(np.abs(np.array(on_scale, float) - centre)) if np.isfinite(centre) else np.nan
+        on_scale = [worst, best, value, england, centre] + (
+            [] if ind.kind == "count" else [borough]
+        )
+        spread = (
+            np.nanmax(np.abs(np.array(on_scale, float) - centre)) if np.isfinite(centre) else np.nan
+        )
         row = {
             "key": key,
             "label": ind.label,
@@ -188,9 +206,20 @@ def spine_data(
         }
         if ind.kind == "count":
             row["borough"] = borough  # the total, for tables; not drawn on the spine
-        for name in ("value", "borough", "england", "worst", "q_worse", "median", "q_better", "best"):
+        for name in (
+            "value",
+            "borough",
+            "england",
+            "worst",
+            "q_worse",
+            "median",
+            "q_better",
+            "best",
+        ):
             x = row[name]
-            if not (np.isfinite(x) and np.isfinite(centre)) or (name == "borough" and ind.kind == "count"):
+            if not (np.isfinite(x) and np.isfinite(centre)) or (
+                name == "borough" and ind.kind == "count"
+            ):
                 row[f"pos_{name}"] = np.nan
             elif not spread:
                 row[f"pos_{name}"] = 0.5
@@ -200,7 +229,9 @@ def spine_data(
     return pd.DataFrame(rows)
 
 
-def deprived_children(place: Place, footprint: str | None = None, *, deciles: tuple[int, ...] = DEPRIVED_DECILES) -> pd.DataFrame:
+def deprived_children(
+    place: Place, footprint: str | None = None, *, deciles: tuple[int, ...] = DEPRIVED_DECILES
+) -> pd.DataFrame:
     """Children living in areas in national deciles ``deciles`` of each national-decile indicator.
 
     Columns: ``key, label, children, total, share, borough_children, borough_share, child_key``.
@@ -210,9 +241,24 @@ def deprived_children(place: Place, footprint: str | None = None, *, deciles: tu
     rows = []
     keys = [k for k, i in place.catalogue.items() if i.national_decile]
     if ckey is None or not keys:
-        return pd.DataFrame(columns=["key", "label", "children", "total", "share", "borough_children", "borough_share", "child_key"])
+        return pd.DataFrame(
+            columns=[
+                "key",
+                "label",
+                "children",
+                "total",
+                "share",
+                "borough_children",
+                "borough_share",
+                "child_key",
+            ]
+        )
     kids = pd.to_numeric(place.areas[ckey], errors="coerce")
-    inside = place.areas["footprint"] == footprint if footprint is not None else pd.Series(True, index=place.areas.index)
+    inside = (
+        place.areas["footprint"] == footprint
+        if footprint is not None
+        else pd.Series(True, index=place.areas.index)
+    )
     for key in keys:
         dec = pd.to_numeric(place.areas[key], errors="coerce").round()
         deprived = dec.isin(deciles)
@@ -229,7 +275,9 @@ def deprived_children(place: Place, footprint: str | None = None, *, deciles: tu
         )
     out = pd.DataFrame(rows)
     out["share"] = out["children"] / out["total"].where(out["total"] > 0)
-    out["borough_share"] = out["borough_children"] / out["borough_total"].where(out["borough_total"] > 0)
+    out["borough_share"] = out["borough_children"] / out["borough_total"].where(
+        out["borough_total"] > 0
+    )
     return out
 
 
@@ -257,7 +305,12 @@ def age_bands(place: Place, footprint: str, *, table: pd.DataFrame | None = None
     t = (profile_table(place) if table is None else table).set_index("footprint")
     bands = age_band_keys(place)
     rows = [
-        {"band": f"{lo}-{hi}", "key": key, "count": float(t.loc[footprint, key]), "borough": float(t.loc[ALL_AREAS, key])}
+        {
+            "band": f"{lo}-{hi}",
+            "key": key,
+            "count": float(t.loc[footprint, key]),
+            "borough": float(t.loc[ALL_AREAS, key]),
+        }
         for key, lo, hi in bands
     ]
     if bands and "population" in place.catalogue:
@@ -285,7 +338,9 @@ def footprint_sites(place: Place, footprint: str) -> pd.DataFrame:
     mine = sites[sites["footprint"] == footprint]
     skip = {"geometry", "area_code", "footprint", "outside", "distance_outside_m"}
     cols = ["name", "kind"] + [c for c in mine.columns if c not in skip | {"name", "kind"}]
-    out = pd.DataFrame(mine[cols]).sort_values(["kind", "name"], kind="stable").reset_index(drop=True)
+    out = (
+        pd.DataFrame(mine[cols]).sort_values(["kind", "name"], kind="stable").reset_index(drop=True)
+    )
     out["kind"] = out["kind"].astype(str).map(kind_label)
     return out
 
@@ -300,7 +355,13 @@ def hub_kind(place: Place) -> str | None:
     return next((k for k in HUB_KINDS if k in kinds), None)
 
 
-def access_summary(place: Place, footprint: str | None = None, *, minutes: float = ACCESS_MINUTES, mode: str = "walk") -> dict | None:
+def access_summary(
+    place: Place,
+    footprint: str | None = None,
+    *,
+    minutes: float = ACCESS_MINUTES,
+    mode: str = "walk",
+) -> dict | None:
     """Share of children living within ``minutes`` of a hub (``mode``, walking by default).
 
     Uses the place's ``minutes_to_<hub kind>`` indicator when it has one (so the profile agrees
@@ -311,15 +372,24 @@ def access_summary(place: Place, footprint: str | None = None, *, minutes: float
     kind, ckey = hub_kind(place), child_key(place)
     if kind is None or ckey is None:
         return None
-    inside = (place.areas["footprint"] == footprint) if footprint is not None else pd.Series(True, index=place.areas.index)
+    inside = (
+        (place.areas["footprint"] == footprint)
+        if footprint is not None
+        else pd.Series(True, index=place.areas.index)
+    )
     areas = place.areas[inside]
     column = f"minutes_to_{kind}" if mode == "walk" else f"minutes_to_{kind}_by_{mode}"
     if column in place.areas.columns:
         nearest = pd.to_numeric(areas[column], errors="coerce").fillna(np.inf).to_numpy()
     else:
         hubs = place.sites[place.sites["kind"] == kind]
-        nearest, _ = nearest_minutes(place, area_points(place)[inside.to_numpy()], hubs.geometry, mode=mode,
-                                     limit_minutes=minutes)
+        nearest, _ = nearest_minutes(
+            place,
+            area_points(place)[inside.to_numpy()],
+            hubs.geometry,
+            mode=mode,
+            limit_minutes=minutes,
+        )
     kids = pd.to_numeric(areas[ckey], errors="coerce").fillna(0).to_numpy()
     total = kids.sum()
     within = kids[nearest <= minutes].sum()
@@ -333,7 +403,9 @@ def access_summary(place: Place, footprint: str | None = None, *, minutes: float
         "within": float(within),
         "share": float(within / total) if total > 0 else np.nan,
         "approximate": approximate,
-        "note": CROWFLY_NOTE if approximate else f"road network times from {area_point_method(place)} area points",
+        "note": CROWFLY_NOTE
+        if approximate
+        else f"road network times from {area_point_method(place)} area points",
     }
 
 
@@ -348,7 +420,9 @@ def footprint_profile(
     """Build the whole profile of ``footprint`` (figures after disclosure control)."""
     check_footprint(place, footprint)
     table = profile_table(place) if table is None else table
-    disclosed: DisclosureResult = apply_disclosure(table, place.catalogue, threshold=threshold, round_to=round_to)
+    disclosed: DisclosureResult = apply_disclosure(
+        table, place.catalogue, threshold=threshold, round_to=round_to
+    )
     shown = disclosed.table
     spine = spine_data(place, footprint, table=table, shown=shown)
     deprived = deprived_children(place, footprint)
@@ -358,31 +432,62 @@ def footprint_profile(
     row = shown.set_index("footprint").loc[footprint]
     head = []
 
-    def add(key: str, label: str, value: object, unit: str = "", detail: str = "", kind: str = "count") -> None:
-        head.append({"key": key, "label": label, "value": value, "display": format_value(value, unit, kind=kind), "unit": unit, "detail": detail})
+    def add(
+        key: str, label: str, value: object, unit: str = "", detail: str = "", kind: str = "count"
+    ) -> None:
+        head.append(
+            {
+                "key": key,
+                "label": label,
+                "value": value,
+                "display": format_value(value, unit, kind=kind),
+                "unit": unit,
+                "detail": detail,
+            }
+        )
 
     add("areas", "Small areas", float(row["areas"]), "areas")
     if "population" in place.catalogue:
-        add("population", place.catalogue["population"].label, float(row["population"]), place.catalogue["population"].unit)
+        add(
+            "population",
+            place.catalogue["population"].label,
+            float(row["population"]),
+            place.catalogue["population"].unit,
+        )
     ckey = child_key(place)
     if ckey:
         add(ckey, place.catalogue[ckey].label, float(row[ckey]), place.catalogue[ckey].unit)
     if len(deprived):
         # the most recent national-decile indicator (by vintage, then catalogue order)
-        latest = max(range(len(deprived)), key=lambda i: (place.catalogue[deprived["key"].iloc[i]].vintage, i))
+        latest = max(
+            range(len(deprived)),
+            key=lambda i: (place.catalogue[deprived["key"].iloc[i]].vintage, i),
+        )
         d = deprived.iloc[latest]
         add(
             "children_deprived",
             "Children in the most deprived 20% of areas nationally",
             float(d["children"]),
             "children",
-            (f"{d['share']:.0%} of children here; borough {d['borough_share']:.0%} ({d['label']}, deciles 1-2)"
-             if np.isfinite(d["share"]) else d["label"]),
+            (
+                f"{d['share']:.0%} of children here; borough {d['borough_share']:.0%} ({d['label']}, deciles 1-2)"
+                if np.isfinite(d["share"])
+                else d["label"]
+            ),
         )
     for key, ind in place.catalogue.items():
         if ind.source.startswith("hubplan need index"):
             sp = spine[spine["key"] == key].iloc[0]
-            add(key, ind.label, float(sp["value"]), "", f"rank {int(sp['rank'])} of {int(sp['n'])} (1 = most need)" if np.isfinite(sp["rank"]) else "", kind="mean")
+            add(
+                key,
+                ind.label,
+                float(sp["value"]),
+                "",
+                f"rank {int(sp['rank'])} of {int(sp['n'])} (1 = most need)"
+                if np.isfinite(sp["rank"])
+                else "",
+                kind="mean",
+            )
     for kind in place.site_kinds:
         n = int((sites["kind"] == kind_label(kind)).sum())
         add(f"sites_{kind}", f"{kind_label(kind)}s", float(n), "sites")
@@ -392,7 +497,11 @@ def footprint_profile(
             f"Children within {access['minutes']:g} minutes' {access['mode']} of a {access['hub_kind'].replace('_', ' ')}",
             access["share"] * 100 if np.isfinite(access["share"]) else np.nan,
             "%",
-            ("approximate (straight-line) times" if access["approximate"] else "road network times"),
+            (
+                "approximate (straight-line) times"
+                if access["approximate"]
+                else "road network times"
+            ),
             kind="mean",
         )
     notes = []

@@ -12,7 +12,9 @@ import numpy as np
 Z95 = 1.959963984540054
 
 
-def wilson(numerator: float, denominator: float, *, per: float = 100.0, z: float = Z95) -> tuple[float, float]:
+def wilson(
+    numerator: float, denominator: float, *, per: float = 100.0, z: float = Z95
+) -> tuple[float, float]:
     """Wilson score interval for ``numerator / denominator`` times ``per`` (NaN when d <= 0)."""
     n, d = float(numerator), float(denominator)
     if not (np.isfinite(n) and np.isfinite(d)) or d <= 0:
@@ -23,7 +25,9 @@ def wilson(numerator: float, denominator: float, *, per: float = 100.0, z: float
     return (per * (centre - half), per * (centre + half))
 
 
-def byar(numerator: float, denominator: float, *, per: float = 100.0, z: float = Z95) -> tuple[float, float]:
+def byar(
+    numerator: float, denominator: float, *, per: float = 100.0, z: float = Z95
+) -> tuple[float, float]:
     """Byar's Poisson interval for an event count over a population, times ``per``."""
     o, d = float(numerator), float(denominator)
     if not (np.isfinite(o) and np.isfinite(d)) or d <= 0 or o < 0:

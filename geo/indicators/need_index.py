@@ -115,12 +115,16 @@ def check_spec(spec: NeedIndexSpec, catalogue: dict[str, Indicator]) -> None:
         raise InputError(f"unknown standardisation method {spec.method!r}; use z or rank")
     key = spec.key
     if not key or not key.replace("_", "").isalnum() or key[0].isdigit() or key in RESERVED:
-        raise InputError(f"need index key {key!r} must be letters, digits and '_' (not a reserved name)")
+        raise InputError(
+            f"need index key {key!r} must be letters, digits and '_' (not a reserved name)"
+        )
     if not spec.weights:
         raise InputError("a need index needs at least one indicator with a weight")
     for k, w in spec.weights.items():
         if k not in catalogue:
-            raise InputError(f"unknown indicator {k!r} in the need index; known: {', '.join(catalogue)}")
+            raise InputError(
+                f"unknown indicator {k!r} in the need index; known: {', '.join(catalogue)}"
+            )
         if k == key:
             raise InputError(f"the need index {key!r} cannot include itself")
         if not np.isfinite(w) or w < 0:
@@ -129,7 +133,9 @@ def check_spec(spec: NeedIndexSpec, catalogue: dict[str, Indicator]) -> None:
         raise InputError("the need index weights add up to 0; give at least one positive weight")
     existing = catalogue.get(key)
     if existing is not None and not existing.source.startswith("hubplan need index"):
-        raise InputError(f"indicator key {key!r} already exists and is not a need index; choose another key")
+        raise InputError(
+            f"indicator key {key!r} already exists and is not a need index; choose another key"
+        )
 
 
 def standardise(values: pd.Series, *, method: str = "z", higher_is: str | None = None) -> pd.Series:
@@ -158,7 +164,9 @@ def compute_need_index(place: Place, spec: NeedIndexSpec) -> tuple[Indicator, pd
     weights = {k: w for k, w in spec.normalised().items() if w > 0}
     frame = pd.DataFrame(
         {
-            k: standardise(place.areas[k], method=spec.method, higher_is=place.catalogue[k].higher_is)
+            k: standardise(
+                place.areas[k], method=spec.method, higher_is=place.catalogue[k].higher_is
+            )
             for k in weights
         },
         index=place.areas.index,
@@ -166,7 +174,9 @@ def compute_need_index(place: Place, spec: NeedIndexSpec) -> tuple[Indicator, pd
     w = pd.Series(weights)
     values = (frame[w.index] * w).sum(axis=1, min_count=len(w))
     values[frame.isna().any(axis=1)] = np.nan
-    weight_key = next((k for k in CHILD_WEIGHT_KEYS if k in place.catalogue and k != spec.key), None)
+    weight_key = next(
+        (k for k in CHILD_WEIGHT_KEYS if k in place.catalogue and k != spec.key), None
+    )
     parts = ", ".join(
         f"{place.catalogue[k].label} ({k}) {w:.0%}"
         + (" reversed (higher is better)" if place.catalogue[k].higher_is == "better" else "")
@@ -178,7 +188,9 @@ def compute_need_index(place: Place, spec: NeedIndexSpec) -> tuple[Indicator, pd
         label=spec.label,
         kind="mean",
         column=spec.key,
-        unit="index (weighted z-score)" if spec.method == "z" else "index (weighted percentile rank)",
+        unit="index (weighted z-score)"
+        if spec.method == "z"
+        else "index (weighted percentile rank)",
         weight=weight_key,
         higher_is="worse",
         source=f"hubplan need index ({spec.preset or 'custom'} weights)",
@@ -234,7 +246,9 @@ def saved_specs(place: Place) -> dict[str, NeedIndexSpec]:
             label=str(first["label"]),
             preset="" if pd.isna(first.get("preset")) else str(first.get("preset") or ""),
             themes={
-                str(r.indicator): str(r.theme) for r in rows.itertuples() if isinstance(r.theme, str) and r.theme
+                str(r.indicator): str(r.theme)
+                for r in rows.itertuples()
+                if isinstance(r.theme, str) and r.theme
             },
         )
     return out

@@ -18,7 +18,9 @@ def profile_table(place: Place, *, footprints: pd.Series | None = None) -> pd.Da
     footprints
         An alternative assignment of area code -> footprint (defaults to the place's own).
     """
-    groups = place.areas["footprint"] if footprints is None else footprints.reindex(place.areas.index)
+    groups = (
+        place.areas["footprint"] if footprints is None else footprints.reindex(place.areas.index)
+    )
     values = place.values()
     table = aggregate(values, place.catalogue, groups)
     table.insert(0, "areas", groups.dropna().astype(str).value_counts().reindex(table.index))

@@ -78,7 +78,9 @@ def contents_bytes(contents: str, *, max_bytes: int = MAX_BYTES) -> bytes:
     body = body.strip()
     size = len(body) * 3 // 4 - body[-2:].count("=")
     if size > max_bytes:
-        raise UploadError([f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"])
+        raise UploadError(
+            [f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"]
+        )
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):
@@ -88,20 +90,26 @@ def contents_bytes(contents: str, *, max_bytes: int = MAX_BYTES) -> bytes:
 def decode(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: ``(text, encoding)``; raise for binary files such as workbooks."""
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise UploadError(["this looks like an Excel workbook, not a CSV file: save it as CSV (UTF-8) first"])
+        raise UploadError(
+            ["this looks like an Excel workbook, not a CSV file: save it as CSV (UTF-8) first"]
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8", errors="strict"), "utf-8 (with BOM)"
         except UnicodeDecodeError as exc:
             raise UploadError(
-                [f"the file starts with a UTF-8 byte-order mark but is not UTF-8 (bad byte at position {exc.start + 3})"]
+                [
+                    f"the file starts with a UTF-8 byte-order mark but is not UTF-8 (bad byte at position {exc.start + 3})"
+                ]
             ) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise UploadError(
-                [f"the file starts with a UTF-16 byte-order mark but is not UTF-16 text (bad bytes at position {exc.start})"]
+                [
+                    f"the file starts with a UTF-16 byte-order mark but is not UTF-16 text (bad bytes at position {exc.start})"
+                ]
             ) from None
     if b"\x00" in data[:4096]:
         raise UploadError(["the file contains NUL bytes: it is not a CSV text file"])
@@ -117,7 +125,9 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from None
 
 
-def check_metadata(indicator: Indicator, catalogue: dict[str, Indicator], *, replace_existing: bool = False) -> list[str]:
+def check_metadata(
+    indicator: Indicator, catalogue: dict[str, Indicator], *, replace_existing: bool = False
+) -> list[str]:
     """Problems with the form's metadata (key, kind, direction, weight)."""
     problems = []
     key = indicator.key or ""
@@ -125,7 +135,9 @@ def check_metadata(indicator: Indicator, catalogue: dict[str, Indicator], *, rep
         problems.append(f"key {key!r} must be letters, digits and '_' and not start with a digit")
     elif key.lower() in RESERVED_KEYS:
         problems.append(f"key {key!r} is reserved; choose another")
-    elif key in catalogue and not (replace_existing and catalogue[key].source.startswith("uploaded")):
+    elif key in catalogue and not (
+        replace_existing and catalogue[key].source.startswith("uploaded")
+    ):
         problems.append(f"key {key!r} is already an indicator of this place; choose another key")
     if not indicator.label.strip():
         problems.append("label is empty")
@@ -191,7 +203,9 @@ def validate_upload(
     if plain_filename:
         problems += check_filename(filename)
     if len(data) > max_bytes:
-        problems.append(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB")
+        problems.append(
+            f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB"
+        )
         raise UploadError(problems, path=filename)
     if not data.strip():
         raise UploadError([*problems, "the file is empty"], path=filename)
@@ -205,9 +219,14 @@ def validate_upload(
     except csv.Error:
         sep = ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
+        )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise UploadError([*problems, f"not a readable CSV file ({' '.join(str(exc).split())[:200]})"], path=filename) from None
+        raise UploadError(
+            [*problems, f"not a readable CSV file ({' '.join(str(exc).split())[:200]})"],
+            path=filename,
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in (code_column, value_column) if c not in frame.columns]
     if missing:
@@ -223,7 +242,9 @@ def validate_upload(
     raw = frame[value_column].str.strip()
     blank_code = codes == ""
     if blank_code.any():
-        problems.append(f"{int(blank_code.sum())} row(s) have no area code (lines {_examples(line[blank_code].tolist())})")
+        problems.append(
+            f"{int(blank_code.sum())} row(s) have no area code (lines {_examples(line[blank_code].tolist())})"
+        )
     known = codes.isin(place.areas.index)
     unknown = ~known & ~blank_code
     if unknown.any():
@@ -240,7 +261,9 @@ def validate_upload(
     bad = values.isna() & (raw != "")
     if bad.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[bad], raw[bad], strict=True)]
-        problems.append(f"{int(bad.sum())} non-numeric value(s) in {value_column!r} ({_examples(examples, quote=False)})")
+        problems.append(
+            f"{int(bad.sum())} non-numeric value(s) in {value_column!r} ({_examples(examples, quote=False)})"
+        )
     huge = ~np.isfinite(values.fillna(0))
     if huge.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[huge], raw[huge], strict=True)]
@@ -251,11 +274,15 @@ def validate_upload(
         neg = (values < 0) & ~huge
         if neg.any():
             examples = [f"{c}: {v:g}" for c, v in zip(codes[neg], values[neg], strict=True)]
-            problems.append(f"{int(neg.sum())} negative count(s) ({_examples(examples, quote=False)})")
+            problems.append(
+                f"{int(neg.sum())} negative count(s) ({_examples(examples, quote=False)})"
+            )
     if problems:
         raise UploadError(problems, path=filename)
 
-    series = pd.Series(values.to_numpy(dtype=float), index=codes.to_numpy()).reindex(place.areas.index)
+    series = pd.Series(values.to_numpy(dtype=float), index=codes.to_numpy()).reindex(
+        place.areas.index
+    )
     notes = [f"read as {encoding}"]
     no_value = int(series.isna().sum())
     if no_value:
@@ -269,7 +296,9 @@ def validate_upload(
     )
     if not ind.source.startswith("uploaded"):
         ind = replace(ind, source=f"uploaded: {ind.source}")
-    return ValidUpload(ind, series.rename(ind.key), Path(filename).name, len(frame), encoding, tuple(notes))
+    return ValidUpload(
+        ind, series.rename(ind.key), Path(filename).name, len(frame), encoding, tuple(notes)
+    )
 
 
 def add_indicator(place: Place, upload: ValidUpload) -> Place:

@@ -61,7 +61,9 @@ class Core:
         return self.matrix.shape[0]
 
 
-def contract(edge_u: np.ndarray, edge_v: np.ndarray, sec_fwd: np.ndarray, sec_bwd: np.ndarray, n: int) -> Core:
+def contract(
+    edge_u: np.ndarray, edge_v: np.ndarray, sec_fwd: np.ndarray, sec_bwd: np.ndarray, n: int
+) -> Core:
     """Contract degree-2 chains of a graph given by its edge arrays (see :class:`Core`)."""
     k = len(edge_u)
     ends = np.concatenate([edge_u, edge_v])

@@ -47,7 +47,11 @@ def weighted_area_points(areas: gpd.GeoDataFrame, points: gpd.GeoSeries) -> pd.D
     joined = gpd.sjoin(pts, areas[["geometry"]].reset_index(names="code"), predicate="within")
     joined["x"] = joined.geometry.x
     joined["y"] = joined.geometry.y
-    out = joined.groupby("code").agg(x=("x", "mean"), y=("y", "mean"), points=("x", "size")).reset_index()
+    out = (
+        joined.groupby("code")
+        .agg(x=("x", "mean"), y=("y", "mean"), points=("x", "size"))
+        .reset_index()
+    )
     out["code"] = out["code"].astype(str)
     # A mean of points in a crescent-shaped area can fall outside it: use the nearest point then.
     inside = gpd.GeoSeries(gpd.points_from_xy(out["x"], out["y"]), crs=areas.crs).within(
@@ -73,7 +77,9 @@ def count_keys(place: Place) -> list[str]:
 def sites_of_kind(place: Place, kind: str) -> gpd.GeoDataFrame:
     """The place's sites of ``kind`` (raise naming the known kinds when there are none)."""
     if kind not in place.site_kinds:
-        raise InputError(f"unknown site kind {kind!r}; known: {', '.join(place.site_kinds) or 'none'}")
+        raise InputError(
+            f"unknown site kind {kind!r}; known: {', '.join(place.site_kinds) or 'none'}"
+        )
     return place.sites[place.sites["kind"] == kind]
 
 
@@ -177,7 +183,9 @@ def coverage(
     keys = count_keys(place)
     values = place.areas[keys].astype(float).fillna(0.0)
     if apportion == "point":
-        reached, _ = nearest_minutes(place, area_points(place), hubs, mode=mode, limit_minutes=limits[-1])
+        reached, _ = nearest_minutes(
+            place, area_points(place), hubs, mode=mode, limit_minutes=limits[-1]
+        )
         weights = [(reached <= m).astype(float) for m in limits]
     else:
         if bands is None:

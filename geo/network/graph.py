@@ -40,13 +40,70 @@ MPH = 1.609344
 # Highway types each mode may use (before access tags). UK conventions: walking is allowed on
 # trunk roads, not on motorways; cycling not on footways, steps or pedestrian streets.
 WALK_HIGHWAYS = frozenset(
-    ["trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street", "service", "road", "track", "pedestrian", "footway", "path", "steps", "cycleway", "bridleway", "corridor", "crossing"]
+    [
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "track",
+        "pedestrian",
+        "footway",
+        "path",
+        "steps",
+        "cycleway",
+        "bridleway",
+        "corridor",
+        "crossing",
+    ]
 )
 CYCLE_HIGHWAYS = frozenset(
-    ["trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street", "service", "road", "track", "path", "cycleway", "bridleway"]
+    [
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+        "track",
+        "path",
+        "cycleway",
+        "bridleway",
+    ]
 )
 DRIVE_HIGHWAYS = frozenset(
-    ["motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential", "living_street", "service", "road"]
+    [
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
+    ]
 )
 # Free-flow speeds (km/h) when an edge has no usable ``maxspeed`` (UK limits).
 DEFAULT_DRIVE_KMH = {
@@ -144,7 +201,9 @@ def mode_flags(raw: pd.DataFrame, *, urban_factor: float = DEFAULT_URBAN_FACTOR)
     tag = {k: raw.get(k, None) for k in ("access", "foot", "bicycle", "motor_vehicle", "motorcar")}
     no_access = _tag_no(tag["access"], n)
     walk = hw.isin(WALK_HIGHWAYS).to_numpy() & ~no_access
-    walk = (walk | _tag_yes(tag["foot"], n)) & ~_tag_no(tag["foot"], n) & (hw != "motorway").to_numpy()
+    walk = (
+        (walk | _tag_yes(tag["foot"], n)) & ~_tag_no(tag["foot"], n) & (hw != "motorway").to_numpy()
+    )
     cycle = hw.isin(CYCLE_HIGHWAYS).to_numpy() & ~no_access
     cycle = (cycle | _tag_yes(tag["bicycle"], n)) & ~_tag_no(tag["bicycle"], n)
     drive = hw.isin(DRIVE_HIGHWAYS).to_numpy() & ~no_access
@@ -197,7 +256,7 @@ def keep_largest_components(
         sizes = np.bincount(labels[used], minlength=labels.max() + 1)
         keep_label = int(np.argmax(sizes))
         inside = (labels[u] == keep_label) & (labels[v] == keep_label)
-        for col in (("drive_fwd", "drive_bwd") if mode == "drive" else (mode,)):
+        for col in ("drive_fwd", "drive_bwd") if mode == "drive" else (mode,):
             edges[col] = edges[col].to_numpy(bool) & inside
         kept = edges["drive_fwd"] | edges["drive_bwd"] if mode == "drive" else edges[mode]
         dropped = 1.0 - float(edges["length_m"].to_numpy()[kept.to_numpy(bool)].sum()) / total
@@ -221,7 +280,11 @@ def network_tables(
     ids = np.union1d(edges["u"].to_numpy(), edges["v"].to_numpy())
     nodes = nodes[nodes["node_id"].isin(ids)].reset_index(drop=True)
     nodes = pd.DataFrame(
-        {"node_id": nodes["node_id"].astype("int64"), "x": nodes["x"].astype(float), "y": nodes["y"].astype(float)}
+        {
+            "node_id": nodes["node_id"].astype("int64"),
+            "x": nodes["x"].astype(float),
+            "y": nodes["y"].astype(float),
+        }
     )
     edges = gpd.GeoDataFrame(
         {
@@ -321,7 +384,7 @@ class ModeGraph:
             )
             if multi.any():
                 meet = shapely.intersection(self.geoms[a[multi]], self.geoms[b[multi]])
-                single = (shapely.get_type_id(meet) == 0)  # one point: the shared node
+                single = shapely.get_type_id(meet) == 0  # one point: the shared node
                 share[np.flatnonzero(multi)[~single]] = False
             bad = np.zeros(len(self.geoms), bool)
             bad[a[~share]] = True
@@ -393,7 +456,9 @@ def mode_graph(place: Place, mode: str) -> ModeGraph:
     """
     speed = check_mode(place, mode)
     if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r} for the road network; use one of {', '.join(MODES)}")
+        raise InputError(
+            f"unknown mode {mode!r} for the road network; use one of {', '.join(MODES)}"
+        )
     if not has_network(place):
         raise InputError("the place has no road network (its [network] source is crowfly)")
     key = (id(place), mode)

@@ -119,7 +119,9 @@ def reached_lines(
 
 
 def _leg(graph: ModeGraph, sources: Snap, i: int, start: np.ndarray, frac: float):
-    on_street = shapely.line_interpolate_point(graph.geoms[sources.edge[i]], sources.frac[i], normalized=True)
+    on_street = shapely.line_interpolate_point(
+        graph.geoms[sources.edge[i]], sources.frac[i], normalized=True
+    )
     leg = shapely.LineString([start, shapely.get_coordinates(on_street)[0]])
     return leg if frac >= 1 else ops.substring(leg, 0, frac, normalized=True)
 
@@ -156,17 +158,24 @@ def buffer_lines(
         # smaller, so the negative buffer runs on few faces.
         box = shapely.bounds(faces)
         big = (np.minimum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) > 2 * width) & (
-            shapely.area(faces) > np.pi * width * width)
+            shapely.area(faces) > np.pi * width * width
+        )
         inner = shapely.buffer(faces[big], -width, quad_segs=QUAD_SEGS)
         inner = inner[~shapely.is_empty(inner)]
         parts.append(shapely.difference(grown, shapely.union_all(inner)) if len(inner) else grown)
     # One cascaded union of the blocks' polygon and every loose buffer (cheaper than uniting
     # the loose buffers first and then the two).
-    return shapely.union_all(np.concatenate([parts, shapely.buffer(loose, width, quad_segs=QUAD_SEGS)]))
+    return shapely.union_all(
+        np.concatenate([parts, shapely.buffer(loose, width, quad_segs=QUAD_SEGS)])
+    )
 
 
 def network_isochrones(
-    graph: ModeGraph, xy: np.ndarray, *, minutes: Sequence[float], buffer_m: float = DEFAULT_BUFFER_M
+    graph: ModeGraph,
+    xy: np.ndarray,
+    *,
+    minutes: Sequence[float],
+    buffer_m: float = DEFAULT_BUFFER_M,
 ) -> tuple[list[shapely.Geometry], Snap]:
     """Band polygons (cumulative, smallest first) from one or more hubs at ``xy``.
 
@@ -184,11 +193,15 @@ def network_isochrones(
         clean_piece = owner >= 0
         clean_piece[clean_piece] = ~unclean[owner[clean_piece]]
         # Edges that cross others (bridges) are noded among themselves: clean edges cross nothing.
-        crossing = np.concatenate([graph.geoms[full & unclean], pieces[(owner >= 0) & ~clean_piece]])
+        crossing = np.concatenate(
+            [graph.geoms[full & unclean], pieces[(owner >= 0) & ~clean_piece]]
+        )
         noded = shapely.get_parts(shapely.union_all(crossing)) if len(crossing) else crossing
         return buffer_lines(
-            np.concatenate([graph.geoms[full & ~unclean], pieces[clean_piece], noded]), buffer_m,
-            noded=True, loose=pieces[owner < 0],
+            np.concatenate([graph.geoms[full & ~unclean], pieces[clean_piece], noded]),
+            buffer_m,
+            noded=True,
+            loose=pieces[owner < 0],
         )
 
     # Bands are independent until nested; GEOS releases the GIL, so they run side by side.
@@ -254,14 +267,18 @@ def isochrones(
         for i, d in enumerate(snap_m):
             if d > FAR_FROM_ROAD_M:
                 label = hubs.index[i]
-                warnings.append(f"hub {label} is {d:,.0f} m from the nearest {mode} route; times start with that leg")
+                warnings.append(
+                    f"hub {label} is {d:,.0f} m from the nearest {mode} route; times start with that leg"
+                )
         method, approximate = "network", False
     else:
         area = place.boundary
         factor = speed * 1000 / 60 / detour(place)
         points = shapely.points(xy)
         polys = [
-            shapely.intersection(shapely.union_all(shapely.buffer(points, m * factor, quad_segs=16)), area)
+            shapely.intersection(
+                shapely.union_all(shapely.buffer(points, m * factor, quad_segs=16)), area
+            )
             for m in bands
         ]
         snap_m = np.zeros(len(xy))

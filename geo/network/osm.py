@@ -120,7 +120,9 @@ def _read_osm(path: Path, *, kind: str, simplify: bool) -> nx.MultiDiGraph:
     except (ParseError, EOFError, OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read OpenStreetMap XML: {exc}", path=path) from None
     except Exception as exc:  # osmnx raises assorted errors on odd files
-        raise InputError(f"cannot read OpenStreetMap file: {type(exc).__name__}: {exc}", path=path) from None
+        raise InputError(
+            f"cannot read OpenStreetMap file: {type(exc).__name__}: {exc}", path=path
+        ) from None
     finally:
         ox.settings.useful_tags_way = old
     graph = _highways_only(graph, path)
@@ -136,7 +138,9 @@ def pbf_to_xml(pbf: Path, xml: Path) -> None:
     try:
         import osmium
     except ImportError:  # pragma: no cover - dependency is declared
-        raise InputError("reading .osm.pbf needs the 'osmium' package (pip install osmium)", path=pbf) from None
+        raise InputError(
+            "reading .osm.pbf needs the 'osmium' package (pip install osmium)", path=pbf
+        ) from None
     try:
         with osmium.SimpleWriter(str(xml)) as writer:
             for obj in osmium.FileProcessor(str(pbf)):
@@ -153,7 +157,9 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
             warnings.simplefilter("ignore")
             return ox.load_graphml(path)
     except Exception as exc:
-        raise InputError(f"cannot read GraphML network: {type(exc).__name__}: {exc}", path=path) from None
+        raise InputError(
+            f"cannot read GraphML network: {type(exc).__name__}: {exc}", path=path
+        ) from None
 
 
 def _highways_only(graph: nx.MultiDiGraph, path: object) -> nx.MultiDiGraph:
@@ -161,7 +167,9 @@ def _highways_only(graph: nx.MultiDiGraph, path: object) -> nx.MultiDiGraph:
     graph.remove_edges_from(drop)
     graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     if graph.number_of_edges() == 0:
-        raise InputError("the OpenStreetMap data has no highways (no ways tagged highway=*)", path=path)
+        raise InputError(
+            "the OpenStreetMap data has no highways (no ways tagged highway=*)", path=path
+        )
     return graph
 
 
@@ -211,7 +219,9 @@ def _first(value: object) -> object:
     return value
 
 
-def graph_tables(graph: nx.MultiDiGraph, *, crs: str, path: object) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def graph_tables(
+    graph: nx.MultiDiGraph, *, crs: str, path: object
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Node and edge tables from an osmnx graph, one edge row per way segment (not per direction).
 
     osmnx stores a two-way street as two directed edges, the second flagged ``reversed``;
@@ -250,7 +260,9 @@ def graph_tables(graph: nx.MultiDiGraph, *, crs: str, path: object) -> tuple[pd.
     raw = pd.DataFrame(rows, columns=list(RAW_COLUMNS))
     geo = gpd.GeoSeries(geoms, crs=graph_crs).to_crs(crs)
     edges = gpd.GeoDataFrame(raw, geometry=geo.to_numpy(), crs=crs)
-    edges["maxspeed"] = edges["maxspeed"].map(lambda m: ";".join(map(str, m)) if isinstance(m, list) else m)
+    edges["maxspeed"] = edges["maxspeed"].map(
+        lambda m: ";".join(map(str, m)) if isinstance(m, list) else m
+    )
     edges["length_m"] = edges.geometry.length.to_numpy()
     edges = edges[edges["length_m"] > 0].reset_index(drop=True)
     return nodes, edges
@@ -260,7 +272,11 @@ def _truthy(value: object) -> bool:
     value = _first(value)
     if isinstance(value, str):
         return value.strip().lower() in ("true", "yes", "1", "-1")
-    return bool(value) if value is not None and not (isinstance(value, float) and np.isnan(value)) else False
+    return (
+        bool(value)
+        if value is not None and not (isinstance(value, float) and np.isnan(value))
+        else False
+    )
 
 
 def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -270,12 +286,20 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
         raise InputError(f"cannot read network GeoPackage: {exc}", path=path) from None
     missing = {"nodes", "edges"} - layers
     if missing:
-        raise InputError(f"network GeoPackage needs layers 'nodes' and 'edges' (missing {', '.join(sorted(missing))})", path=path)
+        raise InputError(
+            f"network GeoPackage needs layers 'nodes' and 'edges' (missing {', '.join(sorted(missing))})",
+            path=path,
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         nodes = gpd.read_file(path, layer="nodes", engine="pyogrio")
         edges = gpd.read_file(path, layer="edges", engine="pyogrio")
-    for col, frame, layer in (("osmid", nodes, "nodes"), ("u", edges, "edges"), ("v", edges, "edges"), ("highway", edges, "edges")):
+    for col, frame, layer in (
+        ("osmid", nodes, "nodes"),
+        ("u", edges, "edges"),
+        ("v", edges, "edges"),
+        ("highway", edges, "edges"),
+    ):
         if col not in frame:
             raise InputError(f"layer '{layer}' has no column {col!r}", path=path)
     if nodes.crs is None or edges.crs is None:
@@ -283,7 +307,11 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
     nodes = nodes.to_crs(crs)
     edges = edges.to_crs(crs)
     out_nodes = pd.DataFrame(
-        {"node_id": nodes["osmid"].astype("int64").to_numpy(), "x": nodes.geometry.x.to_numpy(), "y": nodes.geometry.y.to_numpy()}
+        {
+            "node_id": nodes["osmid"].astype("int64").to_numpy(),
+            "x": nodes.geometry.x.to_numpy(),
+            "y": nodes.geometry.y.to_numpy(),
+        }
     )
     known = set(out_nodes["node_id"])
     bad = ~(edges["u"].isin(known) & edges["v"].isin(known))

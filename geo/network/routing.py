@@ -132,7 +132,9 @@ def _core_sources(graph: ModeGraph, s: Snap) -> csr_matrix:
     c_v = s.leg_s + _part(1 - s.frac, graph.sec_fwd[e])
     rows = np.tile(np.arange(k), 4)
     cols = np.concatenate([core.exit_a[u], core.exit_b[u], core.exit_a[v], core.exit_b[v]])
-    w = np.concatenate([c_u + core.out_a[u], c_u + core.out_b[u], c_v + core.out_a[v], c_v + core.out_b[v]])
+    w = np.concatenate(
+        [c_u + core.out_a[u], c_u + core.out_b[u], c_v + core.out_a[v], c_v + core.out_b[v]]
+    )
     ok = np.isfinite(w) & (cols >= 0)
     rows, cols, w = rows[ok], cols[ok], np.maximum(w[ok], 1e-6)
     order = np.lexsort((w, cols, rows))
@@ -141,14 +143,19 @@ def _core_sources(graph: ModeGraph, s: Snap) -> csr_matrix:
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     rows, cols, w = rows[first], cols[first], w[first]
     base = core.matrix
-    indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))])
+    indptr = np.concatenate(
+        [base.indptr, base.indptr[-1] + np.cumsum(np.bincount(rows, minlength=k))]
+    )
     size = m + k
     return csr_matrix(
-        (np.concatenate([base.data, w]), np.concatenate([base.indices, cols]), indptr), shape=(size, size)
+        (np.concatenate([base.data, w]), np.concatenate([base.indices, cols]), indptr),
+        shape=(size, size),
     )
 
 
-def _node_times(graph: ModeGraph, dist: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _node_times(
+    graph: ModeGraph, dist: np.ndarray, nodes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Times at ``nodes`` from core times ``dist`` (``(..., m)``), and which exit gave each."""
     core = graph.core
     a, b = core.exit_a[nodes], core.exit_b[nodes]

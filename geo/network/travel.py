@@ -80,7 +80,9 @@ def area_point_method(place: Place) -> str:
 def is_approximate(place: Place) -> bool:
     """True when the place has no road network and times are crow-fly estimates."""
     edges = place.tables.get("network_edges")
-    return place.meta.get("network_source", "crowfly") == "crowfly" or edges is None or len(edges) == 0
+    return (
+        place.meta.get("network_source", "crowfly") == "crowfly" or edges is None or len(edges) == 0
+    )
 
 
 def travel_time_matrix(

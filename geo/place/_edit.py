@@ -42,7 +42,9 @@ def bundle_lock(path: Path) -> Iterator[None]:
     try:
         fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
     except OSError as exc:
-        raise InputError(f"cannot lock the bundle for editing ({exc.strerror})", path=path) from None
+        raise InputError(
+            f"cannot lock the bundle for editing ({exc.strerror})", path=path
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

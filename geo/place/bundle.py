@@ -88,7 +88,9 @@ def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".g
     if not os.access(folder, os.W_OK):
         raise InputError("folder is not writable", path=folder)
     _remove_stale_temps(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # let the writer create it (GDAL refuses to open an empty file as GPKG)
@@ -151,16 +153,22 @@ def write_place(place: Place, path: str | Path) -> Path:
         _write_layer(place.sites, tmp, "sites")
         _write_layer(catalogue_frame(place.catalogue), tmp, "catalogue")
         _write_layer(
-            pd.DataFrame([dataclasses.asdict(a) for a in place.attributions], columns=["source", "text"]),
+            pd.DataFrame(
+                [dataclasses.asdict(a) for a in place.attributions], columns=["source", "text"]
+            ),
             tmp,
             "attributions",
         )
         _write_layer(
-            pd.DataFrame([dataclasses.asdict(f) for f in place.findings], columns=["level", "message"]),
+            pd.DataFrame(
+                [dataclasses.asdict(f) for f in place.findings], columns=["level", "message"]
+            ),
             tmp,
             "findings",
         )
-        _write_layer(pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}), tmp, "meta")
+        _write_layer(
+            pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}), tmp, "meta"
+        )
         for name, frame in place.tables.items():
             if name in CORE_LAYERS:
                 raise ValueError(f"table name {name!r} is reserved")
@@ -189,7 +197,9 @@ def read_place(path: str | Path) -> Place:
         layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
         missing = [name for name in CORE_LAYERS if name not in layers]
         if missing:
-            raise InputError(f"is not a complete place bundle (missing {', '.join(missing)})", path=path)
+            raise InputError(
+                f"is not a complete place bundle (missing {', '.join(missing)})", path=path
+            )
         meta_df = _read(path, "meta")
         meta = dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
         if meta.get("format") != FORMAT:
@@ -199,15 +209,24 @@ def read_place(path: str | Path) -> Place:
         footprints = _read(path, "footprints")
         sites = _read(path, "sites")
         catalogue = catalogue_from_frame(_read(path, "catalogue"))
-        attributions = [Attribution(str(r.source), str(r.text)) for r in _read(path, "attributions").itertuples()]
-        findings = [Finding(str(r.level), str(r.message)) for r in _read(path, "findings").itertuples()]
+        attributions = [
+            Attribution(str(r.source), str(r.text))
+            for r in _read(path, "attributions").itertuples()
+        ]
+        findings = [
+            Finding(str(r.level), str(r.message)) for r in _read(path, "findings").itertuples()
+        ]
         tables = {name: _read(path, name) for name in sorted(layers - set(CORE_LAYERS))}
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"cannot open place bundle (corrupted or truncated?): {exc}", path=path) from None
+        raise InputError(
+            f"cannot open place bundle (corrupted or truncated?): {exc}", path=path
+        ) from None
     if "footprint" in areas:
-        areas["footprint"] = areas["footprint"].astype("object").where(areas["footprint"].notna(), None)
+        areas["footprint"] = (
+            areas["footprint"].astype("object").where(areas["footprint"].notna(), None)
+        )
     if len(sites) and "outside" in sites:
         sites["outside"] = sites["outside"].astype(bool)
     base = {"format", "format_version", "name", "crs", "synthetic", "footprint_label", "config"}

@@ -160,7 +160,9 @@ class _Section:
                 raise InputError(f"missing required key '{self._name(key)}'", path=self.file)
             return None
         if not isinstance(value, str) or (required and not value.strip()):
-            raise InputError(f"'{self._name(key)}' must be a non-empty string, got {value!r}", path=self.file)
+            raise InputError(
+                f"'{self._name(key)}' must be a non-empty string, got {value!r}", path=self.file
+            )
         return value
 
     def num(self, key: str, default: float | None = None) -> float | None:
@@ -174,7 +176,9 @@ class _Section:
     def bool(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise InputError(f"'{self._name(key)}' must be true or false, got {value!r}", path=self.file)
+            raise InputError(
+                f"'{self._name(key)}' must be true or false, got {value!r}", path=self.file
+            )
         return value
 
     def path(self, key: str, *, required: bool = True) -> Path | None:
@@ -256,7 +260,9 @@ def _check_crs(value: str, where: str, path: Path, *, projected: bool = True) ->
     try:
         crs = CRS.from_user_input(value)
     except CRSError:
-        raise InputError(f"'{where}' = {value!r} is not a coordinate reference system", path=path) from None
+        raise InputError(
+            f"'{where}' = {value!r} is not a coordinate reference system", path=path
+        ) from None
     if projected and not crs.is_projected:
         raise InputError(
             f"'{where}' = {value!r} must be a projected CRS in metres (e.g. EPSG:27700)", path=path
@@ -270,7 +276,9 @@ def _coords(sec: _Section) -> dict[str, str | None]:
         "lat": sec.str("lat"),
         "x": sec.str("x"),
         "y": sec.str("y"),
-        "crs": _check_crs(sec.str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False),
+        "crs": _check_crs(
+            sec.str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False
+        ),
     }
 
 
@@ -335,7 +343,9 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         if isinstance(details, list):
             details = {d: d for d in details}
         if not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values()):
-            raise InputError(f"'{sec.where}.details' must be a table of name = \"COLUMN\"", path=path)
+            raise InputError(
+                f"'{sec.where}.details' must be a table of name = \"COLUMN\"", path=path
+            )
         postcode = sec.str("postcode")
         geo_file = sec.path("path").suffix.lower() in GEO_SUFFIXES
         has_lonlat = coords["lon"] and coords["lat"]

@@ -26,7 +26,9 @@ def _exists(path: Path) -> Path:
     return path
 
 
-def read_table(path: Path, *, sheet: str | None = None, dtype_str: Iterable[str] = ()) -> pd.DataFrame:
+def read_table(
+    path: Path, *, sheet: str | None = None, dtype_str: Iterable[str] = ()
+) -> pd.DataFrame:
     """Read a CSV (any common encoding, BOM tolerated) or XLSX file as a DataFrame.
 
     Parameters
@@ -118,7 +120,8 @@ def numeric_column(df: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
     if bad.any():
         examples = ", ".join(repr(v) for v in raw[bad].astype(str).unique()[:3])
         raise InputError(
-            f"column {column!r} has {int(bad.sum())} non-numeric value(s), e.g. {examples}", path=path
+            f"column {column!r} has {int(bad.sum())} non-numeric value(s), e.g. {examples}",
+            path=path,
         )
     return _finite(values.astype(float), column, path)
 

@@ -120,8 +120,14 @@ def mclp(
     cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, p, p)]
     xl, xu = _x_bounds(m, required)
     res, status, gap = _run(
-        c, cons, np.r_[np.ones(m), np.zeros(u)], np.r_[xl, np.zeros(u)], np.r_[xu, np.ones(u)],
-        time_limit=time_limit, mip_gap=mip_gap, what="coverage",
+        c,
+        cons,
+        np.r_[np.ones(m), np.zeros(u)],
+        np.r_[xl, np.zeros(u)],
+        np.r_[xu, np.ones(u)],
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        what="coverage",
     )
     dual = getattr(res, "mip_dual_bound", None)
     bound = fixed - float(dual) if dual is not None and np.isfinite(dual) else None
@@ -148,11 +154,20 @@ def min_hubs_for_target(
     c = np.r_[np.ones(m), np.zeros(u)]
     link = sparse.hstack([-rows.astype(float), sparse.identity(u, format="csr")], format="csr")
     total = sparse.csr_matrix(np.r_[np.zeros(m), w])
-    cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(total, need * (1 - 1e-12), np.inf)]
+    cons = [
+        LinearConstraint(link, -np.inf, 0.0),
+        LinearConstraint(total, need * (1 - 1e-12), np.inf),
+    ]
     xl, xu = _x_bounds(m, required)
     res, status, gap = _run(
-        c, cons, np.r_[np.ones(m), np.zeros(u)], np.r_[xl, np.zeros(u)], np.r_[xu, np.ones(u)],
-        time_limit=time_limit, mip_gap=mip_gap, what="cover",
+        c,
+        cons,
+        np.r_[np.ones(m), np.zeros(u)],
+        np.r_[xl, np.zeros(u)],
+        np.r_[xu, np.ones(u)],
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        what="cover",
     )
     sel = _selected(res.x, m)
     return ExactSolution(sel, status, gap, float(len(sel)))
@@ -209,7 +224,9 @@ def _radius_model(levels_list, level_of_list, finite_list, w, keep, m):
             nz += n_z
         lower.append(np.r_[1.0, np.zeros(kept - 1)])
         r += kept
-    a = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_j))), shape=(r, nz))
+    a = sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_j))), shape=(r, nz)
+    )
     c = np.r_[np.zeros(m), np.concatenate(z_cost) if z_cost else np.zeros(0)]
     return a, np.concatenate(lower), c, base, nz - m
 
@@ -254,18 +271,29 @@ def pmedian(
         count = sparse.csr_matrix(np.r_[np.ones(m), np.zeros(n_z)])
         cons = [LinearConstraint(a, lower, np.inf), LinearConstraint(count, p, p)]
         res, status, gap = _run(
-            c, cons, np.r_[np.ones(m), np.zeros(n_z)], np.r_[xl, np.zeros(n_z)], np.r_[xu, np.ones(n_z)],
-            time_limit=max(1.0, deadline - time.perf_counter()), mip_gap=mip_gap, what="median",
+            c,
+            cons,
+            np.r_[np.ones(m), np.zeros(n_z)],
+            np.r_[xl, np.zeros(n_z)],
+            np.r_[xu, np.ones(n_z)],
+            time_limit=max(1.0, deadline - time.perf_counter()),
+            mip_gap=mip_gap,
+            what="median",
         )
         sel = _selected(res.x, m)
         best = costs[:, sel].min(axis=1)
         true_value = float(w @ best)
         # demand points whose nearest chosen hub lies beyond their kept levels
-        beyond = np.array([keep[k] < totals[k] and best[k] >= levels_list[k][keep[k]] for k in range(len(w))], dtype=bool)
+        beyond = np.array(
+            [keep[k] < totals[k] and best[k] >= levels_list[k][keep[k]] for k in range(len(w))],
+            dtype=bool,
+        )
         if not beyond.any() or status != "optimal" or time.perf_counter() >= deadline:
             if beyond.any() and status == "optimal":
                 status = "time limit reached (best plan found so far)"
-                gap = (true_value - (base + float(res.fun))) / true_value if true_value > 0 else None
+                gap = (
+                    (true_value - (base + float(res.fun))) / true_value if true_value > 0 else None
+                )
             dual = getattr(res, "mip_dual_bound", None)
             bound = base + float(dual) if dual is not None and np.isfinite(dual) else None
             return ExactSolution(sel, status, gap, true_value, bound=bound)
@@ -339,8 +367,14 @@ def capacitated(
         cons.append(LinearConstraint(sparse.csr_matrix(np.r_[np.ones(m), np.zeros(q)]), p, p))
     xl, xu = _x_bounds(m, required)
     res, status, gap = _run(
-        c, cons, np.r_[np.ones(m), np.zeros(q)], np.r_[xl, np.zeros(q)], np.r_[xu, np.ones(q)],
-        time_limit=time_limit, mip_gap=mip_gap, what=f"capacitated {objective}",
+        c,
+        cons,
+        np.r_[np.ones(m), np.zeros(q)],
+        np.r_[xl, np.zeros(q)],
+        np.r_[xu, np.ones(q)],
+        time_limit=time_limit,
+        mip_gap=mip_gap,
+        what=f"capacitated {objective}",
     )
     share = np.zeros((n, m))
     share[ii, jj] = np.clip(res.x[m:], 0.0, 1.0)

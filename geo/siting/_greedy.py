@@ -33,7 +33,9 @@ def coverage(
     """``p`` hubs covering the most weight: greedy adding, then interchange."""
     cover = sparse.csc_matrix(cover, dtype=float)
     chosen = list(np.flatnonzero(required))
-    counts = np.asarray(cover[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cover.shape[0])
+    counts = (
+        np.asarray(cover[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cover.shape[0])
+    )
     while len(chosen) < p:
         gains = cover.T @ (weights * (counts == 0))
         gains[chosen] = -1.0

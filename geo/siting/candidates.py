@@ -91,14 +91,28 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
         table = read_table(path, dtype_str=("id", "site_id", "name"))
         if table.empty:
             raise InputError("has no rows", path=path)
-        lon, lat = _pick(table.columns, "lon", "longitude", "lng"), _pick(table.columns, "lat", "latitude")
+        lon, lat = (
+            _pick(table.columns, "lon", "longitude", "lng"),
+            _pick(table.columns, "lat", "latitude"),
+        )
         x, y = _pick(table.columns, "x", "easting"), _pick(table.columns, "y", "northing")
         if lon and lat:
-            xs, ys, crs = numeric_column(table, lon, path=path), numeric_column(table, lat, path=path), "EPSG:4326"
+            xs, ys, crs = (
+                numeric_column(table, lon, path=path),
+                numeric_column(table, lat, path=path),
+                "EPSG:4326",
+            )
             if (xs.abs() > 180).any() or (ys.abs() > 90).any():
-                raise InputError(f"columns {lon!r}/{lat!r} are not degrees; use x/y columns for metres", path=path)
+                raise InputError(
+                    f"columns {lon!r}/{lat!r} are not degrees; use x/y columns for metres",
+                    path=path,
+                )
         elif x and y:
-            xs, ys, crs = numeric_column(table, x, path=path), numeric_column(table, y, path=path), "EPSG:27700"
+            xs, ys, crs = (
+                numeric_column(table, x, path=path),
+                numeric_column(table, y, path=path),
+                "EPSG:27700",
+            )
         else:
             raise InputError(
                 "needs coordinate columns lon/lat (degrees) or x/y (British National Grid metres); "
@@ -107,18 +121,26 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
             )
         missing = xs.isna() | ys.isna()
         if missing.any():
-            raise InputError(f"row {int(np.flatnonzero(missing)[0]) + 2} has a blank coordinate", path=path)
+            raise InputError(
+                f"row {int(np.flatnonzero(missing)[0]) + 2} has a blank coordinate", path=path
+            )
         geom = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(place.crs)
     id_col = _pick(table.columns, "id", "site_id", "candidate")
     name_col = _pick(table.columns, "name", "site_name")
-    ids = table[id_col].astype(str).str.strip() if id_col else pd.Series([f"file-{i}" for i in range(1, len(table) + 1)])
+    ids = (
+        table[id_col].astype(str).str.strip()
+        if id_col
+        else pd.Series([f"file-{i}" for i in range(1, len(table) + 1)])
+    )
     dupes = ids[ids.duplicated()]
     if len(dupes):
         raise InputError(f"candidate id {dupes.iloc[0]!r} appears more than once", path=path)
     names = table[name_col].astype(str) if name_col else ids
     far = geom.distance(place.boundary) > 20_000
     if far.all():
-        raise InputError("every candidate is more than 20 km from the place: check the coordinates", path=path)
+        raise InputError(
+            "every candidate is more than 20 km from the place: check the coordinates", path=path
+        )
     return _frame(ids, names, ["file"] * len(ids), "file", geom, place.crs)
 
 
@@ -149,14 +171,25 @@ def grid(
         raise InputError(f"a {spacing_m:g} m grid is too fine for this place; use a larger spacing")
     gx, gy = np.meshgrid(xs, ys)
     pts = gpd.GeoSeries(gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=place.crs)
-    inside = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), areas[["geometry"]], predicate="within", how="inner")
+    inside = gpd.sjoin(
+        gpd.GeoDataFrame(geometry=pts), areas[["geometry"]], predicate="within", how="inner"
+    )
     pts = pts.loc[np.unique(inside.index.to_numpy())]
     if len(pts) > MAX_GRID_POINTS:
         raise InputError(f"a {spacing_m:g} m grid gives {len(pts)} points; use a larger spacing")
     if pts.empty:
-        raise InputError(f"a {spacing_m:g} m grid has no point inside a populated area; use a smaller spacing")
+        raise InputError(
+            f"a {spacing_m:g} m grid has no point inside a populated area; use a smaller spacing"
+        )
     ids = [f"grid-{i}" for i in range(1, len(pts) + 1)]
-    return _frame(ids, [f"Grid point {i}" for i in range(1, len(pts) + 1)], ["grid"] * len(pts), "grid", pts, place.crs)
+    return _frame(
+        ids,
+        [f"Grid point {i}" for i in range(1, len(pts) + 1)],
+        ["grid"] * len(pts),
+        "grid",
+        pts,
+        place.crs,
+    )
 
 
 def resolve(place: Place, spec: str) -> gpd.GeoDataFrame:
@@ -168,13 +201,17 @@ def resolve(place: Place, spec: str) -> gpd.GeoDataFrame:
         try:
             spacing = float(raw) if raw else DEFAULT_GRID_M
         except ValueError:
-            raise InputError(f"grid spacing {raw!r} is not a number of metres (e.g. grid:500)") from None
+            raise InputError(
+                f"grid spacing {raw!r} is not a number of metres (e.g. grid:500)"
+            ) from None
         return grid(place, spacing_m=spacing)
     kinds = [k.strip() for k in spec.split(",") if k.strip()]
     if kinds and (kinds == ["all"] or all(k in place.site_kinds for k in kinds)):
         return from_sites(place, kinds)
     path = Path(spec)
-    if path.suffix and (path.exists() or "/" in spec or path.suffix.lower() in (*GEO_SUFFIXES, ".csv", ".xlsx")):
+    if path.suffix and (
+        path.exists() or "/" in spec or path.suffix.lower() in (*GEO_SUFFIXES, ".csv", ".xlsx")
+    ):
         return from_file(place, path)
     raise InputError(
         f"candidates {spec!r} is not a site kind ({', '.join(place.site_kinds) or 'none'}), "

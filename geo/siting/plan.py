@@ -74,13 +74,19 @@ def run_plan(
     if existing:
         fixed = cand.from_sites(place, existing)
         fixed = fixed[~fixed.index.isin(list(removed))]
-    problem = SitingProblem.from_place(place, weight=weight, candidates=pool, existing=fixed, mode=mode)
-    result = problem.solve(objective=objective, hubs=hubs, minutes=minutes, target=target, time_limit=time_limit)
+    problem = SitingProblem.from_place(
+        place, weight=weight, candidates=pool, existing=fixed, mode=mode
+    )
+    result = problem.solve(
+        objective=objective, hubs=hubs, minutes=minutes, target=target, time_limit=time_limit
+    )
     curve = None
     top = curve_to or max(result.hubs + 3, 5)
     top = min(top, problem.n_candidates, 25)
     if top >= max(1, int(problem.required.sum())):
-        curve = problem.coverage_curve(max_hubs=top, minutes=minutes, objective=objective, time_limit=time_limit)
+        curve = problem.coverage_curve(
+            max_hubs=top, minutes=minutes, objective=objective, time_limit=time_limit
+        )
     staff_table = None
     if staff:
         need = demand_weights(place, weight)[0]
@@ -88,7 +94,19 @@ def run_plan(
         staff_table = teams.allocate(by_hub, total=staff, step=staff_step)
         names = dict(zip(result.per_hub["hub"], result.per_hub["name"], strict=True))
         staff_table.insert(0, "name", [names.get(h, h) for h in staff_table.index])
-    params = {"objective": objective, "hubs": hubs, "minutes": minutes, "target": target, "mode": mode,
-              "weight": weight, "candidates": candidates, "existing": list(existing or []),
-              "added": [list(p) for p in added], "removed": list(removed), "staff": staff}
-    return PlanRun(result, problem, problem.candidates, curve, staff_table, params, list(result.notes))
+    params = {
+        "objective": objective,
+        "hubs": hubs,
+        "minutes": minutes,
+        "target": target,
+        "mode": mode,
+        "weight": weight,
+        "candidates": candidates,
+        "existing": list(existing or []),
+        "added": [list(p) for p in added],
+        "removed": list(removed),
+        "staff": staff,
+    }
+    return PlanRun(
+        result, problem, problem.candidates, curve, staff_table, params, list(result.notes)
+    )

@@ -74,10 +74,14 @@ def check_costs(costs: np.ndarray) -> np.ndarray:
         raise InputError(f"the cost matrix must be 2-D, got shape {costs.shape}")
     if np.isnan(costs).any():
         i, j = np.argwhere(np.isnan(costs))[0]
-        raise InputError(f"the cost matrix has {int(np.isnan(costs).sum())} NaN value(s), e.g. row {i}, column {j}")
+        raise InputError(
+            f"the cost matrix has {int(np.isnan(costs).sum())} NaN value(s), e.g. row {i}, column {j}"
+        )
     if (costs < 0).any():
         i, j = np.argwhere(costs < 0)[0]
-        raise InputError(f"the cost matrix has negative minutes ({costs[i, j]:g} at row {i}, column {j})")
+        raise InputError(
+            f"the cost matrix has negative minutes ({costs[i, j]:g} at row {i}, column {j})"
+        )
     return costs
 
 
@@ -284,7 +288,11 @@ class SitingProblem:
         costs = crowfly_minutes(xy(d_pts), xy(c_pts), speed_kmh=speed_kmh, detour=detour)
         req = []
         if required_col:
-            req = [i for i, v in zip(candidates.index, candidates[required_col], strict=True) if bool(v)]
+            req = [
+                i
+                for i, v in zip(candidates.index, candidates[required_col], strict=True)
+                if bool(v)
+            ]
         problem = cls.from_cost_matrix(
             costs,
             pd.to_numeric(demand[weight]).to_numpy(),
@@ -327,8 +335,14 @@ class SitingProblem:
         w, label, notes = demand_weights(place, weight)
         pool = candidates if candidates is not None else cand.from_sites(place, "all")
         required_ids: list[str] = []
-        if existing is not None and not (isinstance(existing, str | list | tuple) and len(existing) == 0):
-            fixed = existing if isinstance(existing, gpd.GeoDataFrame) else cand.from_sites(place, existing)
+        if existing is not None and not (
+            isinstance(existing, str | list | tuple) and len(existing) == 0
+        ):
+            fixed = (
+                existing
+                if isinstance(existing, gpd.GeoDataFrame)
+                else cand.from_sites(place, existing)
+            )
             required_ids = list(fixed.index)
             pool = cand.combine(fixed, pool)
         if pool is None or len(pool) == 0:
@@ -347,7 +361,12 @@ class SitingProblem:
         decile = national_decile_key(place)
         groups = None
         if decile is not None:
-            groups = pd.to_numeric(place.areas[decile], errors="coerce").round().astype("Int64").to_numpy()
+            groups = (
+                pd.to_numeric(place.areas[decile], errors="coerce")
+                .round()
+                .astype("Int64")
+                .to_numpy()
+            )
         problem = cls.from_cost_matrix(
             costs,
             w.reindex(place.areas.index).to_numpy(),
@@ -419,7 +438,9 @@ class SitingProblem:
         notes = list(self.notes)
         cap = self.capacities is not None and np.isfinite(self.capacities).any()
         if method == "auto":
-            method = "exact" if cap or self._size(objective, minutes) <= EXACT_MAX_NONZEROS else "greedy"
+            method = (
+                "exact" if cap or self._size(objective, minutes) <= EXACT_MAX_NONZEROS else "greedy"
+            )
             if method == "greedy":
                 notes.append(
                     f"large instance ({self.n_demand} demand x {self.n_candidates} candidates): "
@@ -437,18 +458,32 @@ class SitingProblem:
                 raise InputError(
                     f"cover target {target:.1%} of the {self.weight_label} within {minutes:g} minutes "
                     f"is unreachable: even with every candidate as a hub the best reachable is "
-                    f"{best / total:.1%}" if total > 0 else "cover target unreachable: total weight is 0"
+                    f"{best / total:.1%}"
+                    if total > 0
+                    else "cover target unreachable: total weight is 0"
                 )
             if method == "exact":
                 if cap:
                     sol = siting_exact.capacitated(
-                        "cover", self.costs, self.weights, self.capacities, self.required,
-                        p=None, minutes=minutes, target_weight=goal, time_limit=time_limit, mip_gap=mip_gap,
+                        "cover",
+                        self.costs,
+                        self.weights,
+                        self.capacities,
+                        self.required,
+                        p=None,
+                        minutes=minutes,
+                        target_weight=goal,
+                        time_limit=time_limit,
+                        mip_gap=mip_gap,
                     )
                 else:
                     sol = siting_exact.min_hubs_for_target(
-                        self.cover_matrix(minutes), self.weights, goal, self.required,
-                        time_limit=time_limit, mip_gap=mip_gap,
+                        self.cover_matrix(minutes),
+                        self.weights,
+                        goal,
+                        self.required,
+                        time_limit=time_limit,
+                        mip_gap=mip_gap,
                     )
                 k = len(sol.selected)
                 status, gap = sol.status, sol.gap
@@ -458,31 +493,50 @@ class SitingProblem:
                 if inner.status != "optimal":
                     status = inner.status
             else:
-                sel = siting_greedy.cover(self.cover_matrix(minutes), self.weights, goal, self.required)
+                sel = siting_greedy.cover(
+                    self.cover_matrix(minutes), self.weights, goal, self.required
+                )
                 status = "heuristic"
         else:
             if hubs < max(n_req, 1):
-                raise InputError(f"hubs ({hubs}) is fewer than the {n_req} required (existing) hubs")
+                raise InputError(
+                    f"hubs ({hubs}) is fewer than the {n_req} required (existing) hubs"
+                )
             if method == "exact":
                 sol = self._exact(objective, hubs, minutes, time_limit, mip_gap, cap)
                 sel, status, gap, share = sol.selected, sol.status, sol.gap, sol.assignment
                 if status != "optimal" and not cap:
                     sel, gap = self._rescue(objective, sol, hubs, minutes, notes)
             elif objective == "coverage":
-                sel = siting_greedy.coverage(self.cover_matrix(minutes), self.weights, hubs, self.required)
+                sel = siting_greedy.coverage(
+                    self.cover_matrix(minutes), self.weights, hubs, self.required
+                )
                 status = "heuristic"
             else:
                 sel = siting_greedy.median(self.costs, self.weights, hubs, self.required)
                 status = "heuristic"
         seconds = time.perf_counter() - start
         label = siting_exact.METHOD if method == "exact" else siting_greedy.METHOD
-        return self._explain(objective, np.asarray(sel, int), minutes, target, label, status, gap, seconds, share, notes)
+        return self._explain(
+            objective,
+            np.asarray(sel, int),
+            minutes,
+            target,
+            label,
+            status,
+            gap,
+            seconds,
+            share,
+            notes,
+        )
 
     def _rescue(self, objective, sol, hubs, minutes, notes):
         """After a time-out: keep the better of the solver's plan and greedy + interchange,
         with the gap measured against the solver's bound."""
         if objective == "coverage":
-            greedy = siting_greedy.coverage(self.cover_matrix(minutes), self.weights, hubs, self.required)
+            greedy = siting_greedy.coverage(
+                self.cover_matrix(minutes), self.weights, hubs, self.required
+            )
             values = [self.evaluate(s, minutes)["covered_weight"] for s in (sol.selected, greedy)]
             better = values[1] > values[0]
         else:
@@ -491,8 +545,10 @@ class SitingProblem:
             better = values[1] < values[0]
         value = values[1] if better else values[0]
         if better:
-            notes.append("the exact solver reached its time limit; the greedy + interchange plan was "
-                         "better than its best plan and is shown")
+            notes.append(
+                "the exact solver reached its time limit; the greedy + interchange plan was "
+                "better than its best plan and is shown"
+            )
         gap = sol.gap
         if sol.bound is not None and value > 0:
             gap = max(0.0, abs(value - sol.bound) / abs(value))
@@ -509,14 +565,18 @@ class SitingProblem:
             raise InputError(f"minutes must be a positive number, got {minutes!r}")
         if objective == "cover":
             if target is None or not (0 < target <= 1):
-                raise InputError(f"cover target must be a share in (0, 1] (e.g. 0.9), got {target!r}")
+                raise InputError(
+                    f"cover target must be a share in (0, 1] (e.g. 0.9), got {target!r}"
+                )
         else:
             if hubs is None:
                 raise InputError(f"objective {objective!r} needs the number of hubs")
             if int(hubs) != hubs or hubs < 1:
                 raise InputError(f"hubs must be a whole number of at least 1, got {hubs!r}")
             if hubs > self.n_candidates:
-                raise InputError(f"{hubs} hubs requested but there are only {self.n_candidates} candidates")
+                raise InputError(
+                    f"{hubs} hubs requested but there are only {self.n_candidates} candidates"
+                )
         if not time_limit or time_limit <= 0:
             raise InputError(f"time limit must be a positive number of seconds, got {time_limit!r}")
         return objective, method
@@ -529,13 +589,24 @@ class SitingProblem:
     def _exact(self, objective, p, minutes, time_limit, mip_gap, cap) -> siting_exact.ExactSolution:
         if cap:
             return siting_exact.capacitated(
-                objective, self.costs, self.weights, self.capacities, self.required,
-                p=p, minutes=minutes, time_limit=time_limit, mip_gap=mip_gap,
+                objective,
+                self.costs,
+                self.weights,
+                self.capacities,
+                self.required,
+                p=p,
+                minutes=minutes,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
             )
         if objective == "coverage":
             return siting_exact.mclp(
-                self.cover_matrix(minutes), self.weights, p, self.required,
-                time_limit=time_limit, mip_gap=mip_gap,
+                self.cover_matrix(minutes),
+                self.weights,
+                p,
+                self.required,
+                time_limit=time_limit,
+                mip_gap=mip_gap,
             )
         return siting_exact.pmedian(
             self.costs, self.weights, p, self.required, time_limit=time_limit, mip_gap=mip_gap
@@ -571,46 +642,80 @@ class SitingProblem:
             flow[np.flatnonzero(reach), nearest[reach]] = w[reach]
         served = flow.sum(axis=1)
         finite_sub = np.where(np.isfinite(sub), sub, 0.0)
-        mins = np.where(served > 0, (flow * finite_sub).sum(axis=1) / np.where(served > 0, served, 1), near_min)
+        mins = np.where(
+            served > 0, (flow * finite_sub).sum(axis=1) / np.where(served > 0, served, 1), near_min
+        )
         mins = np.where(reach, mins, np.inf)
         within = sub <= minutes if minutes is not None else np.zeros_like(sub, dtype=bool)
         covered_w = (flow * within).sum(axis=1)
         main = np.where(served > 0, flow.argmax(axis=1), nearest)
-        hub_of = np.array([self.candidate_ids[sel[k]] for k in main], dtype=object) if k_hubs else np.full(n, None)
+        hub_of = (
+            np.array([self.candidate_ids[sel[k]] for k in main], dtype=object)
+            if k_hubs
+            else np.full(n, None)
+        )
         hub_of[~reach] = None
         if minutes is None:
             covered = np.full(n, np.nan)
         else:
             covered = np.where(w > 0, covered_w >= w * (1 - 1e-9), near_min <= minutes)
         assignment = pd.DataFrame(
-            {"demand": self.demand_ids, "hub": hub_of, "minutes": np.where(reach, mins, np.nan),
-             "weight": w, "covered": covered, "covered_weight": covered_w}
+            {
+                "demand": self.demand_ids,
+                "hub": hub_of,
+                "minutes": np.where(reach, mins, np.nan),
+                "weight": w,
+                "covered": covered,
+                "covered_weight": covered_w,
+            }
         )
         gains = self._marginal(objective, sel, minutes)
         rows = []
         for k, j in enumerate(sel):
             wt = float(flow[:, k].sum())
-            rows.append({
-                "hub": self.candidate_ids[j],
-                "name": names[j],
-                "required": bool(self.required[j]),
-                "areas": int(((main == k) & reach & (served > 0)).sum()),
-                "weight": wt,
-                "covered_weight": float((flow[:, k] * within[:, k]).sum()) if minutes is not None else None,
-                "mean_minutes": float(flow[:, k] @ finite_sub[:, k] / wt) if wt > 0 else None,
-                "marginal_gain": gains[k],
-            })
-        per_hub = pd.DataFrame(rows, columns=["hub", "name", "required", "areas", "weight", "covered_weight", "mean_minutes", "marginal_gain"])
-        per_hub = per_hub.sort_values("marginal_gain", ascending=False, na_position="first", kind="stable")
+            rows.append(
+                {
+                    "hub": self.candidate_ids[j],
+                    "name": names[j],
+                    "required": bool(self.required[j]),
+                    "areas": int(((main == k) & reach & (served > 0)).sum()),
+                    "weight": wt,
+                    "covered_weight": float((flow[:, k] * within[:, k]).sum())
+                    if minutes is not None
+                    else None,
+                    "mean_minutes": float(flow[:, k] @ finite_sub[:, k] / wt) if wt > 0 else None,
+                    "marginal_gain": gains[k],
+                }
+            )
+        per_hub = pd.DataFrame(
+            rows,
+            columns=[
+                "hub",
+                "name",
+                "required",
+                "areas",
+                "weight",
+                "covered_weight",
+                "mean_minutes",
+                "marginal_gain",
+            ],
+        )
+        per_hub = per_hub.sort_values(
+            "marginal_gain", ascending=False, na_position="first", kind="stable"
+        )
         per_hub = per_hub.reset_index(drop=True)
         total = float(w.sum())
         covered_weight = float(covered_w.sum()) if minutes is not None else None
         wsum = float(w[reach].sum())
         mean_min = float(w[reach] @ mins[reach] / wsum) if wsum > 0 else None
         if (~reach & (w > 0)).any():
-            notes.append(f"{int((~reach & (w > 0)).sum())} demand point(s) cannot reach any chosen hub")
+            notes.append(
+                f"{int((~reach & (w > 0)).sum())} demand point(s) cannot reach any chosen hub"
+            )
         if share is not None and (served < w * (1 - 1e-9)).any():
-            notes.append(f"capacities leave {float((w - served).clip(0).sum()):g} of the weight unserved")
+            notes.append(
+                f"capacities leave {float((w - served).clip(0).sum()):g} of the weight unserved"
+            )
         value = {
             "coverage": covered_weight,
             "cover": float(k_hubs),
@@ -638,7 +743,9 @@ class SitingProblem:
             notes=notes,
         )
 
-    def _marginal(self, objective: str, sel: np.ndarray, minutes: float | None) -> list[float | None]:
+    def _marginal(
+        self, objective: str, sel: np.ndarray, minutes: float | None
+    ) -> list[float | None]:
         """Objective lost if each chosen hub alone were removed (nearest-hub allocation)."""
         out: list[float | None] = []
         sub = self.costs[:, sel]
@@ -649,31 +756,47 @@ class SitingProblem:
                 without = self.evaluate(rest, minutes)
                 out.append(base["covered_weight"] - without["covered_weight"])
             else:
-                if len(rest) == 0 or (np.isinf(np.delete(sub, k, axis=1).min(axis=1)) & np.isfinite(sub[:, k]) & (self.weights > 0)).any():
+                if (
+                    len(rest) == 0
+                    or (
+                        np.isinf(np.delete(sub, k, axis=1).min(axis=1))
+                        & np.isfinite(sub[:, k])
+                        & (self.weights > 0)
+                    ).any()
+                ):
                     out.append(None)  # someone could reach no other hub
                     continue
                 out.append(self.evaluate(rest)["weighted_minutes"] - base["weighted_minutes"])
         return out
 
-    def _equity(self, mins: np.ndarray, covered_w: np.ndarray, minutes: float | None) -> pd.DataFrame | None:
+    def _equity(
+        self, mins: np.ndarray, covered_w: np.ndarray, minutes: float | None
+    ) -> pd.DataFrame | None:
         if self.groups is None:
             return None
-        frame = pd.DataFrame({
-            "group": self.groups.to_numpy(), "weight": self.weights,
-            "covered": covered_w,
-            "wmin": np.where(np.isfinite(mins), mins * self.weights, np.nan),
-        })
+        frame = pd.DataFrame(
+            {
+                "group": self.groups.to_numpy(),
+                "weight": self.weights,
+                "covered": covered_w,
+                "wmin": np.where(np.isfinite(mins), mins * self.weights, np.nan),
+            }
+        )
         frame = frame[frame["group"].notna()]
         rows = []
         for g, part in [*frame.groupby("group", sort=True), ("All", frame)]:
             wt = float(part["weight"].sum())
-            rows.append({
-                "group": g if g == "All" else _group_value(g),
-                "weight": wt,
-                "covered_weight": float(part["covered"].sum()) if minutes is not None else None,
-                "covered_share": float(part["covered"].sum() / wt) if minutes is not None and wt > 0 else None,
-                "mean_minutes": float(part["wmin"].sum() / wt) if wt > 0 else None,
-            })
+            rows.append(
+                {
+                    "group": g if g == "All" else _group_value(g),
+                    "weight": wt,
+                    "covered_weight": float(part["covered"].sum()) if minutes is not None else None,
+                    "covered_share": float(part["covered"].sum() / wt)
+                    if minutes is not None and wt > 0
+                    else None,
+                    "mean_minutes": float(part["wmin"].sum() / wt) if wt > 0 else None,
+                }
+            )
         table = pd.DataFrame(rows)
         table.attrs["label"] = self.group_label
         return table
@@ -697,17 +820,21 @@ class SitingProblem:
         max_hubs = min(int(max_hubs), self.n_candidates)
         rows, previous = [], set()
         for p in range(start, max_hubs + 1):
-            res = self.solve(objective=obj, hubs=p, minutes=minutes, method=method, time_limit=time_limit)
+            res = self.solve(
+                objective=obj, hubs=p, minutes=minutes, method=method, time_limit=time_limit
+            )
             chosen = set(res.selected)
-            rows.append({
-                "hubs": p,
-                "covered_weight": res.covered_weight,
-                "covered_share": res.covered_share,
-                "mean_minutes": res.weighted_mean_minutes,
-                "added": ", ".join(sorted(chosen - previous)),
-                "method": "exact" if res.method == siting_exact.METHOD else "greedy",
-                "gap": res.gap,
-            })
+            rows.append(
+                {
+                    "hubs": p,
+                    "covered_weight": res.covered_weight,
+                    "covered_share": res.covered_share,
+                    "mean_minutes": res.weighted_mean_minutes,
+                    "added": ", ".join(sorted(chosen - previous)),
+                    "method": "exact" if res.method == siting_exact.METHOD else "greedy",
+                    "gap": res.gap,
+                }
+            )
             previous = chosen
         return pd.DataFrame(rows)
 
@@ -719,7 +846,9 @@ def _group_value(g: object) -> object:
         return str(g)
 
 
-def time_bands(minutes: np.ndarray, weights: np.ndarray, bands: Sequence[float] = TIME_BANDS) -> pd.DataFrame:
+def time_bands(
+    minutes: np.ndarray, weights: np.ndarray, bands: Sequence[float] = TIME_BANDS
+) -> pd.DataFrame:
     """Weight by travel-time band (``0-5``, ``5-10``, ... , ``60+``, ``unreachable``)."""
     edges = [*bands, np.inf]
     labels = [f"{a:g}-{b:g}" if np.isfinite(b) else f"{a:g}+" for a, b in itertools.pairwise(edges)]
@@ -754,8 +883,14 @@ def demand_weights(place: Place, key: str) -> tuple[pd.Series, str, list[str]]:
             spec = specs.get(key) or ni.children_preset(place.catalogue)
         except InputError as exc:
             raise InputError(f"weight {key!r}: {exc}") from None
-        spec = ni.NeedIndexSpec(weights=spec.weights, method="rank", key=spec.key, label=spec.label,
-                                preset=spec.preset, themes=spec.themes)
+        spec = ni.NeedIndexSpec(
+            weights=spec.weights,
+            method="rank",
+            key=spec.key,
+            label=spec.label,
+            preset=spec.preset,
+            themes=spec.themes,
+        )
         indicator, values = ni.compute_need_index(place, spec)
         label = f"{spec.label} (rank)"
         if indicator.weight:
@@ -770,7 +905,9 @@ def demand_weights(place: Place, key: str) -> tuple[pd.Series, str, list[str]]:
         values = pd.to_numeric(place.areas[key], errors="coerce")
         label = ind.label
         if (values < 0).any():
-            raise InputError(f"weight {key!r} has negative values; use a count or a rank-based index")
+            raise InputError(
+                f"weight {key!r} has negative values; use a count or a rank-based index"
+            )
     missing = int(values.isna().sum())
     if missing:
         notes.append(f"{missing} area(s) have no value for {key!r} and weigh 0")

@@ -52,7 +52,18 @@ CREATE TABLE IF NOT EXISTS hubplan_scenarios (
     PRIMARY KEY (place, name)
 )
 """
-COLUMNS = ("place", "name", "objective", "mode", "minutes", "hubs", "params", "results", "created_at", "saved_at")
+COLUMNS = (
+    "place",
+    "name",
+    "objective",
+    "mode",
+    "minutes",
+    "hubs",
+    "params",
+    "results",
+    "created_at",
+    "saved_at",
+)
 
 
 @dataclass
@@ -95,7 +106,8 @@ def from_result(
     }
     if result.minutes is not None:
         results["area_covered"] = {
-            str(d): bool(c) for d, c in zip(assignment["demand"], assignment["covered"], strict=True)
+            str(d): bool(c)
+            for d, c in zip(assignment["demand"], assignment["covered"], strict=True)
         }
     results["area_hub"] = {
         str(d): (None if h is None or pd.isna(h) else str(h))
@@ -105,13 +117,22 @@ def from_result(
         pts = candidates.loc[list(result.selected)].geometry.to_crs(4326)
         names = candidates.loc[list(result.selected)].get("name")
         results["hub_points"] = [
-            {"hub": str(h), "name": str(names[h]) if names is not None else str(h),
-             "lon": round(float(p.x), 6), "lat": round(float(p.y), 6)}
+            {
+                "hub": str(h),
+                "name": str(names[h]) if names is not None else str(h),
+                "lon": round(float(p.x), 6),
+                "lat": round(float(p.y), 6),
+            }
             for h, p in pts.items()
         ]
     return Scenario(
-        name=check_name(name), objective=result.objective, hubs=list(result.selected), mode=mode,
-        minutes=result.minutes, params=dict(params or {}), results=results,
+        name=check_name(name),
+        objective=result.objective,
+        hubs=list(result.selected),
+        mode=mode,
+        minutes=result.minutes,
+        params=dict(params or {}),
+        results=results,
     )
 
 
@@ -158,7 +179,8 @@ def _open_sqlite(path: Path) -> sqlite3.Connection:
             if con is not None:
                 con.close()
             busy = isinstance(exc, sqlite3.OperationalError) and (
-                "locked" in str(exc) or "busy" in str(exc))
+                "locked" in str(exc) or "busy" in str(exc)
+            )
             if not busy or time.monotonic() > deadline:
                 raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
             time.sleep(pause)
@@ -211,11 +233,15 @@ class ScenarioStore:
             try:
                 import psycopg
             except ImportError:  # pragma: no cover - a dependency
-                raise InputError("PostgreSQL scenarios need psycopg 3: pip install 'psycopg[binary]'") from None
+                raise InputError(
+                    "PostgreSQL scenarios need psycopg 3: pip install 'psycopg[binary]'"
+                ) from None
             try:
                 con = psycopg.connect(self.url, connect_timeout=10)
             except psycopg.Error as exc:
-                raise InputError(f"cannot connect to the scenario database: {_short(exc)}") from None
+                raise InputError(
+                    f"cannot connect to the scenario database: {_short(exc)}"
+                ) from None
             try:
                 yield con
             finally:
@@ -267,7 +293,9 @@ class ScenarioStore:
                 with con.transaction():
                     exists = con.execute("SELECT to_regclass('hubplan_scenarios')").fetchone()[0]
                     return con.execute(self._q(sql), params).fetchall() if exists else []
-            found = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'hubplan_scenarios'").fetchone()
+            found = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = 'hubplan_scenarios'"
+            ).fetchone()
             return con.execute(sql, params).fetchall() if found else []
 
     # ------------------------------------------------------------------ API
@@ -276,8 +304,16 @@ class ScenarioStore:
         name = check_name(scenario.name)
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         row = (
-            place, name, scenario.objective, scenario.mode, scenario.minutes,
-            json.dumps(list(scenario.hubs)), _dumps(scenario.params), _dumps(scenario.results), now, now,
+            place,
+            name,
+            scenario.objective,
+            scenario.mode,
+            scenario.minutes,
+            json.dumps(list(scenario.hubs)),
+            _dumps(scenario.params),
+            _dumps(scenario.results),
+            now,
+            now,
         )
         insert = (
             f"INSERT INTO hubplan_scenarios ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -299,27 +335,57 @@ class ScenarioStore:
                     "choose another name or overwrite it (--overwrite)"
                 )
             created = con.execute(
-                self._q("SELECT created_at FROM hubplan_scenarios WHERE place = ? AND name = ?"), (place, name)
+                self._q("SELECT created_at FROM hubplan_scenarios WHERE place = ? AND name = ?"),
+                (place, name),
             ).fetchone()[0]
-        return Scenario(name, scenario.objective, list(scenario.hubs), scenario.mode, scenario.minutes,
-                        dict(scenario.params), dict(scenario.results), created, now)
+        return Scenario(
+            name,
+            scenario.objective,
+            list(scenario.hubs),
+            scenario.mode,
+            scenario.minutes,
+            dict(scenario.params),
+            dict(scenario.results),
+            created,
+            now,
+        )
 
     def list(self, place: str) -> pd.DataFrame:
         """Saved scenarios for ``place``, newest first: name, objective, mode, minutes, hubs,
         covered_share, saved_at."""
         rows = self._read(
             "SELECT name, objective, mode, minutes, hubs, results, saved_at FROM hubplan_scenarios "
-            "WHERE place = ? ORDER BY saved_at DESC, name", (place,)
+            "WHERE place = ? ORDER BY saved_at DESC, name",
+            (place,),
         )
         out = []
         for name, objective, mode, minutes, hubs, results, saved in rows:
             res = json.loads(results)
-            out.append({
-                "name": name, "objective": objective, "mode": mode, "minutes": minutes,
-                "hubs": len(json.loads(hubs)), "covered_share": res.get("covered_share"),
-                "mean_minutes": res.get("weighted_mean_minutes"), "saved_at": saved,
-            })
-        return pd.DataFrame(out, columns=["name", "objective", "mode", "minutes", "hubs", "covered_share", "mean_minutes", "saved_at"])
+            out.append(
+                {
+                    "name": name,
+                    "objective": objective,
+                    "mode": mode,
+                    "minutes": minutes,
+                    "hubs": len(json.loads(hubs)),
+                    "covered_share": res.get("covered_share"),
+                    "mean_minutes": res.get("weighted_mean_minutes"),
+                    "saved_at": saved,
+                }
+            )
+        return pd.DataFrame(
+            out,
+            columns=[
+                "name",
+                "objective",
+                "mode",
+                "minutes",
+                "hubs",
+                "covered_share",
+                "mean_minutes",
+                "saved_at",
+            ],
+        )
 
     def names(self, place: str) -> list[str]:
         return list(self.list(place)["name"])
@@ -327,7 +393,8 @@ class ScenarioStore:
     def load(self, place: str, name: str) -> Scenario:
         """The scenario called ``name``, or an error listing the saved names."""
         rows = self._read(
-            f"SELECT {', '.join(COLUMNS)} FROM hubplan_scenarios WHERE place = ? AND name = ?", (place, name)
+            f"SELECT {', '.join(COLUMNS)} FROM hubplan_scenarios WHERE place = ? AND name = ?",
+            (place, name),
         )
         if not rows:
             saved = self.names(place)
@@ -336,15 +403,23 @@ class ScenarioStore:
             )
         r = dict(zip(COLUMNS, rows[0], strict=True))
         return Scenario(
-            name=r["name"], objective=r["objective"], hubs=json.loads(r["hubs"]), mode=r["mode"],
-            minutes=r["minutes"], params=json.loads(r["params"]), results=json.loads(r["results"]),
-            created_at=r["created_at"], saved_at=r["saved_at"],
+            name=r["name"],
+            objective=r["objective"],
+            hubs=json.loads(r["hubs"]),
+            mode=r["mode"],
+            minutes=r["minutes"],
+            params=json.loads(r["params"]),
+            results=json.loads(r["results"]),
+            created_at=r["created_at"],
+            saved_at=r["saved_at"],
         )
 
     def delete(self, place: str, name: str) -> None:
         """Delete a scenario (an error if there is none of that name)."""
         with self._transaction() as con:
-            cur = con.execute(self._q("DELETE FROM hubplan_scenarios WHERE place = ? AND name = ?"), (place, name))
+            cur = con.execute(
+                self._q("DELETE FROM hubplan_scenarios WHERE place = ? AND name = ?"), (place, name)
+            )
             gone = cur.rowcount
         if not gone:
             raise InputError(f"no scenario called {name!r} for {place}")
@@ -378,35 +453,53 @@ def compare(a: Scenario, b: Scenario) -> dict[str, Any]:
         ("hubs", len(a.hubs), len(b.hubs)),
         ("covered weight", ra.get("covered_weight"), rb.get("covered_weight")),
         ("covered share", ra.get("covered_share"), rb.get("covered_share")),
-        ("mean minutes (weighted)", ra.get("weighted_mean_minutes"), rb.get("weighted_mean_minutes")),
+        (
+            "mean minutes (weighted)",
+            ra.get("weighted_mean_minutes"),
+            rb.get("weighted_mean_minutes"),
+        ),
         ("objective value", ra.get("objective_value"), rb.get("objective_value")),
         ("total weight", ra.get("total_weight"), rb.get("total_weight")),
     ]
     summary = pd.DataFrame(
-        [{"metric": m, "a": x, "b": y, "difference": (y - x) if _both(x, y) else None} for m, x, y in metrics]
-    )
-    settings = pd.DataFrame([
-        {"setting": k, "a": a_val, "b": b_val}
-        for k, a_val, b_val in [
-            ("objective", a.objective, b.objective), ("mode", a.mode, b.mode), ("minutes", a.minutes, b.minutes),
-            ("weight", ra.get("weight"), rb.get("weight")), ("method", ra.get("method"), rb.get("method")),
+        [
+            {"metric": m, "a": x, "b": y, "difference": (y - x) if _both(x, y) else None}
+            for m, x, y in metrics
         ]
-    ])
+    )
+    settings = pd.DataFrame(
+        [
+            {"setting": k, "a": a_val, "b": b_val}
+            for k, a_val, b_val in [
+                ("objective", a.objective, b.objective),
+                ("mode", a.mode, b.mode),
+                ("minutes", a.minutes, b.minutes),
+                ("weight", ra.get("weight"), rb.get("weight")),
+                ("method", ra.get("method"), rb.get("method")),
+            ]
+        ]
+    )
     ea = pd.DataFrame(ra.get("equity") or [], columns=["group", "covered_share", "mean_minutes"])
     eb = pd.DataFrame(rb.get("equity") or [], columns=["group", "covered_share", "mean_minutes"])
     ea["group"], eb["group"] = ea["group"].astype(str), eb["group"].astype(str)
     equity = _side_by_side(ea, eb, "group")
-    equity["covered_share_difference"] = pd.to_numeric(equity["covered_share_b"], errors="coerce") - pd.to_numeric(
-        equity["covered_share_a"], errors="coerce"
-    )
+    equity["covered_share_difference"] = pd.to_numeric(
+        equity["covered_share_b"], errors="coerce"
+    ) - pd.to_numeric(equity["covered_share_a"], errors="coerce")
     ba = pd.DataFrame(ra.get("time_bands") or [], columns=["band", "share"])
     bb = pd.DataFrame(rb.get("time_bands") or [], columns=["band", "share"])
     bands = _side_by_side(ba, bb, "band")
     names = {h["hub"]: h.get("name") for h in (ra.get("per_hub") or []) + (rb.get("per_hub") or [])}
     sa, sb = set(a.hubs), set(b.hubs)
     hubs = pd.DataFrame(
-        [{"hub": h, "name": names.get(h, h), "in": "both" if h in sa and h in sb else ("a only" if h in sa else "b only")}
-         for h in sorted(sa | sb)],
+        [
+            {
+                "hub": h,
+                "name": names.get(h, h),
+                "in": "both" if h in sa and h in sb else ("a only" if h in sa else "b only"),
+            }
+            for h in sorted(sa | sb)
+        ],
         columns=["hub", "name", "in"],
     )
     notes = []
@@ -417,11 +510,19 @@ def compare(a: Scenario, b: Scenario) -> dict[str, Any]:
     ca, cb = ra.get("area_covered") or {}, rb.get("area_covered") or {}
     changes = [
         {"demand": k, "change": "gained" if cb.get(k) else "lost"}
-        for k in sorted(set(ca) | set(cb)) if bool(ca.get(k)) != bool(cb.get(k))
+        for k in sorted(set(ca) | set(cb))
+        if bool(ca.get(k)) != bool(cb.get(k))
     ]
     areas = pd.DataFrame(changes, columns=["demand", "change"])
-    return {"summary": summary, "settings": settings, "equity": equity, "bands": bands,
-            "hubs": hubs, "areas": areas, "notes": notes}
+    return {
+        "summary": summary,
+        "settings": settings,
+        "equity": equity,
+        "bands": bands,
+        "hubs": hubs,
+        "areas": areas,
+        "notes": notes,
+    }
 
 
 def _side_by_side(a: pd.DataFrame, b: pd.DataFrame, key: str) -> pd.DataFrame:

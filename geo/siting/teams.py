@@ -40,7 +40,9 @@ def largest_remainder(total: int, need: pd.Series, *, minimum: int = 0) -> pd.Se
     if (values < 0).any():
         raise InputError("need must not be negative")
     if int(total) != total or total < 0:
-        raise InputError(f"the total to allocate must be a whole, non-negative number of units, got {total!r}")
+        raise InputError(
+            f"the total to allocate must be a whole, non-negative number of units, got {total!r}"
+        )
     total = int(total)
     n = len(values)
     if n == 0:
@@ -48,7 +50,9 @@ def largest_remainder(total: int, need: pd.Series, *, minimum: int = 0) -> pd.Se
     base = np.full(n, int(minimum))
     rest = total - int(base.sum())
     if rest < 0:
-        raise InputError(f"{total} units cannot give each of the {n} recipients the minimum of {minimum}")
+        raise InputError(
+            f"{total} units cannot give each of the {n} recipients the minimum of {minimum}"
+        )
     weights = values.to_numpy(dtype=float)
     if weights.sum() <= 0:
         if rest:
@@ -58,7 +62,9 @@ def largest_remainder(total: int, need: pd.Series, *, minimum: int = 0) -> pd.Se
     whole = np.floor(quota + 1e-9).astype(int)
     left = rest - int(whole.sum())
     remainder = quota - whole
-    order = sorted(range(n), key=lambda k: (-round(remainder[k], 9), -weights[k], str(values.index[k])))
+    order = sorted(
+        range(n), key=lambda k: (-round(remainder[k], 9), -weights[k], str(values.index[k]))
+    )
     whole[order[:left]] += 1
     return pd.Series(base + whole, index=values.index, name="allocated")
 
@@ -82,12 +88,19 @@ def allocate(
     units = Decimal(str(total)) / Decimal(str(step))
     min_units = Decimal(str(minimum)) / Decimal(str(step))
     if units != units.to_integral_value() or min_units != min_units.to_integral_value():
-        raise InputError(f"total {total:g} and minimum {minimum:g} must be multiples of the step {step:g}")
+        raise InputError(
+            f"total {total:g} and minimum {minimum:g} must be multiples of the step {step:g}"
+        )
     alloc = largest_remainder(int(units), need, minimum=int(min_units))
     values = pd.to_numeric(need).astype(float)
     share = values / values.sum() if values.sum() > 0 else values * 0.0
     frame = pd.DataFrame(
-        {"need": values, "share": share, "quota": share * total, "allocated": alloc.astype(float) * step}
+        {
+            "need": values,
+            "share": share,
+            "quota": share * total,
+            "allocated": alloc.astype(float) * step,
+        }
     )
     frame.index.name = need.index.name or "unit"
     return frame
@@ -106,7 +119,9 @@ def catchment_need(assignment: pd.DataFrame, need: pd.Series, hubs: list[str]) -
 
 def footprint_need(place: Place, need: pd.Series) -> pd.Series:
     """Need (by area code) summed per footprint, every footprint listed."""
-    frame = pd.DataFrame({"footprint": place.areas["footprint"], "need": need.reindex(place.areas.index)})
+    frame = pd.DataFrame(
+        {"footprint": place.areas["footprint"], "need": need.reindex(place.areas.index)}
+    )
     out = frame.groupby("footprint")["need"].sum().reindex(place.footprint_names, fill_value=0.0)
     out.index.name = "footprint"
     return out.astype(float).rename("need")

@@ -42,7 +42,8 @@ def _check_folder(path: Path) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "export-map", help="export a print-ready map snapshot (png, svg or pdf)",
+        "export-map",
+        help="export a print-ready map snapshot (png, svg or pdf)",
         description=(
             "Render a map of PLACE with a title, legend and colourbar with units, the date and "
             "every data attribution, offline (kaleido + the system Chromium), on a white "
@@ -50,22 +51,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--indicator", metavar="KEY", help="indicator for the area colours (default: first need indicator)")
-    p.add_argument("--layers", nargs="+", metavar="LAYER",
-                   help="layers to show: areas footprints sites and/or site kinds (default: areas footprints sites)")
+    p.add_argument(
+        "--indicator",
+        metavar="KEY",
+        help="indicator for the area colours (default: first need indicator)",
+    )
+    p.add_argument(
+        "--layers",
+        nargs="+",
+        metavar="LAYER",
+        help="layers to show: areas footprints sites and/or site kinds (default: areas footprints sites)",
+    )
     p.add_argument("--footprint", metavar="NAME", help="zoom to this footprint and outline it")
     p.add_argument("--scenario", metavar="NAME", help="show the hubs of this saved scenario")
     p.add_argument("--title", help="map title (default: indicator and place)")
     p.add_argument("--out", required=True, metavar="FILE.png|svg|pdf", help="image to write")
     p.add_argument("--width", type=int, default=1600, help="width in pixels (default %(default)s)")
-    p.add_argument("--height", type=int, default=1000, help="height in pixels (default %(default)s)")
-    p.add_argument("--scale", type=float, default=1.0, help="pixel density for PNG (default %(default)s)")
-    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
-                   help="grey out sensitive counts below N (default %(default)s)")
+    p.add_argument(
+        "--height", type=int, default=1000, help="height in pixels (default %(default)s)"
+    )
+    p.add_argument(
+        "--scale", type=float, default=1.0, help="pixel density for PNG (default %(default)s)"
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        metavar="N",
+        help="grey out sensitive counts below N (default %(default)s)",
+    )
     p.set_defaults(func=cmd_export_map)
 
     p = sub.add_parser(
-        "export-data", help="export areas, footprints, sites, isochrones or a scenario (geojson, gpkg, csv)",
+        "export-data",
+        help="export areas, footprints, sites, isochrones or a scenario (geojson, gpkg, csv)",
         description=(
             "Write data for partners: disclosure control applied (sensitive counts below the "
             "threshold shown as '*'), CSV cells that could start a spreadsheet formula escaped, "
@@ -74,34 +93,68 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--what", required=True, choices=("areas", "footprints", "sites", "isochrones", "scenario"),
-                   help="what to export")
+    p.add_argument(
+        "--what",
+        required=True,
+        choices=("areas", "footprints", "sites", "isochrones", "scenario"),
+        help="what to export",
+    )
     p.add_argument("--out", required=True, metavar="FILE.geojson|gpkg|csv", help="file to write")
-    p.add_argument("--indicators", nargs="+", metavar="KEY", help="areas/footprints: only these indicators")
+    p.add_argument(
+        "--indicators", nargs="+", metavar="KEY", help="areas/footprints: only these indicators"
+    )
     p.add_argument("--footprint", metavar="NAME", help="areas/footprints: only this footprint")
-    p.add_argument("--scenario", metavar="NAME", help="scenario: the saved scenario; isochrones: around its hubs")
-    p.add_argument("--kinds", nargs="+", metavar="KIND", help="sites/isochrones: only sites of these kinds")
+    p.add_argument(
+        "--scenario",
+        metavar="NAME",
+        help="scenario: the saved scenario; isochrones: around its hubs",
+    )
+    p.add_argument(
+        "--kinds", nargs="+", metavar="KIND", help="sites/isochrones: only sites of these kinds"
+    )
     p.add_argument("--sites", nargs="+", metavar="ID", help="isochrones: around these site ids")
-    p.add_argument("--mode", default="walk", help="isochrones: walk, cycle or drive (default %(default)s)")
-    p.add_argument("--minutes", default="5,10,15,20", help="isochrones: bands in minutes (default %(default)s)")
-    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
-                   help="suppress sensitive counts below N (default %(default)s)")
-    p.add_argument("--no-csv-header", action="store_true",
-                   help="CSV: no '# ' attribution lines on top (they stay in the sidecar)")
+    p.add_argument(
+        "--mode", default="walk", help="isochrones: walk, cycle or drive (default %(default)s)"
+    )
+    p.add_argument(
+        "--minutes", default="5,10,15,20", help="isochrones: bands in minutes (default %(default)s)"
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        metavar="N",
+        help="suppress sensitive counts below N (default %(default)s)",
+    )
+    p.add_argument(
+        "--no-csv-header",
+        action="store_true",
+        help="CSV: no '# ' attribution lines on top (they stay in the sidecar)",
+    )
     p.set_defaults(func=cmd_export_data)
 
     p = sub.add_parser(
-        "export-profiles", help="write a PDF profile report for every footprint, plus an index",
+        "export-profiles",
+        help="write a PDF profile report for every footprint, plus an index",
         description=(
             "Write DIR/<footprint>.pdf for every footprint and DIR/index.html listing them with "
             "the sources. Built in a temporary folder first: on error DIR is left unchanged."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if missing)")
-    p.add_argument("--format", choices=("pdf", "html"), default="pdf", help="report format (default pdf)")
-    p.add_argument("--suppress-below", type=float, default=DEFAULT_THRESHOLD, metavar="N",
-                   help="suppress sensitive counts below N (default %(default)s)")
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="folder to write into (created if missing)"
+    )
+    p.add_argument(
+        "--format", choices=("pdf", "html"), default="pdf", help="report format (default pdf)"
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        metavar="N",
+        help="suppress sensitive counts below N (default %(default)s)",
+    )
     p.set_defaults(func=cmd_export_profiles)
 
 
@@ -118,12 +171,19 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     from layers.static import figure_to_bytes
 
     fig = snapshot_figure(
-        place, indicator=args.indicator, layers=_split(args.layers) or list(DEFAULT_LAYERS),
-        footprint=args.footprint, scenario=args.scenario, title=args.title,
-        width=args.width, height=args.height, threshold=args.suppress_below,
+        place,
+        indicator=args.indicator,
+        layers=_split(args.layers) or list(DEFAULT_LAYERS),
+        footprint=args.footprint,
+        scenario=args.scenario,
+        title=args.title,
+        width=args.width,
+        height=args.height,
+        threshold=args.suppress_below,
     )
-    data = figure_to_bytes(fig, fmt=out.suffix.lower()[1:], width=args.width, height=args.height,
-                           scale=args.scale)
+    data = figure_to_bytes(
+        fig, fmt=out.suffix.lower()[1:], width=args.width, height=args.height, scale=args.scale
+    )
     path = atomic_write(out, lambda tmp: tmp.write_bytes(data), suffix=out.suffix)
     print(f"wrote {path} ({len(data) / 1024:,.0f} KB)")
     return 0
@@ -146,22 +206,33 @@ def cmd_export_data(args: argparse.Namespace) -> int:
         "isochrones": {"scenario", "kinds", "sites"},
         "scenario": {"scenario"},
     }[what]
-    given = {name for name in ("indicators", "footprint", "scenario", "kinds", "sites")
-             if getattr(args, name) is not None}
+    given = {
+        name
+        for name in ("indicators", "footprint", "scenario", "kinds", "sites")
+        if getattr(args, name) is not None
+    }
     extra = sorted(given - allowed)
     if extra:
         raise InputError(f"--{extra[0]} does not apply to --what {what}")
     options: dict = {}
     if what in ("areas", "footprints"):
-        options = {"indicators": _split(args.indicators), "footprint": args.footprint,
-                   "threshold": args.suppress_below}
+        options = {
+            "indicators": _split(args.indicators),
+            "footprint": args.footprint,
+            "threshold": args.suppress_below,
+        }
     elif what == "sites":
         options = {"kinds": _split(args.kinds)}
     elif what == "isochrones":
         if args.sites and args.kinds:
             raise InputError("give --sites or --kinds, not both")
-        options = {"kinds": _split(args.kinds), "sites": _split(args.sites), "scenario": args.scenario,
-                   "mode": args.mode, "minutes": args.minutes}
+        options = {
+            "kinds": _split(args.kinds),
+            "sites": _split(args.sites),
+            "scenario": args.scenario,
+            "mode": args.mode,
+            "minutes": args.minutes,
+        }
     else:
         if not args.scenario:
             raise InputError("--what scenario needs --scenario NAME")
@@ -182,11 +253,18 @@ def _safe_name(name: str) -> str:
 def profiles_index_html(place, files: list[tuple[str, str]], *, fmt: str, when: datetime) -> str:
     """The index page listing every footprint's report with the sources."""
     e = html.escape
-    rows = "\n".join(f'<li><a href="{e(f)}">{e(name)}</a> ({fmt.upper()})</li>' for name, f in files)
-    sources = "\n".join(f"<li>{e(line)}</li>" for line in place.attribution_text().splitlines() if line.strip())
+    rows = "\n".join(
+        f'<li><a href="{e(f)}">{e(name)}</a> ({fmt.upper()})</li>' for name, f in files
+    )
+    sources = "\n".join(
+        f"<li>{e(line)}</li>" for line in place.attribution_text().splitlines() if line.strip()
+    )
     label = place.footprint_label
-    banner = '<p class="synthetic"><strong>Synthetic demo data</strong>: not real people or places.</p>' \
-        if place.synthetic else ""
+    banner = (
+        '<p class="synthetic"><strong>Synthetic demo data</strong>: not real people or places.</p>'
+        if place.synthetic
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(place.name)}: {e(label)} profiles</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:50em;margin:2em auto;color:#1a1a1a}}
@@ -204,7 +282,9 @@ def profiles_index_html(place, files: list[tuple[str, str]], *, fmt: str, when: 
 """
 
 
-def write_profile_reports(place, folder: Path, *, fmt: str, threshold: float, report) -> list[tuple[str, str]]:
+def write_profile_reports(
+    place, folder: Path, *, fmt: str, threshold: float, report
+) -> list[tuple[str, str]]:
     """Write every footprint's report into ``folder``; return ``(footprint, file name)`` pairs.
 
     Pipelined: while Chromium prints one report to PDF (a separate process), the next report's
@@ -258,16 +338,20 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
     try:
         from layers import report
     except ImportError:
-        raise InputError("profile reports are not available in this version (layers.report is missing)") from None
+        raise InputError(
+            "profile reports are not available in this version (layers.report is missing)"
+        ) from None
 
     when = datetime.now(UTC)
     # Build everything in a temporary folder beside the target, then move the files in.
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
     try:
-        files = write_profile_reports(place, tmp, fmt=args.format, threshold=args.suppress_below,
-                                      report=report)
-        (tmp / "index.html").write_text(profiles_index_html(place, files, fmt=args.format, when=when),
-                                        encoding="utf-8")
+        files = write_profile_reports(
+            place, tmp, fmt=args.format, threshold=args.suppress_below, report=report
+        )
+        (tmp / "index.html").write_text(
+            profiles_index_html(place, files, fmt=args.format, when=when), encoding="utf-8"
+        )
         out_dir.mkdir(exist_ok=True)
         for _, filename in [*files, ("index", "index.html")]:
             os.replace(tmp / filename, out_dir / filename)

@@ -41,7 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("HUBPLAN_DEBUG"):
             raise
         msg = " ".join(str(exc).split())[:300]
-        print(f"hubplan: internal error: {type(exc).__name__}: {msg} (set HUBPLAN_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"hubplan: internal error: {type(exc).__name__}: {msg} (set HUBPLAN_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

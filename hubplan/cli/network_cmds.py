@@ -35,15 +35,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--from", dest="hubs", action="append", required=True, metavar="SITE_ID|LON,LAT",
-                   help="a site id of the place or WGS84 'lon,lat' (write --from=-2.63,53.54 when the longitude "
-                        "is negative); repeat for several hubs (the nearest counts)")
+    p.add_argument(
+        "--from",
+        dest="hubs",
+        action="append",
+        required=True,
+        metavar="SITE_ID|LON,LAT",
+        help="a site id of the place or WGS84 'lon,lat' (write --from=-2.63,53.54 when the longitude "
+        "is negative); repeat for several hubs (the nearest counts)",
+    )
     p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
     p.add_argument("--minutes", default="5,10,15", help="band limits, increasing (default 5,10,15)")
-    p.add_argument("--buffer", type=float, default=DEFAULT_BUFFER_M, metavar="METRES",
-                   help=f"width the reached streets are buffered by (default {DEFAULT_BUFFER_M:g})")
-    p.add_argument("--apportion", choices=("point", "area"), default="point",
-                   help="count an area when its point is reached (default) or by the share of its area inside")
+    p.add_argument(
+        "--buffer",
+        type=float,
+        default=DEFAULT_BUFFER_M,
+        metavar="METRES",
+        help=f"width the reached streets are buffered by (default {DEFAULT_BUFFER_M:g})",
+    )
+    p.add_argument(
+        "--apportion",
+        choices=("point", "area"),
+        default="point",
+        help="count an area when its point is reached (default) or by the share of its area inside",
+    )
     p.add_argument("--out", required=True, metavar="FILE.geojson", help="GeoJSON file to write")
     p.set_defaults(func=cmd_isochrones)
 
@@ -53,7 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Per area: minutes to the nearest site of KIND by MODE, which site, and population counts.",
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--to", dest="kind", required=True, metavar="KIND", help="site kind, e.g. family_hub")
+    p.add_argument(
+        "--to", dest="kind", required=True, metavar="KIND", help="site kind, e.g. family_hub"
+    )
     p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
     p.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv instead of stdout")
     p.set_defaults(func=cmd_access)
@@ -82,7 +99,10 @@ def parse_hubs(place: Place, specs: list[str]) -> gpd.GeoSeries:
 
 
 def _header(place: Place) -> list[str]:
-    lines = [place.name + (f" ({SYNTHETIC_LABEL})" if place.synthetic and SYNTHETIC_LABEL not in place.name else "")]
+    lines = [
+        place.name
+        + (f" ({SYNTHETIC_LABEL})" if place.synthetic and SYNTHETIC_LABEL not in place.name else "")
+    ]
     return lines + [line for line in place.attribution_text().splitlines() if line]
 
 
@@ -94,11 +114,17 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     bands = isochrones(place, hubs, mode=args.mode, minutes=minutes, buffer_m=args.buffer)
     for warning in bands.attrs.get("warnings", []):
         print(f"hubplan: warning: {warning}", file=sys.stderr)
-    cover = coverage(place, hubs, mode=args.mode, minutes=minutes, apportion=args.apportion, bands=bands)
+    cover = coverage(
+        place, hubs, mode=args.mode, minutes=minutes, apportion=args.apportion, bands=bands
+    )
     geoms = bands.to_crs("EPSG:4326").geometry
     features = []
     for i, row in enumerate(bands.itertuples()):
-        counts = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in cover.iloc[i].items() if k not in ("minutes",)}
+        counts = {
+            k: (None if isinstance(v, float) and np.isnan(v) else v)
+            for k, v in cover.iloc[i].items()
+            if k not in ("minutes",)
+        }
         props = {
             "minutes": float(row.minutes),
             "mode": row.mode,
@@ -111,7 +137,9 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         }
         if row.approximate:
             props["note"] = CROWFLY_NOTE
-        features.append({"type": "Feature", "properties": props, "geometry": mapping(geoms.iloc[i])})
+        features.append(
+            {"type": "Feature", "properties": props, "geometry": mapping(geoms.iloc[i])}
+        )
     payload = {
         "type": "FeatureCollection",
         "name": f"isochrones {args.mode}",
@@ -121,11 +149,16 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
         "attribution": place.attribution_text(),
         "features": features,
     }
-    emit_text(json.dumps(payload, ensure_ascii=False) + "\n", str(out), suffixes=(".geojson", ".json"))
-    reached = ", ".join(
-        f"{m:g} min: {int(p):,} people" for m, p in zip(cover["minutes"], cover.get("population", cover["areas"]), strict=True)
+    emit_text(
+        json.dumps(payload, ensure_ascii=False) + "\n", str(out), suffixes=(".geojson", ".json")
     )
-    print(f"wrote {out}: {len(features)} band(s) by {args.mode} ({bands['method'].iat[0]}); {reached}")
+    reached = ", ".join(
+        f"{m:g} min: {int(p):,} people"
+        for m, p in zip(cover["minutes"], cover.get("population", cover["areas"]), strict=True)
+    )
+    print(
+        f"wrote {out}: {len(features)} band(s) by {args.mode} ({bands['method'].iat[0]}); {reached}"
+    )
     return 0
 
 

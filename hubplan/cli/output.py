@@ -14,7 +14,8 @@ def check_suffix(out: str | Path, suffixes: tuple[str, ...]) -> Path:
     path = Path(out)
     if path.suffix.lower() not in suffixes:
         raise InputError(
-            f"unsupported extension {path.suffix or '(none)'!r}; use {', '.join(suffixes)}", path=path
+            f"unsupported extension {path.suffix or '(none)'!r}; use {', '.join(suffixes)}",
+            path=path,
         )
     return path
 

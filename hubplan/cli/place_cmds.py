@@ -17,40 +17,76 @@ PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="build a place bundle from a place config (TOML)",
-                       description="Read every source in CONFIG, check it, and write one GeoPackage bundle atomically.")
+    p = sub.add_parser(
+        "build",
+        help="build a place bundle from a place config (TOML)",
+        description="Read every source in CONFIG, check it, and write one GeoPackage bundle atomically.",
+    )
     p.add_argument("config", metavar="CONFIG.toml", help="place config file")
     p.add_argument("--out", required=True, metavar="PLACE.gpkg", help="bundle to write")
-    p.add_argument("--fresh", action="store_true",
-                   help="when --out exists, do not carry over its uploaded indicators, need indices "
-                        "and footprint sets (kept by default)")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="when --out exists, do not carry over its uploaded indicators, need indices "
+        "and footprint sets (kept by default)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or findings")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("info", help="summarise a place bundle",
-                       description="Print a place's areas, footprints, sites, indicators, sources and build findings.")
+    p = sub.add_parser(
+        "info",
+        help="summarise a place bundle",
+        description="Print a place's areas, footprints, sites, indicators, sources and build findings.",
+    )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("profile", help="footprint profile: table (csv, json) or printable report (html, pdf)",
-                       description="One row per footprint plus 'All areas': areas, every indicator aggregated by kind, and sites by kind. "
-                                   "html and pdf give the printable report of one footprint (--footprint). "
-                                   "Counts of sensitive indicators below --suppress-below are shown as '*'.")
+    p = sub.add_parser(
+        "profile",
+        help="footprint profile: table (csv, json) or printable report (html, pdf)",
+        description="One row per footprint plus 'All areas': areas, every indicator aggregated by kind, and sites by kind. "
+        "html and pdf give the printable report of one footprint (--footprint). "
+        "Counts of sensitive indicators below --suppress-below are shown as '*'.",
+    )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
-    p.add_argument("--format", choices=("csv", "json", "html", "pdf"), default="csv",
-                   help="csv/json: the table (default csv); html/pdf: the printable report of --footprint")
-    p.add_argument("--footprint", metavar="NAME", help="only this footprint (plus 'All areas'); required for html/pdf")
-    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)")
-    p.add_argument("--suppress-below", type=float, default=5, metavar="N",
-                   help="disclosure control: suppress sensitive counts below N (default 5; 0 = off)")
-    p.add_argument("--round", type=int, default=None, metavar="BASE",
-                   help="disclosure control: round visible sensitive counts to the nearest BASE (e.g. 5)")
+    p.add_argument(
+        "--format",
+        choices=("csv", "json", "html", "pdf"),
+        default="csv",
+        help="csv/json: the table (default csv); html/pdf: the printable report of --footprint",
+    )
+    p.add_argument(
+        "--footprint",
+        metavar="NAME",
+        help="only this footprint (plus 'All areas'); required for html/pdf",
+    )
+    p.add_argument(
+        "--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)"
+    )
+    p.add_argument(
+        "--suppress-below",
+        type=float,
+        default=5,
+        metavar="N",
+        help="disclosure control: suppress sensitive counts below N (default 5; 0 = off)",
+    )
+    p.add_argument(
+        "--round",
+        type=int,
+        default=None,
+        metavar="BASE",
+        help="disclosure control: round visible sensitive counts to the nearest BASE (e.g. 5)",
+    )
     p.set_defaults(func=cmd_profile)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    place = build_bundle(args.config, args.out, progress=not args.quiet and sys.stderr.isatty(),
-                         keep_added=not args.fresh)
+    place = build_bundle(
+        args.config,
+        args.out,
+        progress=not args.quiet and sys.stderr.isatty(),
+        keep_added=not args.fresh,
+    )
     if not args.quiet:
         for finding in place.findings:
             print(f"  {finding}", file=sys.stderr)
@@ -70,14 +106,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.append(f"  built:       {place.meta.get('built_at', '?')}   crs: {place.crs}")
     out.append(f"  areas:       {len(place.areas)}")
     fp = place.areas["footprint"].value_counts().sort_index()
-    out.append(f"  {place.footprint_label.lower() + 's:':12} {len(fp)}  " + ", ".join(f"{k} ({v})" for k, v in fp.items()))
+    out.append(
+        f"  {place.footprint_label.lower() + 's:':12} {len(fp)}  "
+        + ", ".join(f"{k} ({v})" for k, v in fp.items())
+    )
     kinds = place.sites["kind"].value_counts().sort_index() if len(place.sites) else {}
     out.append("  sites:       " + (", ".join(f"{k} {v}" for k, v in kinds.items()) or "none"))
     out.append(f"  network:     {place.meta.get('network_source', 'crowfly')}")
     out.append(f"  indicators:  {len(place.catalogue)}")
     for ind in place.catalogue.values():
         extra = f" [{ind.unit}]" if ind.unit else ""
-        flags = "".join([" sensitive" if ind.sensitive else "", f" higher is {ind.higher_is}" if ind.higher_is else ""])
+        flags = "".join(
+            [
+                " sensitive" if ind.sensitive else "",
+                f" higher is {ind.higher_is}" if ind.higher_is else "",
+            ]
+        )
         out.append(f"    {ind.key:28} {ind.kind:6} {ind.label}{extra}{flags}")
     out.append("  sources:")
     out += [f"    {a.text}" for a in place.attributions]
@@ -94,7 +138,9 @@ def cmd_profile(args: argparse.Namespace) -> int:
         from hubplan.cli.profile_cmds import cmd_profile_report
 
         return cmd_profile_report(args, place)
-    disclosed = apply_disclosure(profile_table(place), place.catalogue, threshold=args.suppress_below, round_to=args.round)
+    disclosed = apply_disclosure(
+        profile_table(place), place.catalogue, threshold=args.suppress_below, round_to=args.round
+    )
     table = disclosed.table
     if args.footprint:
         if args.footprint not in place.footprint_names:
@@ -113,7 +159,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
                 "synthetic": place.synthetic,
                 "disclosure": disclosed.note,
                 "attributions": [a.text for a in place.attributions],
-                "indicators": {k: {"label": i.label, "kind": i.kind, "unit": i.unit} for k, i in place.catalogue.items()},
+                "indicators": {
+                    k: {"label": i.label, "kind": i.kind, "unit": i.unit}
+                    for k, i in place.catalogue.items()
+                },
                 "rows": records(table),
             }
         )

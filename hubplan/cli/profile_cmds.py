@@ -39,12 +39,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
     how = p.add_mutually_exclusive_group(required=True)
     how.add_argument("--preset", choices=("children",), help="the shipped children's-need preset")
-    how.add_argument("--weights", metavar="KEY=W,...", help="indicator weights, e.g. idaci_score=2,health_score=1")
-    p.add_argument("--method", choices=("z", "rank"), default="z", help="standardise by z-score (default) or rank")
-    p.add_argument("--key", default="need_index", help="key of the new indicator (default need_index)")
+    how.add_argument(
+        "--weights",
+        metavar="KEY=W,...",
+        help="indicator weights, e.g. idaci_score=2,health_score=1",
+    )
+    p.add_argument(
+        "--method",
+        choices=("z", "rank"),
+        default="z",
+        help="standardise by z-score (default) or rank",
+    )
+    p.add_argument(
+        "--key", default="need_index", help="key of the new indicator (default need_index)"
+    )
     p.add_argument("--label", help="label of the new indicator")
     p.add_argument("--save", action="store_true", help="save the index into the place bundle")
-    p.add_argument("--out", metavar="FILE.csv", help="write the footprint table to FILE.csv instead of stdout")
+    p.add_argument(
+        "--out", metavar="FILE.csv", help="write the footprint table to FILE.csv instead of stdout"
+    )
     p.set_defaults(func=cmd_need_index)
 
     p = sub.add_parser(
@@ -62,17 +75,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--column", required=True, metavar="COL", help="column holding the values")
     p.add_argument("--key", required=True, help="key of the new indicator (letters, digits, _)")
     p.add_argument("--label", required=True, help="label shown in maps, profiles and exports")
-    p.add_argument("--kind", choices=("count", "mean"), default="count", help="count (summed) or mean")
+    p.add_argument(
+        "--kind", choices=("count", "mean"), default="count", help="count (summed) or mean"
+    )
     p.add_argument("--unit", default="", help="unit, e.g. children or %%")
     p.add_argument("--higher-is", choices=("worse", "better"), help="direction of need")
-    p.add_argument("--weight", metavar="KEY", help="for a mean: weight by this indicator (e.g. population)")
+    p.add_argument(
+        "--weight", metavar="KEY", help="for a mean: weight by this indicator (e.g. population)"
+    )
     p.add_argument("--england", type=float, help="England value to compare with")
-    p.add_argument("--sensitive", action="store_true", help="small counts are suppressed in outputs")
+    p.add_argument(
+        "--sensitive", action="store_true", help="small counts are suppressed in outputs"
+    )
     p.add_argument("--source", default="", help="where the data comes from")
     p.add_argument("--attribution", default="", help="attribution text the data's licence requires")
     p.add_argument("--vintage", default="", help="date or period of the data")
-    p.add_argument("--replace", action="store_true", help="replace an earlier upload with the same key")
-    p.add_argument("--max-mb", type=float, default=MAX_BYTES / 1e6, help="size limit in MB (default %(default)g)")
+    p.add_argument(
+        "--replace", action="store_true", help="replace an earlier upload with the same key"
+    )
+    p.add_argument(
+        "--max-mb",
+        type=float,
+        default=MAX_BYTES / 1e6,
+        help="size limit in MB (default %(default)g)",
+    )
     p.set_defaults(func=cmd_add_indicator)
 
 
@@ -91,7 +117,12 @@ def cmd_need_index(args: argparse.Namespace) -> int:
         spec = NeedIndexSpec(weights=parse_weights(args.weights), method=args.method)
     label = args.label or ("Children's need index" if args.preset else "Need index")
     spec = NeedIndexSpec(
-        weights=spec.weights, method=spec.method, key=args.key, label=label, preset=spec.preset, themes=spec.themes
+        weights=spec.weights,
+        method=spec.method,
+        key=args.key,
+        label=label,
+        preset=spec.preset,
+        themes=spec.themes,
     )
     if args.save:
         place = save_need_index(_bundle_path(args.place), spec)
@@ -102,7 +133,9 @@ def cmd_need_index(args: argparse.Namespace) -> int:
     table = profile_table(place)[["footprint", "areas", spec.key]]
     groups = table["footprint"] != "All areas"
     table["rank"] = pd.NA
-    table.loc[groups, "rank"] = table.loc[groups, spec.key].rank(ascending=False, method="min").astype("Int64")
+    table.loc[groups, "rank"] = (
+        table.loc[groups, spec.key].rank(ascending=False, method="min").astype("Int64")
+    )
     ind = place.catalogue[spec.key]
     header = [f"{place.name}: {ind.label} ({spec.key})", ind.description]
     if place.synthetic:
@@ -119,16 +152,24 @@ def cmd_profile_report(args: argparse.Namespace, place) -> int:
     from layers.report import write_profile_report
 
     if not args.footprint:
-        raise InputError(f"--format {args.format} makes the report of one footprint: give --footprint NAME "
-                         f"(one of {', '.join(place.footprint_names)})")
+        raise InputError(
+            f"--format {args.format} makes the report of one footprint: give --footprint NAME "
+            f"(one of {', '.join(place.footprint_names)})"
+        )
     check_footprint(place, args.footprint)
     if not args.out or args.out == "-":
         raise InputError(f"--format {args.format} needs --out FILE.{args.format}")
     from hubplan.cli.output import check_suffix
 
     out = check_suffix(args.out, (f".{args.format}",))
-    path = write_profile_report(place, args.footprint, out, fmt=args.format,
-                                threshold=args.suppress_below, round_to=args.round)
+    path = write_profile_report(
+        place,
+        args.footprint,
+        out,
+        fmt=args.format,
+        threshold=args.suppress_below,
+        round_to=args.round,
+    )
     print(f"wrote {path}")
     return 0
 
@@ -141,7 +182,10 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
     limit = int(args.max_mb * 1e6)
     if csv_path.stat().st_size > limit:
         raise UploadError(
-            [f"the file is {csv_path.stat().st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB"], path=csv_path
+            [
+                f"the file is {csv_path.stat().st_size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB"
+            ],
+            path=csv_path,
         )
     indicator = Indicator(
         key=args.key,

@@ -29,8 +29,10 @@ FORMATS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF"}
 
 
 def _ids(prefix: str) -> dict[str, str]:
-    return {k: f"{prefix}-{k}" for k in
-            ("export-format", "export-button", "export-download", "export-status", "copy-link")}
+    return {
+        k: f"{prefix}-{k}"
+        for k in ("export-format", "export-button", "export-download", "export-status", "copy-link")
+    }
 
 
 def export_controls(prefix: str) -> html.Div:
@@ -38,23 +40,46 @@ def export_controls(prefix: str) -> html.Div:
     ids = _ids(prefix)
     return html.Div(
         [
-            html.Fieldset([
-                html.Legend("Export this map", className="control-label"),
-                dcc.RadioItems(
-                    id=ids["export-format"], value="png", className="checklist", inline=True,
-                    options=[{"label": label, "value": key} for key, label in FORMATS.items()],
-                    labelClassName="check-label",
-                ),
-                html.Button("Export map", id=ids["export-button"], n_clicks=0, className="button",
-                            type="button"),
-                html.Div([
-                    dcc.Clipboard(id=ids["copy-link"], title="Copy a link to this view",
-                                  className="clipboard", style={"display": "inline-block"}),
-                    html.Span(" Copy link to this view", className="control-help"),
-                ], className="copy-link"),
-                html.P("", id=ids["export-status"], className="control-help", role="status",
-                       **{"aria-live": "polite"}),
-            ], className="control-group"),
+            html.Fieldset(
+                [
+                    html.Legend("Export this map", className="control-label"),
+                    dcc.RadioItems(
+                        id=ids["export-format"],
+                        value="png",
+                        className="checklist",
+                        inline=True,
+                        options=[{"label": label, "value": key} for key, label in FORMATS.items()],
+                        labelClassName="check-label",
+                    ),
+                    html.Button(
+                        "Export map",
+                        id=ids["export-button"],
+                        n_clicks=0,
+                        className="button",
+                        type="button",
+                    ),
+                    html.Div(
+                        [
+                            dcc.Clipboard(
+                                id=ids["copy-link"],
+                                title="Copy a link to this view",
+                                className="clipboard",
+                                style={"display": "inline-block"},
+                            ),
+                            html.Span(" Copy link to this view", className="control-help"),
+                        ],
+                        className="copy-link",
+                    ),
+                    html.P(
+                        "",
+                        id=ids["export-status"],
+                        className="control-help",
+                        role="status",
+                        **{"aria-live": "polite"},
+                    ),
+                ],
+                className="control-group",
+            ),
             dcc.Download(id=ids["export-download"]),
         ],
         className="export-controls",
@@ -66,7 +91,7 @@ def snapshot_layers(page_layers: list[str] | None) -> list[str]:
     layer keys (``areas``, ``footprints``, ``<kind>``, overlays)."""
     out = []
     for key in page_layers or []:
-        out.append(key[len("sites-"):] if key.startswith("sites-") else key)
+        out.append(key[len("sites-") :] if key.startswith("sites-") else key)
     return out
 
 
@@ -96,14 +121,23 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
         centre = {"lat": float(view["lat"]), "lon": float(view["lon"])}
     zoom = float(view["zoom"]) if view.get("zoom") is not None else None
     try:
-        fig = snapshot_figure(place, indicator=state.get("indicator"), layers=layers,
-                              footprint=state.get("footprint"), center=centre,
-                              zoom=zoom if centre else None)
+        fig = snapshot_figure(
+            place,
+            indicator=state.get("indicator"),
+            layers=layers,
+            footprint=state.get("footprint"),
+            center=centre,
+            zoom=zoom if centre else None,
+        )
         data = figure_to_bytes(fig, fmt=fmt)
     except InputError as exc:
         return None, f"Could not export the map: {exc}"
-    name = _filename(str(state.get("place") or place.name), state.get("footprint"),
-                     state.get("indicator")) + f".{fmt}"
+    name = (
+        _filename(
+            str(state.get("place") or place.name), state.get("footprint"), state.get("indicator")
+        )
+        + f".{fmt}"
+    )
     size = f"{len(data) / 1024:,.0f} KB"
     return dcc.send_bytes(data, name), f"Exported {name} ({size})."
 

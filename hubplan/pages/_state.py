@@ -108,7 +108,9 @@ def open_place_safe(spec: str | None) -> tuple[Place, str | None]:
             try:
                 return open_place(target), None
             except Exception as exc:  # a corrupt bundle can raise anything from the drivers
-                notice = f"Could not open place file {target}: {_short(exc)}. Showing the default place."
+                notice = (
+                    f"Could not open place file {target}: {_short(exc)}. Showing the default place."
+                )
     try:
         place = open_place(default)
     except Exception as exc:
@@ -188,9 +190,7 @@ def parse_footprint(place: Place, value) -> tuple[str | None, str | None]:
     return None, f"Unknown {place.footprint_label.lower()} {v!r}: none selected."
 
 
-def parse_layers(
-    value, allowed: list[str], default: list[str]
-) -> tuple[list[str], str | None]:
+def parse_layers(value, allowed: list[str], default: list[str]) -> tuple[list[str], str | None]:
     """``layers=a,b`` (or repeated ``layers=``) -> known layer keys in ``allowed`` order.
 
     Unknown keys are dropped with a notice; an absent parameter gives ``default``; an empty
@@ -223,8 +223,11 @@ def parse_view(lat, lon, zoom) -> tuple[dict[str, float] | None, float | None, s
     la = parse_float(lat, lo=-85, hi=85)
     lo_ = parse_float(lon, lo=-180, hi=180)
     z = parse_float(zoom, lo=0, hi=22)
-    bad = [n for n, raw, v in (("lat", lat, la), ("lon", lon, lo_), ("zoom", zoom, z))
-           if first(raw) is not None and v is None]
+    bad = [
+        n
+        for n, raw, v in (("lat", lat, la), ("lon", lon, lo_), ("zoom", zoom, z))
+        if first(raw) is not None and v is None
+    ]
     notice = f"Ignored an invalid map view ({', '.join(bad)}) in the link." if bad else None
     centre = {"lat": la, "lon": lo_} if la is not None and lo_ is not None else None
     return centre, z, notice

@@ -15,7 +15,9 @@ def notice_box(notices: list[str] | None, *, id: str | None = None) -> html.Div:
     return html.Div(
         [html.P(n, className="notice-line") for n in notices],
         className="notice" if notices else "notice notice-empty",
-        role="status", **{"aria-live": "polite"}, **kwargs,
+        role="status",
+        **{"aria-live": "polite"},
+        **kwargs,
     )
 
 
@@ -24,9 +26,12 @@ def synthetic_banner(place: Place) -> html.Div | None:
     if not place.synthetic:
         return None
     return html.Div(
-        [html.Strong("Synthetic demo data: "),
-         "not real places or people. Use it to try the tool, never to make decisions."],
-        className="synthetic-banner", role="note",
+        [
+            html.Strong("Synthetic demo data: "),
+            "not real places or people. Use it to try the tool, never to make decisions.",
+        ],
+        className="synthetic-banner",
+        role="note",
     )
 
 

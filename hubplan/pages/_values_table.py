@@ -43,14 +43,19 @@ def values_frame(place: Place, indicator: str) -> pd.DataFrame:
     vals = areas[indicator].astype(float).mask(suppressed_mask(place, indicator))
     names = areas["name"].astype(str) if "name" in areas else areas.index.to_series().astype(str)
     digits = 0 if ind.kind == "count" else 3
-    frame = pd.DataFrame({
-        "code": areas.index.astype(str),
-        "name": names.to_numpy(),
-        "footprint": areas["footprint"].astype(str).to_numpy(),
-        "value": vals.round(digits).to_numpy(),
-    })
-    order = frame["value"].sort_values(ascending=ind.higher_is == "better", na_position="last",
-                                       kind="stable").index
+    frame = pd.DataFrame(
+        {
+            "code": areas.index.astype(str),
+            "name": names.to_numpy(),
+            "footprint": areas["footprint"].astype(str).to_numpy(),
+            "value": vals.round(digits).to_numpy(),
+        }
+    )
+    order = (
+        frame["value"]
+        .sort_values(ascending=ind.higher_is == "better", na_position="last", kind="stable")
+        .index
+    )
     return frame.loc[order].reset_index(drop=True)
 
 
@@ -92,14 +97,27 @@ def apply_filter(frame: pd.DataFrame, terms: list[tuple[str, str, object]]) -> p
         series = frame[col]
         if op == "contains" or col != "value":
             text, needle = series.astype(str).str.casefold(), str(value).casefold()
-            hit = {"contains": text.str.contains(needle, regex=False), "=": text == needle,
-                   "!=": text != needle}.get(op)
+            hit = {
+                "contains": text.str.contains(needle, regex=False),
+                "=": text == needle,
+                "!=": text != needle,
+            }.get(op)
             if hit is None:  # < > on text: compare as text
-                hit = {"<": text < needle, "<=": text <= needle, ">": text > needle,
-                       ">=": text >= needle}.get(op, text.str.startswith(needle))
+                hit = {
+                    "<": text < needle,
+                    "<=": text <= needle,
+                    ">": text > needle,
+                    ">=": text >= needle,
+                }.get(op, text.str.startswith(needle))
         else:
-            hit = {"=": series == value, "!=": series != value, "<": series < value,
-                   "<=": series <= value, ">": series > value, ">=": series >= value}[op]
+            hit = {
+                "=": series == value,
+                "!=": series != value,
+                "<": series < value,
+                "<=": series <= value,
+                ">": series > value,
+                ">=": series >= value,
+            }[op]
             hit &= series.notna()  # a missing value matches no comparison
         keep &= hit.fillna(False).astype(bool)
     return frame[keep]
@@ -110,14 +128,22 @@ def apply_sort(frame: pd.DataFrame, sort_by: list[dict] | None) -> pd.DataFrame:
     cols = [s for s in (sort_by or []) if s.get("column_id") in COLUMNS]
     if not cols:
         return frame
-    return frame.sort_values([s["column_id"] for s in cols],
-                             ascending=[s.get("direction") != "desc" for s in cols],
-                             na_position="last", kind="stable")
+    return frame.sort_values(
+        [s["column_id"] for s in cols],
+        ascending=[s.get("direction") != "desc" for s in cols],
+        na_position="last",
+        kind="stable",
+    )
 
 
 def table_page(
-    place: Place, indicator: str, *, page: int = 0, page_size: int = PAGE_SIZE,
-    sort_by: list[dict] | None = None, filter_query: str | None = None,
+    place: Place,
+    indicator: str,
+    *,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+    sort_by: list[dict] | None = None,
+    filter_query: str | None = None,
 ) -> tuple[list[dict], int, str]:
     """One page of the table: ``(rows, page count, status text)``.
 
@@ -128,12 +154,17 @@ def table_page(
     size = max(1, min(int(page_size or PAGE_SIZE), 500))
     pages = max(1, math.ceil(len(frame) / size))
     page = min(max(int(page or 0), 0), pages - 1)
-    chunk = frame.iloc[page * size:(page + 1) * size]
-    rows = [{**r, "value": None if pd.isna(r["value"]) else float(r["value"])}
-            for r in chunk.to_dict("records")]
+    chunk = frame.iloc[page * size : (page + 1) * size]
+    rows = [
+        {**r, "value": None if pd.isna(r["value"]) else float(r["value"])}
+        for r in chunk.to_dict("records")
+    ]
     total = len(place.areas)
-    status = (f"{len(frame):,} of {total:,} small areas match the filter." if terms
-              else f"{total:,} small areas.")
+    status = (
+        f"{len(frame):,} of {total:,} small areas match the filter."
+        if terms
+        else f"{total:,} small areas."
+    )
     if len(frame) > size:
         status += f" Page {page + 1} of {pages}."
     if rejected:
@@ -146,17 +177,25 @@ def values_table(place: Place, indicator: str) -> list:
     ind = place.indicator(indicator)
     rows, pages, status = table_page(place, indicator)
     sort_note = {"worse": "worst (highest) first", "better": "worst (lowest) first"}.get(
-        ind.higher_is or "", "highest first")
+        ind.higher_is or "", "highest first"
+    )
     suppressed = bool(suppressed_mask(place, indicator).any())
     return [
-        html.P(f"{indicator_title(ind)} by small area, {sort_note}. Empty cells have no data"
-               + (f" or are suppressed (disclosure control: fewer than {DEFAULT_THRESHOLD})"
-                  if suppressed else "")
-               + ". Sort by a column heading; filter with the boxes under the headings "
-               "(text, or a comparison such as > 30 for the value).",
-               id="home-values-caption", className="control-help"),
-        html.P(status, id="home-values-status", className="control-help",
-               **{"aria-live": "polite"}),
+        html.P(
+            f"{indicator_title(ind)} by small area, {sort_note}. Empty cells have no data"
+            + (
+                f" or are suppressed (disclosure control: fewer than {DEFAULT_THRESHOLD})"
+                if suppressed
+                else ""
+            )
+            + ". Sort by a column heading; filter with the boxes under the headings "
+            "(text, or a comparison such as > 30 for the value).",
+            id="home-values-caption",
+            className="control-help",
+        ),
+        html.P(
+            status, id="home-values-status", className="control-help", **{"aria-live": "polite"}
+        ),
         dash_table.DataTable(
             id=TABLE_ID,
             columns=[
@@ -165,12 +204,25 @@ def values_table(place: Place, indicator: str) -> list:
                 {"name": place.footprint_label, "id": "footprint"},
                 {"name": indicator_title(ind), "id": "value", "type": "numeric"},
             ],
-            data=rows, page_action="custom", page_current=0, page_size=PAGE_SIZE,
-            page_count=pages, sort_action="custom", sort_mode="single", sort_by=[],
-            filter_action="custom", filter_query="", filter_options={"case": "insensitive"},
+            data=rows,
+            page_action="custom",
+            page_current=0,
+            page_size=PAGE_SIZE,
+            page_count=pages,
+            sort_action="custom",
+            sort_mode="single",
+            sort_by=[],
+            filter_action="custom",
+            filter_query="",
+            filter_options={"case": "insensitive"},
             style_table={"maxHeight": "420px", "overflowY": "auto"},
-            style_cell={"fontFamily": "inherit", "fontSize": "14px", "color": "#1a1a1a",
-                        "padding": "4px 8px", "textAlign": "left"},
+            style_cell={
+                "fontFamily": "inherit",
+                "fontSize": "14px",
+                "color": "#1a1a1a",
+                "padding": "4px 8px",
+                "textAlign": "left",
+            },
             style_cell_conditional=[{"if": {"column_id": "value"}, "textAlign": "right"}],
             style_header={"fontWeight": "600", "backgroundColor": "#f0f0f0"},
             fixed_rows={"headers": True},

@@ -31,14 +31,21 @@ from layers.areas import area_choropleth
 from layers.base import map_figure
 from layers.isochrones import hub_markers, isochrone_traces
 
-dash.register_page(__name__, path="/access", name="Access", title="Access · Locality & Hub Planner", order=4)
+dash.register_page(
+    __name__, path="/access", name="Access", title="Access · Locality & Hub Planner", order=4
+)
 
 GAP_KEY = "minutes_to_hub"
 DEFAULT_BANDS = "5,10,15,20"
 TABLE_STYLE = {
     "style_table": {"overflowX": "auto"},
-    "style_cell": {"fontFamily": "inherit", "fontSize": "13.5px", "color": "#1a1a1a", "padding": "4px 8px",
-                   "textAlign": "right"},
+    "style_cell": {
+        "fontFamily": "inherit",
+        "fontSize": "13.5px",
+        "color": "#1a1a1a",
+        "padding": "4px 8px",
+        "textAlign": "right",
+    },
     "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0"},
 }
 SHOWN = {"population": "People", "children_0_4": "Children 0-4", "children_0_17": "Children 0-17"}
@@ -59,48 +66,95 @@ def default_kind(place: Place) -> str | None:
 
 
 def kind_label(kind: str) -> str:
-    return {"family_hub": "Family hubs", "childrens_centre": "Children's centres"}.get(kind, kind.replace("_", " ").capitalize() + "s")
+    return {"family_hub": "Family hubs", "childrens_centre": "Children's centres"}.get(
+        kind, kind.replace("_", " ").capitalize() + "s"
+    )
 
 
 def layout(place=None, **_other):
     the_place, notice = open_place_safe(first(place))
     kinds = the_place.site_kinds
     approx = is_approximate(the_place)
-    method = (f"Travel times are approximate ({CROWFLY_NOTE})." if approx
-              else "Travel times are shortest paths on the road network.")
-    controls = html.Div([
-        _control("Hubs", dcc.Dropdown(id="access-kind", clearable=True, value=default_kind(the_place),
-                                      options=[{"label": kind_label(k), "value": k} for k in kinds],
-                                      placeholder="No existing sites (candidates only)")),
-        _control("Travel mode", dcc.Dropdown(id="access-mode", clearable=False, value="walk",
-                                             options=[{"label": m, "value": m} for m in speeds_kmh(the_place)])),
-        _control("Time bands (minutes)", dcc.Input(id="access-bands", type="text", value=DEFAULT_BANDS,
-                                                   debounce=True, maxLength=60),
-                 "Increasing, separated by commas."),
-        html.Button("Clear dropped hubs", id="access-clear", n_clicks=0),
-    ], className="form-grid access-controls")
-    return html.Div([
-        synthetic_banner(the_place),
-        notice_box([notice] if notice else [], id="access-notice"),
-        html.H1(f"{the_place.name}: access to hubs", className="page-title"),
-        html.P("Who can reach a hub within each time band, and where the gaps are. Click an area on the map "
-               f"to drop a candidate hub there and see its reach at once. {method} Areas are counted when "
-               f"their {area_point_method(the_place)} point is within the band.", className="control-help"),
-        html.P("Approximate travel times: this place has no road network.", className="notice-line access-approx")
-        if approx else None,
-        controls,
-        html.P(id="access-status", role="status", **{"aria-live": "polite"}),
-        dcc.Loading(dcc.Graph(id="access-map", style={"height": "580px"},
-                              config={"displaylogo": False, "scrollZoom": True})),
-        html.Section([html.H2("People and children reached"),
-                      dash_table.DataTable(id="access-coverage", **TABLE_STYLE)]),
-        attribution_footer(the_place),
-        dcc.Store(id="access-state", data={"place": current_place_key(the_place)}),
-        dcc.Store(id="access-candidates", data=[]),
-    ], className="page page-access")
+    method = (
+        f"Travel times are approximate ({CROWFLY_NOTE})."
+        if approx
+        else "Travel times are shortest paths on the road network."
+    )
+    controls = html.Div(
+        [
+            _control(
+                "Hubs",
+                dcc.Dropdown(
+                    id="access-kind",
+                    clearable=True,
+                    value=default_kind(the_place),
+                    options=[{"label": kind_label(k), "value": k} for k in kinds],
+                    placeholder="No existing sites (candidates only)",
+                ),
+            ),
+            _control(
+                "Travel mode",
+                dcc.Dropdown(
+                    id="access-mode",
+                    clearable=False,
+                    value="walk",
+                    options=[{"label": m, "value": m} for m in speeds_kmh(the_place)],
+                ),
+            ),
+            _control(
+                "Time bands (minutes)",
+                dcc.Input(
+                    id="access-bands", type="text", value=DEFAULT_BANDS, debounce=True, maxLength=60
+                ),
+                "Increasing, separated by commas.",
+            ),
+            html.Button("Clear dropped hubs", id="access-clear", n_clicks=0),
+        ],
+        className="form-grid access-controls",
+    )
+    return html.Div(
+        [
+            synthetic_banner(the_place),
+            notice_box([notice] if notice else [], id="access-notice"),
+            html.H1(f"{the_place.name}: access to hubs", className="page-title"),
+            html.P(
+                "Who can reach a hub within each time band, and where the gaps are. Click an area on the map "
+                f"to drop a candidate hub there and see its reach at once. {method} Areas are counted when "
+                f"their {area_point_method(the_place)} point is within the band.",
+                className="control-help",
+            ),
+            html.P(
+                "Approximate travel times: this place has no road network.",
+                className="notice-line access-approx",
+            )
+            if approx
+            else None,
+            controls,
+            html.P(id="access-status", role="status", **{"aria-live": "polite"}),
+            dcc.Loading(
+                dcc.Graph(
+                    id="access-map",
+                    style={"height": "580px"},
+                    config={"displaylogo": False, "scrollZoom": True},
+                )
+            ),
+            html.Section(
+                [
+                    html.H2("People and children reached"),
+                    dash_table.DataTable(id="access-coverage", **TABLE_STYLE),
+                ]
+            ),
+            attribution_footer(the_place),
+            dcc.Store(id="access-state", data={"place": current_place_key(the_place)}),
+            dcc.Store(id="access-candidates", data=[]),
+        ],
+        className="page page-access",
+    )
 
 
-def chosen_hubs(place: Place, kind: str | None, candidates: list) -> tuple[gpd.GeoSeries, list[str]]:
+def chosen_hubs(
+    place: Place, kind: str | None, candidates: list
+) -> tuple[gpd.GeoSeries, list[str]]:
     """Hub points (working CRS) and labels: the sites of ``kind`` plus dropped candidates."""
     points, labels, ids = [], [], []
     if kind and kind in place.site_kinds:
@@ -109,14 +163,18 @@ def chosen_hubs(place: Place, kind: str | None, candidates: list) -> tuple[gpd.G
         labels += [f"{n} ({kind.replace('_', ' ')})" for n in sites["name"].astype(str)]
         ids += list(sites["site_id"].astype(str))
     if candidates:
-        cand = gpd.GeoSeries([Point(lon, lat) for lon, lat in candidates], crs=4326).to_crs(place.crs)
+        cand = gpd.GeoSeries([Point(lon, lat) for lon, lat in candidates], crs=4326).to_crs(
+            place.crs
+        )
         points += list(cand)
         labels += [f"Dropped hub {i + 1}" for i in range(len(cand))]
         ids += [f"new-{i + 1}" for i in range(len(cand))]
     return gpd.GeoSeries(points, index=ids, crs=place.crs), labels
 
 
-def coverage_rows(place: Place, cover: pd.DataFrame, before: pd.DataFrame | None) -> tuple[list[dict], list[dict]]:
+def coverage_rows(
+    place: Place, cover: pd.DataFrame, before: pd.DataFrame | None
+) -> tuple[list[dict], list[dict]]:
     """Table rows: band, areas and the people/children reached (share), plus what candidates add."""
     keys = [k for k in SHOWN if k in cover]
     cols = [{"name": "Within (minutes)", "id": "minutes"}, {"name": "Areas", "id": "areas"}]
@@ -125,7 +183,9 @@ def coverage_rows(place: Place, cover: pd.DataFrame, before: pd.DataFrame | None
         row = {"minutes": f"{r['minutes']:g}", "areas": f"{r['areas']:g}"}
         for key in keys:
             share = r.get(f"{key}_share")
-            row[key] = f"{r[key]:,.0f}" + (f" ({share:.0%})" if share is not None and pd.notna(share) else "")
+            row[key] = f"{r[key]:,.0f}" + (
+                f" ({share:.0%})" if share is not None and pd.notna(share) else ""
+            )
             if before is not None:
                 row[f"{key}_added"] = f"+{r[key] - before.iloc[i][key]:,.0f}"
         rows.append(row)
@@ -160,14 +220,18 @@ def update(kind, mode, bands_text, candidates, state):
         before = None
         if candidates and kind:
             existing = hubs[~hubs.index.str.startswith("new-")]
-            before = coverage(place, existing, mode=mode, minutes=minutes) if len(existing) else None
+            before = (
+                coverage(place, existing, mode=mode, minutes=minutes) if len(existing) else None
+            )
         label = f"Minutes to the nearest hub ({mode})"
         gap = with_minutes_to(place, hubs, key=GAP_KEY, label=label, mode=mode)
     except InputError as exc:
         return dash.no_update, dash.no_update, dash.no_update, f"Cannot show access: {exc}"
-    traces = [area_choropleth(gap, GAP_KEY, opacity=0.6),
-              *isochrone_traces(bands, cover, opacity=0.35, clickthrough=True),
-              hub_markers(place, hubs, labels)]
+    traces = [
+        area_choropleth(gap, GAP_KEY, opacity=0.6),
+        *isochrone_traces(bands, cover, opacity=0.35, clickthrough=True),
+        hub_markers(place, hubs, labels),
+    ]
     fig = map_figure(place, traces)
     fig.update_layout(clickmode="event")
     rows, cols = coverage_rows(place, cover, before)
@@ -175,10 +239,13 @@ def update(kind, mode, bands_text, candidates, state):
     share = last.get("population_share")
     approx = " Approximate (no road network)." if is_approximate(place) else ""
     warn = " ".join(bands.attrs.get("warnings", []))
-    status = (f"{len(hubs)} hub(s) ({len(candidates or [])} dropped), {mode}: "
-              f"{last.get('population', 0):,.0f} people"
-              + (f" ({share:.0%})" if share is not None and pd.notna(share) else "")
-              + f" within {minutes[-1]:g} minutes.{approx}" + (f" Warning: {warn}" if warn else ""))
+    status = (
+        f"{len(hubs)} hub(s) ({len(candidates or [])} dropped), {mode}: "
+        f"{last.get('population', 0):,.0f} people"
+        + (f" ({share:.0%})" if share is not None and pd.notna(share) else "")
+        + f" within {minutes[-1]:g} minutes.{approx}"
+        + (f" Warning: {warn}" if warn else "")
+    )
     return fig, rows, cols, status
 
 

@@ -287,12 +287,21 @@ def layout(
             ),
             html.Div(
                 [
-                    html.Label("Save this design as a footprint set named", htmlFor="cl-save-name",
-                               className="control-label"),
-                    dcc.Input(id="cl-save-name", type="text", maxLength=60, debounce=False,
-                              placeholder="e.g. six balanced footprints"),
-                    html.Button("Save footprint set", id="cl-save-btn", n_clicks=0,
-                                className="button"),
+                    html.Label(
+                        "Save this design as a footprint set named",
+                        htmlFor="cl-save-name",
+                        className="control-label",
+                    ),
+                    dcc.Input(
+                        id="cl-save-name",
+                        type="text",
+                        maxLength=60,
+                        debounce=False,
+                        placeholder="e.g. six balanced footprints",
+                    ),
+                    html.Button(
+                        "Save footprint set", id="cl-save-btn", n_clicks=0, className="button"
+                    ),
                     html.Div(id="cl-save-result", role="status", **{"aria-live": "polite"}),
                 ],
                 className="control-group",
@@ -510,8 +519,11 @@ def save_design(place: Place, lookup: dict | None, name: str | None) -> tuple[st
     )  # fmt: skip
     saved = save_footprint_set(place.path, name, assignment)
     names = [s for s in footprint_sets(saved) if s != CURRENT]
-    return (f"Saved {name!r} ({assignment.nunique()} footprints) into {saved.path.name}: compare "
-            "with it here, or rebuild with it as the footprints lookup.", names)
+    return (
+        f"Saved {name!r} ({assignment.nunique()} footprints) into {saved.path.name}: compare "
+        "with it here, or rebuild with it as the footprints lookup.",
+        names,
+    )
 
 
 def _has_hubs(place: Place) -> bool:
@@ -678,5 +690,6 @@ def on_save(_clicks, name, lookup, state):
     except InputError as exc:
         return html.Div(f"Not saved: {exc}", className="message-error"), dash.no_update
     options = [{"label": "A new design (settings on the left)", "value": NEW}] + [
-        {"label": f"Saved set: {s}", "value": s} for s in names]
+        {"label": f"Saved set: {s}", "value": s} for s in names
+    ]
     return html.Div(message, className="message-ok", id="cl-saved"), options

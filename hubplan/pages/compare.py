@@ -31,7 +31,9 @@ from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.base import indicator_title
 from layers.profile_charts import small_multiples
 
-dash.register_page(__name__, path="/compare", name="Compare", title="Compare · Locality & Hub Planner", order=2)
+dash.register_page(
+    __name__, path="/compare", name="Compare", title="Compare · Locality & Hub Planner", order=2
+)
 
 MAX_MULTIPLES = 9
 
@@ -42,7 +44,9 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     disclosed = apply_disclosure(table, place.catalogue)
     shown = disclosed.table.set_index("footprint")
     ind = place.indicator(indicator)
-    values = pd.to_numeric(table.set_index("footprint")[indicator], errors="coerce").drop(ALL_AREAS, errors="ignore")
+    values = pd.to_numeric(table.set_index("footprint")[indicator], errors="coerce").drop(
+        ALL_AREAS, errors="ignore"
+    )
     hidden = shown[indicator].drop(ALL_AREAS, errors="ignore").map(lambda v: isinstance(v, str))
     values[hidden] = np.nan  # never rank by a suppressed value
     order = values.sort_values(ascending=ind.higher_is == "better", na_position="last")
@@ -51,7 +55,9 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     key = current_place_key(place)
     for name in [*order.index, ALL_AREAS]:
         rec = {"rank": None if name == ALL_AREAS or np.isnan(rank[name]) else int(rank[name])}
-        rec["footprint"] = name if name == ALL_AREAS else f"[{name}]({page_href(f'/profile/{name}', key)})"
+        rec["footprint"] = (
+            name if name == ALL_AREAS else f"[{name}]({page_href(f'/profile/{name}', key)})"
+        )
         rec["areas"] = int(shown.loc[name, "areas"])
         for k, i in place.catalogue.items():
             v = shown.loc[name, k]
@@ -66,7 +72,9 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
 
 
 def default_multiples(place: Place, indicator: str) -> list[str]:
-    keys = [indicator] + [k for k, i in place.catalogue.items() if i.higher_is and k != indicator and not i.sensitive]
+    keys = [indicator] + [
+        k for k, i in place.catalogue.items() if i.higher_is and k != indicator and not i.sensitive
+    ]
     return keys[:6]
 
 
@@ -84,55 +92,116 @@ def layout(place=None, indicator=None, footprint=None, **_other):
         {"name": the_place.footprint_label, "id": "footprint", "presentation": "markdown"},
         {"name": "Small areas", "id": "areas", "type": "numeric"},
     ] + [
-        {"name": indicator_title(i) + (" (sensitive)" if i.sensitive else ""), "id": k, "type": "numeric"}
+        {
+            "name": indicator_title(i) + (" (sensitive)" if i.sensitive else ""),
+            "id": k,
+            "type": "numeric",
+        }
         for k, i in the_place.catalogue.items()
     ]
     options = [{"label": i.label, "value": k} for k, i in the_place.catalogue.items()]
     multiples = default_multiples(the_place, key)
-    return html.Div([
-        synthetic_banner(the_place),
-        notice_box(notices.items, id="compare-notice"),
-        html.H1(f"{the_place.name}: compare {the_place.footprint_label.lower()}s", className="page-title"),
-        html.Div([
-            html.Div([
-                html.Label("Rank by", htmlFor="compare-indicator", className="control-label"),
-                dcc.Dropdown(id="compare-indicator", options=options, value=key, clearable=False),
-            ], className="control-group"),
-            html.Div([
-                html.Label("Small multiples", htmlFor="compare-multiples", className="control-label"),
-                dcc.Dropdown(id="compare-multiples", options=options, value=multiples, multi=True),
-            ], className="control-group"),
-        ], className="form-grid"),
-        html.P(id="compare-caption", className="control-help",
-               children=caption(the_place, key)),
-        dash_table.DataTable(
-            id="compare-table", columns=columns, data=rows,
-            sort_action="native", filter_action="none", page_action="none",
-            markdown_options={"link_target": "_self"},
-            style_table={"overflowX": "auto", "width": "100%"},
-            style_cell={"fontFamily": "inherit", "fontSize": "13.5px", "color": "#1a1a1a", "padding": "4px 8px",
-                        "minWidth": "90px", "whiteSpace": "normal"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f0f0f0", "whiteSpace": "normal"},
-            style_data_conditional=[
-                {"if": {"column_id": key}, "backgroundColor": "#eef4fb", "fontWeight": "600"},
-                {"if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'}, "fontStyle": "italic", "backgroundColor": "#f5f5f5"},
-            ],
-        ),
-        html.P(note or "", className="control-help", id="compare-disclosure"),
-        dcc.Graph(id="compare-multiples-graph",
-                  figure=small_multiples(cached_profile(the_place).reset_index(), the_place.catalogue, multiples, highlight=fp),
-                  config={"displaylogo": False}),
-        attribution_footer(the_place),
-        dcc.Store(id="compare-state", data={"place": current_place_key(the_place), "footprint": fp}),
-    ], className="page page-compare")
+    return html.Div(
+        [
+            synthetic_banner(the_place),
+            notice_box(notices.items, id="compare-notice"),
+            html.H1(
+                f"{the_place.name}: compare {the_place.footprint_label.lower()}s",
+                className="page-title",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Label(
+                                "Rank by", htmlFor="compare-indicator", className="control-label"
+                            ),
+                            dcc.Dropdown(
+                                id="compare-indicator", options=options, value=key, clearable=False
+                            ),
+                        ],
+                        className="control-group",
+                    ),
+                    html.Div(
+                        [
+                            html.Label(
+                                "Small multiples",
+                                htmlFor="compare-multiples",
+                                className="control-label",
+                            ),
+                            dcc.Dropdown(
+                                id="compare-multiples", options=options, value=multiples, multi=True
+                            ),
+                        ],
+                        className="control-group",
+                    ),
+                ],
+                className="form-grid",
+            ),
+            html.P(
+                id="compare-caption", className="control-help", children=caption(the_place, key)
+            ),
+            dash_table.DataTable(
+                id="compare-table",
+                columns=columns,
+                data=rows,
+                sort_action="native",
+                filter_action="none",
+                page_action="none",
+                markdown_options={"link_target": "_self"},
+                style_table={"overflowX": "auto", "width": "100%"},
+                style_cell={
+                    "fontFamily": "inherit",
+                    "fontSize": "13.5px",
+                    "color": "#1a1a1a",
+                    "padding": "4px 8px",
+                    "minWidth": "90px",
+                    "whiteSpace": "normal",
+                },
+                style_header={
+                    "fontWeight": "600",
+                    "backgroundColor": "#f0f0f0",
+                    "whiteSpace": "normal",
+                },
+                style_data_conditional=[
+                    {"if": {"column_id": key}, "backgroundColor": "#eef4fb", "fontWeight": "600"},
+                    {
+                        "if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'},
+                        "fontStyle": "italic",
+                        "backgroundColor": "#f5f5f5",
+                    },
+                ],
+            ),
+            html.P(note or "", className="control-help", id="compare-disclosure"),
+            dcc.Graph(
+                id="compare-multiples-graph",
+                figure=small_multiples(
+                    cached_profile(the_place).reset_index(),
+                    the_place.catalogue,
+                    multiples,
+                    highlight=fp,
+                ),
+                config={"displaylogo": False},
+            ),
+            attribution_footer(the_place),
+            dcc.Store(
+                id="compare-state", data={"place": current_place_key(the_place), "footprint": fp}
+            ),
+        ],
+        className="page page-compare",
+    )
 
 
 def caption(place: Place, key: str) -> str:
     ind = place.indicator(key)
-    order = {"worse": "highest (worst) first", "better": "lowest (worst) first"}.get(ind.higher_is or "", "highest first")
-    return (f"Ranked by {indicator_title(ind)}, {order}; rank 1 is the worst. Choose another indicator in "
-            "'Rank by' to re-rank (keyboard: Tab to it, arrow keys, Enter), or click a column header to sort "
-            "by it; in the table the arrow keys move between cells. '*' marks a suppressed small count.")
+    order = {"worse": "highest (worst) first", "better": "lowest (worst) first"}.get(
+        ind.higher_is or "", "highest first"
+    )
+    return (
+        f"Ranked by {indicator_title(ind)}, {order}; rank 1 is the worst. Choose another indicator in "
+        "'Rank by' to re-rank (keyboard: Tab to it, arrow keys, Enter), or click a column header to sort "
+        "by it; in the table the arrow keys move between cells. '*' marks a suppressed small count."
+    )
 
 
 @callback(
@@ -151,7 +220,11 @@ def rerank(indicator, state):
     rows, _ = ranked_rows(place, indicator)
     styles = [
         {"if": {"column_id": indicator}, "backgroundColor": "#eef4fb", "fontWeight": "600"},
-        {"if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'}, "fontStyle": "italic", "backgroundColor": "#f5f5f5"},
+        {
+            "if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'},
+            "fontStyle": "italic",
+            "backgroundColor": "#f5f5f5",
+        },
     ]
     return rows, caption(place, indicator), styles, []
 
@@ -165,4 +238,9 @@ def rerank(indicator, state):
 def redraw_multiples(keys, state):
     place, _ = open_place_safe((state or {}).get("place"))
     keys = [k for k in (keys or []) if k in place.catalogue][:MAX_MULTIPLES]
-    return small_multiples(cached_profile(place).reset_index(), place.catalogue, keys, highlight=(state or {}).get("footprint"))
+    return small_multiples(
+        cached_profile(place).reset_index(),
+        place.catalogue,
+        keys,
+        highlight=(state or {}).get("footprint"),
+    )

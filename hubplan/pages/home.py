@@ -96,8 +96,11 @@ def layer_options(place: Place) -> list[dict]:
     for key, overlay in OVERLAYS.items():
         if large:  # drawn when first switched on (building them for every area takes a while)
             available = has_provider(key)
-            label = (f"{overlay.label} (drawn when switched on)" if available
-                     else f"{overlay.label} ({overlay.placeholder})")
+            label = (
+                f"{overlay.label} (drawn when switched on)"
+                if available
+                else f"{overlay.label} ({overlay.placeholder})"
+            )
         else:
             available = bool(index["layers"].get(key))
             label = overlay.label if available else f"{overlay.label} ({overlay.placeholder})"
@@ -134,9 +137,13 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     large = is_large(place)
     tol = {"tolerance_m": COARSE_TOLERANCE_M} if large else {}
     if large:  # zoomed out: the indicator by footprint, not every small area
-        areas_trace = {"type": "choroplethmap", "featureidkey": "id", "uid": AREAS_UID,
-                       "marker": {"opacity": 0.8, "line": {"width": 0.4, "color": "#ffffff"}},
-                       **detail_trace(place, first_key, {"mode": "footprints"})}
+        areas_trace = {
+            "type": "choroplethmap",
+            "featureidkey": "id",
+            "uid": AREAS_UID,
+            "marker": {"opacity": 0.8, "line": {"width": 0.4, "color": "#ffffff"}},
+            **detail_trace(place, first_key, {"mode": "footprints"}),
+        }
     else:
         areas_trace = area_choropleth(place, first_key)
     traces = [
@@ -188,8 +195,13 @@ def warm(place: Place) -> None:
 
 
 def build_figure(
-    place: Place, indicator: str, footprint: str | None, layers: list[str], basemap: str,
-    centre: dict | None, zoom: float | None,
+    place: Place,
+    indicator: str,
+    footprint: str | None,
+    layers: list[str],
+    basemap: str,
+    centre: dict | None,
+    zoom: float | None,
 ) -> tuple[dict, dict]:
     """The full map figure for a view (sent once per page render) and its trace-index map.
 
@@ -226,11 +238,13 @@ def build_figure(
 
 
 def _fmt_row(label: str, value, ind=None, total=None) -> html.Tr:
-    return html.Tr([
-        html.Th(label, scope="row"),
-        html.Td(format_value(value, ind), className="num"),
-        html.Td(format_value(total, ind) if total is not None else "", className="num muted"),
-    ])
+    return html.Tr(
+        [
+            html.Th(label, scope="row"),
+            html.Td(format_value(value, ind), className="num"),
+            html.Td(format_value(total, ind) if total is not None else "", className="num muted"),
+        ]
+    )
 
 
 def disclosed_profile(place: Place) -> pd.DataFrame:
@@ -240,8 +254,11 @@ def disclosed_profile(place: Place) -> pd.DataFrame:
 
 
 def _disclosed(value, ind) -> str:
-    return f"suppressed (fewer than {DEFAULT_THRESHOLD})" if is_suppressed(value) else (
-        format_value(value, ind))
+    return (
+        f"suppressed (fewer than {DEFAULT_THRESHOLD})"
+        if is_suppressed(value)
+        else (format_value(value, ind))
+    )
 
 
 def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list:
@@ -249,56 +266,89 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
     if footprint is None:
         return [
             html.H2(f"{place.footprint_label}", className="panel-title"),
-            html.P(f"Click a {place.footprint_label.lower()} on the map or choose one in the "
-                   f"list to see its key figures."),
+            html.P(
+                f"Click a {place.footprint_label.lower()} on the map or choose one in the "
+                f"list to see its key figures."
+            ),
         ]
     table = cached_profile(place)
     row, total = table.loc[footprint], table.loc["All areas"]
     ind = place.indicator(indicator)
-    how = {"count": "total", "mean": "weighted mean" if ind.weight else "mean",
-           "rate": f"rate per {ind.per:g}" if ind.unit in ("", "%") else "rate"}[ind.kind]
+    how = {
+        "count": "total",
+        "mean": "weighted mean" if ind.weight else "mean",
+        "rate": f"rate per {ind.per:g}" if ind.unit in ("", "%") else "rate",
+    }[ind.kind]
     rows = [
-        html.Tr([html.Th("Small areas", scope="row"), html.Td(f"{int(row['areas']):,}", className="num"),
-                 html.Td(f"{int(total['areas']):,}", className="num muted")]),
+        html.Tr(
+            [
+                html.Th("Small areas", scope="row"),
+                html.Td(f"{int(row['areas']):,}", className="num"),
+                html.Td(f"{int(total['areas']):,}", className="num muted"),
+            ]
+        ),
     ]
     if "population" in place.catalogue:
-        rows.append(_fmt_row("Population", row["population"], place.catalogue["population"],
-                             total["population"]))
+        rows.append(
+            _fmt_row(
+                "Population", row["population"], place.catalogue["population"], total["population"]
+            )
+        )
     ck = children_key(place)
     if ck:
         rows.append(_fmt_row(place.catalogue[ck].label, row[ck], place.catalogue[ck], total[ck]))
     if ind.sensitive or indicator in sensitive_columns(place.catalogue)[1]:
         shown = disclosed_profile(place)
         value, all_value = shown.at[footprint, indicator], shown.at["All areas", indicator]
-        rows.append(html.Tr([
-            html.Th(f"{ind.label} ({how})", scope="row"),
-            html.Td(_disclosed(value, ind), className="num"),
-            html.Td(_disclosed(all_value, ind), className="num muted"),
-        ]))
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(f"{ind.label} ({how})", scope="row"),
+                    html.Td(_disclosed(value, ind), className="num"),
+                    html.Td(_disclosed(all_value, ind), className="num muted"),
+                ]
+            )
+        )
     else:
         rows.append(_fmt_row(f"{ind.label} ({how})", row[indicator], ind, total[indicator]))
     for kind in place.site_kinds:
         col = f"sites_{kind}"
         if col in table.columns:
-            rows.append(html.Tr([
-                html.Th(f"{kind_label(kind)} sites", scope="row"),
-                html.Td(f"{int(row[col]):,}", className="num"),
-                html.Td(f"{int(total[col]):,}", className="num muted"),
-            ]))
+            rows.append(
+                html.Tr(
+                    [
+                        html.Th(f"{kind_label(kind)} sites", scope="row"),
+                        html.Td(f"{int(row[col]):,}", className="num"),
+                        html.Td(f"{int(total[col]):,}", className="num muted"),
+                    ]
+                )
+            )
     return [
         html.H2(footprint, className="panel-title", id="home-panel-title"),
         html.P(place.footprint_label, className="panel-kicker"),
         html.Table(
-            [html.Caption(f"Key figures for {footprint}, with all areas for comparison"),
-             html.Thead(html.Tr([html.Th("Figure", scope="col"),
-                                 html.Th(footprint, scope="col", className="num"),
-                                 html.Th("All areas", scope="col", className="num")])),
-             html.Tbody(rows)],
-            className="figures-table", id="home-panel-table",
+            [
+                html.Caption(f"Key figures for {footprint}, with all areas for comparison"),
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Figure", scope="col"),
+                            html.Th(footprint, scope="col", className="num"),
+                            html.Th("All areas", scope="col", className="num"),
+                        ]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
+            className="figures-table",
+            id="home-panel-table",
         ),
-        dcc.Link(f"Open the full profile of {footprint}",
-                 href=page_href(f"/profile/{footprint}", place, indicator=indicator),
-                 className="panel-link", id="home-profile-link"),
+        dcc.Link(
+            f"Open the full profile of {footprint}",
+            href=page_href(f"/profile/{footprint}", place, indicator=indicator),
+            className="panel-link",
+            id="home-profile-link",
+        ),
     ]
 
 
@@ -322,8 +372,17 @@ def indicator_note(place: Place, indicator: str) -> str:
 # --------------------------------------------------------------------------- layout
 
 
-def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None,
-           lat=None, lon=None, zoom=None, **_other):
+def layout(
+    place=None,
+    indicator=None,
+    footprint=None,
+    layers=None,
+    basemap=None,
+    lat=None,
+    lon=None,
+    zoom=None,
+    **_other,
+):
     """The map page for the view in the query string (bad values -> notice + defaults)."""
     notices = Notices()
     the_place, n = open_place_safe(first(place))
@@ -350,47 +409,112 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
 
     fig, index = build_figure(the_place, key, fp, on, bm, centre, z)
     place_key = current_place_key(the_place)
-    state = {"place": place_key, "indicator": key, "footprint": fp, "layers": on, "basemap": bm,
-             "lat": centre["lat"] if centre else None, "lon": centre["lon"] if centre else None,
-             "zoom": z}
+    state = {
+        "place": place_key,
+        "indicator": key,
+        "footprint": fp,
+        "layers": on,
+        "basemap": bm,
+        "lat": centre["lat"] if centre else None,
+        "lon": centre["lon"] if centre else None,
+        "zoom": z,
+    }
 
     controls = html.Div(
         [
-            html.Div([
-                html.Label("Indicator", htmlFor="home-indicator", className="control-label",
-                           id="home-indicator-label"),
-                html.Div(dcc.Dropdown(id="home-indicator", options=indicator_options(the_place),
-                                      value=key, clearable=False, className="control"),
-                         role="group", **{"aria-labelledby": "home-indicator-label"}),
-                html.P(indicator_note(the_place, key), id="home-indicator-note",
-                       className="control-help"),
-            ], className="control-group"),
-            html.Div([
-                html.Label(the_place.footprint_label, htmlFor="home-footprint",
-                           className="control-label", id="home-footprint-label"),
-                html.Div(dcc.Dropdown(id="home-footprint", options=the_place.footprint_names,
-                                      value=fp, clearable=True, className="control",
-                                      placeholder=f"Choose a {the_place.footprint_label.lower()}"),
-                         role="group", **{"aria-labelledby": "home-footprint-label"}),
-            ], className="control-group"),
-            html.Fieldset([
-                html.Legend("Map layers", className="control-label"),
-                dcc.Checklist(id="home-layers", options=opts, value=on, className="checklist",
-                              labelClassName="check-label"),
-                dcc.Loading(html.P(id="home-overlay-status", className="control-help",
-                                   role="status", **{"aria-live": "polite"})),
-            ], className="control-group"),
-            html.Fieldset([
-                html.Legend("Basemap", className="control-label"),
-                dcc.RadioItems(id="home-basemap",
-                               options=[{"label": v[0], "value": k} for k, v in BASEMAPS.items()],
-                               value=bm, className="checklist", labelClassName="check-label"),
-                html.P("Tiles are drawn under the data: if they fail to load, the map still "
-                       "shows every layer.", className="control-help"),
-            ], className="control-group"),
+            html.Div(
+                [
+                    html.Label(
+                        "Indicator",
+                        htmlFor="home-indicator",
+                        className="control-label",
+                        id="home-indicator-label",
+                    ),
+                    html.Div(
+                        dcc.Dropdown(
+                            id="home-indicator",
+                            options=indicator_options(the_place),
+                            value=key,
+                            clearable=False,
+                            className="control",
+                        ),
+                        role="group",
+                        **{"aria-labelledby": "home-indicator-label"},
+                    ),
+                    html.P(
+                        indicator_note(the_place, key),
+                        id="home-indicator-note",
+                        className="control-help",
+                    ),
+                ],
+                className="control-group",
+            ),
+            html.Div(
+                [
+                    html.Label(
+                        the_place.footprint_label,
+                        htmlFor="home-footprint",
+                        className="control-label",
+                        id="home-footprint-label",
+                    ),
+                    html.Div(
+                        dcc.Dropdown(
+                            id="home-footprint",
+                            options=the_place.footprint_names,
+                            value=fp,
+                            clearable=True,
+                            className="control",
+                            placeholder=f"Choose a {the_place.footprint_label.lower()}",
+                        ),
+                        role="group",
+                        **{"aria-labelledby": "home-footprint-label"},
+                    ),
+                ],
+                className="control-group",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Map layers", className="control-label"),
+                    dcc.Checklist(
+                        id="home-layers",
+                        options=opts,
+                        value=on,
+                        className="checklist",
+                        labelClassName="check-label",
+                    ),
+                    dcc.Loading(
+                        html.P(
+                            id="home-overlay-status",
+                            className="control-help",
+                            role="status",
+                            **{"aria-live": "polite"},
+                        )
+                    ),
+                ],
+                className="control-group",
+            ),
+            html.Fieldset(
+                [
+                    html.Legend("Basemap", className="control-label"),
+                    dcc.RadioItems(
+                        id="home-basemap",
+                        options=[{"label": v[0], "value": k} for k, v in BASEMAPS.items()],
+                        value=bm,
+                        className="checklist",
+                        labelClassName="check-label",
+                    ),
+                    html.P(
+                        "Tiles are drawn under the data: if they fail to load, the map still "
+                        "shows every layer.",
+                        className="control-help",
+                    ),
+                ],
+                className="control-group",
+            ),
             export_controls("home"),
         ],
-        className="sidebar", **{"aria-label": "Map controls"},
+        className="sidebar",
+        **{"aria-label": "Map controls"},
     )
     return html.Div(
         [
@@ -403,28 +527,44 @@ def layout(place=None, indicator=None, footprint=None, layers=None, basemap=None
                     html.Div(
                         [
                             dcc.Graph(
-                                id="home-map", figure=fig, className="map-graph",
-                                config={"displaylogo": False, "scrollZoom": True,
-                                        "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                                id="home-map",
+                                figure=fig,
+                                className="map-graph",
+                                config={
+                                    "displaylogo": False,
+                                    "scrollZoom": True,
+                                    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                                },
                             ),
                             html.P(
                                 "Map of small areas coloured by the chosen indicator. The same "
                                 "values are in the table below the map.",
-                                className="visually-hidden", id="home-map-desc",
+                                className="visually-hidden",
+                                id="home-map-desc",
                             ),
                         ],
-                        className="map-column", role="region",
+                        className="map-column",
+                        role="region",
                         **{"aria-label": "Map", "aria-describedby": "home-map-desc"},
                     ),
-                    html.Aside(footprint_panel(the_place, fp, key), id="home-panel",
-                               className="side-panel", **{"aria-live": "polite"}),
+                    html.Aside(
+                        footprint_panel(the_place, fp, key),
+                        id="home-panel",
+                        className="side-panel",
+                        **{"aria-live": "polite"},
+                    ),
                 ],
                 className="map-layout",
             ),
             html.Details(
-                [html.Summary("Table of mapped values"),
-                 html.Div(values_table(the_place, key), id="home-values-table",
-                          className="table-scroll")],
+                [
+                    html.Summary("Table of mapped values"),
+                    html.Div(
+                        values_table(the_place, key),
+                        id="home-values-table",
+                        className="table-scroll",
+                    ),
+                ],
                 className="values-details",
             ),
             attribution_footer(the_place),
@@ -455,7 +595,11 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
     panel = table = note = dash.no_update
     new_state = dict(state)
     if indicator not in place.catalogue:
-        indicator = state.get("indicator") if state.get("indicator") in place.catalogue else next(iter(place.catalogue))
+        indicator = (
+            state.get("indicator")
+            if state.get("indicator") in place.catalogue
+            else next(iter(place.catalogue))
+        )
     if footprint not in place.footprint_names:
         footprint = None
     if trigger == "home-indicator" or indicator != state.get("indicator"):
@@ -523,11 +667,15 @@ def on_values_page(page, size, sort_by, filter_query, state):
     if notice or indicator not in place.catalogue:
         return (dash.no_update,) * 4
     asked = page
-    if ctx.triggered_id == TABLE_ID and ctx.triggered_prop_ids and not any(
-            p.endswith(".page_current") for p in ctx.triggered_prop_ids):
+    if (
+        ctx.triggered_id == TABLE_ID
+        and ctx.triggered_prop_ids
+        and not any(p.endswith(".page_current") for p in ctx.triggered_prop_ids)
+    ):
         page = 0  # a new sort order or filter starts on its first page
-    rows, pages, status = table_page(place, indicator, page=page or 0, page_size=size,
-                                     sort_by=sort_by, filter_query=filter_query)
+    rows, pages, status = table_page(
+        place, indicator, page=page or 0, page_size=size, sort_by=sort_by, filter_query=filter_query
+    )
     shown = min(max(int(page or 0), 0), pages - 1)
     return rows, pages, status, (shown if shown != asked else dash.no_update)
 
@@ -552,8 +700,9 @@ def footprint_from_click(click: dict | None, index: dict, place: Place) -> str |
         name = pt.get("location")
     elif str(curve) in index.get("outlines", {}):
         name = index["outlines"][str(curve)]
-    elif any(curve in ids for key, ids in index.get("layers", {}).items()
-             if key.startswith("sites-")):
+    elif any(
+        curve in ids for key, ids in index.get("layers", {}).items() if key.startswith("sites-")
+    ):
         custom = pt.get("customdata")
         name = custom[1] if isinstance(custom, list) and len(custom) > 1 else None
     elif pt.get("location") in place.areas.index:  # an overlay drawn on the small areas
@@ -691,8 +840,12 @@ def update_overlays(layers, index, built, state):
         changed = True
     if not changed:
         return no, no, no
-    status = " ".join([f"Drawn: {', '.join(drawn)}." if drawn else "",
-                       f"Nothing to draw for this place: {', '.join(empty)}." if empty else ""]).strip()
+    status = " ".join(
+        [
+            f"Drawn: {', '.join(drawn)}." if drawn else "",
+            f"Nothing to draw for this place: {', '.join(empty)}." if empty else "",
+        ]
+    ).strip()
     return fig, built, status or no
 
 

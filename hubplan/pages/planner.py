@@ -33,7 +33,9 @@ from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers import siting as siting_layers
 from layers.base import map_figure
 
-dash.register_page(__name__, path="/planner", name="Planner", title="Planner · Locality & Hub Planner", order=5)
+dash.register_page(
+    __name__, path="/planner", name="Planner", title="Planner · Locality & Hub Planner", order=5
+)
 
 OBJECTIVE_LABELS = {
     "coverage": "Most children within the time limit (coverage)",
@@ -42,8 +44,14 @@ OBJECTIVE_LABELS = {
 }
 TABLE_STYLE = {
     "style_table": {"overflowX": "auto"},
-    "style_cell": {"fontFamily": "inherit", "fontSize": "13.5px", "color": "#1a1a1a", "padding": "4px 8px",
-                   "whiteSpace": "normal", "textAlign": "left"},
+    "style_cell": {
+        "fontFamily": "inherit",
+        "fontSize": "13.5px",
+        "color": "#1a1a1a",
+        "padding": "4px 8px",
+        "whiteSpace": "normal",
+        "textAlign": "left",
+    },
     "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0"},
 }
 
@@ -53,7 +61,11 @@ def store_for(place: Place) -> ScenarioStore:
 
 
 def weight_options(place: Place) -> list[dict]:
-    opts = [{"label": i.label, "value": k} for k, i in place.catalogue.items() if i.kind == "count" and not i.sensitive]
+    opts = [
+        {"label": i.label, "value": k}
+        for k, i in place.catalogue.items()
+        if i.kind == "count" and not i.sensitive
+    ]
     opts.append({"label": "Children's need index (rank x children)", "value": "need_index"})
     return opts
 
@@ -72,16 +84,19 @@ def _control(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(kids, className="control-group")
 
 
-def _number(value, default: float, lo: float, hi: float, *, what: str, notices: Notices,
-            whole: bool = True) -> float:
+def _number(
+    value, default: float, lo: float, hi: float, *, what: str, notices: Notices, whole: bool = True
+) -> float:
     """A number from the URL within ``lo..hi``, else ``default`` (with a notice)."""
     v = first(value)
     if v is None:
         return default
     out = parse_float(v, lo=lo, hi=hi)
     if out is None or (whole and out != int(out)):
-        notices.add(f"Ignored {what} {v!r}: give {'a whole number' if whole else 'a number'} "
-                    f"from {lo:g} to {hi:g}.")
+        notices.add(
+            f"Ignored {what} {v!r}: give {'a whole number' if whole else 'a number'} "
+            f"from {lo:g} to {hi:g}."
+        )
         return default
     return int(out) if whole else out
 
@@ -108,8 +123,10 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
         asked = [k.strip() for k in str(existing_raw).split(",") if k.strip()]
         existing = [k for k in asked if k in kinds]
         if len(existing) != len(asked):
-            notices.add(f"Ignored unknown site kind(s) in existing: "
-                        f"{', '.join(k for k in asked if k not in kinds)}.")
+            notices.add(
+                f"Ignored unknown site kind(s) in existing: "
+                f"{', '.join(k for k in asked if k not in kinds)}."
+            )
     settings = {
         "objective": choice("objective", list(OBJECTIVES), "coverage", "objective"),
         "hubs": _number(query.get("hubs"), 7, 1, 500, what="hubs", notices=notices),
@@ -119,7 +136,9 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
         "weight": choice("weight", weights, default_weight(place), "weight"),
         "candidates": choice("candidates", candidates, default_cand, "candidate sites"),
         "existing": existing,
-        "staff": _number(query.get("staff"), 30, 0, 100_000, what="staff", notices=notices, whole=False),
+        "staff": _number(
+            query.get("staff"), 30, 0, 100_000, what="staff", notices=notices, whole=False
+        ),
     }
     return settings, notices
 
@@ -129,81 +148,217 @@ def layout(place=None, **query):
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
     kinds = the_place.site_kinds
-    cand_opts = [{"label": "All sites", "value": "all"}] + [{"label": k.replace("_", " "), "value": k} for k in kinds]
+    cand_opts = [{"label": "All sites", "value": "all"}] + [
+        {"label": k.replace("_", " "), "value": k} for k in kinds
+    ]
     cand_opts.append({"label": "Regular grid over populated areas (500 m)", "value": "grid"})
     names = store_for(the_place).names(the_place.name) if the_place.path else []
-    controls = html.Div([
-        _control("Objective", dcc.Dropdown(id="planner-objective", clearable=False, value=settings["objective"],
-                                           options=[{"label": OBJECTIVE_LABELS[o], "value": o} for o in OBJECTIVES])),
-        _control("Hubs (in total)", dcc.Input(id="planner-hubs", type="number", min=1, step=1, value=settings["hubs"]),
-                 "Existing hubs kept count towards this."),
-        _control("Time limit (minutes)", dcc.Input(id="planner-minutes", type="number", min=1, step=1,
-                                                   value=settings["minutes"])),
-        _control("Cover target (%)", dcc.Input(id="planner-target", type="number", min=1, max=100, step=1,
-                                               value=settings["target"]),
-                 "Only for the cover objective."),
-        _control("Travel mode", dcc.Dropdown(id="planner-mode", clearable=False, value=settings["mode"],
-                                             options=[{"label": m, "value": m} for m in speeds_kmh(the_place)])),
-        _control("Weight demand by", dcc.Dropdown(id="planner-weight", clearable=False, value=settings["weight"],
-                                                  options=weight_options(the_place))),
-        _control("Candidate sites", dcc.Dropdown(id="planner-candidates", clearable=False,
-                                                 value=settings["candidates"], options=cand_opts)),
-        _control("Keep existing hubs", dcc.Dropdown(id="planner-existing", multi=True, value=settings["existing"],
-                                                    options=[{"label": k.replace("_", " "), "value": k} for k in kinds])),
-        _control("Staff to allocate (FTE)", dcc.Input(id="planner-staff", type="number", min=0, step=0.5,
-                                                      value=settings["staff"])),
-        html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
-    ], className="form-grid planner-controls")
-    approx = (" Travel times are approximate (straight line x detour factor): this place has no road network."
-              if is_approximate(the_place) else "")
-    scenarios = html.Section([
-        html.H2("Scenarios"),
-        html.Div([
-            _control("Save this plan as", dcc.Input(id="planner-name", type="text", placeholder="e.g. 7 hubs, 15 min walk",
-                                                    debounce=False, maxLength=120)),
-            html.Button("Save scenario", id="planner-save", n_clicks=0),
-            dcc.ConfirmDialog(id="planner-confirm", message=""),
-        ], className="form-grid"),
-        html.P(id="planner-save-status", role="status", **{"aria-live": "polite"}),
-        html.Div([
-            _control("Scenario A", dcc.Dropdown(id="planner-a", options=names, value=names[1] if len(names) > 1 else None)),
-            _control("Scenario B", dcc.Dropdown(id="planner-b", options=names, value=names[0] if names else None)),
-            html.Button("Compare", id="planner-compare", n_clicks=0),
-        ], className="form-grid"),
-        html.Div(id="planner-comparison"),
-    ], className="planner-scenarios")
-    return html.Div([
-        synthetic_banner(the_place),
-        notice_box(notices.items, id="planner-notice"),
-        dcc.Store(id="planner-url-dummy"),
-        html.H1(f"{the_place.name}: plan hubs", className="page-title"),
-        html.P("Choose where hubs go so that the most children in need are near one. Click an area on the "
-               "map to add a possible site there; click a site to remove it (again to restore)." + approx,
-               className="control-help"),
-        controls,
-        dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
-        dcc.Graph(id="planner-map", style={"height": "560px"}, config={"displaylogo": False, "scrollZoom": True}),
-        html.Div([
-            html.Section([html.H2("Hubs"), dash_table.DataTable(id="planner-hubs-table", **TABLE_STYLE)]),
-            html.Section([html.H2("Coverage curve"), dcc.Graph(id="planner-curve", config={"displaylogo": False})]),
-        ], className="two-col"),
-        html.Div([
-            html.Section([html.H2(id="planner-equity-title", children=equity_label(the_place)),
-                          html.P("Decile 1 = most deprived 10% of areas in England.", className="control-help"),
-                          dash_table.DataTable(id="planner-equity", **TABLE_STYLE)]),
-            html.Section([html.H2("Travel time to the nearest hub"),
-                          dash_table.DataTable(id="planner-bands", **TABLE_STYLE)]),
-        ], className="two-col"),
-        html.Section([html.H2("Staff split by need in each catchment"),
-                      html.P("Largest-remainder rounding: the split adds up exactly to the total.", className="control-help"),
-                      dash_table.DataTable(id="planner-teams", **TABLE_STYLE)]),
-        scenarios,
-        attribution_footer(the_place),
-        dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
-        dcc.Store(id="planner-added", data=[]),
-        dcc.Store(id="planner-removed", data=[]),
-        dcc.Store(id="planner-result", data=None),
-    ], className="page page-planner")
+    controls = html.Div(
+        [
+            _control(
+                "Objective",
+                dcc.Dropdown(
+                    id="planner-objective",
+                    clearable=False,
+                    value=settings["objective"],
+                    options=[{"label": OBJECTIVE_LABELS[o], "value": o} for o in OBJECTIVES],
+                ),
+            ),
+            _control(
+                "Hubs (in total)",
+                dcc.Input(id="planner-hubs", type="number", min=1, step=1, value=settings["hubs"]),
+                "Existing hubs kept count towards this.",
+            ),
+            _control(
+                "Time limit (minutes)",
+                dcc.Input(
+                    id="planner-minutes", type="number", min=1, step=1, value=settings["minutes"]
+                ),
+            ),
+            _control(
+                "Cover target (%)",
+                dcc.Input(
+                    id="planner-target",
+                    type="number",
+                    min=1,
+                    max=100,
+                    step=1,
+                    value=settings["target"],
+                ),
+                "Only for the cover objective.",
+            ),
+            _control(
+                "Travel mode",
+                dcc.Dropdown(
+                    id="planner-mode",
+                    clearable=False,
+                    value=settings["mode"],
+                    options=[{"label": m, "value": m} for m in speeds_kmh(the_place)],
+                ),
+            ),
+            _control(
+                "Weight demand by",
+                dcc.Dropdown(
+                    id="planner-weight",
+                    clearable=False,
+                    value=settings["weight"],
+                    options=weight_options(the_place),
+                ),
+            ),
+            _control(
+                "Candidate sites",
+                dcc.Dropdown(
+                    id="planner-candidates",
+                    clearable=False,
+                    value=settings["candidates"],
+                    options=cand_opts,
+                ),
+            ),
+            _control(
+                "Keep existing hubs",
+                dcc.Dropdown(
+                    id="planner-existing",
+                    multi=True,
+                    value=settings["existing"],
+                    options=[{"label": k.replace("_", " "), "value": k} for k in kinds],
+                ),
+            ),
+            _control(
+                "Staff to allocate (FTE)",
+                dcc.Input(
+                    id="planner-staff", type="number", min=0, step=0.5, value=settings["staff"]
+                ),
+            ),
+            html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
+        ],
+        className="form-grid planner-controls",
+    )
+    approx = (
+        " Travel times are approximate (straight line x detour factor): this place has no road network."
+        if is_approximate(the_place)
+        else ""
+    )
+    scenarios = html.Section(
+        [
+            html.H2("Scenarios"),
+            html.Div(
+                [
+                    _control(
+                        "Save this plan as",
+                        dcc.Input(
+                            id="planner-name",
+                            type="text",
+                            placeholder="e.g. 7 hubs, 15 min walk",
+                            debounce=False,
+                            maxLength=120,
+                        ),
+                    ),
+                    html.Button("Save scenario", id="planner-save", n_clicks=0),
+                    dcc.ConfirmDialog(id="planner-confirm", message=""),
+                ],
+                className="form-grid",
+            ),
+            html.P(id="planner-save-status", role="status", **{"aria-live": "polite"}),
+            html.Div(
+                [
+                    _control(
+                        "Scenario A",
+                        dcc.Dropdown(
+                            id="planner-a",
+                            options=names,
+                            value=names[1] if len(names) > 1 else None,
+                        ),
+                    ),
+                    _control(
+                        "Scenario B",
+                        dcc.Dropdown(
+                            id="planner-b", options=names, value=names[0] if names else None
+                        ),
+                    ),
+                    html.Button("Compare", id="planner-compare", n_clicks=0),
+                ],
+                className="form-grid",
+            ),
+            html.Div(id="planner-comparison"),
+        ],
+        className="planner-scenarios",
+    )
+    return html.Div(
+        [
+            synthetic_banner(the_place),
+            notice_box(notices.items, id="planner-notice"),
+            dcc.Store(id="planner-url-dummy"),
+            html.H1(f"{the_place.name}: plan hubs", className="page-title"),
+            html.P(
+                "Choose where hubs go so that the most children in need are near one. Click an area on the "
+                "map to add a possible site there; click a site to remove it (again to restore)."
+                + approx,
+                className="control-help",
+            ),
+            controls,
+            dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
+            dcc.Graph(
+                id="planner-map",
+                style={"height": "560px"},
+                config={"displaylogo": False, "scrollZoom": True},
+            ),
+            html.Div(
+                [
+                    html.Section(
+                        [
+                            html.H2("Hubs"),
+                            dash_table.DataTable(id="planner-hubs-table", **TABLE_STYLE),
+                        ]
+                    ),
+                    html.Section(
+                        [
+                            html.H2("Coverage curve"),
+                            dcc.Graph(id="planner-curve", config={"displaylogo": False}),
+                        ]
+                    ),
+                ],
+                className="two-col",
+            ),
+            html.Div(
+                [
+                    html.Section(
+                        [
+                            html.H2(id="planner-equity-title", children=equity_label(the_place)),
+                            html.P(
+                                "Decile 1 = most deprived 10% of areas in England.",
+                                className="control-help",
+                            ),
+                            dash_table.DataTable(id="planner-equity", **TABLE_STYLE),
+                        ]
+                    ),
+                    html.Section(
+                        [
+                            html.H2("Travel time to the nearest hub"),
+                            dash_table.DataTable(id="planner-bands", **TABLE_STYLE),
+                        ]
+                    ),
+                ],
+                className="two-col",
+            ),
+            html.Section(
+                [
+                    html.H2("Staff split by need in each catchment"),
+                    html.P(
+                        "Largest-remainder rounding: the split adds up exactly to the total.",
+                        className="control-help",
+                    ),
+                    dash_table.DataTable(id="planner-teams", **TABLE_STYLE),
+                ]
+            ),
+            scenarios,
+            attribution_footer(the_place),
+            dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
+            dcc.Store(id="planner-added", data=[]),
+            dcc.Store(id="planner-removed", data=[]),
+            dcc.Store(id="planner-result", data=None),
+        ],
+        className="page page-planner",
+    )
 
 
 def _records(df: pd.DataFrame | None, digits: int = 3) -> tuple[list[dict], list[dict]]:
@@ -222,14 +377,20 @@ def _summary(run, place: Place) -> html.Div:
     r = run.result
     bits = [f"{r.hubs} hubs"]
     if r.covered_share is not None:
-        bits.append(f"{r.covered_share:.1%} of {r.weight_label.lower()} within {r.minutes:g} minutes "
-                    f"({r.covered_weight:,.0f} of {r.total_weight:,.0f})")
+        bits.append(
+            f"{r.covered_share:.1%} of {r.weight_label.lower()} within {r.minutes:g} minutes "
+            f"({r.covered_weight:,.0f} of {r.total_weight:,.0f})"
+        )
     if r.weighted_mean_minutes is not None:
         bits.append(f"average journey {r.weighted_mean_minutes:.1f} minutes")
     gap = "not known (heuristic)" if r.gap is None else f"{r.gap:.2%}"
-    method = f"Method: {r.method}; {r.status}; optimality gap {gap}; solved in {r.solve_seconds:.2f} s."
-    return html.Div([html.P(html.Strong("; ".join(bits) + ".")), html.P(method, id="planner-method")]
-                    + [html.P(n, className="control-help") for n in run.notes])
+    method = (
+        f"Method: {r.method}; {r.status}; optimality gap {gap}; solved in {r.solve_seconds:.2f} s."
+    )
+    return html.Div(
+        [html.P(html.Strong("; ".join(bits) + ".")), html.P(method, id="planner-method")]
+        + [html.P(n, className="control-help") for n in run.notes]
+    )
 
 
 @callback(
@@ -259,15 +420,37 @@ def _summary(run, place: Place) -> html.Div:
     State("planner-staff", "value"),
     State("planner-state", "data"),
 )
-def run(_n, added, removed, objective, hubs, minutes, target, mode, weight, candidates, existing, staff, state):
+def run(
+    _n,
+    added,
+    removed,
+    objective,
+    hubs,
+    minutes,
+    target,
+    mode,
+    weight,
+    candidates,
+    existing,
+    staff,
+    state,
+):
     place, _ = open_place_safe((state or {}).get("place"))
     try:
         plan = run_plan(
-            place, objective=objective, hubs=int(hubs) if hubs else None,
+            place,
+            objective=objective,
+            hubs=int(hubs) if hubs else None,
             minutes=float(minutes) if minutes else (None if objective == "median" else 15.0),
-            target=(float(target) / 100) if target else None, mode=mode, weight=weight,
-            candidates=candidates or "all", existing=existing or [], added=[tuple(p) for p in added or []],
-            removed=list(removed or []), staff=float(staff) if staff else None, staff_step=0.5,
+            target=(float(target) / 100) if target else None,
+            mode=mode,
+            weight=weight,
+            candidates=candidates or "all",
+            existing=existing or [],
+            added=[tuple(p) for p in added or []],
+            removed=list(removed or []),
+            staff=float(staff) if staff else None,
+            staff_step=0.5,
         )
     except InputError as exc:
         message = html.P(f"Cannot plan: {exc}", className="notice-line")
@@ -280,7 +463,11 @@ def run(_n, added, removed, objective, hubs, minutes, target, mode, weight, cand
             from geo.network.isochrones import isochrones
 
             hubs_pts = plan.candidates.loc[list(r.selected)].geometry
-            traces.append(siting_layers.reach_outline(isochrones(place, hubs_pts, mode=mode, minutes=[r.minutes])))
+            traces.append(
+                siting_layers.reach_outline(
+                    isochrones(place, hubs_pts, mode=mode, minutes=[r.minutes])
+                )
+            )
         except Exception as exc:  # the outline is a bonus: never fail the plan for it
             reach_note = f"Reach outline not drawn: {' '.join(str(exc).split())[:200]}"
     traces += siting_layers.candidate_markers(
@@ -288,22 +475,46 @@ def run(_n, added, removed, objective, hubs, minutes, target, mode, weight, cand
     )
     if plan.teams is not None:  # under the hub markers so hubs stay visible
         traces.append(siting_layers.team_markers(plan.candidates, plan.teams, unit="FTE"))
-    traces.append(siting_layers.hub_markers(plan.candidates, r.per_hub, weight_label=r.weight_label.lower()))
+    traces.append(
+        siting_layers.hub_markers(plan.candidates, r.per_hub, weight_label=r.weight_label.lower())
+    )
     fig = map_figure(place, traces)
     fig.update_layout(clickmode="event")
     hubs_rows, hubs_cols = _records(r.per_hub, 1)
     eq_rows, eq_cols = _records(r.equity)
     band_rows, band_cols = _records(r.bands)
     team_rows, team_cols = _records(plan.teams.reset_index() if plan.teams is not None else None, 2)
-    curve = siting_layers.curve_figure(plan.curve, objective=objective, chosen=r.hubs) if plan.curve is not None else {}
+    curve = (
+        siting_layers.curve_figure(plan.curve, objective=objective, chosen=r.hubs)
+        if plan.curve is not None
+        else {}
+    )
     summary = _summary(plan, place)
     if reach_note:
         summary.children.append(html.P(reach_note, className="control-help"))
     scenario = from_result("unsaved", r, mode=mode, params=plan.params, candidates=plan.candidates)
-    payload = {"objective": scenario.objective, "hubs": scenario.hubs, "mode": mode, "minutes": scenario.minutes,
-               "params": scenario.params, "results": scenario.results}
-    return (fig, summary, hubs_rows, hubs_cols, curve, eq_rows, eq_cols, band_rows, band_cols,
-            team_rows, team_cols, payload)
+    payload = {
+        "objective": scenario.objective,
+        "hubs": scenario.hubs,
+        "mode": mode,
+        "minutes": scenario.minutes,
+        "params": scenario.params,
+        "results": scenario.results,
+    }
+    return (
+        fig,
+        summary,
+        hubs_rows,
+        hubs_cols,
+        curve,
+        eq_rows,
+        eq_cols,
+        band_rows,
+        band_cols,
+        team_rows,
+        team_cols,
+        payload,
+    )
 
 
 def place_candidates(place: Place, spec: str, added) -> object:
@@ -379,10 +590,26 @@ def save(_n, _confirmed, name, payload, state):
 
         name = check_name(name or "")
         if not overwrite and name in store.names(place.name):
-            return True, f"A scenario called '{name}' already exists. Overwrite it?", "", dash.no_update, dash.no_update
-        store.save(place.name, Scenario(name=name, objective=payload["objective"], hubs=payload["hubs"],
-                                        mode=payload["mode"], minutes=payload["minutes"],
-                                        params=payload["params"], results=payload["results"]), overwrite=overwrite)
+            return (
+                True,
+                f"A scenario called '{name}' already exists. Overwrite it?",
+                "",
+                dash.no_update,
+                dash.no_update,
+            )
+        store.save(
+            place.name,
+            Scenario(
+                name=name,
+                objective=payload["objective"],
+                hubs=payload["hubs"],
+                mode=payload["mode"],
+                minutes=payload["minutes"],
+                params=payload["params"],
+                results=payload["results"],
+            ),
+            overwrite=overwrite,
+        )
     except InputError as exc:
         return False, "", f"Not saved: {exc}", dash.no_update, dash.no_update
     names = store.names(place.name)
@@ -409,20 +636,35 @@ def compare_scenarios(_n, a_name, b_name, state):
         return html.P(str(exc))
     out = compare(a, b)
     blocks = [html.P(n, className="control-help") for n in out["notes"]]
-    for key, title in (("summary", "Summary (B minus A)"), ("settings", "Settings"), ("equity", "Equity by decile"),
-                       ("bands", "Travel-time bands (share of weight)"), ("hubs", "Hubs")):
+    for key, title in (
+        ("summary", "Summary (B minus A)"),
+        ("settings", "Settings"),
+        ("equity", "Equity by decile"),
+        ("bands", "Travel-time bands (share of weight)"),
+        ("hubs", "Hubs"),
+    ):
         rows, cols = _records(out[key])
         blocks.append(html.H3(title))
         blocks.append(dash_table.DataTable(data=rows, columns=cols, **TABLE_STYLE))
-    traces = siting_layers.difference_traces(place, out, a.results.get("hub_points", []), b.results.get("hub_points", []))
+    traces = siting_layers.difference_traces(
+        place, out, a.results.get("hub_points", []), b.results.get("hub_points", [])
+    )
     blocks.append(html.H3("Map of the differences"))
-    blocks.append(dcc.Graph(id="planner-diff-map", figure=map_figure(place, traces), style={"height": "460px"}))
+    blocks.append(
+        dcc.Graph(
+            id="planner-diff-map", figure=map_figure(place, traces), style={"height": "460px"}
+        )
+    )
     return html.Div([html.P(f"A = {a.name}; B = {b.name}"), *blocks], id="planner-comparison-body")
 
 
 def equity_label(place: Place) -> str:
     key = national_decile_key(place)
-    return f"Equity by {place.catalogue[key].label}" if key else "Equity (no national decile indicator)"
+    return (
+        f"Equity by {place.catalogue[key].label}"
+        if key
+        else "Equity (no national decile indicator)"
+    )
 
 
 # The URL carries the settings (replaceState: changing a setting does not add history entries),

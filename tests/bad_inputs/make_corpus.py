@@ -20,7 +20,15 @@ def square(i: int, j: int, *, bng: bool = False) -> list:
         x, y, d = 400_000 + i * 1000, 300_000 + j * 1000, 1000
     else:
         x, y, d = LON0 + i * 0.0148, LAT0 + j * 0.009, 0.0148
-    return [[[x, y], [x + d, y], [x + d, y + (d if bng else 0.009)], [x, y + (d if bng else 0.009)], [x, y]]]
+    return [
+        [
+            [x, y],
+            [x + d, y],
+            [x + d, y + (d if bng else 0.009)],
+            [x, y + (d if bng else 0.009)],
+            [x, y],
+        ]
+    ]
 
 
 def fc(features: list, **extra) -> str:
@@ -28,7 +36,11 @@ def fc(features: list, **extra) -> str:
 
 
 def feature(code, geometry, **props) -> dict:
-    return {"type": "Feature", "properties": {"code": code, "label": str(code), **props}, "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"code": code, "label": str(code), **props},
+        "geometry": geometry,
+    }
 
 
 def poly(i, j, **kw) -> dict:
@@ -62,7 +74,8 @@ FILES: dict[str, bytes | str] = {
     "ind_non_numeric.csv": HEADER + ROWS.replace("1300,", '"1,300 people",', 1),
     "ind_negative_count.csv": HEADER + ROWS.replace("A02,1200,", "A02,-1200,", 1),
     "ind_huge_values.csv": HEADER + ROWS.replace("A03,1300,", "A03,1e309,", 1),
-    "ind_formula_cells.csv": HEADER + ROWS.replace("A04,1400,", 'A04,"=HYPERLINK(""http://x"",""1"")",', 1),
+    "ind_formula_cells.csv": HEADER
+    + ROWS.replace("A04,1400,", 'A04,"=HYPERLINK(""http://x"",""1"")",', 1),
     "ind_codes_match_nothing.csv": HEADER + ROWS.replace("A", "Z"),
     "ind_binary.csv": bytes(range(256)) * 8,
     "ind_unclosed_quote.csv": HEADER + 'A01,"1000,210,1.0,1\n' + ROWS,
@@ -76,7 +89,12 @@ FILES: dict[str, bytes | str] = {
     "areas_null_code.geojson": fc([*grid_features()[:-1], feature(None, poly(3, 2))]),
     "areas_duplicate_codes.geojson": fc([*grid_features(), feature("A01", poly(5, 5))]),
     "areas_huge_coordinates.geojson": fc(
-        [feature("A01", {"type": "Polygon", "coordinates": [[[0, 0], [1e20, 0], [1e20, 1e20], [0, 0]]]})]
+        [
+            feature(
+                "A01",
+                {"type": "Polygon", "coordinates": [[[0, 0], [1e20, 0], [1e20, 1e20], [0, 0]]]},
+            )
+        ]
     ),
     "areas_wrong_type.geojson": json.dumps({"type": "Topology", "objects": {}}),
     # --- sites ---
@@ -94,12 +112,24 @@ FILES: dict[str, bytes | str] = {
 
 # --- tolerated: repaired with a warning naming the area (a bow-tie polygon for A12) ---
 _BX, _BY = LON0 + 3 * 0.0148, LAT0 + 2 * 0.009
-BOWTIE = {"type": "Polygon", "coordinates": [[[_BX, _BY], [_BX + 0.0148, _BY + 0.009], [_BX + 0.0148, _BY],
-                                               [_BX, _BY + 0.009], [_BX, _BY]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [
+            [_BX, _BY],
+            [_BX + 0.0148, _BY + 0.009],
+            [_BX + 0.0148, _BY],
+            [_BX, _BY + 0.009],
+            [_BX, _BY],
+        ]
+    ],
+}
 FILES["areas_self_intersecting.geojson"] = fc([*grid_features()[:-1], feature("A12", BOWTIE)])
 
 # --- OpenStreetMap files (the place's [network] source) ---
-OSM_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="hubplan-corpus">\n'
+OSM_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="hubplan-corpus">\n'
+)
 
 
 def osm_node(i: int, lon: object, lat: object) -> str:
@@ -107,46 +137,73 @@ def osm_node(i: int, lon: object, lat: object) -> str:
 
 
 def osm_way(i: int, refs: list[int], tags: dict[str, str]) -> str:
-    return (f'  <way id="{i}" version="1">\n' + "".join(f'    <nd ref="{r}"/>\n' for r in refs)
-            + "".join(f'    <tag k="{k}" v="{v}"/>\n' for k, v in tags.items()) + "  </way>\n")
+    return (
+        f'  <way id="{i}" version="1">\n'
+        + "".join(f'    <nd ref="{r}"/>\n' for r in refs)
+        + "".join(f'    <tag k="{k}" v="{v}"/>\n' for k, v in tags.items())
+        + "  </way>\n"
+    )
 
 
-OSM_NODES = "".join(osm_node(i, LON0 + dx, LAT0 + 0.004) for i, dx in ((1, 0.005), (2, 0.03), (3, 0.05)))
+OSM_NODES = "".join(
+    osm_node(i, LON0 + dx, LAT0 + 0.004) for i, dx in ((1, 0.005), (2, 0.03), (3, 0.05))
+)
 ROAD = {"highway": "residential"}
 
-FILES.update({
-    "osm_empty.osm": "",
-    "osm_garbled.osm": OSM_HEAD + OSM_NODES + '  <way id="10" version="1">\n    <nd ref="1"/>\n    <tag k="highway" v="resid',
-    "osm_no_highways.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1, 2, 3], {"building": "yes"}) + "</osm>\n",
-    "osm_not_xml.osm": fc([]),
-    "osm_bad_coordinates.osm": OSM_HEAD + osm_node(1, "abc", "xyz") + osm_node(2, LON0, LAT0) + osm_way(10, [1, 2], ROAD) + "</osm>\n",
-    "osm_missing_nodes.osm": OSM_HEAD + osm_way(10, [91, 92, 93], ROAD) + "</osm>\n",
-    "osm_utf16.osm": (OSM_HEAD + OSM_NODES + osm_way(10, [1, 2, 3], ROAD) + "</osm>\n").encode("utf-16"),
-    "osm_single_node_way.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1], ROAD) + "</osm>\n",
-})
+FILES.update(
+    {
+        "osm_empty.osm": "",
+        "osm_garbled.osm": OSM_HEAD
+        + OSM_NODES
+        + '  <way id="10" version="1">\n    <nd ref="1"/>\n    <tag k="highway" v="resid',
+        "osm_no_highways.osm": OSM_HEAD
+        + OSM_NODES
+        + osm_way(10, [1, 2, 3], {"building": "yes"})
+        + "</osm>\n",
+        "osm_not_xml.osm": fc([]),
+        "osm_bad_coordinates.osm": OSM_HEAD
+        + osm_node(1, "abc", "xyz")
+        + osm_node(2, LON0, LAT0)
+        + osm_way(10, [1, 2], ROAD)
+        + "</osm>\n",
+        "osm_missing_nodes.osm": OSM_HEAD + osm_way(10, [91, 92, 93], ROAD) + "</osm>\n",
+        "osm_utf16.osm": (OSM_HEAD + OSM_NODES + osm_way(10, [1, 2, 3], ROAD) + "</osm>\n").encode(
+            "utf-16"
+        ),
+        "osm_single_node_way.osm": OSM_HEAD + OSM_NODES + osm_way(10, [1], ROAD) + "</osm>\n",
+    }
+)
 
 # --- indicator uploads (geo.indicators.uploads.validate_upload against the tiny place; columns area, pop) ---
 UP_HEADER = "area,pop\n"
 UP_ROWS = "".join(f"A{n:02d},{1000 + 100 * n}\n" for n in range(1, 13))
 
-FILES.update({
-    "upload_wrong_encoding.csv": (UP_HEADER + UP_ROWS).encode() + b"A01\x81\x8d,1\n",
-    "upload_bom_then_bad_bytes.csv": b"\xef\xbb\xbf" + (UP_HEADER + UP_ROWS).encode() + b"\xff\xfe,1\n",
-    "upload_bom_semicolon_no_code.csv": b"\xef\xbb\xbf" + UP_HEADER.replace("area", "zone").replace(",", ";").encode()
-    + UP_ROWS.replace(",", ";").encode(),
-    "upload_formula_cells.csv": UP_HEADER + UP_ROWS.replace("A04,1400", 'A04,"=HYPERLINK(""http://x"",""1"")"')
-    .replace("A05,1500", "A05,+cmd|' /C calc'!A0").replace("A06,1600", "A06,@SUM(1+1)"),
-    "upload_huge_values.csv": UP_HEADER + UP_ROWS.replace("A03,1300", "A03,1e309").replace("A07,1700", "A07,-inf"),
-    "upload_path_traversal.csv": UP_HEADER + UP_ROWS,  # uploaded under the name ../../evil.csv
-    "upload_duplicate_codes.csv": UP_HEADER + UP_ROWS + "A01,5\nA02,6\n",
-    "upload_unknown_codes.csv": UP_HEADER + UP_ROWS.replace("A1", "Z1"),
-    "upload_negative_counts.csv": UP_HEADER + UP_ROWS.replace("A02,1200", "A02,-1200"),
-    "upload_excel_workbook.csv": b"PK\x03\x04" + bytes(range(200)),
-    "upload_nul_bytes.csv": (UP_HEADER + UP_ROWS).encode().replace(b"A05", b"A\x0005"),
-    "upload_header_only.csv": UP_HEADER,
-    "upload_blank.csv": "\n\n  \n",
-    "upload_missing_columns.csv": "code,value\n" + UP_ROWS,
-})
+FILES.update(
+    {
+        "upload_wrong_encoding.csv": (UP_HEADER + UP_ROWS).encode() + b"A01\x81\x8d,1\n",
+        "upload_bom_then_bad_bytes.csv": b"\xef\xbb\xbf"
+        + (UP_HEADER + UP_ROWS).encode()
+        + b"\xff\xfe,1\n",
+        "upload_bom_semicolon_no_code.csv": b"\xef\xbb\xbf"
+        + UP_HEADER.replace("area", "zone").replace(",", ";").encode()
+        + UP_ROWS.replace(",", ";").encode(),
+        "upload_formula_cells.csv": UP_HEADER
+        + UP_ROWS.replace("A04,1400", 'A04,"=HYPERLINK(""http://x"",""1"")"')
+        .replace("A05,1500", "A05,+cmd|' /C calc'!A0")
+        .replace("A06,1600", "A06,@SUM(1+1)"),
+        "upload_huge_values.csv": UP_HEADER
+        + UP_ROWS.replace("A03,1300", "A03,1e309").replace("A07,1700", "A07,-inf"),
+        "upload_path_traversal.csv": UP_HEADER + UP_ROWS,  # uploaded under the name ../../evil.csv
+        "upload_duplicate_codes.csv": UP_HEADER + UP_ROWS + "A01,5\nA02,6\n",
+        "upload_unknown_codes.csv": UP_HEADER + UP_ROWS.replace("A1", "Z1"),
+        "upload_negative_counts.csv": UP_HEADER + UP_ROWS.replace("A02,1200", "A02,-1200"),
+        "upload_excel_workbook.csv": b"PK\x03\x04" + bytes(range(200)),
+        "upload_nul_bytes.csv": (UP_HEADER + UP_ROWS).encode().replace(b"A05", b"A\x0005"),
+        "upload_header_only.csv": UP_HEADER,
+        "upload_blank.csv": "\n\n  \n",
+        "upload_missing_columns.csv": "code,value\n" + UP_ROWS,
+    }
+)
 
 
 def main() -> None:

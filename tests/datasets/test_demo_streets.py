@@ -18,7 +18,9 @@ def streets(tmp_path_factory):
     borough = demo._make_borough(20241121)
     folder = tmp_path_factory.mktemp("streets")
     start = time.perf_counter()
-    path = write_demo_streets(folder / "a.gpkg", outline=borough.outline, towns=borough.towns, seed=20241121)
+    path = write_demo_streets(
+        folder / "a.gpkg", outline=borough.outline, towns=borough.towns, seed=20241121
+    )
     seconds = time.perf_counter() - start
     return borough, path, seconds
 
@@ -28,7 +30,9 @@ def test_size_and_mix(streets):
     nodes, edges = read_network(str(path), crs="EPSG:27700")
     assert len(nodes) >= 30_000
     counts = edges["highway"].value_counts()
-    assert {"residential", "secondary", "primary", "unclassified", "footway", "bridleway"} <= set(counts.index)
+    assert {"residential", "secondary", "primary", "unclassified", "footway", "bridleway"} <= set(
+        counts.index
+    )
     assert counts["residential"] > counts["secondary"] > counts["primary"]
     # towns are denser than the countryside: most nodes within 2.5 sigma of a town centre
     d = np.min(
@@ -40,7 +44,9 @@ def test_size_and_mix(streets):
 
 def test_deterministic(streets, tmp_path):
     borough, path, _ = streets
-    again = write_demo_streets(tmp_path / "b.gpkg", outline=borough.outline, towns=borough.towns, seed=20241121)
+    again = write_demo_streets(
+        tmp_path / "b.gpkg", outline=borough.outline, towns=borough.towns, seed=20241121
+    )
     a = gpd.read_file(path, layer="edges")
     b = gpd.read_file(again, layer="edges")
     assert a.drop(columns="geometry").equals(b.drop(columns="geometry"))

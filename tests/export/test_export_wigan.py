@@ -37,7 +37,9 @@ def test_wigan_data_exports(wigan, tmp_path):
     assert set(areas["code"]) == set(wigan.areas.index)
     assert areas.crs.equals(wigan.areas.crs)
     joined = areas.set_index("code")["imd_score"]
-    assert np.allclose(joined.reindex(wigan.areas.index), wigan.areas["imd_score"].round(6), equal_nan=True)
+    assert np.allclose(
+        joined.reindex(wigan.areas.index), wigan.areas["imd_score"].round(6), equal_nan=True
+    )
 
     exports.export_data(wigan, "footprints", tmp_path / "fp.csv")
     text = (tmp_path / "fp.csv.attribution.txt").read_text()
@@ -46,7 +48,10 @@ def test_wigan_data_exports(wigan, tmp_path):
     assert OGL in text and "synthetic" not in text.lower()
     table = pd.read_csv(tmp_path / "fp.csv", comment="#")
     assert list(table["footprint"]) == [*wigan.footprint_names, "All areas"]
-    assert table.loc[table["footprint"] == "All areas", "population"].item() == wigan.areas["population"].sum()
+    assert (
+        table.loc[table["footprint"] == "All areas", "population"].item()
+        == wigan.areas["population"].sum()
+    )
 
 
 @pytest.mark.browser
@@ -57,8 +62,13 @@ def test_wigan_png_and_svg(wigan):
         arr = np.asarray(img.convert("RGB")).astype(int)
     assert (np.abs(arr[120:800, 20:1260] - 255) > 12).any(axis=2).mean() > 0.3
 
-    svg = export_snapshot(wigan, fmt="svg", indicator="imd_score", footprint="Footprint A",
-                          layers=["areas", "footprints"]).decode()
+    svg = export_snapshot(
+        wigan,
+        fmt="svg",
+        indicator="imd_score",
+        footprint="Footprint A",
+        layers=["areas", "footprints"],
+    ).decode()
     text = html.unescape(" ".join(re.findall(r">([^<>]+)<", svg)))
     assert f"{wigan.catalogue['imd_score'].label} — Footprint A, Wigan" in text
     assert "Licensed under the Open Government Licence v.3.0".lower() in text.lower()

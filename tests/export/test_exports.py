@@ -39,7 +39,9 @@ def demo():
 
 
 def _read_csv(path) -> pd.DataFrame:
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# ")]
+    lines = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# ")
+    ]
     return pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
 
 
@@ -76,16 +78,18 @@ def test_footprint_export_suppresses_with_total_row(tiny, tmp_path):
 def test_csv_formula_cells_escaped(tiny, tmp_path):
     areas = tiny.areas.copy()
     areas["name"] = areas["name"].astype(object)
-    areas.loc["A01", "name"] = "=HYPERLINK(\"http://x\",\"y\")"
+    areas.loc["A01", "name"] = '=HYPERLINK("http://x","y")'
     areas.loc["A02", "name"] = "+cmd|' /C calc'!A0"
     areas.loc["A03", "name"] = "@SUM(1)"
     areas.loc["A04", "name"] = "-2+3"
     evil = dataclasses.replace(tiny, areas=areas)
     out = tmp_path / "evil.csv"
     exports.export_data(evil, "areas", out)
-    rows = list(csv.reader(line for line in out.read_text().splitlines() if not line.startswith("# ")))
+    rows = list(
+        csv.reader(line for line in out.read_text().splitlines() if not line.startswith("# "))
+    )
     names = {r[0]: r[1] for r in rows[1:]}
-    assert names["A01"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert names["A01"] == '\'=HYPERLINK("http://x","y")'
     assert names["A02"] == "'+cmd|' /C calc'!A0"
     assert names["A03"] == "'@SUM(1)"
     assert names["A04"] == "'-2+3"
@@ -212,16 +216,25 @@ def demo_with_scenario(tmp_path):
     codes = [str(c) for c in place.areas.index]
     first_hub = str(hubs["site_id"].iloc[0])
     results = {
-        "objective": "coverage", "covered_share": 0.75, "weight": "looked_after_children",
+        "objective": "coverage",
+        "covered_share": 0.75,
+        "weight": "looked_after_children",
         "area_minutes": {c: float(i % 30) for i, c in enumerate(codes)},
         "area_covered": {c: i % 30 <= 15 for i, c in enumerate(codes)},
         "area_hub": dict.fromkeys(codes, first_hub),
-        "hub_points": [{"hub": str(h), "name": f"=Hub {h}", "lon": -1.9, "lat": 53.45}
-                       for h in hubs["site_id"]],
+        "hub_points": [
+            {"hub": str(h), "name": f"=Hub {h}", "lon": -1.9, "lat": 53.45} for h in hubs["site_id"]
+        ],
         "notes": ["solved exactly"],
     }
-    scen = Scenario(name="Plan A", objective="coverage", hubs=[str(h) for h in hubs["site_id"]],
-                    mode="walk", minutes=15, results=results)
+    scen = Scenario(
+        name="Plan A",
+        objective="coverage",
+        hubs=[str(h) for h in hubs["site_id"]],
+        mode="walk",
+        minutes=15,
+        results=results,
+    )
     ScenarioStore.for_bundle(bundle).save(place.name, scen)
     return place
 
@@ -238,7 +251,9 @@ def test_scenario_export(demo_with_scenario, tmp_path):
     assert (table.loc[small, "looked_after_children"] == "*").all()
     text = (tmp_path / "plan.csv.attribution.txt").read_text()
     assert "Scenario 'Plan A': coverage with 4 hub(s), mode walk, limit 15 min" in text
-    gj = gpd.read_file(exports.export_data(place, "scenario", tmp_path / "plan.geojson", name="Plan A")[0])
+    gj = gpd.read_file(
+        exports.export_data(place, "scenario", tmp_path / "plan.geojson", name="Plan A")[0]
+    )
     assert len(gj) == 215 and gj["covered"].dtype == bool
     with pytest.raises(InputError, match="no scenario called 'Plan B'"):
         exports.export_data(place, "scenario", tmp_path / "b.csv", name="Plan B")

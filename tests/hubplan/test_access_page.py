@@ -29,13 +29,23 @@ def test_access_page_shows_bands_coverage_and_drops_a_hub(dash_duo, artefacts):
     app = create_app(place=str(path))
     dash_duo.start_server(app)
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/access", timeout=60)
-    status = _wait(lambda: "within 20 minutes" in dash_duo.find_element("#access-status").text
-                   and dash_duo.find_element("#access-status").text)
+    status = _wait(
+        lambda: (
+            "within 20 minutes" in dash_duo.find_element("#access-status").text
+            and dash_duo.find_element("#access-status").text
+        )
+    )
     assert status.startswith("4 hub(s) (0 dropped), walk:")
     assert "Synthetic demo data" in dash_duo.find_element(".synthetic-banner").text
     uids = dash_duo.driver.execute_script(
-        "return document.querySelector('#access-map .js-plotly-plot').data.map(t => t.uid);")
-    assert [u for u in uids if u.startswith("isochrone-")] == ["isochrone-20", "isochrone-15", "isochrone-10", "isochrone-5"]
+        "return document.querySelector('#access-map .js-plotly-plot').data.map(t => t.uid);"
+    )
+    assert [u for u in uids if u.startswith("isochrone-")] == [
+        "isochrone-20",
+        "isochrone-15",
+        "isochrone-10",
+        "isochrone-5",
+    ]
     assert "areas" in uids and "access-hubs" in uids
     rows = dash_duo.find_elements("#access-coverage tbody tr")
     assert len(rows) == 1 + 4  # header + one per band
@@ -46,12 +56,19 @@ def test_access_page_shows_bands_coverage_and_drops_a_hub(dash_duo, artefacts):
     # a click on an area (as MapLibre sends it) drops a candidate hub there at once
     code = str(place.areas["minutes_to_family_hub"].idxmax())  # the worst-served area
     dash_duo.driver.execute_script(
-        "window.dash_clientside.set_props('access-map', {clickData: {points: [{location: arguments[0]}]}});", code)
-    status = _wait(lambda: "(1 dropped)" in dash_duo.find_element("#access-status").text
-                   and dash_duo.find_element("#access-status").text)
+        "window.dash_clientside.set_props('access-map', {clickData: {points: [{location: arguments[0]}]}});",
+        code,
+    )
+    status = _wait(
+        lambda: (
+            "(1 dropped)" in dash_duo.find_element("#access-status").text
+            and dash_duo.find_element("#access-status").text
+        )
+    )
     assert status.startswith("5 hub(s) (1 dropped)")
     hubs = dash_duo.driver.execute_script(
-        "return document.querySelector('#access-map .js-plotly-plot').data.find(t => t.uid === 'access-hubs').customdata;")
+        "return document.querySelector('#access-map .js-plotly-plot').data.find(t => t.uid === 'access-hubs').customdata;"
+    )
     assert hubs[-1] == "new-1" and len(hubs) == 5
     table = dash_duo.find_element("#access-coverage").text
     assert "added by dropped hubs" in table

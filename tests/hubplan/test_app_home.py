@@ -15,9 +15,13 @@ from hubplan.web import create_app
 from layers.base import format_value
 from tests.support.dash_http import find_component, flask_post, router_body, texts, update_body
 
-CONTROL_OUTPUTS = [("home-map", "figure"), ("home-panel", "children"),
-                   ("home-values-table", "children"), ("home-indicator-note", "children"),
-                   ("home-state", "data")]
+CONTROL_OUTPUTS = [
+    ("home-map", "figure"),
+    ("home-panel", "children"),
+    ("home-values-table", "children"),
+    ("home-indicator-note", "children"),
+    ("home-state", "data"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +103,11 @@ def test_unknown_indicator_footprint_layer_and_place_give_notices_and_defaults(c
 def test_placeholder_layer_in_url_is_hidden_with_a_notice(home, client, monkeypatch):
     from layers import overlays
 
-    monkeypatch.setitem(overlays.OVERLAYS, "futuristic",
-                        overlays.Overlay("futuristic", "Future layer", "not available yet"))
+    monkeypatch.setitem(
+        overlays.OVERLAYS,
+        "futuristic",
+        overlays.Overlay("futuristic", "Future layer", "not available yet"),
+    )
     monkeypatch.setattr(home, "_base_cache", {})
     tree = render(client, "?layers=areas,futuristic")
     notices = " ".join(texts(find_component(tree, "home-notice")))
@@ -113,8 +120,11 @@ def test_placeholder_layer_in_url_is_hidden_with_a_notice(home, client, monkeypa
 
 def test_url_state_is_applied(client, place):
     fp = place.footprint_names[3]
-    tree = render(client, f"?indicator=lac_rate&footprint={fp}&layers=footprints"
-                          "&basemap=osm&lat=53.5&lon=-1.9&zoom=12")
+    tree = render(
+        client,
+        f"?indicator=lac_rate&footprint={fp}&layers=footprints"
+        "&basemap=osm&lat=53.5&lon=-1.9&zoom=12",
+    )
     fig = prop(tree, "home-map", "figure")
     index = prop(tree, "home-index", "data")
     assert fig["layout"]["map"]["center"] == {"lat": 53.5, "lon": -1.9}
@@ -143,8 +153,8 @@ def view(client):
 def test_indicator_change_patches_values_not_geometry(home, place, view):
     index, state = view
     fig, _panel, table, note, new_state = home.update_view(
-        "school_readiness", None, state["layers"], "none", index, state,
-        trigger="home-indicator")
+        "school_readiness", None, state["layers"], "none", index, state, trigger="home-indicator"
+    )
     ops = patch_ops(fig)
     assert {tuple(op["location"][:2]) for op in ops} == {("data", index["areas"])}
     assert "geojson" not in json.dumps(ops)
@@ -158,7 +168,8 @@ def test_indicator_change_patches_values_not_geometry(home, place, view):
 def test_layer_toggle_patches_visibility_only(home, view):
     index, state = view
     fig, panel, table, *_ = home.update_view(
-        "imd_score", None, ["footprints"], "none", index, state, trigger="home-layers")
+        "imd_score", None, ["footprints"], "none", index, state, trigger="home-layers"
+    )
     ops = patch_ops(fig)
     assert all(op["location"][-1] == "visible" for op in ops)
     visible = {op["location"][1]: op["params"]["value"] for op in ops}
@@ -170,11 +181,14 @@ def test_layer_toggle_patches_visibility_only(home, view):
 def test_footprint_change_highlights_and_panel_matches_profile(home, place, view):
     index, state = view
     fp = place.footprint_names[2]
-    fig, panel, *_ = home.update_view("imd_score", fp, state["layers"], "none", index, state,
-                                      trigger="home-footprint")
+    fig, panel, *_ = home.update_view(
+        "imd_score", fp, state["layers"], "none", index, state, trigger="home-footprint"
+    )
     ops = patch_ops(fig)
     assert {tuple(op["location"]) for op in ops} == {
-        ("data", index["highlight"], "lon"), ("data", index["highlight"], "lat")}
+        ("data", index["highlight"], "lon"),
+        ("data", index["highlight"], "lat"),
+    }
     row = profile_table(place).set_index("footprint").loc[fp]
     shown = texts(tree_of(panel))
     assert fp in shown
@@ -188,8 +202,9 @@ def test_footprint_change_highlights_and_panel_matches_profile(home, place, view
 
 def test_basemap_change_patches_layout_only(home, view):
     index, state = view
-    fig, *_ = home.update_view("imd_score", None, state["layers"], "carto", index, state,
-                               trigger="home-basemap")
+    fig, *_ = home.update_view(
+        "imd_score", None, state["layers"], "carto", index, state, trigger="home-basemap"
+    )
     (op,) = patch_ops(fig)
     assert op["location"] == ["layout", "map", "layers"]
     assert "cartocdn" in op["params"]["value"][0]["source"][0]
@@ -199,8 +214,12 @@ def test_callback_over_http_returns_a_patch(client, view):
     index, state = view
     body = update_body(
         CONTROL_OUTPUTS,
-        [("home-indicator", "value", "ae_rate"), ("home-footprint", "value", None),
-         ("home-layers", "value", state["layers"]), ("home-basemap", "value", "none")],
+        [
+            ("home-indicator", "value", "ae_rate"),
+            ("home-footprint", "value", None),
+            ("home-layers", "value", state["layers"]),
+            ("home-basemap", "value", "none"),
+        ],
         state=[("home-index", "data", index), ("home-state", "data", state)],
         changed=["home-indicator.value"],
     )
@@ -223,11 +242,19 @@ def test_click_selects_the_footprint(home, place, view):
     assert home.footprint_from_click({"points": [{"curveNumber": outline}]}, index, place) == fp
     (school_curve,) = index["layers"]["sites-school"]
     school = place.sites[place.sites["kind"] == "school"].iloc[0]
-    click = {"points": [{"curveNumber": school_curve,
-                         "customdata": [str(school["site_id"]), school["footprint"]]}]}
+    click = {
+        "points": [
+            {
+                "curveNumber": school_curve,
+                "customdata": [str(school["site_id"]), school["footprint"]],
+            }
+        ]
+    }
     assert home.footprint_from_click(click, index, place) == school["footprint"]
     overlay_click = {"points": [{"curveNumber": 999, "location": code}]}
-    assert home.footprint_from_click(overlay_click, index, place) == place.areas.at[code, "footprint"]
+    assert (
+        home.footprint_from_click(overlay_click, index, place) == place.areas.at[code, "footprint"]
+    )
     assert home.footprint_from_click({"points": [{"curveNumber": 0}]}, index, place) is None
     assert home.footprint_from_click(None, index, place) is None
 
@@ -244,24 +271,36 @@ def test_values_table_sends_the_first_page_worst_first(home, place):
 
 def test_values_table_pages_sorts_and_filters_over_http(client, place):
     fp = place.footprint_names[2]
-    outputs = [("home-values-datatable", "data"), ("home-values-datatable", "page_count"),
-               ("home-values-status", "children"), ("home-values-datatable", "page_current")]
+    outputs = [
+        ("home-values-datatable", "data"),
+        ("home-values-datatable", "page_count"),
+        ("home-values-status", "children"),
+        ("home-values-datatable", "page_current"),
+    ]
     state = {"place": "demo", "indicator": "imd_score"}
     shown_page = {}
 
     def ask(page=0, sort_by=(), query="", changed="page_current"):
-        body = update_body(outputs, [("home-values-datatable", "page_current", page),
-                                     ("home-values-datatable", "page_size", 50),
-                                     ("home-values-datatable", "sort_by", list(sort_by)),
-                                     ("home-values-datatable", "filter_query", query)],
-                           state=[("home-state", "data", state)],
-                           changed=[f"home-values-datatable.{changed}"])
+        body = update_body(
+            outputs,
+            [
+                ("home-values-datatable", "page_current", page),
+                ("home-values-datatable", "page_size", 50),
+                ("home-values-datatable", "sort_by", list(sort_by)),
+                ("home-values-datatable", "filter_query", query),
+            ],
+            state=[("home-state", "data", state)],
+            changed=[f"home-values-datatable.{changed}"],
+        )
         status, data = flask_post(client)("/_dash-update-component", body)
         assert status == 200
         out = json.loads(data)["response"]
         shown_page["value"] = out["home-values-datatable"].get("page_current")
-        return (out["home-values-datatable"]["data"], out["home-values-datatable"]["page_count"],
-                out["home-values-status"]["children"])
+        return (
+            out["home-values-datatable"]["data"],
+            out["home-values-datatable"]["page_count"],
+            out["home-values-status"]["children"],
+        )
 
     seen = []
     page_count = ask()[1]
@@ -272,9 +311,14 @@ def test_values_table_pages_sorts_and_filters_over_http(client, place):
     rows, _, _ = ask(page=3, sort_by=[{"column_id": "name", "direction": "asc"}], changed="sort_by")
     assert [r["name"] for r in rows] == sorted(place.areas["name"].astype(str))[:50]
     assert shown_page["value"] == 0  # a new order starts on its first page
-    rows, pages, status = ask(page=2, query=f'{{footprint}} icontains "{fp.lower()}" && {{value}} > 20',
-                              changed="filter_query")
-    expected = place.areas[(place.areas["footprint"] == fp) & (place.areas["imd_score"].round(3) > 20)]
+    rows, pages, status = ask(
+        page=2,
+        query=f'{{footprint}} icontains "{fp.lower()}" && {{value}} > 20',
+        changed="filter_query",
+    )
+    expected = place.areas[
+        (place.areas["footprint"] == fp) & (place.areas["imd_score"].round(3) > 20)
+    ]
     assert sorted(r["code"] for r in rows) == sorted(expected.index.astype(str))
     assert pages == 1 and f"{len(expected):,} of {len(place.areas):,}" in status
     assert shown_page["value"] == 0
@@ -291,10 +335,15 @@ def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
     for fp in place.footprint_names:
         panel = texts(tree_of(home.footprint_panel(place, fp, "looked_after_children")))
         value = table.at[fp, "looked_after_children"]
-        expected = ("suppressed (fewer than 5)" if value == "*"
-                    else format_value(value, place.catalogue["looked_after_children"]))
+        expected = (
+            "suppressed (fewer than 5)"
+            if value == "*"
+            else format_value(value, place.catalogue["looked_after_children"])
+        )
         assert expected in panel
     frame = values_frame(place, "looked_after_children")
     hidden = frame["value"].isna()
-    assert hidden.any() and int(hidden.sum()) == int((place.areas["looked_after_children"] < 5).sum())
-    assert hidden.iloc[-int(hidden.sum()):].all()  # suppressed rows sort last
+    assert hidden.any() and int(hidden.sum()) == int(
+        (place.areas["looked_after_children"] < 5).sum()
+    )
+    assert hidden.iloc[-int(hidden.sum()) :].all()  # suppressed rows sort last

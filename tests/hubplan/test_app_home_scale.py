@@ -73,8 +73,9 @@ def prop(tree, component_id, name):
 
 def ops_of(patch) -> dict[tuple, object]:
     assert isinstance(patch, Patch)
-    return {tuple(op["location"]): op["params"]["value"]
-            for op in patch.to_plotly_json()["operations"]}
+    return {
+        tuple(op["location"]): op["params"]["value"] for op in patch.to_plotly_json()["operations"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +96,12 @@ def test_first_render_draws_footprints_only(home, place, first):
     assert not set(trace["locations"]) & set(place.areas.index)
     assert "zoom in to see small areas" in trace["colorbar"]["title"]["text"]
     # No other trace carries the small areas either (overlays drawing them are left out).
-    assert max(len((t.get("geojson") or {}).get("features", [])) for t in fig["data"]) \
-        == len(names)
+    assert max(len((t.get("geojson") or {}).get("features", [])) for t in fig["data"]) == len(names)
     assert not any(set(t.get("locations") or []) & set(place.areas.index) for t in fig["data"])
     opts = {o["value"]: o for o in prop(tree, "home-layers", "options")}
-    assert not opts["hotspots"]["disabled"] and "drawn when switched on" in opts["hotspots"]["label"]
+    assert (
+        not opts["hotspots"]["disabled"] and "drawn when switched on" in opts["hotspots"]["label"]
+    )
 
 
 def test_first_render_much_smaller_than_full_figure(home, place, first):
@@ -120,8 +122,11 @@ def test_values_table_sends_one_page_not_every_area(place, first):
     table = find_component(tree, "home-values-datatable")["props"]
     assert len(table["data"]) == 50 and table["page_count"] == -(-N_AREAS // 50)
     # The whole page (figure included) is smaller than a table of every area would be.
-    every_row = len(json.dumps([{"code": c, "name": c, "footprint": "x", "value": 1.0}
-                                for c in place.areas.index]))
+    every_row = len(
+        json.dumps(
+            [{"code": c, "name": c, "footprint": "x", "value": 1.0} for c in place.areas.index]
+        )
+    )
     assert size < every_row + len(json.dumps(prop(tree, "home-map", "figure")))
 
 
@@ -136,8 +141,9 @@ def test_footprint_values_equal_profile_table(home, place, first):
     assert trace["z"] == pytest.approx(expected)
     # Another indicator: a Patch of values only, still per footprint.
     key = next(k for k, ind in place.catalogue.items() if ind.kind == "mean" and ind.weight)
-    patch, *_rest, new_state = home.update_view(key, None, state["layers"], "none", index, state,
-                                                trigger="home-indicator")
+    patch, *_rest, new_state = home.update_view(
+        key, None, state["layers"], "none", index, state, trigger="home-indicator"
+    )
     ops = ops_of(patch)
     assert "geojson" not in json.dumps([list(k) for k in ops])
     z = ops[("data", index["areas"], "z")]
@@ -151,9 +157,16 @@ def zoomed_view(place, zoom=12.5):
 
     c = display_geometries(place, "areas").iloc[0].centroid
     w, h = 0.06, 0.04
-    return {"zoom": zoom, "center": {"lon": c.x, "lat": c.y},
-            "coordinates": [[c.x - w, c.y + h], [c.x + w, c.y + h], [c.x + w, c.y - h],
-                            [c.x - w, c.y - h]]}, (c.x - w, c.y - h, c.x + w, c.y + h)
+    return {
+        "zoom": zoom,
+        "center": {"lon": c.x, "lat": c.y},
+        "coordinates": [
+            [c.x - w, c.y + h],
+            [c.x + w, c.y + h],
+            [c.x + w, c.y - h],
+            [c.x - w, c.y - h],
+        ],
+    }, (c.x - w, c.y - h, c.x + w, c.y + h)
 
 
 def test_zoom_in_patches_areas_in_view_then_zoom_out_returns(home, place, first):
@@ -181,8 +194,9 @@ def test_zoom_in_patches_areas_in_view_then_zoom_out_returns(home, place, first)
 
     # Indicator change while zoomed in: values of the same areas.
     key = next(k for k in place.catalogue if k != state["indicator"])
-    patch2, *_ = home.update_view(key, None, state["layers"], "none", new_index, state,
-                                  trigger="home-indicator")
+    patch2, *_ = home.update_view(
+        key, None, state["layers"], "none", new_index, state, trigger="home-indicator"
+    )
     z2 = ops_of(patch2)[("data", i, "z")]
     vals = place.areas.loc[codes, key].to_numpy(float)
     ok = np.isfinite(vals)
@@ -259,7 +273,10 @@ def test_browser_zoom_swaps_layers(dash_duo, env, bundle, place, artefacts):
     driver.execute_script(
         "const gd = document.querySelector('#home-map .js-plotly-plot');"
         "Plotly.relayout(gd, {'map.center': {lon: arguments[0], lat: arguments[1]},"
-        " 'map.zoom': 12.5});", c["lon"], c["lat"])
+        " 'map.zoom': 12.5});",
+        c["lon"],
+        c["lat"],
+    )
     areas = set(place.areas.index)
     wait_until(lambda: set(driver.execute_script(TRACE_JS) or []) <= areas, timeout=30)
     shown = driver.execute_script(TRACE_JS)
@@ -268,9 +285,11 @@ def test_browser_zoom_swaps_layers(dash_duo, env, bundle, place, artefacts):
     driver.save_screenshot(str(artefacts / "map_scale_zoomed_in.png"))
     driver.execute_script(
         "const gd = document.querySelector('#home-map .js-plotly-plot');"
-        "Plotly.relayout(gd, {'map.zoom': 6});")
-    wait_until(lambda: set(driver.execute_script(TRACE_JS) or []) == set(place.footprint_names),
-               timeout=30)
+        "Plotly.relayout(gd, {'map.zoom': 6});"
+    )
+    wait_until(
+        lambda: set(driver.execute_script(TRACE_JS) or []) == set(place.footprint_names), timeout=30
+    )
     wait_map(dash_duo)
     driver.save_screenshot(str(artefacts / "map_scale_zoomed_out.png"))
 
@@ -283,14 +302,21 @@ def test_browser_zoom_swaps_layers(dash_duo, env, bundle, place, artefacts):
     wait_until(lambda: driver.execute_script(count) > before, timeout=30)
     hot = driver.execute_script(
         "return document.querySelector('#home-map .js-plotly-plot').data.slice(arguments[0])"
-        ".map(t => t.visible === undefined ? true : t.visible);", before)
+        ".map(t => t.visible === undefined ? true : t.visible);",
+        before,
+    )
     assert hot and all(v is True for v in hot)
     wait_map(dash_duo)
     driver.save_screenshot(str(artefacts / "map_scale_hotspots.png"))
     box.click()
-    wait_until(lambda: driver.execute_script(
-        "return document.querySelector('#home-map .js-plotly-plot').data.slice(arguments[0])"
-        ".every(t => t.visible === false);", before), timeout=30)
+    wait_until(
+        lambda: driver.execute_script(
+            "return document.querySelector('#home-map .js-plotly-plot').data.slice(arguments[0])"
+            ".every(t => t.visible === false);",
+            before,
+        ),
+        timeout=30,
+    )
     assert driver.execute_script(count) == before + len(hot)  # hidden, not drawn again
 
 

@@ -47,7 +47,10 @@ def test_place_switcher_follows_the_url(demo_app, tmp_path, monkeypatch):
         # Switching keeps the page but drops page state that belongs to the old place.
         assert place_switch_href("leeds", "/", "?place=demo&footprint=X") == "/?place=leeds"
         assert place_switch_href("demo", "/", "?place=demo") is dash.no_update
-        assert nav_hrefs("?place=leeds", ["/", "/planner"]) == ["/?place=leeds", "/planner?place=leeds"]
+        assert nav_hrefs("?place=leeds", ["/", "/planner"]) == [
+            "/?place=leeds",
+            "/planner?place=leeds",
+        ]
         assert nav_hrefs("", ["/"]) == ["/"]
 
 
@@ -91,8 +94,13 @@ def test_lazy_server_attribute(monkeypatch):
 
 
 def test_help_runs_as_a_script():
-    out = subprocess.run([sys.executable, "app.py", "--help"], capture_output=True, text=True,
-                         cwd=Path(app_module.__file__).resolve().parents[1], timeout=60)
+    out = subprocess.run(
+        [sys.executable, "app.py", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=Path(app_module.__file__).resolve().parents[1],
+        timeout=60,
+    )
     assert out.returncode == 0 and "--place" in out.stdout and "127.0.0.1" in out.stdout
 
 

@@ -25,8 +25,13 @@ import pytest
 from tests.support.dash_http import update_body
 
 ROOT = Path(__file__).resolve().parents[2]
-STATE = {"place": "demo", "indicator": "imd_score", "footprint": None,
-         "layers": ["areas", "footprints"], "basemap": "none"}
+STATE = {
+    "place": "demo",
+    "indicator": "imd_score",
+    "footprint": None,
+    "layers": ["areas", "footprints"],
+    "basemap": "none",
+}
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -41,7 +46,9 @@ def _wait_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> Non
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited early with {proc.returncode}: {proc.stderr.read()}")
+            raise AssertionError(
+                f"server exited early with {proc.returncode}: {proc.stderr.read()}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=5) as res:
                 if res.status == 200:
@@ -55,11 +62,18 @@ def _export_png(base: str) -> bytes:
     body = update_body(
         [("home-export-download", "data"), ("home-export-status", "children")],
         [("home-export-button", "n_clicks", 1)],
-        state=[("home-export-format", "value", "png"), ("home-state", "data", STATE),
-               ("home-view", "data", None)],
+        state=[
+            ("home-export-format", "value", "png"),
+            ("home-state", "data", STATE),
+            ("home-view", "data", None),
+        ],
     )
-    req = urllib.request.Request(f"{base}/_dash-update-component", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        f"{base}/_dash-update-component",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(req, timeout=240) as res:
         answer = json.loads(res.read())
     download = answer["response"]["home-export-download"]["data"]
@@ -85,14 +99,30 @@ def _alive(pids: set[int]) -> set[int]:
 
 def _command(server: str, port: int) -> list[str]:
     if server == "gunicorn":  # production mode (docs/deploy.md), one worker
-        return [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "1",
-                "--bind", f"127.0.0.1:{port}", "hubplan.wsgi:application"]
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "hubplan.wsgi:application",
+        ]
     return [sys.executable, "app.py", "--port", str(port)]
 
 
-@pytest.mark.parametrize(("server", "stop"), [
-    ("app.py", signal.SIGINT), ("app.py", signal.SIGTERM), ("gunicorn", signal.SIGTERM),
-], ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"])
+@pytest.mark.parametrize(
+    ("server", "stop"),
+    [
+        ("app.py", signal.SIGINT),
+        ("app.py", signal.SIGTERM),
+        ("gunicorn", signal.SIGTERM),
+    ],
+    ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"],
+)
 def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
     from layers.static import chromium_path
 
@@ -103,9 +133,15 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HUBPLAN_ACCESS_LOG": ""}
-    proc = subprocess.Popen(_command(server, port), cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _command(server, port),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     chromium: set[int] = set()
     try:
         _wait_serving(base + "/", proc)

@@ -117,7 +117,8 @@ def test_parse_view_and_choice():
 
 def test_build_search_and_page_href():
     assert build_search({"place": "demo", "layers": ["a", "b"], "zoom": 10.5, "x": None}) == (
-        "?place=demo&layers=a,b&zoom=10.5")
+        "?place=demo&layers=a,b&zoom=10.5"
+    )
     assert build_search({}) == ""
     assert page_href("/profile/Ashby North", "demo") == "/profile/Ashby%20North?place=demo"
 

@@ -34,10 +34,14 @@ def test_synthetic_place_is_labelled(demo):
 
 
 def test_real_place_shows_every_attribution_and_no_banner(demo):
-    real = dataclasses.replace(demo, synthetic=False, attributions=[
-        Attribution("ONS", "Source: Office for National Statistics (OGL v3.0)."),
-        Attribution("OS", "Contains OS data © Crown copyright."),
-    ])
+    real = dataclasses.replace(
+        demo,
+        synthetic=False,
+        attributions=[
+            Attribution("ONS", "Source: Office for National Statistics (OGL v3.0)."),
+            Attribution("OS", "Contains OS data © Crown copyright."),
+        ],
+    )
     assert synthetic_banner(real) is None
     footer = text_of(attribution_footer(real, extra=["Tiles © OpenStreetMap contributors"]))
     assert "Office for National Statistics" in footer and "Crown copyright" in footer

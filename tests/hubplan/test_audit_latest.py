@@ -8,14 +8,20 @@ from pathlib import Path
 import pytest
 
 SPEC = importlib.util.spec_from_file_location(
-    "audit_latest", Path(__file__).resolve().parents[2] / "tools" / "audit_latest.py")
+    "audit_latest", Path(__file__).resolve().parents[2] / "tools" / "audit_latest.py"
+)
 audit = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(audit)
 
 ANSWERS = {
     "safe": {"info": {"version": "2.0"}, "vulnerabilities": []},
-    "bad": {"info": {"version": "1.0"}, "vulnerabilities": [{"id": "GHSA-x", "withdrawn": None},
-                                                             {"id": "OLD", "withdrawn": "2020"}]},
+    "bad": {
+        "info": {"version": "1.0"},
+        "vulnerabilities": [
+            {"id": "GHSA-x", "withdrawn": None},
+            {"id": "OLD", "withdrawn": "2020"},
+        ],
+    },
     "old": {"info": {"version": "3.1"}, "vulnerabilities": []},
 }
 

@@ -87,8 +87,9 @@ def click_at(dash_duo, element, x: float, y: float) -> None:
 
     if tuple(int(p) for p in selenium.__version__.split(".")[:2]) >= (4, 3):
         x, y = x - element.size["width"] / 2, y - element.size["height"] / 2  # offsets from centre
-    ActionChains(dash_duo.driver).move_to_element_with_offset(element, int(x), int(y)) \
-        .pause(0.3).move_by_offset(1, 0).pause(0.5).click().perform()
+    ActionChains(dash_duo.driver).move_to_element_with_offset(element, int(x), int(y)).pause(
+        0.3
+    ).move_by_offset(1, 0).pause(0.5).click().perform()
 
 
 def panel_figures(dash_duo) -> dict[str, str]:
@@ -128,7 +129,8 @@ def focused_option(dash_duo) -> str | None:
     """Value of the dropdown option that has keyboard focus, or None when focus is elsewhere."""
     return dash_duo.driver.execute_script(
         "const a = document.activeElement;"
-        "return a && a.closest(\"[role='option']\") ? a.value : null;")
+        "return a && a.closest(\"[role='option']\") ? a.value : null;"
+    )
 
 
 def query(dash_duo) -> dict[str, str]:
@@ -177,17 +179,23 @@ def test_demo_map_renders_indicator_recolours_and_footprint_panel(dash_duo, arte
     time.sleep(1)
     hidden = dash_duo.driver.execute_script(
         "return document.querySelector('#home-map .js-plotly-plot').data"
-        ".filter(t => (t.uid || '').startsWith('sites-')).map(t => t.visible)")
+        ".filter(t => (t.uid || '').startsWith('sites-')).map(t => t.visible)"
+    )
     assert hidden == [False] * len(place.site_kinds)
     assert "sites-school" not in query(dash_duo)["layers"]
     # Click deep inside another footprint (its pole of inaccessibility, far from any outline).
     target = place.footprint_names[5]
     assert target != footprint
     poly = place.footprints.set_index("footprint").geometry.to_crs(4326).loc[target]
-    inner = polylabel(poly if poly.geom_type == "Polygon" else max(poly.geoms, key=lambda g: g.area))
+    inner = polylabel(
+        poly if poly.geom_type == "Polygon" else max(poly.geoms, key=lambda g: g.area)
+    )
     x, y = dash_duo.driver.execute_script(
         "const m = document.querySelector('#home-map .js-plotly-plot')._fullLayout.map._subplot.map;"
-        "const p = m.project([arguments[0], arguments[1]]); return [p.x, p.y];", inner.x, inner.y)
+        "const p = m.project([arguments[0], arguments[1]]); return [p.x, p.y];",
+        inner.x,
+        inner.y,
+    )
     canvas = dash_duo.find_element(MAP_CANVAS)
     click_at(dash_duo, canvas, x, y)
     under = target
@@ -202,18 +210,23 @@ def test_demo_url_restores_view_and_bad_values_fall_back(dash_duo, artefacts):
     centre, _ = place_view(place)
     lat, lon = round(centre["lat"] + 0.01, 4), round(centre["lon"] - 0.02, 4)
     dash_duo.start_server(create_app())
-    url = (f"{dash_duo.server_url}/?place=demo&indicator=school_readiness&footprint={footprint}"
-           f"&layers=areas,footprints,sites-family_hub&lat={lat}&lon={lon}&zoom=11.5")
+    url = (
+        f"{dash_duo.server_url}/?place=demo&indicator=school_readiness&footprint={footprint}"
+        f"&layers=areas,footprints,sites-family_hub&lat={lat}&lon={lon}&zoom=11.5"
+    )
     dash_duo.driver.get(url)
     wait_map(dash_duo)
     check_panel(dash_duo, place, footprint, "school_readiness")
     assert "School readiness" in dash_duo.find_element("#home-indicator").text
-    checked = [el.get_attribute("value") for el in
-               dash_duo.driver.find_elements(By.CSS_SELECTOR, "#home-layers input:checked")]
+    checked = [
+        el.get_attribute("value")
+        for el in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#home-layers input:checked")
+    ]
     assert checked == ["areas", "footprints", "sites-family_hub"]
     view = dash_duo.driver.execute_script(
         "const m = document.querySelector('#home-map .js-plotly-plot')._fullLayout.map;"
-        "return [m.center.lat, m.center.lon, m.zoom];")
+        "return [m.center.lat, m.center.lon, m.zoom];"
+    )
     assert view == pytest.approx([lat, lon, 11.5], abs=1e-3)
     pixels = read_map_pixels(dash_duo)
     assert pixels["coloured"] > pixels["samples"] * 0.2
@@ -314,8 +327,18 @@ def test_demo_values_table_pages_and_filters_on_the_server(dash_duo, artefacts):
     box = dash_duo.find_element("#home-values-datatable th[data-dash-column='footprint'] input")
     box.send_keys(fp.lower() + Keys.ENTER)
     count = int((place.areas["footprint"] == fp).sum())
-    dash_duo.wait_for_contains_text("#home-values-status",
-                                    f"{count:,} of {len(place.areas):,} small areas match", timeout=15)
-    wait_until(lambda: {el.text for el in dash_duo.driver.find_elements(
-        By.CSS_SELECTOR, "#home-values-datatable td[data-dash-column='footprint']")} == {fp})
+    dash_duo.wait_for_contains_text(
+        "#home-values-status", f"{count:,} of {len(place.areas):,} small areas match", timeout=15
+    )
+    wait_until(
+        lambda: (
+            {
+                el.text
+                for el in dash_duo.driver.find_elements(
+                    By.CSS_SELECTOR, "#home-values-datatable td[data-dash-column='footprint']"
+                )
+            }
+            == {fp}
+        )
+    )
     dash_duo.driver.save_screenshot(str(artefacts / "map_demo_values_table.png"))

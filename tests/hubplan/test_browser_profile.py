@@ -19,7 +19,9 @@ def test_profile_page_headline_matches_profile_table(dash_duo, artefacts):
     footprint = place.footprint_names[1]
     row = profile_table(place).set_index("footprint").loc[footprint]
     dash_duo.start_server(create_app())
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/profile/{quote(footprint)}?place=demo", timeout=30)
+    dash_duo.wait_for_page(
+        url=f"{dash_duo.server_url}/profile/{quote(footprint)}?place=demo", timeout=30
+    )
     dash_duo.wait_for_text_to_equal("#profile-title", footprint, timeout=30)
 
     def shown(key: str) -> str:
@@ -57,12 +59,20 @@ def test_compare_and_upload_pages(dash_duo, artefacts, tmp_path, monkeypatch):
     path = demo_copy(tmp_path)
     place = open_place(path)
     dash_duo.start_server(create_app(place=str(path)))
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/compare?indicator=school_readiness", timeout=30)
+    dash_duo.wait_for_page(
+        url=f"{dash_duo.server_url}/compare?indicator=school_readiness", timeout=30
+    )
     dash_duo.wait_for_element("#compare-table", timeout=30)
-    cells = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#compare-table td[data-dash-column='footprint']")
+    cells = dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, "#compare-table td[data-dash-column='footprint']"
+    )
     names = [c.text.strip() for c in cells if c.text.strip()]
     a = place.areas
-    rate = 100 * a.groupby("footprint")["gld_achieved"].sum() / a.groupby("footprint")["gld_eligible"].sum()
+    rate = (
+        100
+        * a.groupby("footprint")["gld_achieved"].sum()
+        / a.groupby("footprint")["gld_eligible"].sum()
+    )
     assert names == [*rate.sort_values().index, "All areas"]
     dash_duo.wait_for_element("#compare-multiples-graph .main-svg", timeout=20)
     dash_duo.driver.save_screenshot(str(artefacts / "compare_demo.png"))
@@ -71,8 +81,12 @@ def test_compare_and_upload_pages(dash_duo, artefacts, tmp_path, monkeypatch):
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/indicators", timeout=30)
     dash_duo.wait_for_element("#up-file", timeout=30)
     bad = tmp_path / "bad.csv"
-    bad.write_text("code,n\n" + "".join(f"{c},{-1 if i == 3 else i}\n" for i, c in enumerate(place.areas.index))
-                   + "NOPE1,2\n", encoding="utf-8")
+    bad.write_text(
+        "code,n\n"
+        + "".join(f"{c},{-1 if i == 3 else i}\n" for i, c in enumerate(place.areas.index))
+        + "NOPE1,2\n",
+        encoding="utf-8",
+    )
     before = path.read_bytes()
     dash_duo.find_element("#up-file input[type=file]").send_keys(str(bad))
     dash_duo.wait_for_contains_text("#up-file-info", "bad.csv", timeout=20)

@@ -42,9 +42,22 @@ def test_every_subcommand_has_help(capsys):
     ("edit", "expected"),
     [
         (lambda d: (d / "ind.csv").unlink(), "ind.csv: file not found"),
-        (lambda d: (d / "place.toml").write_text(TOML.replace('kind = "mean"', 'kind = "median"')), "'median' is not a known indicator kind"),
-        (lambda d: (d / "place.toml").write_text(TOML.replace('weight = "population"', 'weight = "people"')), "weight = 'people' is not an indicator key"),
-        (lambda d: (d / "place.toml").write_text(TOML.replace('name = "fp"', 'name = "zone"')), "column 'zone' (for footprints.name) not found"),
+        (
+            lambda d: (d / "place.toml").write_text(
+                TOML.replace('kind = "mean"', 'kind = "median"')
+            ),
+            "'median' is not a known indicator kind",
+        ),
+        (
+            lambda d: (d / "place.toml").write_text(
+                TOML.replace('weight = "population"', 'weight = "people"')
+            ),
+            "weight = 'people' is not an indicator key",
+        ),
+        (
+            lambda d: (d / "place.toml").write_text(TOML.replace('name = "fp"', 'name = "zone"')),
+            "column 'zone' (for footprints.name) not found",
+        ),
         (lambda d: (d / "place.toml").write_text("name = [unclosed"), "not valid TOML"),
     ],
 )
@@ -72,7 +85,9 @@ def test_build_info_profile_round_trip(tmp_path):
     assert csv.returncode == 0
     table = pd.read_csv(io.StringIO(csv.stdout), comment="#")
     assert list(table["footprint"]) == ["East", "West", "All areas"]
-    assert table.set_index("footprint").loc["All areas", "population"] == sum(1000 + 100 * n for n in range(1, 13))
+    assert table.set_index("footprint").loc["All areas", "population"] == sum(
+        1000 + 100 * n for n in range(1, 13)
+    )
     js = tmp_path / "p.json"
     assert run("profile", str(out), "--format", "json", "--out", str(js)).returncode == 0
     payload = json.loads(js.read_text())
@@ -87,4 +102,8 @@ def test_profile_bad_extension_and_footprint(tmp_path):
     proc = run("profile", str(out), "--footprint", "Nowhere")
     assert proc.returncode == 2 and "unknown footprint 'Nowhere'" in proc.stderr
     proc = run("info", str(tmp_path / "missing.gpkg"))
-    assert proc.returncode == 2 and "missing.gpkg" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert (
+        proc.returncode == 2
+        and "missing.gpkg" in proc.stderr
+        and len(proc.stderr.strip().splitlines()) == 1
+    )

@@ -22,23 +22,41 @@ def clusters():
 def test_save_design_writes_the_set_the_page_designed(clusters, tmp_path):
     path = demo_copy(tmp_path)
     place = read_place(path)
-    lookup = {"k": 5, "balance": clusters._children_key(place), "method": "grow",
-              "set": clusters.NEW, "respect": None, "ready": True}
+    lookup = {
+        "k": 5,
+        "balance": clusters._children_key(place),
+        "method": "grow",
+        "set": clusters.NEW,
+        "respect": None,
+        "ready": True,
+    }
     message, names = clusters.save_design(place, lookup, "  five  ")
     assert names == ["five"] and "Saved 'five' (5 footprints)" in message
     saved = footprint_sets(read_place(path))["five"]
-    designed, _, _ = clusters.design(place, k=5, balance=lookup["balance"], method="grow",
-                                     respect=None, chosen=clusters.NEW)
+    designed, _, _ = clusters.design(
+        place, k=5, balance=lookup["balance"], method="grow", respect=None, chosen=clusters.NEW
+    )
     assert saved.to_dict() == designed.astype(str).to_dict()
     assert read_place(path).meta["last_edit"] == "footprint set five"
 
 
-@pytest.mark.parametrize(("lookup", "name", "message"), [
-    (None, "x", "design footprints first"),
-    ({"ready": True, "set": "old"}, "x", "'old' is already a saved set"),
-    ({"ready": True, "k": 5, "balance": "population", "method": "grow"}, "  ", "give the footprint set a name"),
-    ({"ready": True, "k": 5, "balance": "population", "method": "grow"}, "current", "other than 'current'"),
-])
+@pytest.mark.parametrize(
+    ("lookup", "name", "message"),
+    [
+        (None, "x", "design footprints first"),
+        ({"ready": True, "set": "old"}, "x", "'old' is already a saved set"),
+        (
+            {"ready": True, "k": 5, "balance": "population", "method": "grow"},
+            "  ",
+            "give the footprint set a name",
+        ),
+        (
+            {"ready": True, "k": 5, "balance": "population", "method": "grow"},
+            "current",
+            "other than 'current'",
+        ),
+    ],
+)
 def test_nothing_is_saved_without_a_design_and_a_name(clusters, tmp_path, lookup, name, message):
     path = demo_copy(tmp_path)
     if lookup is not None and "set" not in lookup:

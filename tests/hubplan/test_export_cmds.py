@@ -25,25 +25,37 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize("argv", [
-    ["export-map", "demo", "--out", "{d}/map.gif"],
-    ["export-map", "demo", "--indicator", "nope", "--out", "{d}/map.png"],
-    ["export-map", "demo", "--layers", "areas,moats", "--out", "{d}/map.png"],
-    ["export-map", "demo", "--footprint", "Atlantis", "--out", "{d}/map.png"],
-    ["export-map", "demo", "--scenario", "Plan Z", "--out", "{d}/map.png"],
-    ["export-map", "demo", "--width", "20", "--out", "{d}/map.png"],
-    ["export-map", "demo", "--out", "{d}/no/such/folder/map.png"],
-    ["export-map", "no-such-place", "--out", "{d}/map.png"],
-    ["export-data", "demo", "--what", "areas", "--out", "{d}/a.xlsx"],
-    ["export-data", "demo", "--what", "areas", "--indicators", "nope", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "footprints", "--footprint", "Atlantis", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "scenario", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "scenario", "--scenario", "Plan Z", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "sites", "--footprint", "Dunmere", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "isochrones", "--minutes", "10,5", "--out", "{d}/a.csv"],
-    ["export-data", "demo", "--what", "areas", "--out", "{d}/file.txt/a.csv"],
-    ["export-profiles", "demo", "--out", "{d}/file.txt"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export-map", "demo", "--out", "{d}/map.gif"],
+        ["export-map", "demo", "--indicator", "nope", "--out", "{d}/map.png"],
+        ["export-map", "demo", "--layers", "areas,moats", "--out", "{d}/map.png"],
+        ["export-map", "demo", "--footprint", "Atlantis", "--out", "{d}/map.png"],
+        ["export-map", "demo", "--scenario", "Plan Z", "--out", "{d}/map.png"],
+        ["export-map", "demo", "--width", "20", "--out", "{d}/map.png"],
+        ["export-map", "demo", "--out", "{d}/no/such/folder/map.png"],
+        ["export-map", "no-such-place", "--out", "{d}/map.png"],
+        ["export-data", "demo", "--what", "areas", "--out", "{d}/a.xlsx"],
+        ["export-data", "demo", "--what", "areas", "--indicators", "nope", "--out", "{d}/a.csv"],
+        [
+            "export-data",
+            "demo",
+            "--what",
+            "footprints",
+            "--footprint",
+            "Atlantis",
+            "--out",
+            "{d}/a.csv",
+        ],
+        ["export-data", "demo", "--what", "scenario", "--out", "{d}/a.csv"],
+        ["export-data", "demo", "--what", "scenario", "--scenario", "Plan Z", "--out", "{d}/a.csv"],
+        ["export-data", "demo", "--what", "sites", "--footprint", "Dunmere", "--out", "{d}/a.csv"],
+        ["export-data", "demo", "--what", "isochrones", "--minutes", "10,5", "--out", "{d}/a.csv"],
+        ["export-data", "demo", "--what", "areas", "--out", "{d}/file.txt/a.csv"],
+        ["export-profiles", "demo", "--out", "{d}/file.txt"],
+    ],
+)
 def test_bad_input_one_line_exit_2_no_files(capsys, tmp_path, argv):
     (tmp_path / "file.txt").write_text("not a folder")
     code, _out, err = _run(capsys, *[a.format(d=tmp_path) for a in argv])
@@ -54,7 +66,9 @@ def test_bad_input_one_line_exit_2_no_files(capsys, tmp_path, argv):
 
 
 def test_export_data_writes_file_and_sidecar(capsys, tmp_path):
-    code, out, err = _run(capsys, "export-data", "demo", "--what", "footprints", "--out", str(tmp_path / "fp.gpkg"))
+    code, out, err = _run(
+        capsys, "export-data", "demo", "--what", "footprints", "--out", str(tmp_path / "fp.gpkg")
+    )
     assert code == 0, err
     assert "fp.gpkg.attribution.txt" in out
     assert len(gpd.read_file(tmp_path / "fp.gpkg", layer="footprints")) == 8
@@ -64,9 +78,25 @@ def test_export_data_writes_file_and_sidecar(capsys, tmp_path):
 @pytest.mark.browser
 def test_export_map_png(capsys, tmp_path):
     out = tmp_path / "dunmere.png"
-    code, _stdout, err = _run(capsys, "export-map", "demo", "--indicator", "school_readiness",
-                             "--footprint", "Dunmere", "--layers", "areas", "footprints", "family_hub",
-                             "--out", str(out), "--width", "1800", "--height", "1100")
+    code, _stdout, err = _run(
+        capsys,
+        "export-map",
+        "demo",
+        "--indicator",
+        "school_readiness",
+        "--footprint",
+        "Dunmere",
+        "--layers",
+        "areas",
+        "footprints",
+        "family_hub",
+        "--out",
+        str(out),
+        "--width",
+        "1800",
+        "--height",
+        "1100",
+    )
     assert code == 0, err
     with Image.open(out) as img:
         assert img.size == (1800, 1100)
@@ -104,7 +134,9 @@ def test_export_profiles_failure_leaves_nothing(capsys, tmp_path, tiny_bundle, m
 
     monkeypatch.setattr(layers.report, "profile_report_html", lambda place, name, **kw: name)
     monkeypatch.setattr(layers.report, "html_to_pdf", flaky)
-    code, _, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(tmp_path / "profiles"))
+    code, _, err = _run(
+        capsys, "export-profiles", str(tiny_bundle), "--out", str(tmp_path / "profiles")
+    )
     assert code == 2 and "Chromium failed" in err
     assert sorted(calls) == ["East", "West"]
     assert list(tmp_path.iterdir()) == []

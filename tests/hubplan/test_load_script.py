@@ -16,7 +16,9 @@ def send():
     client = create_app().server.test_client()
 
     def post(url, body, *, timeout):
-        r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+        r = client.post(
+            "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+        )
         return r.status_code, r.data
 
     return post

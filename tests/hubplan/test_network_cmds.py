@@ -42,23 +42,31 @@ def run(args, capsys):
 
 def test_isochrones_geojson_from_site(tiny, tmp_path, capsys):
     out = tmp_path / "iso.geojson"
-    code, stdout, err = run(["isochrones", tiny, "--from", "S1", "--minutes", "5,10,15", "--out", out], capsys)
+    code, stdout, err = run(
+        ["isochrones", tiny, "--from", "S1", "--minutes", "5,10,15", "--out", out], capsys
+    )
     assert code == 0, err
     assert "3 band(s) by walk (network)" in stdout
     data = json.loads(out.read_text())
     assert [f["properties"]["minutes"] for f in data["features"]] == [5, 10, 15]
     props = data["features"][2]["properties"]
     assert props["population"] == 2300 and props["children"] == 430 and props["hubs"] == ["S1"]
-    assert props["apportion"] == "point" and props["method"] == "network" and props["buffer_m"] == 50
+    assert (
+        props["apportion"] == "point" and props["method"] == "network" and props["buffer_m"] == 50
+    )
     assert "Tiny areas (test)" in data["attribution"]
-    ten = shapely.ops.transform(lambda x, y: TO_BNG.transform(x, y), shape(data["features"][1]["geometry"]))
+    ten = shapely.ops.transform(
+        lambda x, y: TO_BNG.transform(x, y), shape(data["features"][1]["geometry"])
+    )
     assert ten.bounds[2] == pytest.approx(X0 + 1350, abs=0.05)  # WGS84 GeoJSON, exact cut kept
 
 
 def test_isochrones_from_lonlat_far_from_roads_warns(tiny, tmp_path, capsys):
     lon, lat = TO_LONLAT.transform(X0 + 1500, Y0 + 3200)
     out = tmp_path / "far.geojson"
-    code, _, err = run(["isochrones", tiny, f"--from={lon},{lat}", "--minutes", "20", "--out", out], capsys)
+    code, _, err = run(
+        ["isochrones", tiny, f"--from={lon},{lat}", "--minutes", "20", "--out", out], capsys
+    )
     assert code == 0
     assert err.startswith("hubplan: warning: hub ") and "1,200 m from the nearest walk route" in err
     assert err.count("\n") == 1
@@ -75,7 +83,12 @@ def test_isochrones_from_lonlat_far_from_roads_warns(tiny, tmp_path, capsys):
     ],
 )
 def test_isochrones_bad_input_one_line_exit_2(tiny, tmp_path, capsys, args, pattern):
-    base = {"--from": "S1", "--minutes": "5", "--mode": "walk", "--out": str(tmp_path / "o.geojson")}
+    base = {
+        "--from": "S1",
+        "--minutes": "5",
+        "--mode": "walk",
+        "--out": str(tmp_path / "o.geojson"),
+    }
     for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value if flag != "--out" else str(tmp_path / value)
     code, _, err = run(["isochrones", tiny, *[x for kv in base.items() for x in kv]], capsys)
@@ -107,14 +120,38 @@ def test_build_with_bad_osm_is_one_line(tmp_path, capsys):
 def test_demo_isochrones_and_access(demo_bundle, tmp_path, capsys):
     out = tmp_path / "demo.geojson"
     code, _, err = run(
-        ["isochrones", demo_bundle, "--from", "FH01", "--mode", "walk", "--minutes", "5,10,15,20", "--out", out], capsys
+        [
+            "isochrones",
+            demo_bundle,
+            "--from",
+            "FH01",
+            "--mode",
+            "walk",
+            "--minutes",
+            "5,10,15,20",
+            "--out",
+            out,
+        ],
+        capsys,
     )
     assert code == 0, err
     data = json.loads(out.read_text())
     assert data["synthetic"] and "synthetic demo data" in data["attribution"].lower()
     pops = [f["properties"]["population"] for f in data["features"]]
     assert pops == sorted(pops) and pops[-1] > 0
-    code, _, err = run(["access", demo_bundle, "--to", "family_hub", "--mode", "cycle", "--out", tmp_path / "a.csv"], capsys)
+    code, _, err = run(
+        [
+            "access",
+            demo_bundle,
+            "--to",
+            "family_hub",
+            "--mode",
+            "cycle",
+            "--out",
+            tmp_path / "a.csv",
+        ],
+        capsys,
+    )
     assert code == 0, err
     table = pd.read_csv(tmp_path / "a.csv", comment="#")
     assert len(table) == 215 and table["minutes_to_family_hub_by_cycle"].notna().all()

@@ -16,8 +16,13 @@ from PIL import Image
 
 from hubplan.pages._export import render_export, snapshot_layers
 
-STATE = {"place": "demo", "indicator": "imd_score", "footprint": "Dunmere",
-         "layers": ["areas", "footprints", "sites-family_hub"], "basemap": "osm"}
+STATE = {
+    "place": "demo",
+    "indicator": "imd_score",
+    "footprint": "Dunmere",
+    "layers": ["areas", "footprints", "sites-family_hub"],
+    "basemap": "osm",
+}
 
 
 def test_page_layers_map_to_snapshot_layers():
@@ -61,7 +66,12 @@ def test_home_page_has_the_export_controls():
                 walk(child)
 
     walk(layout)
-    assert {"home-export-button", "home-export-format", "home-export-download", "home-copy-link"} <= ids
+    assert {
+        "home-export-button",
+        "home-export-format",
+        "home-export-download",
+        "home-copy-link",
+    } <= ids
 
 
 @pytest.mark.browser
@@ -79,12 +89,17 @@ def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
     ensure_server()
 
     dash_duo.start_server(create_app())
-    dash_duo.driver.execute_cdp_cmd("Browser.grantPermissions", {
-        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
-        "origin": dash_duo.server_url,
-    })
-    dash_duo.wait_for_page(f"{dash_duo.server_url}/?place=demo&indicator=imd_score&footprint=Dunmere"
-                           "&layers=areas,footprints,sites-family_hub")
+    dash_duo.driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {
+            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+            "origin": dash_duo.server_url,
+        },
+    )
+    dash_duo.wait_for_page(
+        f"{dash_duo.server_url}/?place=demo&indicator=imd_score&footprint=Dunmere"
+        "&layers=areas,footprints,sites-family_hub"
+    )
     dash_duo.wait_for_element("#home-export-button", timeout=40)
     folder = Path(dash_duo.download_path)
 

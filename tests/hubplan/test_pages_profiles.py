@@ -54,7 +54,10 @@ def test_profile_layout_and_unknown_footprint(app):
     fp = place.footprint_names[0]
     page = profile.layout(footprint=fp.replace(" ", "%20"), place="demo")
     assert find(page, "profile-title").children == fp
-    assert find(page, "profile-headline-population").children == f"{place.areas.loc[place.areas['footprint'] == fp, 'population'].sum():,.0f}"
+    assert (
+        find(page, "profile-headline-population").children
+        == f"{place.areas.loc[place.areas['footprint'] == fp, 'population'].sum():,.0f}"
+    )
     assert find(page, "profile-spine") is not None and find(page, "profile-map") is not None
     other = profile.layout(footprint="Nowhere", place="demo")
     assert "Unknown" in str(find(other, "profile-notice").children)
@@ -67,7 +70,9 @@ def test_profile_csv_download_applies_disclosure(app):
     fp = open_place("demo").footprint_names[0]
     data, status = profile.download(0, 0, 1, {"place": "demo", "footprint": fp})
     assert status == "Table ready." and data["filename"].endswith(".csv")
-    assert "Disclosure control" in data["content"] and "synthetic demo data" in data["content"].lower()
+    assert (
+        "Disclosure control" in data["content"] and "synthetic demo data" in data["content"].lower()
+    )
 
 
 def test_compare_ranks_match_pandas(app):
@@ -76,7 +81,11 @@ def test_compare_ranks_match_pandas(app):
     place = open_place("demo")
     rows, note = compare.ranked_rows(place, "school_readiness")
     a = place.areas
-    rate = (100 * a.groupby("footprint")["gld_achieved"].sum() / a.groupby("footprint")["gld_eligible"].sum())
+    rate = (
+        100
+        * a.groupby("footprint")["gld_achieved"].sum()
+        / a.groupby("footprint")["gld_eligible"].sum()
+    )
     expected = rate.sort_values()  # higher is better: lowest (worst) first
     names = [r["footprint"].split("]")[0].lstrip("[") for r in rows[:-1]]
     assert names == list(expected.index)
@@ -102,12 +111,46 @@ def test_upload_form_bad_then_good(app, copy_place_key):
     assert (code, col) == ("code", "n") and "x.csv" in info
     before = copy_place_key.read_bytes()
     bad = frame.assign(n=frame["n"] - 5)
-    out = indicators.store(1, csv_contents(bad), "bad.csv", "code", "n", "refs", "Referrals", "count", None, "",
-                           "worse", None, [], "", "", "", state)
+    out = indicators.store(
+        1,
+        csv_contents(bad),
+        "bad.csv",
+        "code",
+        "n",
+        "refs",
+        "Referrals",
+        "count",
+        None,
+        "",
+        "worse",
+        None,
+        [],
+        "",
+        "",
+        "",
+        state,
+    )
     assert out.id == "up-errors" and "negative count(s)" in str(out.children)
     assert copy_place_key.read_bytes() == before
-    out = indicators.store(1, csv_contents(frame), "good.csv", "code", "n", "refs", "Referrals", "count", None, "",
-                           "worse", None, ["yes"], "Council", "Council data", "2025", state)
+    out = indicators.store(
+        1,
+        csv_contents(frame),
+        "good.csv",
+        "code",
+        "n",
+        "refs",
+        "Referrals",
+        "count",
+        None,
+        "",
+        "worse",
+        None,
+        ["yes"],
+        "Council",
+        "Council data",
+        "2025",
+        state,
+    )
     assert out.id == "up-ok"
     saved = read_place(copy_place_key)
     assert saved.catalogue["refs"].sensitive and saved.areas["refs"].sum() == frame["n"].sum()
@@ -129,7 +172,10 @@ def test_need_index_editor_preview_and_save(app, copy_place_key):
     out = indicators.preview_or_save(0, 1, [2, 1, 0], ids, "z", "need_index", "Need", state)
     assert out.id == "ni-saved"
     saved = read_place(copy_place_key)
-    assert saved.tables["need_index"].set_index("indicator")["weight"].to_dict() == {"idaci_score": 2.0, "health_score": 1.0}
+    assert saved.tables["need_index"].set_index("indicator")["weight"].to_dict() == {
+        "idaci_score": 2.0,
+        "health_score": 1.0,
+    }
     out = indicators.preview_or_save(0, 1, [0, 0, 0], ids, "z", "need_index", "Need", state)
     assert out.id == "ni-error"
     assert indicators.fill_preset(1, ids, state) == [0.4, 0.2, 0]
@@ -150,11 +196,23 @@ def test_wigan_profile_compare_and_report(app, wigan_dir, tmp_path, monkeypatch)
     page = profile.layout(footprint=fp, place="wigan")
     assert find(page, "profile-title").children == fp
     mine = a[a["footprint"] == fp]
-    assert find(page, "profile-headline-children_0_17").children == f"{mine['children_0_17'].sum():,.0f}"
-    assert find(page, "profile-headline-sites_school").children == f"{int((place.sites['area_code'].map(a['footprint']) == fp).sum()):,}"
+    assert (
+        find(page, "profile-headline-children_0_17").children
+        == f"{mine['children_0_17'].sum():,.0f}"
+    )
+    assert (
+        find(page, "profile-headline-sites_school").children
+        == f"{int((place.sites['area_code'].map(a['footprint']) == fp).sum()):,}"
+    )
     rows, _ = compare.ranked_rows(open_place(place.path), "overcrowding_rate")
-    rate = 100 * a.groupby("footprint")["hh_overcrowded"].sum() / a.groupby("footprint")["households"].sum()
-    assert [r["footprint"].split("]")[0].lstrip("[") for r in rows[:-1]] == list(rate.sort_values(ascending=False).index)
+    rate = (
+        100
+        * a.groupby("footprint")["hh_overcrowded"].sum()
+        / a.groupby("footprint")["households"].sum()
+    )
+    assert [r["footprint"].split("]")[0].lstrip("[") for r in rows[:-1]] == list(
+        rate.sort_values(ascending=False).index
+    )
     text = profile_report_html(place, fp, charts=False)
     assert "Contains OS data" in text and datetime.now(UTC).strftime("%d %B %Y") in text
     assert "Synthetic demo data" not in text and f"<h1>{fp}</h1>" in text

@@ -30,7 +30,9 @@ def _wait_text(dash_duo, selector: str, needle: str, timeout: float = 60) -> str
         except Exception:
             pass
         time.sleep(0.3)
-    raise AssertionError(f"{selector!r} never showed {needle!r}; last: {_text(dash_duo, selector)!r}")
+    raise AssertionError(
+        f"{selector!r} never showed {needle!r}; last: {_text(dash_duo, selector)!r}"
+    )
 
 
 @pytest.fixture
@@ -59,15 +61,19 @@ def test_planner_runs_clicks_saves_and_compares(dash_duo, demo_copy, artefacts, 
     place = open_place(demo_copy)
     code = str(place.areas.index[10])
     before = dash_duo.driver.execute_script(
-        "return document.querySelector('#planner-map .js-plotly-plot').data.find(t => t.uid === 'siting-candidates').customdata.length;")
+        "return document.querySelector('#planner-map .js-plotly-plot').data.find(t => t.uid === 'siting-candidates').customdata.length;"
+    )
     dash_duo.driver.execute_script(
-        "window.dash_clientside.set_props('planner-map', {clickData: {points: [{location: arguments[0]}]}});", code)
+        "window.dash_clientside.set_props('planner-map', {clickData: {points: [{location: arguments[0]}]}});",
+        code,
+    )
     end = time.time() + 60
     after = before
     while time.time() < end and after == before:
         time.sleep(0.5)
         after = dash_duo.driver.execute_script(
-            "return document.querySelector('#planner-map .js-plotly-plot').data.find(t => t.uid === 'siting-candidates').customdata.length;")
+            "return document.querySelector('#planner-map .js-plotly-plot').data.find(t => t.uid === 'siting-candidates').customdata.length;"
+        )
     assert after == before + 1
 
     # save, then save again under the same name: the page asks before overwriting
@@ -84,8 +90,9 @@ def test_planner_runs_clicks_saves_and_compares(dash_duo, demo_copy, artefacts, 
     name.send_keys("Also seven")
     dash_duo.find_element("#planner-save").click()
     _wait_text(dash_duo, "#planner-save-status", "Saved scenario 'Also seven'")
-    assert set(ScenarioStore(path=demo_copy.with_name("demo-planner.scenarios.sqlite")).names(place.name)) == {
-        "Seven hubs", "Also seven"}
+    assert set(
+        ScenarioStore(path=demo_copy.with_name("demo-planner.scenarios.sqlite")).names(place.name)
+    ) == {"Seven hubs", "Also seven"}
 
     dash_duo.select_dcc_dropdown("#planner-a", value="Seven hubs")
     dash_duo.select_dcc_dropdown("#planner-b", value="Also seven")
@@ -105,16 +112,43 @@ def test_planner_settings_from_the_url():
     create_app()
     planner = importlib.import_module("hubplan.pages.planner")
     place = open_place("demo")
-    settings, notices = planner.planner_settings(place, {
-        "objective": "median", "hubs": "5", "minutes": "10", "target": "80", "mode": "cycle",
-        "candidates": "grid", "existing": "", "staff": "12.5"})
-    assert settings == {"objective": "median", "hubs": 5, "minutes": 10, "target": 80,
-                        "mode": "cycle", "weight": planner.default_weight(place),
-                        "candidates": "grid", "existing": [], "staff": 12.5}
+    settings, notices = planner.planner_settings(
+        place,
+        {
+            "objective": "median",
+            "hubs": "5",
+            "minutes": "10",
+            "target": "80",
+            "mode": "cycle",
+            "candidates": "grid",
+            "existing": "",
+            "staff": "12.5",
+        },
+    )
+    assert settings == {
+        "objective": "median",
+        "hubs": 5,
+        "minutes": 10,
+        "target": 80,
+        "mode": "cycle",
+        "weight": planner.default_weight(place),
+        "candidates": "grid",
+        "existing": [],
+        "staff": 12.5,
+    }
     assert notices.items == []
-    bad, notices = planner.planner_settings(place, {
-        "objective": "best", "hubs": "2.5", "minutes": "-3", "target": "500", "mode": "rocket",
-        "existing": "family_hub,castle", "staff": "lots"})
+    bad, notices = planner.planner_settings(
+        place,
+        {
+            "objective": "best",
+            "hubs": "2.5",
+            "minutes": "-3",
+            "target": "500",
+            "mode": "rocket",
+            "existing": "family_hub,castle",
+            "staff": "lots",
+        },
+    )
     default, _ = planner.planner_settings(place, {})
     assert bad == {**default, "existing": ["family_hub"]}
     text = " ".join(notices.items)
@@ -127,14 +161,21 @@ def test_planner_url_restores_and_follows_the_settings(dash_duo, demo_copy, monk
 
     monkeypatch.delenv("HUBPLAN_DATABASE_URL", raising=False)
     dash_duo.start_server(create_app(place=str(demo_copy)))
-    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/planner?objective=coverage&hubs=5&minutes=10"
-                               "&mode=walk&existing=", timeout=60)
+    dash_duo.wait_for_page(
+        url=f"{dash_duo.server_url}/planner?objective=coverage&hubs=5&minutes=10"
+        "&mode=walk&existing=",
+        timeout=60,
+    )
     summary = _wait_text(dash_duo, "#planner-summary", "5 hubs")
     assert "within 10 minutes" in summary
 
     def query():
-        return {k: v[0] for k, v in parse_qs(urlparse(dash_duo.driver.current_url).query,
-                                             keep_blank_values=True).items()}
+        return {
+            k: v[0]
+            for k, v in parse_qs(
+                urlparse(dash_duo.driver.current_url).query, keep_blank_values=True
+            ).items()
+        }
 
     end = time.time() + 15
     while query().get("hubs") != "5" and time.time() < end:

@@ -36,8 +36,21 @@ def test_need_index_preview_does_not_save(tmp_path, capsys):
 def test_need_index_save_and_profile(tmp_path, capsys):
     path = demo_copy(tmp_path)
     out_csv = tmp_path / "ni.csv"
-    args = ["need-index", str(path), "--weights", "idaci_score=2,school_readiness=1", "--method", "rank",
-            "--key", "my_need", "--label", "My need", "--save", "--out", str(out_csv)]
+    args = [
+        "need-index",
+        str(path),
+        "--weights",
+        "idaci_score=2,school_readiness=1",
+        "--method",
+        "rank",
+        "--key",
+        "my_need",
+        "--label",
+        "My need",
+        "--save",
+        "--out",
+        str(out_csv),
+    ]
     assert main(args) == 0
     place = read_place(path)
     assert place.catalogue["my_need"].label == "My need"
@@ -84,9 +97,37 @@ def test_report_formats_need_footprint_and_out(capsys, tmp_path):
     fp = open_place("demo").footprint_names[0]
     assert main(["profile", "demo", "--format", "pdf", "--footprint", fp]) == 2
     assert "needs --out FILE.pdf" in capsys.readouterr().err
-    assert main(["profile", "demo", "--format", "pdf", "--footprint", fp, "--out", str(tmp_path / "r.html")]) == 2
+    assert (
+        main(
+            [
+                "profile",
+                "demo",
+                "--format",
+                "pdf",
+                "--footprint",
+                fp,
+                "--out",
+                str(tmp_path / "r.html"),
+            ]
+        )
+        == 2
+    )
     assert "unsupported extension '.html'" in capsys.readouterr().err
-    assert main(["profile", "demo", "--format", "html", "--footprint", "Nowhere", "--out", str(tmp_path / "r.html")]) == 2
+    assert (
+        main(
+            [
+                "profile",
+                "demo",
+                "--format",
+                "html",
+                "--footprint",
+                "Nowhere",
+                "--out",
+                str(tmp_path / "r.html"),
+            ]
+        )
+        == 2
+    )
     assert not list(tmp_path.iterdir())
 
 
@@ -96,7 +137,10 @@ def test_html_and_pdf_reports(tmp_path, capsys, monkeypatch):
     demo = open_place("demo")
     fp = demo.footprint_names[0]
     html_path, pdf_path = tmp_path / "report.html", tmp_path / "report.pdf"
-    assert main(["profile", "demo", "--footprint", fp, "--format", "html", "--out", str(html_path)]) == 0
+    assert (
+        main(["profile", "demo", "--footprint", fp, "--format", "html", "--out", str(html_path)])
+        == 0
+    )
     text = html_path.read_text(encoding="utf-8")
     for line in demo.attribution_text().splitlines():
         assert line.replace("&", "&amp;") in text or line in text
@@ -112,6 +156,8 @@ def test_html_and_pdf_reports(tmp_path, capsys, monkeypatch):
     assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) >= 2
     # ... and check the CLI route end to end (charts skipped here: rendered above already).
     monkeypatch.setattr(report, "report_charts", lambda place, profile: {})
-    assert main(["profile", "demo", "--footprint", fp, "--format", "pdf", "--out", str(pdf_path)]) == 0
+    assert (
+        main(["profile", "demo", "--footprint", fp, "--format", "pdf", "--out", str(pdf_path)]) == 0
+    )
     assert pdf_path.read_bytes().startswith(b"%PDF")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]

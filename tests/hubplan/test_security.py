@@ -76,7 +76,9 @@ def secret_bundle(tmp_path_factory):
 
 
 def post(client, body) -> tuple[int, dict | bytes]:
-    r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+    r = client.post(
+        "/_dash-update-component", data=json.dumps(body), content_type="application/json"
+    )
     try:
         return r.status_code, json.loads(r.data)
     except ValueError:
@@ -92,10 +94,20 @@ def _forbidden(seen: list[str], secret: Path) -> list[str]:
 
 
 def test_place_in_url_never_opens_arbitrary_files(demo_app, recorder, secret_bundle):
-    hostile = ["/etc/passwd", "../../x", "..%2F..%2Fetc%2Fpasswd", "../../../etc/passwd",
-               str(secret_bundle), str(secret_bundle.with_suffix("")), "secret",
-               "file:///etc/passwd", "evil\x00.gpkg"]
-    pages = sorted(p["relative_path"] for p in dash.page_registry.values() if not p.get("path_template"))
+    hostile = [
+        "/etc/passwd",
+        "../../x",
+        "..%2F..%2Fetc%2Fpasswd",
+        "../../../etc/passwd",
+        str(secret_bundle),
+        str(secret_bundle.with_suffix("")),
+        "secret",
+        "file:///etc/passwd",
+        "evil\x00.gpkg",
+    ]
+    pages = sorted(
+        p["relative_path"] for p in dash.page_registry.values() if not p.get("path_template")
+    )
     assert "/" in pages and len(pages) >= 4
     client = demo_app.server.test_client()
     from urllib.parse import quote
@@ -111,8 +123,12 @@ def test_place_in_url_never_opens_arbitrary_files(demo_app, recorder, secret_bun
 
 def test_profile_path_traversal_is_a_notice(demo_app, recorder, secret_bundle):
     client = demo_app.server.test_client()
-    for path in ("/profile/..%2F..%2Fetc%2Fpasswd", "/profile/../../etc/passwd",
-                 "/profile/%2Fetc%2Fpasswd", f"/profile/{secret_bundle}"):
+    for path in (
+        "/profile/..%2F..%2Fetc%2Fpasswd",
+        "/profile/../../etc/passwd",
+        "/profile/%2Fetc%2Fpasswd",
+        f"/profile/{secret_bundle}",
+    ):
         status, out = post(client, router_body(path, "?place=..%2Fsecret"))
         assert status == 200, (path, out)
         words = " ".join(texts(out["response"]["_pages_content"]["children"]))
@@ -129,8 +145,12 @@ def test_open_place_safe_only_opens_listed_places(recorder, secret_bundle):
 
 def test_static_routes_do_not_traverse(demo_app):
     client = demo_app.server.test_client()
-    for url in ("/assets/..%2F..%2F..%2Fetc%2Fpasswd", "/assets/../../etc/passwd",
-                "/_dash-component-suites/..%2F..%2Fetc/passwd", "/_dash-component-suites/dash/../../../../etc/passwd"):
+    for url in (
+        "/assets/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/assets/../../etc/passwd",
+        "/_dash-component-suites/..%2F..%2Fetc/passwd",
+        "/_dash-component-suites/dash/../../../../etc/passwd",
+    ):
         r = client.get(url)
         assert r.status_code in (400, 404, 500), url
         assert b"root:" not in r.data and b"Traceback" not in r.data
@@ -148,9 +168,13 @@ def test_callback_error_has_no_stack_trace(demo_app):
         raise RuntimeError(f"secret detail {ROOT} {value}")
 
     client = app.server.test_client()
-    body = {"output": "boom-out.children", "outputs": {"id": "boom-out", "property": "children"},
-            "inputs": [{"id": "boom-in", "property": "value", "value": 1}], "state": [],
-            "changedPropIds": ["boom-in.value"]}
+    body = {
+        "output": "boom-out.children",
+        "outputs": {"id": "boom-out", "property": "children"},
+        "inputs": [{"id": "boom-in", "property": "value", "value": 1}],
+        "state": [],
+        "changedPropIds": ["boom-in.value"],
+    }
     status, out = post(client, body)
     assert status == 500
     assert isinstance(out, bytes)
@@ -197,8 +221,25 @@ def test_upload_page_refuses_an_oversized_file_and_stores_nothing(demo_app, tmp_
     path = demo_copy(tmp_path)
     before = path.read_bytes()
     big = "data:text/csv;base64," + base64.b64encode(b"code,n\n" + b"X,1\n" * 1_400_000).decode()
-    out = indicators.store(1, big, "big.csv", "code", "n", "big", "Big", "count", None, "", "worse",
-                           None, [], "", "", "", {"place": "demo-copy"})
+    out = indicators.store(
+        1,
+        big,
+        "big.csv",
+        "code",
+        "n",
+        "big",
+        "Big",
+        "count",
+        None,
+        "",
+        "worse",
+        None,
+        [],
+        "",
+        "",
+        "",
+        {"place": "demo-copy"},
+    )
     assert out.id == "up-errors" and "the limit is" in str(out.children)
     assert path.read_bytes() == before
     info = indicators.read_header(big, "big.csv", {"place": "demo-copy"})[-1]
@@ -208,8 +249,9 @@ def test_upload_page_refuses_an_oversized_file_and_stores_nothing(demo_app, tmp_
 def test_request_body_is_capped_by_the_server(demo_app):
     client = demo_app.server.test_client()
     assert demo_app.server.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
-    r = client.post("/_dash-update-component", data=b"x" * (17 * 1024 * 1024),
-                    content_type="application/json")
+    r = client.post(
+        "/_dash-update-component", data=b"x" * (17 * 1024 * 1024), content_type="application/json"
+    )
     assert r.status_code == 413 and b"Traceback" not in r.data
 
 
@@ -220,15 +262,29 @@ def test_upload_is_parsed_in_memory_without_temp_files(monkeypatch):
     from geo.build.places import open_place
 
     place = open_place("demo")
-    for name in ("NamedTemporaryFile", "TemporaryFile", "mkstemp", "mkdtemp", "TemporaryDirectory",
-                 "SpooledTemporaryFile"):
-        monkeypatch.setattr(tempfile, name, lambda *a, _n=name, **k: pytest.fail(f"tempfile.{_n} used"))
+    for name in (
+        "NamedTemporaryFile",
+        "TemporaryFile",
+        "mkstemp",
+        "mkdtemp",
+        "TemporaryDirectory",
+        "SpooledTemporaryFile",
+    ):
+        monkeypatch.setattr(
+            tempfile, name, lambda *a, _n=name, **k: pytest.fail(f"tempfile.{_n} used")
+        )
     data = ("code,n\n" + "".join(f"{c},{i}\n" for i, c in enumerate(place.areas.index))).encode()
     _opens["paths"] = []
     _opens["on"] = True
     try:
-        up = uploads.validate_upload(place, data, filename="mine.csv", code_column="code",
-                                     value_column="n", indicator=_indicator())
+        up = uploads.validate_upload(
+            place,
+            data,
+            filename="mine.csv",
+            code_column="code",
+            value_column="n",
+            indicator=_indicator(),
+        )
     finally:
         _opens["on"] = False
     # Only read-only system probes (CPU quota from /sys/fs/cgroup) may appear.
@@ -237,23 +293,28 @@ def test_upload_is_parsed_in_memory_without_temp_files(monkeypatch):
     assert up.values.sum() == sum(range(len(place.areas)))
 
 
-@pytest.mark.parametrize("name", ["../../evil.csv", "/etc/passwd", "..\\..\\evil.csv", "a\x00.csv", "..", ""])
+@pytest.mark.parametrize(
+    "name", ["../../evil.csv", "/etc/passwd", "..\\..\\evil.csv", "a\x00.csv", "..", ""]
+)
 def test_upload_file_names_that_look_like_paths_are_refused(name):
     from geo.build.places import open_place
 
     place = open_place("demo")
     data = ("code,n\n" + "".join(f"{c},1\n" for c in place.areas.index)).encode()
     with pytest.raises(uploads.UploadError, match=r"file (name|has no name)") as err:
-        uploads.validate_upload(place, data, filename=name, code_column="code", value_column="n",
-                                indicator=_indicator())
+        uploads.validate_upload(
+            place, data, filename=name, code_column="code", value_column="n", indicator=_indicator()
+        )
     assert "\n" not in str(err.value)
 
 
 # --------------------------------------------------------------------------- no pickle
 
 
-PICKLE = re.compile(r"\b(import\s+(c?pickle|dill|shelve|marshal|joblib)|from\s+(c?pickle|dill|shelve|joblib)\s+import"
-                    r"|pickle\.loads?|read_pickle|joblib\.load|marshal\.loads?|yaml\.load\()")
+PICKLE = re.compile(
+    r"\b(import\s+(c?pickle|dill|shelve|marshal|joblib)|from\s+(c?pickle|dill|shelve|joblib)\s+import"
+    r"|pickle\.loads?|read_pickle|joblib\.load|marshal\.loads?|yaml\.load\()"
+)
 
 
 def test_no_pickle_anywhere_in_the_server_code():
@@ -261,14 +322,24 @@ def test_no_pickle_anywhere_in_the_server_code():
     for folder in ("geo", "layers", "hubplan"):
         files += sorted((ROOT / folder).rglob("*.py"))
     assert len(files) > 40
-    hits = [f"{f.relative_to(ROOT)}:{n}: {line.strip()}"
-            for f in files for n, line in enumerate(f.read_text().splitlines(), 1) if PICKLE.search(line)]
+    hits = [
+        f"{f.relative_to(ROOT)}:{n}: {line.strip()}"
+        for f in files
+        for n, line in enumerate(f.read_text().splitlines(), 1)
+        if PICKLE.search(line)
+    ]
     assert hits == []
 
 
 def test_pickle_pattern_catches_the_usual_forms():
-    for line in ("import pickle", "from pickle import loads", "pickle.load(f)", "pd.read_pickle(p)",
-                 "import joblib", "yaml.load(text)"):
+    for line in (
+        "import pickle",
+        "from pickle import loads",
+        "pickle.load(f)",
+        "pd.read_pickle(p)",
+        "import joblib",
+        "yaml.load(text)",
+    ):
         assert PICKLE.search(line), line
     assert not PICKLE.search("safe_load(text)")
 
@@ -294,17 +365,30 @@ def test_basic_auth_guards_pages_callbacks_and_assets(auth_app):
         assert r.status_code == 401 and "Basic" in r.headers["WWW-Authenticate"], url
         assert client.get(url, headers=good).status_code == 200, url
     body = json.dumps(router_body("/", ""))
-    assert client.post("/_dash-update-component", data=body, content_type="application/json").status_code == 401
-    r = client.post("/_dash-update-component", data=body, content_type="application/json", headers=good)
+    assert (
+        client.post(
+            "/_dash-update-component", data=body, content_type="application/json"
+        ).status_code
+        == 401
+    )
+    r = client.post(
+        "/_dash-update-component", data=body, content_type="application/json", headers=good
+    )
     assert r.status_code == 200
 
 
-@pytest.mark.parametrize("header", [
-    "Basic " + base64.b64encode(b"planner:wrong").decode(),
-    "Basic " + base64.b64encode(b"someone:s3cret:with:colons").decode(),
-    "Basic !!!not-base64", "Basic " + base64.b64encode(b"no-colon").decode(),
-    "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(), "Bearer abc", "Basic",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic " + base64.b64encode(b"planner:wrong").decode(),
+        "Basic " + base64.b64encode(b"someone:s3cret:with:colons").decode(),
+        "Basic !!!not-base64",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(),
+        "Bearer abc",
+        "Basic",
+    ],
+)
 def test_basic_auth_refuses_bad_credentials_without_errors(auth_app, header):
     r = auth_app.server.test_client().get("/", headers={"Authorization": header})
     assert r.status_code == 401
@@ -327,11 +411,16 @@ def test_no_auth_when_unset(demo_app):
 
 def test_only_the_shared_state_module_opens_places_for_pages():
     """Pages go through ``open_place_safe`` (listed places only), never open files themselves."""
-    direct = re.compile(r"\b(open_place|read_place|resolve_place|_open_cached|read_file|read_dataframe)\s*\(")
+    direct = re.compile(
+        r"\b(open_place|read_place|resolve_place|_open_cached|read_file|read_dataframe)\s*\("
+    )
     hits = []
     for f in sorted((ROOT / "pages").glob("*.py")):
         if f.name == "_state.py":
             continue
-        hits += [f"{f.name}:{n}: {line.strip()}" for n, line in enumerate(f.read_text().splitlines(), 1)
-                 if direct.search(line) and "open_place_safe" not in line]
+        hits += [
+            f"{f.name}:{n}: {line.strip()}"
+            for n, line in enumerate(f.read_text().splitlines(), 1)
+            if direct.search(line) and "open_place_safe" not in line
+        ]
     assert hits == []

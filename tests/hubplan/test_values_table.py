@@ -20,26 +20,35 @@ def place():
     return open_place("demo")
 
 
-FRAME = pd.DataFrame({"code": ["A1", "A2", "B1", "B2"], "name": ["Ash", "ash Lane", "Birch", "Beech"],
-                      "footprint": ["North", "North", "South", "South"],
-                      "value": [10.0, None, 30.5, 20.0]})
+FRAME = pd.DataFrame(
+    {
+        "code": ["A1", "A2", "B1", "B2"],
+        "name": ["Ash", "ash Lane", "Birch", "Beech"],
+        "footprint": ["North", "North", "South", "South"],
+        "value": [10.0, None, 30.5, 20.0],
+    }
+)
 
 
-@pytest.mark.parametrize(("query", "terms"), [
-    ("{name} icontains ash", [("name", "contains", "ash")]),
-    ('{name} contains "ash lane"', [("name", "contains", "ash lane")]),
-    ("{value} > 15 && {value} <= 30.5", [("value", ">", 15.0), ("value", "<=", 30.5)]),
-    ("{value} ge 20", [("value", ">=", 20.0)]),
-    ("{footprint} ieq north", [("footprint", "=", "north")]),
-    ("{value} = 10", [("value", "=", 10.0)]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("{name} icontains ash", [("name", "contains", "ash")]),
+        ('{name} contains "ash lane"', [("name", "contains", "ash lane")]),
+        ("{value} > 15 && {value} <= 30.5", [("value", ">", 15.0), ("value", "<=", 30.5)]),
+        ("{value} ge 20", [("value", ">=", 20.0)]),
+        ("{footprint} ieq north", [("footprint", "=", "north")]),
+        ("{value} = 10", [("value", "=", 10.0)]),
+        ("", []),
+    ],
+)
 def test_parse_filter_understands_datatable_queries(query, terms):
     assert parse_filter(query) == (terms, [])
 
 
-@pytest.mark.parametrize("query", ["{value} > lots", "{secret} contains x", "name ~ x",
-                                   "{value} between 1 2"])
+@pytest.mark.parametrize(
+    "query", ["{value} > lots", "{secret} contains x", "name ~ x", "{value} between 1 2"]
+)
 def test_unparseable_terms_are_reported_not_raised(query):
     terms, rejected = parse_filter(query + " && {name} icontains b")
     assert terms == [("name", "contains", "b")] and rejected == [query]

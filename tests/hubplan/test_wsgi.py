@@ -43,7 +43,9 @@ def wait_until_up(proc: subprocess.Popen, url: str, *, timeout: float = 240) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}: {proc.stderr.read()[-3000:]}")
+            raise RuntimeError(
+                f"gunicorn exited with {proc.returncode}: {proc.stderr.read()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(url + "/", timeout=5) as r:
                 if r.status == 200:
@@ -77,11 +79,19 @@ def stop(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="module")
 def gunicorn_server():
     port = free_port()
-    env = {**os.environ, "HUBPLAN_PLACE": "demo", "HUBPLAN_ACCESS_LOG": "",
-           "HUBPLAN_BASIC_AUTH": ""}
+    env = {
+        **os.environ,
+        "HUBPLAN_PLACE": "demo",
+        "HUBPLAN_ACCESS_LOG": "",
+        "HUBPLAN_BASIC_AUTH": "",
+    }
     proc = subprocess.Popen(
         [*GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "hubplan.wsgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -121,8 +131,13 @@ def test_two_workers_serve_pages_and_callbacks(gunicorn_server):
 def test_callback_error_returns_no_stack_trace(gunicorn_server):
     _, url = gunicorn_server
     bad_bodies = [
-        {"output": "nope.children", "outputs": {"id": "nope", "property": "children"},
-         "inputs": [], "state": [], "changedPropIds": []},
+        {
+            "output": "nope.children",
+            "outputs": {"id": "nope", "property": "children"},
+            "inputs": [],
+            "state": [],
+            "changedPropIds": [],
+        },
         router_body({"not": "a path"}, ""),  # a real callback fed a value it cannot handle
         b"{not json",
     ]

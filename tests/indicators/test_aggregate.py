@@ -58,9 +58,14 @@ def test_area_level_rate_and_zero_denominator():
     cat = {
         "num": Indicator(key="num", label="n", kind="count"),
         "den": Indicator(key="den", label="d", kind="count"),
-        "r": Indicator(key="r", label="r", kind="rate", numerator="num", denominator="den", per=100),
+        "r": Indicator(
+            key="r", label="r", kind="rate", numerator="num", denominator="den", per=100
+        ),
     }
-    values = pd.DataFrame({"num": [1.0, 2.0, 3.0], "den": [0.0, 0.0, 10.0], "r": [math.nan] * 3}, index=["a", "b", "c"])
+    values = pd.DataFrame(
+        {"num": [1.0, 2.0, 3.0], "den": [0.0, 0.0, 10.0], "r": [math.nan] * 3},
+        index=["a", "b", "c"],
+    )
     groups = pd.Series(["g1", "g1", "g2"], index=values.index)
     out = aggregate(values, cat, groups)
     assert math.isnan(out.loc["g1", "r"])  # 3 / 0 -> missing, not a crash

@@ -13,7 +13,14 @@ from geo.place.config import Indicator
 CAT = {
     "kids": Indicator(key="kids", label="Children", kind="count"),
     "lac": Indicator(key="lac", label="Looked after children", kind="count", sensitive=True),
-    "lac_rate": Indicator(key="lac_rate", label="LAC rate", kind="rate", numerator="lac", denominator="kids", per=10000),
+    "lac_rate": Indicator(
+        key="lac_rate",
+        label="LAC rate",
+        kind="rate",
+        numerator="lac",
+        denominator="kids",
+        per=10000,
+    ),
     "score": Indicator(key="score", label="Score", kind="mean"),
 }
 
@@ -71,7 +78,9 @@ def test_threshold_and_rounding():
 
 
 def test_nothing_sensitive_means_no_note():
-    cat = {k: v for k, v in CAT.items() if k != "lac_rate"} | {"lac": Indicator(key="lac", label="x", kind="count")}
+    cat = {k: v for k, v in CAT.items() if k != "lac_rate"} | {
+        "lac": Indicator(key="lac", label="x", kind="count")
+    }
     res = apply_disclosure(table([1, 2]), cat)
     assert res.note == "" and res.columns == ()
 

@@ -42,7 +42,11 @@ def footprint_values(place) -> pd.DataFrame:
             out[key] = a[key].groupby(g).sum()
         elif ind.kind == "rate":
             ok = a[ind.numerator].notna() & a[ind.denominator].notna()
-            out[key] = ind.per * a[ind.numerator][ok].groupby(g[ok]).sum() / a[ind.denominator][ok].groupby(g[ok]).sum()
+            out[key] = (
+                ind.per
+                * a[ind.numerator][ok].groupby(g[ok]).sum()
+                / a[ind.denominator][ok].groupby(g[ok]).sum()
+            )
         else:
             w = a[ind.weight] if ind.weight else pd.Series(1.0, index=a.index)
             ok = a[key].notna() & w.notna()
@@ -59,7 +63,9 @@ def check_spine(place, footprint):
         assert row["value"] == pytest.approx(col[footprint], rel=1e-9), key
         lo, hi = col.min(), col.max()
         worst, best = (hi, lo) if ind.higher_is == "worse" else (lo, hi)
-        assert row["worst"] == pytest.approx(worst, rel=1e-9) and row["best"] == pytest.approx(best, rel=1e-9)
+        assert row["worst"] == pytest.approx(worst, rel=1e-9) and row["best"] == pytest.approx(
+            best, rel=1e-9
+        )
         assert row["median"] == pytest.approx(col.median(), rel=1e-9)
         # Worse side always left: the worst footprint is never right of the best one.
         if np.isfinite(row["pos_worst"]):
@@ -86,7 +92,11 @@ def test_spine_rate_comparison_uses_confidence_intervals(demo):
     assert spine.loc["school_readiness", "ci_low"] == pytest.approx(100 * ci.low, rel=1e-9)
     assert spine.loc["school_readiness", "ci_high"] == pytest.approx(100 * ci.high, rel=1e-9)
     borough = 100 * a["gld_achieved"].sum() / a["gld_eligible"].sum()
-    expected = "similar" if ci.low * 100 <= borough <= ci.high * 100 else ("worse" if ci.high * 100 < borough else "better")
+    expected = (
+        "similar"
+        if ci.low * 100 <= borough <= ci.high * 100
+        else ("worse" if ci.high * 100 < borough else "better")
+    )
     assert spine.loc["school_readiness", "vs_borough"] == expected
     assert spine.loc["imd_score", "vs_borough"] == "not compared"
 
@@ -139,7 +149,12 @@ def test_deprived_children_age_bands_sites_demo(demo):
 
 
 def test_age_band_keys_pick_a_partition(demo):
-    assert [k for k, _, _ in age_band_keys(demo)] == ["children_0_4", "children_5_10", "children_11_15", "children_16_17"]
+    assert [k for k, _, _ in age_band_keys(demo)] == [
+        "children_0_4",
+        "children_5_10",
+        "children_11_15",
+        "children_16_17",
+    ]
 
 
 def test_access_summary_recomputed(demo):
@@ -154,7 +169,9 @@ def test_access_summary_recomputed(demo):
     assert acc["within"] == pytest.approx(within) and acc["children"] == mine["children_0_17"].sum()
     # Without the precomputed column the same answer comes from the travel engine.
     bare = copy_place(demo)
-    bare.areas = bare.areas.drop(columns=[c for c in bare.areas.columns if c.startswith("minutes_to_")])
+    bare.areas = bare.areas.drop(
+        columns=[c for c in bare.areas.columns if c.startswith("minutes_to_")]
+    )
     again = access_summary(bare, fp)
     assert again["within"] == pytest.approx(within, rel=0.02)
 
@@ -162,7 +179,9 @@ def test_access_summary_recomputed(demo):
 def test_access_summary_crowfly_by_hand(demo):
     place = copy_place(demo)
     place.tables = {k: v for k, v in place.tables.items() if not k.startswith("network")}
-    place.areas = place.areas.drop(columns=[c for c in place.areas.columns if c.startswith("minutes_to_")])
+    place.areas = place.areas.drop(
+        columns=[c for c in place.areas.columns if c.startswith("minutes_to_")]
+    )
     place.meta["network_source"] = "crowfly"
     fp = place.footprint_names[0]
     acc = access_summary(place, fp)

@@ -29,7 +29,9 @@ def demo():
     return open_place("demo")
 
 
-def by_hand(areas: pd.DataFrame, directions: dict[str, str | None], weights: dict[str, float], method: str) -> pd.Series:
+def by_hand(
+    areas: pd.DataFrame, directions: dict[str, str | None], weights: dict[str, float], method: str
+) -> pd.Series:
     total = sum(weights.values())
     out = pd.Series(0.0, index=areas.index)
     for key, w in weights.items():
@@ -82,8 +84,17 @@ def test_area_missing_a_component_has_no_index(demo):
 
 def test_children_preset_adapts_to_the_place(demo):
     spec = children_preset(demo.catalogue)
-    assert spec.weights == {"idaci_score": 0.4, "children_0_17": 0.2, "education_score": 0.2, "health_score": 0.2}
-    small = {k: v for k, v in demo.catalogue.items() if k in ("income_score", "children_0_4", "population")}
+    assert spec.weights == {
+        "idaci_score": 0.4,
+        "children_0_17": 0.2,
+        "education_score": 0.2,
+        "health_score": 0.2,
+    }
+    small = {
+        k: v
+        for k, v in demo.catalogue.items()
+        if k in ("income_score", "children_0_4", "population")
+    }
     spec = children_preset(small)
     assert spec.weights == {"income_score": 0.4, "children_0_4": 0.2}
     with pytest.raises(InputError, match="at least two themes"):
@@ -129,12 +140,16 @@ def test_save_into_bundle_round_trips(tmp_path):
     # Footprint value: mean weighted by children_0_17, recomputed with plain pandas.
     areas = pd.DataFrame(again.areas)
     w = areas["children_0_17"]
-    expected = (areas["need_index"] * w).groupby(areas["footprint"]).sum() / w.groupby(areas["footprint"]).sum()
+    expected = (areas["need_index"] * w).groupby(areas["footprint"]).sum() / w.groupby(
+        areas["footprint"]
+    ).sum()
     table = profile_table(again).set_index("footprint")
     for fp, value in expected.items():
         assert table.loc[fp, "need_index"] == pytest.approx(value, rel=1e-10)
     # Re-saving with other weights replaces the definition, keeps one column.
-    save_need_index(path, NeedIndexSpec(weights={"idaci_score": 1, "health_score": 1}, method="rank"))
+    save_need_index(
+        path, NeedIndexSpec(weights={"idaci_score": 1, "health_score": 1}, method="rank")
+    )
     third = read_place(path)
     specs = saved_specs(third)
     assert specs["need_index"].weights == {"idaci_score": 1, "health_score": 1}
@@ -155,7 +170,12 @@ def test_failed_save_leaves_bundle_untouched(tmp_path):
 def test_wigan_preset_and_index(wigan_dir, tmp_path):
     place = read_place(wigan_bundle(wigan_dir, tmp_path))
     spec = children_preset(place.catalogue)
-    assert set(spec.weights) == {"idaci_rate", "children_0_17", "cyp_education_score", "health_score"}
+    assert set(spec.weights) == {
+        "idaci_rate",
+        "children_0_17",
+        "cyp_education_score",
+        "health_score",
+    }
     changed = apply_need_index(copy_place(place), spec)
     dirs = {k: place.catalogue[k].higher_is for k in spec.weights}
     expected = by_hand(pd.DataFrame(place.areas), dirs, spec.weights, "z")

@@ -18,7 +18,9 @@ from geo.place.config import Indicator
 from hubplan.cli.main import main
 from tests.support.bundles import demo_copy, wigan_bundle
 
-META = Indicator(key="referrals", label="Early help referrals", kind="count", unit="referrals", higher_is="worse")
+META = Indicator(
+    key="referrals", label="Early help referrals", kind="count", unit="referrals", higher_is="worse"
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,12 @@ def as_bytes(frame: pd.DataFrame, encoding: str = "utf-8") -> bytes:
 
 
 def check(place, data: bytes, **kw):
-    args = {"filename": "up.csv", "code_column": "LSOA", "value_column": "Referrals", "indicator": META} | kw
+    args = {
+        "filename": "up.csv",
+        "code_column": "LSOA",
+        "value_column": "Referrals",
+        "indicator": META,
+    } | kw
     return validate_upload(place, data, **args)
 
 
@@ -61,12 +68,29 @@ def test_windows_1252_and_semicolons(demo):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda f: f.assign(LSOA=f["LSOA"].where(f.index >= 3, "E01999999")), r"3 unknown area code\(s\).*'E01999999'"),
-        (lambda f: f.assign(Referrals=f["Referrals"].astype(str).where(f.index % 50 != 0, "n/a")), r"non-numeric value\(s\) in 'Referrals' \(line 2: 'n/a'"),
-        (lambda f: f.assign(Referrals=f["Referrals"].where(f.index != 7, -2)), r"1 negative count\(s\) \(\w+: -2\)"),
+        (
+            lambda f: f.assign(LSOA=f["LSOA"].where(f.index >= 3, "E01999999")),
+            r"3 unknown area code\(s\).*'E01999999'",
+        ),
+        (
+            lambda f: f.assign(
+                Referrals=f["Referrals"].astype(str).where(f.index % 50 != 0, "n/a")
+            ),
+            r"non-numeric value\(s\) in 'Referrals' \(line 2: 'n/a'",
+        ),
+        (
+            lambda f: f.assign(Referrals=f["Referrals"].where(f.index != 7, -2)),
+            r"1 negative count\(s\) \(\w+: -2\)",
+        ),
         (lambda f: pd.concat([f, f.iloc[[4, 9]]]), r"2 area code\(s\) appear more than once"),
-        (lambda f: f.assign(LSOA=f["LSOA"].where(f.index != 0, "")), r"1 row\(s\) have no area code \(lines 2\)"),
-        (lambda f: f.rename(columns={"Referrals": "Value"}), r"column\(s\) 'Referrals' not found; the file has 'LSOA', 'Value'"),
+        (
+            lambda f: f.assign(LSOA=f["LSOA"].where(f.index != 0, "")),
+            r"1 row\(s\) have no area code \(lines 2\)",
+        ),
+        (
+            lambda f: f.rename(columns={"Referrals": "Value"}),
+            r"column\(s\) 'Referrals' not found; the file has 'LSOA', 'Value'",
+        ),
     ],
 )
 def test_each_bad_case_has_a_clear_message(demo, mutate, expected):
@@ -128,10 +152,21 @@ def test_store_is_atomic_and_visible_everywhere(tmp_path, capsys):
     path = demo_copy(tmp_path)
     place = read_place(path)
     frame = good_csv(place)
-    meta = Indicator(key="referrals", label="Early help referrals", kind="count", sensitive=True,
-                     attribution="Referrals: Demoborough Council (test).")
-    _saved, _upload = store_upload(path, as_bytes(frame), filename="up.csv", code_column="LSOA",
-                                 value_column="Referrals", indicator=meta)
+    meta = Indicator(
+        key="referrals",
+        label="Early help referrals",
+        kind="count",
+        sensitive=True,
+        attribution="Referrals: Demoborough Council (test).",
+    )
+    _saved, _upload = store_upload(
+        path,
+        as_bytes(frame),
+        filename="up.csv",
+        code_column="LSOA",
+        value_column="Referrals",
+        indicator=meta,
+    )
     assert not list(tmp_path.glob(".*tmp*"))
     again = read_place(path)
     assert again.catalogue["referrals"].sensitive
@@ -149,9 +184,23 @@ def test_store_is_atomic_and_visible_everywhere(tmp_path, capsys):
     assert rows["All areas"]["referrals"] == frame["Referrals"].sum()
     # A second upload with the same key is refused unless replacing.
     with pytest.raises(UploadError, match="already an indicator"):
-        store_upload(path, as_bytes(frame), filename="up.csv", code_column="LSOA", value_column="Referrals", indicator=meta)
-    store_upload(path, as_bytes(frame.assign(Referrals=1)), filename="up2.csv", code_column="LSOA",
-                 value_column="Referrals", indicator=meta, replace_existing=True)
+        store_upload(
+            path,
+            as_bytes(frame),
+            filename="up.csv",
+            code_column="LSOA",
+            value_column="Referrals",
+            indicator=meta,
+        )
+    store_upload(
+        path,
+        as_bytes(frame.assign(Referrals=1)),
+        filename="up2.csv",
+        code_column="LSOA",
+        value_column="Referrals",
+        indicator=meta,
+        replace_existing=True,
+    )
     assert read_place(path).areas["referrals"].eq(1).all()
 
 
@@ -160,7 +209,14 @@ def test_invalid_upload_stores_nothing(tmp_path):
     before = path.read_bytes()
     bad = good_csv(read_place(path)).assign(Referrals="x")
     with pytest.raises(UploadError):
-        store_upload(path, as_bytes(bad), filename="bad.csv", code_column="LSOA", value_column="Referrals", indicator=META)
+        store_upload(
+            path,
+            as_bytes(bad),
+            filename="bad.csv",
+            code_column="LSOA",
+            value_column="Referrals",
+            indicator=META,
+        )
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-copy.gpkg", "demo-copy.gpkg.lock"]
 
@@ -170,8 +226,22 @@ def test_cli_add_indicator(tmp_path, capsys):
     frame = good_csv(read_place(path), n=50)
     csv = tmp_path / "refs.csv"
     frame.to_csv(csv, index=False)
-    args = ["add-indicator", str(path), "--csv", str(csv), "--code", "LSOA", "--column", "Referrals",
-            "--key", "referrals", "--label", "Referrals", "--higher-is", "worse"]
+    args = [
+        "add-indicator",
+        str(path),
+        "--csv",
+        str(csv),
+        "--code",
+        "LSOA",
+        "--column",
+        "Referrals",
+        "--key",
+        "referrals",
+        "--label",
+        "Referrals",
+        "--higher-is",
+        "worse",
+    ]
     assert main(args) == 0
     assert "added indicator 'referrals'" in capsys.readouterr().out
     assert main(["info", str(path)]) == 0
@@ -181,7 +251,9 @@ def test_cli_add_indicator(tmp_path, capsys):
     frame.assign(Referrals=-1).to_csv(csv, index=False)
     assert main([*args[:-4], "--key", "other", "--label", "Other"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "negative count(s)" in err and err.startswith("hubplan: error: ")
+    assert (
+        err.count("\n") == 1 and "negative count(s)" in err and err.startswith("hubplan: error: ")
+    )
     assert path.read_bytes() == before
     assert main([*args[:2], "--csv", str(tmp_path / "missing.csv"), *args[4:]]) == 2
     assert "CSV file not found" in capsys.readouterr().err
@@ -192,7 +264,18 @@ def test_wigan_upload_by_lsoa21(wigan_dir, tmp_path):
     path = wigan_bundle(wigan_dir, tmp_path)
     place = read_place(path)
     frame = good_csv(place, seed=7)
-    store_upload(path, as_bytes(frame), filename="w.csv", code_column="LSOA", value_column="Referrals", indicator=META)
+    store_upload(
+        path,
+        as_bytes(frame),
+        filename="w.csv",
+        code_column="LSOA",
+        value_column="Referrals",
+        indicator=META,
+    )
     table = profile_table(read_place(path)).set_index("footprint")
-    expected = frame.assign(fp=frame["LSOA"].map(place.areas["footprint"])).groupby("fp")["Referrals"].sum()
+    expected = (
+        frame.assign(fp=frame["LSOA"].map(place.areas["footprint"]))
+        .groupby("fp")["Referrals"]
+        .sum()
+    )
     assert table.loc[expected.index, "referrals"].tolist() == expected.astype(float).tolist()

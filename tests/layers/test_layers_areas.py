@@ -38,7 +38,10 @@ def test_hover_names_area_code_footprint_and_value(place):
     assert footprint == place.areas.at[code, "footprint"]
     assert label == place.footprint_label
     ind = place.catalogue["school_readiness"]
-    assert trace.text[i] == f"{ind.label}: {format_value(place.areas.at[code, 'school_readiness'], ind)}"
+    assert (
+        trace.text[i]
+        == f"{ind.label}: {format_value(place.areas.at[code, 'school_readiness'], ind)}"
+    )
     for token in ("%{customdata[0]}", "%{location}", "%{customdata[1]}", "%{text}"):
         assert token in trace.hovertemplate
 
@@ -73,8 +76,15 @@ def test_unknown_indicator_is_an_input_error(place):
 
 
 def test_map_figure_is_offline_safe_and_has_no_mapbox_traces(place):
-    fig = map_figure(place, [footprint_fill(place), area_choropleth(place, "imd_score"),
-                             *footprint_outlines(place), *site_markers(place)])
+    fig = map_figure(
+        place,
+        [
+            footprint_fill(place),
+            area_choropleth(place, "imd_score"),
+            *footprint_outlines(place),
+            *site_markers(place),
+        ],
+    )
     assert fig.layout.map.style == "white-bg"
     assert {t.type for t in fig.data} <= {"choroplethmap", "scattermap"}
     assert not any("mapbox" in t.type for t in fig.data)
@@ -114,6 +124,7 @@ def test_format_value():
     per = Indicator(key="p", label="P", kind="rate", unit="per 1,000")
     assert format_value(123.4, per) == "123 per 1,000"  # the same figures as profiles and reports
     from geo.indicators.footprint_profile import format_value as profile_format
+
     assert profile_format(123.4, "per 1,000", kind="rate") == "123"
     assert profile_format(63.456, "%", kind="rate") == "63.5%"
 

@@ -34,7 +34,9 @@ def test_traces_largest_first_with_counts(place):
     total = place.areas["population"].sum()
     assert f"People reached: 2,300 ({2300 / total:.0%})" in traces[0].hovertemplate
     # geometry in WGS84, closing the exact 10-minute cut (X0 + 1350 m east)
-    lon = max(c[0] for ring in traces[1].geojson["features"][0]["geometry"]["coordinates"] for c in ring)
+    lon = max(
+        c[0] for ring in traces[1].geojson["features"][0]["geometry"]["coordinates"] for c in ring
+    )
     assert -2.0 < lon < -1.9
     quiet = isochrone_traces(bands, None, clickthrough=True)
     assert all(t.hoverinfo == "skip" for t in quiet)
@@ -45,7 +47,9 @@ def test_traces_largest_first_with_counts(place):
 def test_approximate_bands_say_so(place):
     import dataclasses
 
-    crowfly = dataclasses.replace(place, tables={}, meta={**place.meta, "network_source": "crowfly"})
+    crowfly = dataclasses.replace(
+        place, tables={}, meta={**place.meta, "network_source": "crowfly"}
+    )
     bands = isochrones(crowfly, gpd.GeoSeries([Point(X0 + 500, Y0 + 500)], crs=27700), minutes=[10])
     trace = isochrone_traces(bands, pd.DataFrame())[0]
     assert "(approximate)" in trace.hovertemplate and trace.name.endswith("(approx.)")

@@ -30,7 +30,10 @@ def _footer(fig) -> str:
 
 def test_snapshot_has_title_legend_units_date_and_attribution(demo):
     fig = snapshot_figure(demo, indicator="ae_rate", when=WHEN)
-    assert fig.layout.title.text == "A&E attendance rate, children aged 0-4 — Demoborough (synthetic demo data)"
+    assert (
+        fig.layout.title.text
+        == "A&E attendance rate, children aged 0-4 — Demoborough (synthetic demo data)"
+    )
     assert "14 March 2026" in fig.layout.title.subtitle.text
     footer = _footer(fig)
     assert "14 March 2026" in footer
@@ -51,7 +54,9 @@ def test_snapshot_layers_and_footprint_zoom(demo):
     assert whole.layout.title.text.startswith("Map — ")
     zoomed = snapshot_figure(demo, layers=["areas", "family_hub"], footprint="Dunmere", when=WHEN)
     assert zoomed.layout.map.zoom > whole.layout.map.zoom
-    kinds = [t.name for t in zoomed.data if t.type == "scattermap" and str(t.uid).startswith("sites")]
+    kinds = [
+        t.name for t in zoomed.data if t.type == "scattermap" and str(t.uid).startswith("sites")
+    ]
     assert kinds == ["Family hub (4)"]
     assert any(t.uid == "footprint-highlight" and len(t.lon) > 0 for t in zoomed.data)
     assert "Dunmere" in zoomed.layout.title.text
@@ -66,15 +71,21 @@ def test_sensitive_indicator_small_areas_are_greyed(demo):
     # Suppressed areas sit in the grey "no data" band below every real value.
     assert (z[low] < z[~low].min()).all()
     assert choro.colorscale[0][1] == "#bdbdbd"
-    assert f"{int(low.sum())} area(s) with fewer than 5 looked after children are shown grey" in _footer(fig)
+    assert (
+        f"{int(low.sum())} area(s) with fewer than 5 looked after children are shown grey"
+        in _footer(fig)
+    )
 
 
-@pytest.mark.parametrize(("options", "match"), [
-    ({"indicator": "nope"}, "unknown indicator 'nope'"),
-    ({"layers": ["areas", "castles"]}, "unknown layer"),
-    ({"footprint": "Nowhere"}, "unknown service delivery footprint 'Nowhere'"),
-    ({"scenario": "Plan Z"}, "scenario"),
-])
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"indicator": "nope"}, "unknown indicator 'nope'"),
+        ({"layers": ["areas", "castles"]}, "unknown layer"),
+        ({"footprint": "Nowhere"}, "unknown service delivery footprint 'Nowhere'"),
+        ({"scenario": "Plan Z"}, "scenario"),
+    ],
+)
 def test_bad_input_is_a_clear_error(demo, options, match):
     with pytest.raises(InputError, match=match):
         snapshot_figure(demo, **options)
@@ -117,10 +128,20 @@ def test_scenario_hubs_drawn_from_saved_scenario(tmp_path):
     bundle = tmp_path / "demo.gpkg"
     shutil.copy(demo_bundle_path(), bundle)
     place = read_place(bundle)
-    points = [{"hub": f"H{i}", "name": f"Hub {i}", "lon": -1.9 + i / 100, "lat": 53.45} for i in range(3)]
-    ScenarioStore.for_bundle(bundle).save(place.name, Scenario(
-        name="Three hubs", objective="coverage", hubs=["H0", "H1", "H2"], mode="walk", minutes=15,
-        results={"hub_points": points}))
+    points = [
+        {"hub": f"H{i}", "name": f"Hub {i}", "lon": -1.9 + i / 100, "lat": 53.45} for i in range(3)
+    ]
+    ScenarioStore.for_bundle(bundle).save(
+        place.name,
+        Scenario(
+            name="Three hubs",
+            objective="coverage",
+            hubs=["H0", "H1", "H2"],
+            mode="walk",
+            minutes=15,
+            results={"hub_points": points},
+        ),
+    )
     fig = snapshot_figure(place, layers=["footprints"], scenario="Three hubs", when=WHEN)
     hubs = next(t for t in fig.data if t.uid == "scenario-hubs")
     assert list(hubs.lon) == [-1.9, -1.89, -1.88] and list(hubs.text) == ["Hub 0", "Hub 1", "Hub 2"]
@@ -135,5 +156,7 @@ def test_areas_without_data_are_noted(demo):
     areas = demo.areas.copy()
     areas.loc[areas.index[:3], "imd_score"] = np.nan
     fig = snapshot_figure(dataclasses.replace(demo, areas=areas), indicator="imd_score", when=WHEN)
-    assert "Grey: no data for index of multiple deprivation score in 3 of 215 areas." in _footer(fig)
+    assert "Grey: no data for index of multiple deprivation score in 3 of 215 areas." in _footer(
+        fig
+    )
     assert "Grey" not in _footer(snapshot_figure(demo, indicator="imd_score", when=WHEN))

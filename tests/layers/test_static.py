@@ -26,17 +26,45 @@ def _png(pixels: np.ndarray) -> bytes:
 def _square_map(center: dict) -> go.Figure:
     """One filled square around (53.5, -2.6) on a map centred at ``center``."""
     lon, lat = -2.6, 53.5
-    ring = [[lon - 0.05, lat - 0.03], [lon + 0.05, lat - 0.03], [lon + 0.05, lat + 0.03],
-            [lon - 0.05, lat + 0.03], [lon - 0.05, lat - 0.03]]
-    gj = {"type": "FeatureCollection",
-          "features": [{"type": "Feature", "id": "sq", "properties": {},
-                        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
-    fig = go.Figure(go.Choroplethmap(geojson=gj, locations=["sq"], z=[1], featureidkey="id",
-                                     colorscale=[[0, "#d7301f"], [1, "#d7301f"]], showscale=False))
-    basemap = [{"sourcetype": "raster", "source": ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"],
-                "below": "traces"}]
-    fig.update_layout(map={"style": "carto-positron", "center": center, "zoom": 9, "layers": basemap},
-                      margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    ring = [
+        [lon - 0.05, lat - 0.03],
+        [lon + 0.05, lat - 0.03],
+        [lon + 0.05, lat + 0.03],
+        [lon - 0.05, lat + 0.03],
+        [lon - 0.05, lat - 0.03],
+    ]
+    gj = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": "sq",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=gj,
+            locations=["sq"],
+            z=[1],
+            featureidkey="id",
+            colorscale=[[0, "#d7301f"], [1, "#d7301f"]],
+            showscale=False,
+        )
+    )
+    basemap = [
+        {
+            "sourcetype": "raster",
+            "source": ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"],
+            "below": "traces",
+        }
+    ]
+    fig.update_layout(
+        map={"style": "carto-positron", "center": center, "zoom": 9, "layers": basemap},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+    )
     return fig
 
 
@@ -65,17 +93,24 @@ def test_drawn_fraction_counts_non_background_pixels():
 
 
 def test_map_area_box_follows_margins_and_domain():
-    data = {"layout": {"margin": {"l": 10, "r": 10, "t": 100, "b": 100},
-                       "map": {"domain": {"x": [0, 0.5], "y": [0, 1]}}}}
+    data = {
+        "layout": {
+            "margin": {"l": 10, "r": 10, "t": 100, "b": 100},
+            "map": {"domain": {"x": [0, 0.5], "y": [0, 1]}},
+        }
+    }
     assert static.map_area_box(data, width=1000, height=1000, scale=2) == (20, 200, 1000, 1800)
 
 
-@pytest.mark.parametrize(("options", "match"), [
-    ({"fmt": "gif"}, "unsupported image format 'gif'"),
-    ({"width": 50}, "width must be"),
-    ({"height": 100000}, "height must be"),
-    ({"scale": 20}, "scale must be"),
-])
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"fmt": "gif"}, "unsupported image format 'gif'"),
+        ({"width": 50}, "width must be"),
+        ({"height": 100000}, "height must be"),
+        ({"scale": 20}, "scale must be"),
+    ],
+)
 def test_bad_options_rejected_before_rendering(options, match):
     with pytest.raises(InputError, match=match):
         static.figure_to_bytes(go.Figure(), **options)
@@ -110,6 +145,7 @@ def test_png_default_size_not_blank_and_server_reused():
                 results.append(static.figure_to_bytes(fig, scale=scale))
             except BaseException as exc:
                 errors.append(exc)
+
         return run
 
     before = static.server_starts

@@ -63,7 +63,12 @@ def test_minutes_to_kind_indicator_works_like_any_other(place):
     assert minutes[["A01", "A02"]].tolist() == pytest.approx([0, 0], abs=1e-3)
     assert minutes[["A03", "A04"]].tolist() == pytest.approx([12.5, 12.5], abs=1e-3)
     ind = out.catalogue["minutes_to_school"]
-    assert (ind.kind, ind.weight, ind.unit, ind.higher_is) == ("mean", "population", "minutes", "worse")
+    assert (ind.kind, ind.weight, ind.unit, ind.higher_is) == (
+        "mean",
+        "population",
+        "minutes",
+        "worse",
+    )
     assert "road network" in ind.description
     prof = profile_table(out).set_index("footprint")
     west = out.areas[out.areas["footprint"] == "West"]

@@ -67,7 +67,13 @@ def test_one_way_chain_and_parallel_streets():
 def test_random_grids(seed):
     rng = np.random.default_rng(seed)
     n = 6
-    xy = np.array([(i * 100 + rng.normal(0, 5), j * 100 + rng.normal(0, 5)) for i in range(n) for j in range(n)])
+    xy = np.array(
+        [
+            (i * 100 + rng.normal(0, 5), j * 100 + rng.normal(0, 5))
+            for i in range(n)
+            for j in range(n)
+        ]
+    )
     u, v = [], []
     for i in range(n):
         for j in range(n):

@@ -125,7 +125,9 @@ def test_unknown_mode_and_bad_buffer(place):
 
 
 def test_crowfly_bands_are_circles_marked_approximate(place):
-    crowfly = dataclasses.replace(place, tables={}, meta={**place.meta, "network_source": "crowfly"})
+    crowfly = dataclasses.replace(
+        place, tables={}, meta={**place.meta, "network_source": "crowfly"}
+    )
     bands = isochrones(crowfly, hub(2000, 1500), minutes=[5, 10])
     radius = 80 * 5 / 1.3
     assert bands["approximate"].all() and set(bands["method"]) == {"crowfly"}
@@ -143,15 +145,24 @@ def test_buffer_lines_equals_the_union_of_buffers():
         for j in range(8):
             p = np.array([i * 90.0, j * 90.0]) + rng.normal(0, 8, 2)
             if rng.random() < 0.85:
-                lines.append(shapely.LineString([p, p + np.array([90 + rng.normal(0, 8), rng.normal(0, 8)])]))
+                lines.append(
+                    shapely.LineString([p, p + np.array([90 + rng.normal(0, 8), rng.normal(0, 8)])])
+                )
             if rng.random() < 0.85:
-                lines.append(shapely.LineString([p, p + np.array([rng.normal(0, 8), 90 + rng.normal(0, 8)])]))
-    lines += [shapely.LineString([(-50, 300), (800, 320)]), shapely.LineString([(2000, 0), (2100, 50)])]
+                lines.append(
+                    shapely.LineString([p, p + np.array([rng.normal(0, 8), 90 + rng.normal(0, 8)])])
+                )
+    lines += [
+        shapely.LineString([(-50, 300), (800, 320)]),
+        shapely.LineString([(2000, 0), (2100, 50)]),
+    ]
     # a large block (holds an inner part at every width) with a cul-de-sac reaching into it,
     # and a long thin block (wide bounding box, too narrow for an inner part at 50 m)
-    lines += [shapely.LineString([(3000, 0), (3400, 0), (3400, 400), (3000, 400), (3000, 0)]),
-              shapely.LineString([(3000, 200), (3250, 210)]),
-              shapely.LineString([(4000, 0), (4900, 0), (4900, 60), (4000, 60), (4000, 0)])]
+    lines += [
+        shapely.LineString([(3000, 0), (3400, 0), (3400, 400), (3000, 400), (3000, 0)]),
+        shapely.LineString([(3000, 200), (3250, 210)]),
+        shapely.LineString([(4000, 0), (4900, 0), (4900, 60), (4000, 60), (4000, 0)]),
+    ]
     lines = np.array(lines, dtype=object)
     for width in (20.0, 50.0, 120.0):
         fast = buffer_lines(lines, width)
@@ -159,6 +170,8 @@ def test_buffer_lines_equals_the_union_of_buffers():
         assert fast.is_valid
         assert shapely.symmetric_difference(fast, slow).area < 1e-6 * slow.area
         # never further apart than the arc approximation of a round buffer
-        assert shapely.hausdorff_distance(fast.boundary, slow.boundary) < width * (1 - np.cos(np.pi / 4 / QUAD_SEGS))
+        assert shapely.hausdorff_distance(fast.boundary, slow.boundary) < width * (
+            1 - np.cos(np.pi / 4 / QUAD_SEGS)
+        )
         # land far from any street stays out, for every width
         assert not fast.contains(Point(1500, 1500))

@@ -24,7 +24,9 @@ from tests.support.osm import write_network_place
 @pytest.fixture(scope="module")
 def place(tmp_path_factory):
     folder = tmp_path_factory.mktemp("net")
-    return build_place(load_config(write_network_place(folder, network='source = "net.osm"\nsimplify = false')))
+    return build_place(
+        load_config(write_network_place(folder, network='source = "net.osm"\nsimplify = false'))
+    )
 
 
 @pytest.mark.parametrize(
@@ -54,13 +56,23 @@ def test_drive_speeds_use_maxspeed_then_highway_default_with_urban_factor():
     ms = pd.Series(["30 mph", None, "60 mph", None, None])
     got = drive_speeds(hw, ms, urban_factor=0.5)
     # 40 mph or less counts as built-up: the factor applies
-    assert got == pytest.approx([30 * MPH * 0.5, 20 * MPH * 0.5, 60 * MPH, 70 * MPH, 10 * MPH * 0.5])
+    assert got == pytest.approx(
+        [30 * MPH * 0.5, 20 * MPH * 0.5, 60 * MPH, 70 * MPH, 10 * MPH * 0.5]
+    )
 
 
 def test_mode_flags_follow_highway_access_and_oneway():
     raw = pd.DataFrame(
         {
-            "highway": ["motorway", "footway", "residential", "residential", "cycleway", "steps", "service"],
+            "highway": [
+                "motorway",
+                "footway",
+                "residential",
+                "residential",
+                "cycleway",
+                "steps",
+                "service",
+            ],
             "maxspeed": [None] * 7,
             "oneway": [True, False, True, False, False, False, False],
             "access": [None, None, None, None, None, None, "private"],
@@ -79,7 +91,11 @@ def test_largest_component_kept_and_share_reported(place):
     edges = place.tables["network_edges"]
     isolated = edges["length_m"].round(1) == 200.0
     assert not edges.loc[isolated, ["walk", "cycle", "drive_fwd", "drive_bwd"]].any(axis=None)
-    dead_end = edges["length_m"].round(1).eq(500.0) & edges["highway"].eq("residential") & ~edges["drive_bwd"]
+    dead_end = (
+        edges["length_m"].round(1).eq(500.0)
+        & edges["highway"].eq("residential")
+        & ~edges["drive_bwd"]
+    )
     # the one-way dead end has no way back: dropped for driving, kept for walking
     assert dead_end.sum() == 1
     assert not edges.loc[dead_end, "drive_fwd"].any() and edges.loc[dead_end, "walk"].all()

@@ -35,7 +35,19 @@ def test_unsimplified_osm_keeps_every_node_and_exact_lengths(osm_file):
     assert "building" not in set(edges["highway"])
     # Main Street 500+500+1000+1000+1000, High Road 3000+1000, Mill Lane 1500, footway 1000,
     # one-way 500, isolated 200: one row per segment, not per direction.
-    assert _lengths(edges) == [200.0, 500.0, 500.0, 500.0, 1000.0, 1000.0, 1000.0, 1000.0, 1000.0, 1500.0, 3000.0]
+    assert _lengths(edges) == [
+        200.0,
+        500.0,
+        500.0,
+        500.0,
+        1000.0,
+        1000.0,
+        1000.0,
+        1000.0,
+        1000.0,
+        1500.0,
+        3000.0,
+    ]
     oneway = edges[edges["oneway"]]
     assert len(oneway) == 1 and oneway["length_m"].iat[0] == pytest.approx(500.0, abs=0.01)
     first = edges[(edges["highway"] == "primary")].geometry.iloc[0]
@@ -70,8 +82,12 @@ def test_graphml_and_geopackage_exports_of_osmnx(osm_file, tmp_path):
     ox.save_graphml(graph, tmp_path / "net.graphml")
     ox.save_graph_geopackage(graph, tmp_path / "net.gpkg")
     expected = _lengths(read_network(str(osm_file), crs=CRS, options={"simplify": False})[1])
-    assert _lengths(read_network(str(tmp_path / "net.graphml"), crs=CRS)[1]) == pytest.approx(expected, abs=0.01)
-    assert _lengths(read_network(str(tmp_path / "net.gpkg"), crs=CRS)[1]) == pytest.approx(expected, abs=0.01)
+    assert _lengths(read_network(str(tmp_path / "net.graphml"), crs=CRS)[1]) == pytest.approx(
+        expected, abs=0.01
+    )
+    assert _lengths(read_network(str(tmp_path / "net.gpkg"), crs=CRS)[1]) == pytest.approx(
+        expected, abs=0.01
+    )
 
 
 @pytest.mark.parametrize(
@@ -105,7 +121,9 @@ def test_osm_online_downloads_once_then_uses_the_cache(osm_file, tmp_path, monke
 
     monkeypatch.setattr(ox, "graph_from_polygon", fake_graph_from_polygon)
     boundary = shapely.box(X0, Y0, X0 + 4000, Y0 + 3000)
-    _nodes, edges = read_network("osm-online", crs=CRS, boundary=boundary, options={"buffer_m": 500})
+    _nodes, edges = read_network(
+        "osm-online", crs=CRS, boundary=boundary, options={"buffer_m": 500}
+    )
     assert len(calls) == 1
     polygon, kwargs = calls[0]
     assert kwargs["network_type"] == "all"
@@ -126,7 +144,9 @@ def test_osm_online_failure_is_one_line(tmp_path, monkeypatch):
         raise ConnectionError("no internet")
 
     monkeypatch.setattr(ox, "graph_from_polygon", offline)
-    with pytest.raises(InputError, match=r"downloading the OpenStreetMap network failed.*ConnectionError"):
+    with pytest.raises(
+        InputError, match=r"downloading the OpenStreetMap network failed.*ConnectionError"
+    ):
         read_network("osm-online", crs=CRS, boundary=shapely.box(X0, Y0, X0 + 10, Y0 + 10))
 
 

@@ -42,8 +42,12 @@ def test_walk_times_along_the_street_and_off_network_leg(place):
 def test_same_segment_and_limit(place):
     got = travel_time_matrix(place, pts((1200, 500)), pts((1800, 500), (1300, 500)), mode="walk")
     assert got[0] == pytest.approx([600 / WALK_M_PER_MIN, 100 / WALK_M_PER_MIN], abs=1e-3)
-    limited = travel_time_matrix(place, pts((1200, 500)), pts((1800, 500), (1300, 500)), mode="walk", limit_minutes=5)
-    assert np.isinf(limited[0, 0]) and limited[0, 1] == pytest.approx(100 / WALK_M_PER_MIN, abs=1e-3)
+    limited = travel_time_matrix(
+        place, pts((1200, 500)), pts((1800, 500), (1300, 500)), mode="walk", limit_minutes=5
+    )
+    assert np.isinf(limited[0, 0]) and limited[0, 1] == pytest.approx(
+        100 / WALK_M_PER_MIN, abs=1e-3
+    )
 
 
 def test_drive_uses_edge_speeds_and_avoids_footways(place):
@@ -104,7 +108,9 @@ def test_seconds_to_nearest_returns_which_target(place):
 
 
 def test_crowfly_fallback_without_network(place):
-    crowfly = dataclasses.replace(place, tables={}, meta={**place.meta, "network_source": "crowfly"})
+    crowfly = dataclasses.replace(
+        place, tables={}, meta={**place.meta, "network_source": "crowfly"}
+    )
     assert is_approximate(crowfly)
     got = travel_time_matrix(crowfly, pts((0, 0)), pts((3000, 4000)), mode="walk")
     assert got[0, 0] == pytest.approx(5000 * 1.3 / WALK_M_PER_MIN)
@@ -150,8 +156,15 @@ def test_contracted_matrix_equals_full_graph(seed):
     pts = rng.uniform(0, 3000, (25, 2))
     a, b = snap(g, pts[:12]), snap(g, pts[12:])
     # also points exactly on chain segments, several per segment
-    on = np.array([shapely.get_coordinates(shapely.line_interpolate_point(g.geoms[i], f, normalized=True))[0]
-                   for i in rng.integers(0, len(g.geoms), 10) for f in (0.2, 0.7)])
+    on = np.array(
+        [
+            shapely.get_coordinates(shapely.line_interpolate_point(g.geoms[i], f, normalized=True))[
+                0
+            ]
+            for i in rng.integers(0, len(g.geoms), 10)
+            for f in (0.2, 0.7)
+        ]
+    )
     c = snap(g, on)
     for src, dst in ((a, b), (b, a), (c, c), (a, c), (c, b)):
         full = seconds_matrix_full(g, src, dst)
@@ -160,7 +173,8 @@ def test_contracted_matrix_equals_full_graph(seed):
         assert np.allclose(full[np.isfinite(full)], fast[np.isfinite(fast)], rtol=1e-9, atol=1e-4)
         near, which = seconds_to_nearest(g, src, dst)
         assert np.allclose(near, full.min(axis=1), atol=1e-4, equal_nan=True) or np.array_equal(
-            np.isinf(near), np.isinf(full.min(axis=1)))
+            np.isinf(near), np.isinf(full.min(axis=1))
+        )
         ok = np.isfinite(near)
         assert np.allclose(near[ok], full.min(axis=1)[ok], atol=1e-4)
         assert np.allclose(full[np.flatnonzero(ok), which[ok]], near[ok], atol=1e-4)

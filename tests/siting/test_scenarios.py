@@ -32,8 +32,13 @@ def store(request, tmp_path):
 
 def _result(hubs: int):
     costs = np.array([[1.0, 9.0, 20.0], [9.0, 1.0, 20.0], [20.0, 20.0, 1.0], [3.0, 30.0, 30.0]])
-    problem = SitingProblem.from_cost_matrix(costs, [10, 20, 30, 5], candidate_ids=["a", "b", "c"],
-                                             demand_ids=["d1", "d2", "d3", "d4"], groups=[1, 1, 2, 2])
+    problem = SitingProblem.from_cost_matrix(
+        costs,
+        [10, 20, 30, 5],
+        candidate_ids=["a", "b", "c"],
+        demand_ids=["d1", "d2", "d3", "d4"],
+        groups=[1, 1, 2, 2],
+    )
     return problem.solve(objective="coverage", hubs=hubs, minutes=5)
 
 
@@ -67,9 +72,18 @@ def _save_many(args):
     kind, target, worker = args
     st = ScenarioStore(path=target) if kind == "sqlite" else ScenarioStore(url=target)
     for k in range(EACH):
-        st.save("Town", Scenario(name=f"w{worker}-{k}", objective="coverage", hubs=[f"h{k}"],
-                                 results={"covered_share": k / EACH}))
-        st.save("Town", Scenario(name="shared", objective="median", hubs=[f"w{worker}"]), overwrite=True)
+        st.save(
+            "Town",
+            Scenario(
+                name=f"w{worker}-{k}",
+                objective="coverage",
+                hubs=[f"h{k}"],
+                results={"covered_share": k / EACH},
+            ),
+        )
+        st.save(
+            "Town", Scenario(name="shared", objective="median", hubs=[f"w{worker}"]), overwrite=True
+        )
     return worker
 
 
@@ -87,7 +101,9 @@ def test_concurrent_saves_lose_nothing(store):
 
 def _save_one(args):
     target, worker = args
-    ScenarioStore(path=target).save("Town", Scenario(name=f"w{worker}", objective="coverage", hubs=[]))
+    ScenarioStore(path=target).save(
+        "Town", Scenario(name=f"w{worker}", objective="coverage", hubs=[])
+    )
     return worker
 
 
@@ -113,7 +129,11 @@ def test_sqlite_is_wal_and_beside_the_bundle(tmp_path):
 def test_for_bundle_uses_database_url_from_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HUBPLAN_DATABASE_URL", "postgresql://u:secret@db.example:5433/plans")
     st = ScenarioStore.for_bundle(tmp_path / "x.gpkg")
-    assert st.backend == "postgresql" and "secret" not in st.describe() and "5433/plans" in st.describe()
+    assert (
+        st.backend == "postgresql"
+        and "secret" not in st.describe()
+        and "5433/plans" in st.describe()
+    )
     monkeypatch.delenv("HUBPLAN_DATABASE_URL")
     assert ScenarioStore.for_bundle(tmp_path / "x.gpkg").backend == "sqlite"
 
@@ -124,7 +144,9 @@ def test_compare_side_by_side():
     out = compare(a, b)
     summary = out["summary"].set_index("metric")
     assert summary.loc["hubs", "difference"] == 1
-    assert summary.loc["covered weight", "difference"] == pytest.approx(b.results["covered_weight"] - a.results["covered_weight"])
+    assert summary.loc["covered weight", "difference"] == pytest.approx(
+        b.results["covered_weight"] - a.results["covered_weight"]
+    )
     hubs = out["hubs"].set_index("hub")["in"].to_dict()
     assert set(hubs.values()) <= {"both", "a only", "b only"}
     assert sum(v == "b only" for v in hubs.values()) == 1

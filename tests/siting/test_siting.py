@@ -50,7 +50,9 @@ def test_coverage_and_median_match_brute_force(seed):
         best_cov = max(covered(costs, weights, s, 12.0) for s in plans(m, p, required))
         res = problem.solve(objective="coverage", hubs=p, minutes=12.0)
         assert res.covered_weight == pytest.approx(best_cov)
-        assert covered(costs, weights, [problem.candidate_ids.index(h) for h in res.selected], 12.0) == pytest.approx(best_cov)
+        assert covered(
+            costs, weights, [problem.candidate_ids.index(h) for h in res.selected], 12.0
+        ) == pytest.approx(best_cov)
         assert res.status == "optimal" and res.gap is not None and res.gap <= 1e-6
         assert res.method.startswith("exact")
         assert all(problem.candidate_ids[r] in res.selected for r in required)
@@ -69,9 +71,16 @@ def test_cover_is_fewest_hubs_then_most_coverage():
         reachable = float(weights[(costs <= 10).any(axis=1)].sum())
         target = 0.8 * reachable / weights.sum()
         res = problem.solve(objective="cover", minutes=10.0, target=target)
-        k_best = min(p for p in range(1, m + 1) if max(covered(costs, weights, s, 10) for s in plans(m, p)) >= target * weights.sum() - 1e-9)
+        k_best = min(
+            p
+            for p in range(1, m + 1)
+            if max(covered(costs, weights, s, 10) for s in plans(m, p))
+            >= target * weights.sum() - 1e-9
+        )
         assert res.hubs == k_best
-        assert res.covered_weight == pytest.approx(max(covered(costs, weights, s, 10) for s in plans(m, k_best)))
+        assert res.covered_weight == pytest.approx(
+            max(covered(costs, weights, s, 10) for s in plans(m, k_best))
+        )
         assert res.covered_weight >= target * weights.sum() - 1e-9
 
 
@@ -84,21 +93,32 @@ def test_unreachable_cover_target_says_best_reachable():
 
 def test_required_hubs_are_kept_even_when_poor():
     costs = np.array([[1.0, 50.0, 2.0], [1.0, 50.0, 2.0], [40.0, 50.0, 3.0]])
-    problem = SitingProblem.from_cost_matrix(costs, [5, 5, 5], candidate_ids=["a", "b", "c"], required=["b"])
+    problem = SitingProblem.from_cost_matrix(
+        costs, [5, 5, 5], candidate_ids=["a", "b", "c"], required=["b"]
+    )
     res = problem.solve(objective="coverage", hubs=2, minutes=10)
     assert set(res.selected) == {"b", "c"} and res.required == ["b"]
     assert res.per_hub.set_index("hub").loc["b", "marginal_gain"] == 0
     with pytest.raises(InputError, match=r"hubs \(1\) is fewer than the 2 required"):
-        SitingProblem.from_cost_matrix(costs, [5, 5, 5], required=[0, 1]).solve(objective="median", hubs=1)
+        SitingProblem.from_cost_matrix(costs, [5, 5, 5], required=[0, 1]).solve(
+            objective="median", hubs=1
+        )
     with pytest.raises(InputError, match="'z' is not a candidate"):
-        SitingProblem.from_cost_matrix(costs, [5, 5, 5], candidate_ids=["a", "b", "c"], required=["z"])
+        SitingProblem.from_cost_matrix(
+            costs, [5, 5, 5], candidate_ids=["a", "b", "c"], required=["z"]
+        )
 
 
 def _capacitated_value(costs, weights, caps, plan, minutes, objective):
     """Brute-force reference: best split of demand over an open set (an LP)."""
     plan = list(plan)
     n = len(weights)
-    pairs = [(i, j) for i in range(n) for j in plan if (costs[i, j] <= minutes if objective == "coverage" else np.isfinite(costs[i, j]))]
+    pairs = [
+        (i, j)
+        for i in range(n)
+        for j in plan
+        if (costs[i, j] <= minutes if objective == "coverage" else np.isfinite(costs[i, j]))
+    ]
     if not pairs:
         return 0.0
     c = [-weights[i] if objective == "coverage" else weights[i] * costs[i, j] for i, j in pairs]
@@ -126,7 +146,9 @@ def test_capacities_match_brute_force(seed):
     best = max(_capacitated_value(costs, weights, caps, s, 15, "coverage") for s in plans(m, p))
     res = problem.solve(objective="coverage", hubs=p, minutes=15)
     assert res.objective_value == pytest.approx(best, rel=1e-6)
-    uncapped = SitingProblem.from_cost_matrix(costs, weights).solve(objective="coverage", hubs=p, minutes=15)
+    uncapped = SitingProblem.from_cost_matrix(costs, weights).solve(
+        objective="coverage", hubs=p, minutes=15
+    )
     assert res.objective_value <= uncapped.covered_weight + 1e-9
     best_med = min(_capacitated_value(costs, weights, caps, s, 0, "median") for s in plans(m, p))
     res = problem.solve(objective="median", hubs=p)
@@ -135,8 +157,17 @@ def test_capacities_match_brute_force(seed):
     med = SitingProblem.from_cost_matrix(costs, weights, capacities=caps)
     from geo.siting import _exact as siting_exact
 
-    sol = siting_exact.capacitated("median", med.costs, med.weights, caps, med.required, p=p, minutes=None,
-                                   time_limit=30, mip_gap=1e-9)
+    sol = siting_exact.capacitated(
+        "median",
+        med.costs,
+        med.weights,
+        caps,
+        med.required,
+        p=p,
+        minutes=None,
+        time_limit=30,
+        mip_gap=1e-9,
+    )
     assert sol.objective == pytest.approx(best_med, rel=1e-6)
 
 
@@ -157,7 +188,11 @@ def test_greedy_is_flagged_and_close():
     for objective in ("coverage", "median"):
         exact = problem.solve(objective=objective, hubs=6, minutes=20)
         greedy = problem.solve(objective=objective, hubs=6, minutes=20, method="greedy")
-        assert greedy.method.startswith("greedy") and greedy.status == "heuristic" and greedy.gap is None
+        assert (
+            greedy.method.startswith("greedy")
+            and greedy.status == "heuristic"
+            and greedy.gap is None
+        )
         assert "no optimality gap" in greedy.method
         if objective == "coverage":
             assert greedy.covered_weight <= exact.covered_weight + 1e-9
@@ -174,14 +209,19 @@ def test_auto_uses_greedy_for_huge_instances(monkeypatch):
 
     costs, weights = instance(3)
     monkeypatch.setattr(siting, "EXACT_MAX_NONZEROS", 5)
-    res = SitingProblem.from_cost_matrix(costs, weights).solve(objective="coverage", hubs=2, minutes=15)
+    res = SitingProblem.from_cost_matrix(costs, weights).solve(
+        objective="coverage", hubs=2, minutes=15
+    )
     assert res.method.startswith("greedy") and any("large instance" in n for n in res.notes)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"objective": "coverage", "hubs": 9, "minutes": 10}, "9 hubs requested but there are only 3 candidates"),
+        (
+            {"objective": "coverage", "hubs": 9, "minutes": 10},
+            "9 hubs requested but there are only 3 candidates",
+        ),
         ({"objective": "coverage", "hubs": 2}, "needs minutes"),
         ({"objective": "median"}, "needs the number of hubs"),
         ({"objective": "cover", "minutes": 10, "target": 1.5}, "share in"),
@@ -228,7 +268,9 @@ def test_marginal_gain_and_catchments_by_hand():
 
 
 def test_time_bands_edges_and_unreachable():
-    bands = time_bands(np.array([0.0, 5.0, 5.01, 61.0, np.inf]), np.array([1, 2, 4, 8, 16.0])).set_index("band")
+    bands = time_bands(
+        np.array([0.0, 5.0, 5.01, 61.0, np.inf]), np.array([1, 2, 4, 8, 16.0])
+    ).set_index("band")
     assert bands.loc["0-5", "weight"] == 3 and bands.loc["5-10", "weight"] == 4
     assert bands.loc["60+", "weight"] == 8 and bands.loc["unreachable", "weight"] == 16
 
@@ -253,7 +295,9 @@ def demo():
 
 def test_from_place_on_demo_with_existing_hubs_curve_and_need_index(demo):
     schools = cand.from_sites(demo, "school")
-    problem = SitingProblem.from_place(demo, weight="children_0_4", candidates=schools, existing="family_hub")
+    problem = SitingProblem.from_place(
+        demo, weight="children_0_4", candidates=schools, existing="family_hub"
+    )
     assert problem.n_demand == len(demo.areas)
     assert problem.n_candidates == len(schools) + 4
     res = problem.solve(objective="coverage", hubs=7, minutes=15)
@@ -281,9 +325,18 @@ def test_from_geodataframe_crowfly():
     import geopandas as gpd
     from shapely.geometry import Point
 
-    demand = gpd.GeoDataFrame({"kids": [10, 20]}, geometry=[Point(0, 0), Point(1000, 0)], crs=27700, index=["d1", "d2"])
-    sites = gpd.GeoDataFrame({"fixed": [False, True]}, geometry=[Point(0, 0), Point(2000, 0)], crs=27700, index=["s1", "s2"])
-    problem = SitingProblem.from_geodataframe(demand, sites, "kids", speed_kmh=6.0, required_col="fixed")
+    demand = gpd.GeoDataFrame(
+        {"kids": [10, 20]}, geometry=[Point(0, 0), Point(1000, 0)], crs=27700, index=["d1", "d2"]
+    )
+    sites = gpd.GeoDataFrame(
+        {"fixed": [False, True]},
+        geometry=[Point(0, 0), Point(2000, 0)],
+        crs=27700,
+        index=["s1", "s2"],
+    )
+    problem = SitingProblem.from_geodataframe(
+        demand, sites, "kids", speed_kmh=6.0, required_col="fixed"
+    )
     assert problem.costs[1, 0] == pytest.approx(10.0)  # 1 km at 6 km/h
     res = problem.solve(objective="coverage", hubs=1, minutes=10)
     assert res.selected == ["s2"] and res.covered_weight == 20
@@ -299,12 +352,19 @@ def test_time_limit_keeps_the_better_plan_and_gap_from_the_bound(monkeypatch):
     worst = max(plans(costs.shape[1], 2), key=lambda s: median_cost(costs, weights, s))
 
     def timed_out(*args, **kwargs):
-        return siting_exact.ExactSolution(np.array(worst), "time limit reached (best plan found so far)", 0.5,
-                                          median_cost(costs, weights, worst), bound=0.9 * best.objective_value)
+        return siting_exact.ExactSolution(
+            np.array(worst),
+            "time limit reached (best plan found so far)",
+            0.5,
+            median_cost(costs, weights, worst),
+            bound=0.9 * best.objective_value,
+        )
 
     monkeypatch.setattr(siting_exact, "pmedian", timed_out)
     res = problem.solve(objective="median", hubs=2)
     assert res.status.startswith("time limit") and res.method.startswith("exact")
-    assert res.objective_value == pytest.approx(best.objective_value)  # greedy + interchange found the optimum
+    assert res.objective_value == pytest.approx(
+        best.objective_value
+    )  # greedy + interchange found the optimum
     assert res.gap == pytest.approx(1 - 0.9)
     assert any("greedy + interchange plan was better" in n for n in res.notes)

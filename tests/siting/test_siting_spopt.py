@@ -17,7 +17,10 @@ def matrix(seed: int, n: int = 150, m: int = 20):
     rng = np.random.default_rng(seed)
     demand = rng.uniform(0, 8_000, (n, 2))
     sites = rng.uniform(0, 8_000, (m, 2))
-    costs = np.hypot(demand[:, None, 0] - sites[None, :, 0], demand[:, None, 1] - sites[None, :, 1]) / 80.0
+    costs = (
+        np.hypot(demand[:, None, 0] - sites[None, :, 0], demand[:, None, 1] - sites[None, :, 1])
+        / 80.0
+    )
     return costs.round(2), rng.integers(1, 40, n).astype(float)
 
 
@@ -27,8 +30,12 @@ def test_pmedian_and_mclp_match_spopt(seed, p):
     solver = pulp.PULP_CBC_CMD(msg=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pm = locate.PMedian.from_cost_matrix(costs, weights, p_facilities=p, name="pm").solve(solver)
-        mc = locate.MCLP.from_cost_matrix(costs, weights, service_radius=25.0, p_facilities=p, name="mc").solve(solver)
+        pm = locate.PMedian.from_cost_matrix(costs, weights, p_facilities=p, name="pm").solve(
+            solver
+        )
+        mc = locate.MCLP.from_cost_matrix(
+            costs, weights, service_radius=25.0, p_facilities=p, name="mc"
+        ).solve(solver)
     problem = SitingProblem.from_cost_matrix(costs, weights)
     ours = problem.solve(objective="median", hubs=p)
     assert ours.objective_value == pytest.approx(pulp.value(pm.problem.objective), rel=1e-9)

@@ -29,10 +29,35 @@ def test_site_seven_hubs_among_schools(wigan, tmp_path):
     place, bundle = wigan
     out = tmp_path / "wigan.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "hubplan", "site", str(bundle), "--hubs", "7", "--objective", "coverage",
-         "--minutes", "15", "--mode", "walk", "--weight", "children_0_4", "--candidates", "school",
-         "--teams", "21", "--save", "seven schools", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "hubplan",
+            "site",
+            str(bundle),
+            "--hubs",
+            "7",
+            "--objective",
+            "coverage",
+            "--minutes",
+            "15",
+            "--mode",
+            "walk",
+            "--weight",
+            "children_0_4",
+            "--candidates",
+            "school",
+            "--teams",
+            "21",
+            "--save",
+            "seven schools",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())
@@ -46,15 +71,20 @@ def test_site_seven_hubs_among_schools(wigan, tmp_path):
     assert is_approximate(place)
     pts = area_points(place)
     chosen = schools.loc[res["selected"]].geometry
-    metres = np.hypot(pts.x.to_numpy()[:, None] - chosen.x.to_numpy()[None, :],
-                      pts.y.to_numpy()[:, None] - chosen.y.to_numpy()[None, :])
+    metres = np.hypot(
+        pts.x.to_numpy()[:, None] - chosen.x.to_numpy()[None, :],
+        pts.y.to_numpy()[:, None] - chosen.y.to_numpy()[None, :],
+    )
     minutes = metres.min(axis=1) * float(place.meta.get("network_detour", 1.3)) / (4800 / 60)
     kids = place.areas["children_0_4"].fillna(0).to_numpy()
     assert res["covered_weight"] == pytest.approx(kids[minutes <= 15].sum())
     assert res["total_weight"] == pytest.approx(kids.sum())
     # the optimum covers at least as much as an arbitrary plan (the first seven schools)
     first = schools.geometry.iloc[:7]
-    m2 = np.hypot(pts.x.to_numpy()[:, None] - first.x.to_numpy()[None, :], pts.y.to_numpy()[:, None] - first.y.to_numpy()[None, :])
+    m2 = np.hypot(
+        pts.x.to_numpy()[:, None] - first.x.to_numpy()[None, :],
+        pts.y.to_numpy()[:, None] - first.y.to_numpy()[None, :],
+    )
     assert res["covered_weight"] >= kids[m2.min(axis=1) * 1.3 / 80 <= 15].sum()
     deciles = [row for row in res["equity"] if row["group"] != "All"]
     assert {row["group"] for row in deciles} <= set(range(1, 11)) and len(deciles) >= 5

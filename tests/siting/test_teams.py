@@ -17,7 +17,10 @@ def test_largest_remainder_by_hand():
     out = largest_remainder(7, pd.Series([45.0, 35.0, 20.0], index=["a", "b", "c"]))
     assert out.to_dict() == {"a": 3, "b": 3, "c": 1}
     # tie on remainder: more need first
-    assert largest_remainder(1, pd.Series([1.0, 1.0], index=["x", "y"])).to_dict() == {"x": 1, "y": 0}
+    assert largest_remainder(1, pd.Series([1.0, 1.0], index=["x", "y"])).to_dict() == {
+        "x": 1,
+        "y": 0,
+    }
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -36,7 +39,10 @@ def test_minimum_per_recipient_and_fte_steps():
     assert list(out) == [6, 2, 2]
     table = allocate(pd.Series([3.0, 1.0], index=["h1", "h2"]), total=10.5, step=0.5)
     assert table["allocated"].sum() == pytest.approx(10.5)
-    assert list(table["allocated"]) == [8.0, 2.5]  # quotas 7.875 and 2.625 in 0.5 steps: 15.75 -> 16, 5.25 -> 5
+    assert list(table["allocated"]) == [
+        8.0,
+        2.5,
+    ]  # quotas 7.875 and 2.625 in 0.5 steps: 15.75 -> 16, 5.25 -> 5
     with pytest.raises(InputError, match="multiples of the step"):
         allocate(pd.Series([1.0]), total=10.25, step=0.5)
     with pytest.raises(InputError, match="minimum of 5"):
@@ -48,7 +54,11 @@ def test_minimum_per_recipient_and_fte_steps():
 def test_catchment_and_footprint_need():
     assignment = pd.DataFrame({"demand": ["a", "b", "c", "d"], "hub": ["H1", "H1", "H2", None]})
     need = pd.Series({"a": 1.0, "b": 2.0, "c": 4.0, "d": 8.0})
-    assert catchment_need(assignment, need, ["H1", "H2", "H3"]).to_dict() == {"H1": 3.0, "H2": 4.0, "H3": 0.0}
+    assert catchment_need(assignment, need, ["H1", "H2", "H3"]).to_dict() == {
+        "H1": 3.0,
+        "H2": 4.0,
+        "H3": 0.0,
+    }
 
     class P:  # the two attributes footprint_need uses
         areas = pd.DataFrame({"footprint": ("N", "N", "S", None)}, index=("a", "b", "c", "d"))

@@ -30,7 +30,8 @@ def update_body(
     return {
         "output": output_key(outputs),
         "outputs": [{"id": i, "property": p} for i, p in outputs]
-        if len(outputs) > 1 else {"id": outputs[0][0], "property": outputs[0][1]},
+        if len(outputs) > 1
+        else {"id": outputs[0][0], "property": outputs[0][1]},
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
         "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
         "changedPropIds": changed if changed is not None else [f"{inputs[0][0]}.{inputs[0][1]}"],
@@ -81,6 +82,7 @@ def texts(tree) -> list[str]:
 
 def flask_post(client) -> Post:
     """A ``post`` callable over a Flask test client."""
+
     def post(url: str, body: dict) -> tuple[int, bytes]:
         r = client.post(url, data=json.dumps(body), content_type="application/json")
         return r.status_code, r.data

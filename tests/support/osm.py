@@ -17,9 +17,14 @@ from tests.support.tiny import X0, Y0
 _TO_WGS84 = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 
 
-def osm_xml(nodes: dict[int, tuple[float, float]], ways: Iterable[tuple[int, list[int], dict[str, str]]]) -> str:
+def osm_xml(
+    nodes: dict[int, tuple[float, float]], ways: Iterable[tuple[int, list[int], dict[str, str]]]
+) -> str:
     """OSM XML text for ``nodes`` (id -> (easting, northing)) and ``ways`` (id, node ids, tags)."""
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="hubplan-tests">']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<osm version="0.6" generator="hubplan-tests">',
+    ]
     for nid, (x, y) in nodes.items():
         lon, lat = _TO_WGS84.transform(x, y)
         out.append(f'  <node id="{nid}" version="1" lat="{lat:.9f}" lon="{lon:.9f}"/>')
@@ -66,7 +71,9 @@ def write_test_osm(path: Path, *, nodes: dict | None = None, ways: list | None =
     return path
 
 
-def write_network_place(folder: Path, *, network: str = 'source = "net.osm"', osm: bool = True) -> Path:
+def write_network_place(
+    folder: Path, *, network: str = 'source = "net.osm"', osm: bool = True
+) -> Path:
     """The tiny place plus the test network; returns the config path (``[network]`` as given)."""
     from tests.support.tiny import write_tiny_place
 

@@ -67,21 +67,40 @@ def temporary_cluster() -> Iterator[str]:
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     try:
         subprocess.run(
-            _as_server_user([str(folder / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                             "-E", "UTF8", "--no-sync"]),
+            _as_server_user(
+                [
+                    str(folder / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            ),
             **run,
         )
-        opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40"
+        opts = (
+            f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=40"
+        )
         subprocess.run(
-            _as_server_user([str(folder / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"]),
+            _as_server_user(
+                [str(folder / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"]
+            ),
             **run,
         )
         try:
             yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
         finally:
             subprocess.run(
-                _as_server_user([str(folder / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                check=False, capture_output=True, timeout=120,
+                _as_server_user(
+                    [str(folder / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]
+                ),
+                check=False,
+                capture_output=True,
+                timeout=120,
             )
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or exc.stdout or "").strip().splitlines()[-3:]

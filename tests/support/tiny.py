@@ -27,7 +27,9 @@ def grid() -> gpd.GeoDataFrame:
                     "code": f"A{n:02d}",
                     "label": f"Area {n}",
                     "col": i,
-                    "geometry": box(X0 + i * SIDE, Y0 + j * SIDE, X0 + (i + 1) * SIDE, Y0 + (j + 1) * SIDE),
+                    "geometry": box(
+                        X0 + i * SIDE, Y0 + j * SIDE, X0 + (i + 1) * SIDE, Y0 + (j + 1) * SIDE
+                    ),
                 }
             )
     return gpd.GeoDataFrame(rows, crs=27700)

@@ -275,7 +275,9 @@ if __name__ == "__main__":  # pragma: no cover
 
     repo = Path(__file__).resolve().parents[2]
     out = Path(sys.argv[1] if len(sys.argv) > 1 else repo / "data" / "places" / "wigan.gpkg")
-    shared_dir = Path(sys.argv[2]) if len(sys.argv) > 2 else repo.parent / "shared" / "data" / "wigan"
+    shared_dir = (
+        Path(sys.argv[2]) if len(sys.argv) > 2 else repo.parent / "shared" / "data" / "wigan"
+    )
     cfg = write_wigan_config(shared_dir, out.parent / "wigan-config")
     place = build_bundle(cfg, out)
     print(f"built {out}: {len(place.areas)} areas, {len(place.sites)} sites")

@@ -82,7 +82,9 @@ def test_wheel_installs_only_our_three_packages_with_assets_and_markers(wheel):
 
 
 def test_every_package_folder_is_listed_in_pyproject():
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
     found = {"hubplan.assets"}
     for top in TOP_LEVEL:
         for init in (ROOT / top).rglob("__init__.py"):

@@ -72,14 +72,6 @@ def check_layers(place: Place, layers: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(layers))
 
 
-def default_indicator(place: Place) -> str:
-    """The first need indicator (higher is worse, not sensitive), else the first key."""
-    for key, ind in place.catalogue.items():
-        if ind.higher_is == "worse" and not ind.sensitive:
-            return key
-    return next(iter(place.catalogue))
-
-
 def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, str | None]:
     """A shallow copy of ``place`` with suppressed values of ``key`` blanked, and a note."""
     counts, rates = sensitive_columns(place.catalogue)
@@ -180,7 +172,7 @@ def snapshot_figure(
     """
     when = when or datetime.now(UTC)
     layers = check_layers(place, layers)
-    key = indicator or default_indicator(place)
+    key = indicator or place.default_indicator
     ind = place.indicator(key)
     if footprint is not None and footprint not in place.footprint_names:
         raise InputError(

@@ -20,7 +20,6 @@ from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._state import (
     Notices,
     current_place_key,
-    default_indicator,
     first,
     open_place_safe,
     page_href,
@@ -82,7 +81,7 @@ def layout(place=None, indicator=None, footprint=None, **_other):
     notices = Notices()
     the_place, n = open_place_safe(first(place))
     notices.add(n)
-    key, n = parse_indicator(the_place, indicator, default_indicator(the_place))
+    key, n = parse_indicator(the_place, indicator, the_place.default_indicator)
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
     notices.add(n)

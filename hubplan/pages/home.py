@@ -36,7 +36,6 @@ from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._state import (
     Notices,
-    children_key,
     current_place_key,
     first,
     open_place_safe,
@@ -294,7 +293,7 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
                 "Population", row["population"], place.catalogue["population"], total["population"]
             )
         )
-    ck = children_key(place)
+    ck = place.children_key
     if ck:
         rows.append(_fmt_row(place.catalogue[ck].label, row[ck], place.catalogue[ck], total[ck]))
     if ind.sensitive or indicator in sensitive_columns(place.catalogue)[1]:

@@ -22,10 +22,10 @@ import plotly.graph_objects as go
 from geo.errors import InputError
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
-    apply_disclosure,
     is_suppressed,
     sensitive_columns,
 )
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import SYNTHETIC_LABEL, Place
 from layers.areas import area_choropleth, choropleth_values
 from layers.base import attribution_lines, fit_view, indicator_title, map_figure
@@ -77,9 +77,7 @@ def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, s
     counts, rates = sensitive_columns(place.catalogue)
     if key not in counts and key not in rates:
         return place, None
-    result = apply_disclosure(
-        place.values(), place.catalogue, threshold=threshold, group_column=None
-    )
+    result = disclosed_profile(place, by="area", suppress_below=threshold)
     hidden = result.table[key].map(is_suppressed).to_numpy()
     if not hidden.any():
         return place, None

@@ -2,7 +2,7 @@
 
 Every export
 
-* applies disclosure control (:func:`geo.indicators.disclosure.apply_disclosure`): counts of
+* applies disclosure control (:func:`geo.indicators.profile.disclosed_profile`): counts of
   ``sensitive`` indicators below the threshold (default 5), and rates built on them, are
   shown as ``*``;
 * escapes CSV text cells starting with ``= + - @`` (:func:`geo.tables.to_safe_csv`);
@@ -31,8 +31,8 @@ import pyogrio
 
 from geo.errors import InputError
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED, apply_disclosure
-from geo.indicators.profile import profile_table
+from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
+from geo.indicators.profile import disclosed_profile
 from geo.network.isochrones import isochrones
 from geo.place.bundle import atomic_write
 from geo.place.model import SYNTHETIC_LABEL, Place
@@ -102,8 +102,8 @@ def _check_footprint(place: Place, footprint: str | None) -> None:
         )
 
 
-def _controlled(frame: pd.DataFrame, catalogue, *, threshold: float, group_column: str | None):
-    result = apply_disclosure(frame, catalogue, threshold=threshold, group_column=group_column)
+def _controlled(place: Place, *, by: str, threshold: float) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    result = disclosed_profile(place, by=by, suppress_below=threshold)
     return result.table, ((result.note,) if result.note else ())
 
 
@@ -132,8 +132,7 @@ def areas_data(
     frame["name"] = areas.get("name")
     frame["footprint"] = areas["footprint"]
     # Disclosure looks up numerators, so control the full catalogue and then select.
-    values = place.values()
-    table, notes = _controlled(values, place.catalogue, threshold=threshold, group_column=None)
+    table, notes = _controlled(place, by="area", threshold=threshold)
     for key in keys:
         frame[key] = table[key].to_numpy()
     gdf = gpd.GeoDataFrame(
@@ -163,10 +162,7 @@ def footprints_data(
     """
     keys = _select_indicators(place, indicators)
     _check_footprint(place, footprint)
-    table = profile_table(place)
-    table, notes = _controlled(
-        table, place.catalogue, threshold=threshold, group_column="footprint"
-    )
+    table, notes = _controlled(place, by="footprint", threshold=threshold)
     if footprint is not None:
         table = table[table["footprint"].isin([footprint, ALL_AREAS])]
     site_cols = [c for c in table.columns if c.startswith("sites_")]
@@ -346,9 +342,7 @@ def scenario_data(place: Place, name: str, *, threshold: float = DEFAULT_THRESHO
         frame["covered"] = [res["area_covered"].get(c) for c in codes]
     weight = res.get("weight")
     if weight and weight in place.catalogue:
-        table, _ = _controlled(
-            place.values(), place.catalogue, threshold=threshold, group_column=None
-        )
+        table, _ = _controlled(place, by="area", threshold=threshold)
         frame[weight] = table[weight].to_numpy()
     gdf = gpd.GeoDataFrame(
         frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs

@@ -21,9 +21,9 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import SUPPRESSED, DisclosureResult, apply_disclosure
+from geo.indicators.disclosure import SUPPRESSED, DisclosureResult
 from geo.indicators.intervals import byar, compare, wilson
-from geo.indicators.profile import profile_table
+from geo.indicators.profile import disclosed_profile, profile_table
 from geo.network.travel import (
     CROWFLY_NOTE,
     area_point_method,
@@ -412,8 +412,8 @@ def footprint_profile(
     """Build the whole profile of ``footprint`` (figures after disclosure control)."""
     check_footprint(place, footprint)
     table = profile_table(place) if table is None else table
-    disclosed: DisclosureResult = apply_disclosure(
-        table, place.catalogue, threshold=threshold, round_to=round_to
+    disclosed: DisclosureResult = disclosed_profile(
+        place, suppress_below=threshold, round_to=round_to, table=table
     )
     shown = disclosed.table
     spine = spine_data(place, footprint, table=table, shown=shown)

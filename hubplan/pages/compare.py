@@ -14,7 +14,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import apply_disclosure
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._state import (
@@ -40,7 +40,7 @@ MAX_MULTIPLES = 9
 def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     """Table rows (footprints worst first by ``indicator``, then ``All areas``) and the note."""
     table = cached_profile(place).reset_index()
-    disclosed = apply_disclosure(table, place.catalogue)
+    disclosed = disclosed_profile(place, table=table)
     shown = disclosed.table.set_index("footprint")
     ind = place.indicator(indicator)
     values = pd.to_numeric(table.set_index("footprint")[indicator], errors="coerce").drop(

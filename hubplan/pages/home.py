@@ -27,10 +27,10 @@ from dash import (
 
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
-    apply_disclosure,
     is_suppressed,
     sensitive_columns,
 )
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
@@ -246,10 +246,10 @@ def _fmt_row(label: str, value, ind=None, total=None) -> html.Tr:
     )
 
 
-def disclosed_profile(place: Place) -> pd.DataFrame:
+def _shown_profile(place: Place) -> pd.DataFrame:
     """The profile table after disclosure control (as ``hubplan profile`` prints it)."""
     table = cached_profile(place).reset_index()
-    return apply_disclosure(table, place.catalogue).table.set_index("footprint")
+    return disclosed_profile(place, table=table).table.set_index("footprint")
 
 
 def _disclosed(value, ind) -> str:
@@ -297,7 +297,7 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
     if ck:
         rows.append(_fmt_row(place.catalogue[ck].label, row[ck], place.catalogue[ck], total[ck]))
     if ind.sensitive or indicator in sensitive_columns(place.catalogue)[1]:
-        shown = disclosed_profile(place)
+        shown = _shown_profile(place)
         value, all_value = shown.at[footprint, indicator], shown.at["All areas", indicator]
         rows.append(
             html.Tr(

@@ -597,7 +597,7 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         indicator = (
             state.get("indicator")
             if state.get("indicator") in place.catalogue
-            else next(iter(place.catalogue))
+            else place.default_indicator
         )
     if footprint not in place.footprint_names:
         footprint = None
@@ -797,7 +797,7 @@ def update_detail(view, index, state):
         return dash.no_update, dash.no_update
     indicator = state.get("indicator")
     if indicator not in place.catalogue:
-        indicator = next(iter(place.catalogue))
+        indicator = place.default_indicator
     fig = Patch()
     i = index["areas"]
     for k, v in detail_trace(place, indicator, detail).items():

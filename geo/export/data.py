@@ -12,7 +12,8 @@ Every export
   them in an ``attribution`` table;
 * is written atomically: on any error nothing (no partial file, no stray sidecar) is left.
 
-GeoJSON is written in EPSG:4326 (RFC 7946); GeoPackage keeps the place's working CRS
+GeoJSON is written in EPSG:4326 (RFC 7946) with the place, its synthetic flag, attribution and
+notes as top-level members (:func:`geojson_members`); GeoPackage keeps the place's working CRS
 (British National Grid for English places); CSV has no geometry (points get ``lon``/``lat``).
 """
 

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Nested travel-time bands around one or more hubs, built from the streets reached "
             "(cut exactly where time runs out) and buffered; one Feature per band with the counts "
-            "reached. Without a road network the bands are crow-fly circles, marked approximate."
+            "reached. Without a road network the bands are crow-fly circles, marked approximate. "
+            "Written like 'hubplan export-data --what isochrones', with an attribution sidecar."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)

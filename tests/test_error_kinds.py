@@ -74,7 +74,9 @@ def test_a_bad_osm_file_is_a_network_error(tmp_path, corpus_file):
 
 def test_a_bad_network_option_is_a_config_error(tmp_path):
     toml = TOML + '\n[network]\nsource = "crowfly"\naccess = ["nursery"]\n'
-    with pytest.raises(ConfigError, match=r"place\.toml: 'network\.access' names unknown site kind"):
+    with pytest.raises(
+        ConfigError, match=r"place\.toml: 'network\.access' names unknown site kind"
+    ):
         _build(tmp_path, toml=toml)
 
 

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.place.config import PlaceConfig
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
 from geo.network.graph import DEFAULT_URBAN_FACTOR, keep_largest_components, mode_flags, network_tables
 from geo.network.osm import read_network, source_kind
 from geo.place.model import Finding, Place
@@ -37,7 +37,7 @@ OSM_ATTRIBUTION = "Road network © OpenStreetMap contributors, available under t
 def _number(config: PlaceConfig, key: str, default: float) -> float:
     value = config.network.options.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise InputError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
+        raise ConfigError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
     return float(value)
 
 
@@ -56,7 +56,7 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             )
         except InputError as exc:
             if exc.path is None:
-                raise InputError(str(exc), path=net.source) from None
+                raise type(exc)(str(exc), path=net.source) from None
             raise
         flags = mode_flags(raw, urban_factor=urban)
         edges = gpd.GeoDataFrame(
@@ -80,9 +80,9 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":
-            raise InputError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
+            raise ConfigError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
         if config.postcodes is None:
-            raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
+            raise ConfigError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
         table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
         points, found = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
         weighted = weighted_area_points(place.areas, points[found.to_numpy()])
@@ -101,7 +101,7 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
     if kinds:
         unknown = [k for k in kinds if k not in place.site_kinds]
         if unknown:
-            raise InputError(
+            raise ConfigError(
                 f"'network.access' names unknown site kind(s) {unknown}; known: {', '.join(place.site_kinds)}",
                 path=config.path,
             )

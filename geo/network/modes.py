@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from geo.errors import InputError
+from geo.errors import NetworkError
 from geo.place.config import DEFAULT_SPEEDS_KMH
 from geo.place.model import Place
 
@@ -28,5 +28,5 @@ def check_mode(place: Place, mode: str) -> float:
     """Return the mode's speed in km/h or raise naming the unknown mode."""
     speeds = speeds_kmh(place)
     if mode not in speeds:
-        raise InputError(f"unknown mode {mode!r}; use one of {', '.join(speeds)}")
+        raise NetworkError(f"unknown mode {mode!r}; use one of {', '.join(speeds)}")
     return speeds[mode]

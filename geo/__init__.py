@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (imported laz
     from geo._version import __version__
     from geo.build.pipeline import build_bundle, build_place
     from geo.build.places import list_places, open_place
+    from geo.clusters.design import FootprintDesign, design_footprints
     from geo.clusters.footprint_sets import add_footprint_set, compare_footprint_sets
     from geo.clusters.hotspots import Hotspots, hotspots
     from geo.clusters.regionalize import Regionalization, regionalize
@@ -50,7 +51,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (imported laz
     from geo.indicators.disclosure import apply_disclosure
     from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
     from geo.indicators.need_index import NeedIndexSpec, children_preset, compute_need_index
-    from geo.indicators.profile import profile_table
+    from geo.indicators.profile import disclosed_profile, profile_table
     from geo.network.access import access_table, coverage, with_access_indicators
     from geo.network.isochrones import isochrones
     from geo.network.travel import travel_time_matrix
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (imported laz
 #: TYPE_CHECKING block above by tests/test_library_api.py).
 _LAZY: dict[str, str] = {
     "__version__": "geo._version",
+    "FootprintDesign": "geo.clusters.design",
     "FootprintProfile": "geo.indicators.footprint_profile",
     "Hotspots": "geo.clusters.hotspots",
     "Indicator": "geo.place.config",
@@ -84,6 +86,8 @@ _LAZY: dict[str, str] = {
     "compare_footprint_sets": "geo.clusters.footprint_sets",
     "compute_need_index": "geo.indicators.need_index",
     "coverage": "geo.network.access",
+    "design_footprints": "geo.clusters.design",
+    "disclosed_profile": "geo.indicators.profile",
     "export_data": "geo.export.data",
     "export_table": "geo.export.data",
     "footprint_profile": "geo.indicators.footprint_profile",
@@ -122,6 +126,7 @@ _SUBMODULES = (
 __all__ = [
     "ConfigError",
     "DataError",
+    "FootprintDesign",
     "FootprintProfile",
     "Hotspots",
     "Indicator",
@@ -144,6 +149,8 @@ __all__ = [
     "compare_footprint_sets",
     "compute_need_index",
     "coverage",
+    "design_footprints",
+    "disclosed_profile",
     "export_data",
     "export_table",
     "footprint_profile",

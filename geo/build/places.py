@@ -56,7 +56,9 @@ def resolve_place(spec: str | Path) -> Path:
     candidate = places_dir() / f"{spec}.gpkg"
     if "/" not in str(spec) and candidate.exists():
         return candidate.resolve()
-    raise InputError("place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec)
+    raise InputError(
+        "place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec
+    )
 
 
 def open_place(spec: str | Path) -> Place:

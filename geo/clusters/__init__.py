@@ -18,6 +18,10 @@ hotspots
     Hot and cold spots (Getis-Ord Gi*, local Moran's I, FDR-corrected): the function
     :func:`geo.clusters.hotspots.hotspots` (also :func:`geo.hotspots`) returns
     :class:`Hotspots`.
+design
+    The footprint-design workflow the Clusters page and ``hubplan cluster`` share:
+    :func:`design_footprints` returns a :class:`FootprintDesign` (lookup, comparison with the
+    current footprints, notes); :func:`save_design` saves it as a footprint set.
 school_clusters
     Schools grouped around hubs or by footprint: the function
     :func:`geo.clusters.school_clusters.school_clusters` (also :func:`geo.school_clusters`).
@@ -35,6 +39,7 @@ Examples
 
 from geo.clusters.compactness import convex_hull_ratio, polsby_popper
 from geo.clusters.contiguity import Contiguity, is_contiguous, rook_contiguity
+from geo.clusters.design import FootprintDesign, design_footprints, save_design
 from geo.clusters.footprint_sets import (
     Comparison,
     add_footprint_set,
@@ -52,6 +57,7 @@ from geo.clusters.school_clusters import SchoolClusters
 __all__ = [
     "Comparison",
     "Contiguity",
+    "FootprintDesign",
     "Hotspots",
     "Regionalization",
     "SchoolClusters",
@@ -60,6 +66,7 @@ __all__ = [
     "benjamini_hochberg",
     "compare_footprint_sets",
     "convex_hull_ratio",
+    "design_footprints",
     "dissolve",
     "footprint_table",
     "is_contiguous",
@@ -67,6 +74,7 @@ __all__ = [
     "read_lookup",
     "respect_groups",
     "rook_contiguity",
+    "save_design",
     "save_footprint_set",
     "write_lookup",
 ]

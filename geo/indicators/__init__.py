@@ -57,7 +57,7 @@ from geo.indicators.need_index import (
     save_need_index,
     saved_specs,
 )
-from geo.indicators.profile import profile_table
+from geo.indicators.profile import disclosed_profile, profile_table
 from geo.indicators.uploads import (
     UploadError,
     ValidUpload,
@@ -85,6 +85,7 @@ __all__ = [
     "children_preset",
     "compute_need_index",
     "deprived_children",
+    "disclosed_profile",
     "footprint_sites",
     "is_suppressed",
     "parse_weights",

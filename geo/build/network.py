@@ -30,6 +30,7 @@ from geo.network.access import weighted_area_points
 from geo.place.readers import read_table
 from geo.build.sites import geocode_postcodes
 from geo.network.access import with_access_indicators
+from geo.transit.load import attach_timetable
 
 OSM_ATTRIBUTION = "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
 
@@ -77,6 +78,13 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         if kind in ("osm", "pbf", "online") and not net.attribution:
             place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+    if net.transit is not None:
+        try:
+            attach_timetable(place, net.transit)
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(str(exc), path=config.path) from None
+            raise
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":

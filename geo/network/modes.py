@@ -6,7 +6,9 @@ from geo.errors import InputError
 from geo.place.config import DEFAULT_SPEEDS_KMH
 from geo.place.model import Place
 
-MODES = ("walk", "cycle", "drive")
+MODES = ("walk", "cycle", "drive")  # modes on the road network
+TRANSIT = "transit"  # walking plus timetabled public transport (geo.transit)
+ALL_MODES = (*MODES, TRANSIT)
 CROWFLY_NOTE = "approximate: straight-line distance x detour factor (no road network)"
 
 
@@ -25,8 +27,19 @@ def detour(place: Place) -> float:
 
 
 def check_mode(place: Place, mode: str) -> float:
-    """Return the mode's speed in km/h or raise naming the unknown mode."""
+    """Return the mode's speed in km/h or raise naming the unknown mode.
+
+    ``transit`` needs the place's timetable (``[network.transit]``); its speed is walking's.
+    """
     speeds = speeds_kmh(place)
+    if mode == TRANSIT:
+        stops = place.tables.get("transit_stops")
+        if stops is None or len(stops) == 0:
+            raise InputError(
+                "mode 'transit' needs a public transport timetable: add a [network.transit] "
+                "table (gtfs, date, window) to the place's config and rebuild it"
+            )
+        return speeds["walk"]
     if mode not in speeds:
         raise InputError(f"unknown mode {mode!r}; use one of {', '.join(speeds)}")
     return speeds[mode]

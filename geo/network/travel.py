@@ -17,7 +17,15 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from geo.network.graph import mode_graph
-from geo.network.modes import ALL_MODES, CROWFLY_NOTE, MODES, TRANSIT, check_mode, detour, speeds_kmh
+from geo.network.modes import (
+    ALL_MODES,
+    CROWFLY_NOTE,
+    MODES,
+    TRANSIT,
+    check_mode,
+    detour,
+    speeds_kmh,
+)
 from geo.network.routing import seconds_matrix, seconds_to_nearest, snap
 from geo.place.model import Place
 from geo.transit import access as transit

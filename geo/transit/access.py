@@ -142,7 +142,7 @@ def nearest(times: TransitTimes) -> dict[str, np.ndarray]:
     of those minutes (as Journey Time Statistics average over departures). ``nearest`` is the
     destination with the lowest median of its own (-1 when none is reached).
     """
-    n_dep, n_orig, n_dest = times.seconds.shape
+    _n_dep, n_orig, n_dest = times.seconds.shape
     if n_dest == 0:
         empty = np.full(n_orig, np.inf)
         return {"median": empty, "p10": empty, "p90": empty, "nearest": np.full(n_orig, -1)}

@@ -126,7 +126,10 @@ def parse_transit(data: Any, *, file: Path) -> TransitConfig:
             ) from None
     start, end = parse_window(data.get("window", DEFAULT_WINDOW), path=file)
     numbers = {}
-    for key, default, low in (("max_walk_m", DEFAULT_MAX_WALK_M, 0.0), ("board_slack_s", 0.0, None)):
+    for key, default, low in (
+        ("max_walk_m", DEFAULT_MAX_WALK_M, 0.0),
+        ("board_slack_s", 0.0, None),
+    ):
         value = data.get(key, default)
         bad = isinstance(value, bool) or not isinstance(value, int | float)
         if bad or (low is not None and value <= low) or (low is None and value < 0):

@@ -119,7 +119,9 @@ def check_feed(feed, path: Path) -> None:
         raise DataError("GTFS feed has neither calendar.txt nor calendar_dates.txt", path=path)
     st = feed.stop_times
     if "arrival_time" not in st.columns and "departure_time" not in st.columns:
-        raise DataError("GTFS stop_times.txt has neither arrival_time nor departure_time", path=path)
+        raise DataError(
+            "GTFS stop_times.txt has neither arrival_time nor departure_time", path=path
+        )
     unknown = ~st["stop_id"].isin(feed.stops["stop_id"])
     if unknown.any():
         raise DataError(

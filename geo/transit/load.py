@@ -36,7 +36,9 @@ def attach_timetable(place: Place, config: TransitConfig, *, table: Timetable | 
         where = "the place's areas"
     far = np.asarray(far, bool)
     if far.any():
-        names = [f"{i} ({n})" for i, n in zip(table.stop_ids[far], table.stop_names[far], strict=True)]
+        names = [
+            f"{i} ({n})" for i, n in zip(table.stop_ids[far], table.stop_names[far], strict=True)
+        ]
         more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
         place.findings.append(
             Finding(

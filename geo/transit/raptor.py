@@ -118,7 +118,7 @@ def earliest_arrivals(
     n_origins = access.shape[1]
     direct = np.asarray(legs.direct, float)
     n_dest = direct.shape[1]
-    t_src, t_dst, t_sec, t_starts = _grouped(*legs.transfer)
+    t_src, t_dst, t_sec, _t_starts = _grouped(*legs.transfer)
     e_src, e_dst, e_sec, e_starts = _grouped(*legs.egress)
     scans = [_Scan(p) for p in patterns if p.dep.shape[0] and len(p.stops) > 1]
     serving: list[list[int]] = [[] for _ in range(n_stops)]

@@ -11,6 +11,7 @@ Dijkstra for each departure. It shares no code with :mod:`geo.transit`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,7 +152,7 @@ def oracle_arrivals(
     for p, times in boards.items():
         times = sorted(set(times))
         boards[p] = times
-        for a, b in zip(times, times[1:], strict=False):
+        for a, b in itertools.pairwise(times):
             g.add_edge(("board", p, a), ("board", p, b), weight=b - a)
 
     def first_board(p: int, t: float):

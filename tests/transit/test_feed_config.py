@@ -18,7 +18,10 @@ WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
 def _spec(**kw):
-    trips = [Trip("t1", "WK", ["a", "b"], [25_200, 25_800]), Trip("t2", "WK", ["b", "a"], [26_000, 26_700])]
+    trips = [
+        Trip("t1", "WK", ["a", "b"], [25_200, 25_800]),
+        Trip("t2", "WK", ["b", "a"], [26_000, 26_700]),
+    ]
     return Spec({"a": (-2.6, 53.5), "b": (-2.5, 53.5)}, trips,
                 calendar=kw.pop("calendar", {"WK": ("20260101", "20260630", WEEK)}), **kw)  # fmt: skip
 
@@ -33,7 +36,9 @@ def test_reads_zip_and_folder_alike(tmp_path):
 
 def test_date_outside_the_calendar_names_the_feed_and_its_range(tmp_path):
     feed = write_feed(_spec(), tmp_path / "buses")
-    with pytest.raises(DataError, match=r"buses\.zip.*2026-07-01 is outside.*2026-01-01 to 2026-06-30"):
+    with pytest.raises(
+        DataError, match=r"buses\.zip.*2026-07-01 is outside.*2026-01-01 to 2026-06-30"
+    ):
         read_timetable([feed], dt.date(2026, 7, 1))
 
 

@@ -24,7 +24,11 @@ from tests.support.tiny import TOML, X0, Y0, write_tiny_place
 DAY = dt.date(2026, 3, 10)
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
 H = 3600
-STOPS_XY = {"west": (X0 + 300, Y0 + 400), "mid": (X0 + 2000, Y0 + 1500), "east": (X0 + 3700, Y0 + 2600)}
+STOPS_XY = {
+    "west": (X0 + 300, Y0 + 400),
+    "mid": (X0 + 2000, Y0 + 1500),
+    "east": (X0 + 3700, Y0 + 2600),
+}
 WALK_MS = 4.8 / 3.6
 DETOUR = 1.3
 MAX_WALK = 900.0
@@ -90,7 +94,9 @@ def test_transit_matrix_is_the_median_of_the_brute_force_answer(place):
 
 
 def test_nearest_and_access_table_give_median_and_percentiles(place):
-    minutes, nearest = nearest_minutes(place, area_points(place), place.sites.geometry, mode="transit")
+    minutes, nearest = nearest_minutes(
+        place, area_points(place), place.sites.geometry, mode="transit"
+    )
     assert np.isfinite(minutes).all() and (nearest >= 0).all()
     table = access_table(place, "school", mode="transit")
     key = "minutes_to_school_by_transit"
@@ -110,7 +116,7 @@ def test_bundle_round_trip_keeps_the_timetable(place, tmp_path):
     a = travel_time_matrix(built, area_points(built), built.sites.geometry, mode="transit")
     b = travel_time_matrix(again, area_points(again), again.sites.geometry, mode="transit")
     np.testing.assert_allclose(a, b)
-    assert any("timetables" == x.source for x in again.attributions)
+    assert any(x.source == "timetables" for x in again.attributions)
 
 
 def test_no_timetable_means_a_clear_error(tmp_path):
@@ -133,5 +139,7 @@ def test_far_stops_are_listed_in_a_warning(tmp_path):
     spec.trips.append(Trip("x", "WK", ["east", "lonely"], [7 * H, 7 * H + 900]))
     write_feed(spec, tmp_path / "bus", as_zip=False)
     built = build_place(load_config(write_tiny_place(tmp_path, toml=TOML + TRANSIT)))
-    warnings = [f.message for f in built.findings if f.level == "warning" and "transit" in f.message]
+    warnings = [
+        f.message for f in built.findings if f.level == "warning" and "transit" in f.message
+    ]
     assert warnings and "lonely (Stop lonely)" in warnings[0] and "900 m" in warnings[0]

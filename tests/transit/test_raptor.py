@@ -48,9 +48,7 @@ def _both(tmp_path, spec, *, access, transfers=(), egress, direct, departures, s
     table = read_timetable([feed], DAY)
     ids = list(table.stop_ids)
     legs, tr, eg = _legs(ids, access=access, transfers=transfers, egress=egress, direct=direct)
-    got = earliest_arrivals(
-        table.patterns, table.n_stops, legs, departures, board_slack_s=slack
-    )
+    got = earliest_arrivals(table.patterns, table.n_stops, legs, departures, board_slack_s=slack)
     want = oracle_arrivals(
         spec, DAY, stop_ids=ids, access=legs.access, transfers=tr, egress=eg,
         direct=legs.direct, departures=departures, slack=slack,
@@ -156,10 +154,20 @@ def test_random_networks_match_brute_force(tmp_path, seed):
     for r in range(5):
         route = list(rng.choice(names, size=int(rng.integers(2, 6)), replace=False))
         hops = rng.integers(60, 600, size=len(route) - 1)
-        for k, t in enumerate(_every(int(6.5 * H + rng.integers(0, 900)), 9 * H, int(rng.integers(300, 1500)))):
+        for k, t in enumerate(
+            _every(int(6.5 * H + rng.integers(0, 900)), 9 * H, int(rng.integers(300, 1500)))
+        ):
             jitter = rng.integers(-30, 30, size=len(hops)) if k % 3 == 0 else 0
             times = np.concatenate([[t], t + np.cumsum(np.maximum(hops + jitter, 30))])
-            trips.append(Trip(f"r{r}t{k}", "WK", route, [int(x) for x in times], dwell=int(rng.integers(0, 40))))
+            trips.append(
+                Trip(
+                    f"r{r}t{k}",
+                    "WK",
+                    route,
+                    [int(x) for x in times],
+                    dwell=int(rng.integers(0, 40)),
+                )
+            )
     spec = Spec({s: (-2.6 + i * 0.01, 53.5) for i, s in enumerate(names)}, trips, calendar=CAL)
     n_origins, n_dest = 3, 3
     access = {s: np.where(rng.random(n_origins) < 0.4, rng.uniform(30, 900, n_origins), np.inf)

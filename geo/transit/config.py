@@ -8,6 +8,8 @@
     window = "07:00-09:00"    # departures from the origin, one each minute (end excluded)
     max_walk_m = 1000         # longest walk to, from or between stops
     board_slack_s = 0         # extra time needed to board
+    hub_kind = "family_hub"   # site kinds of the per-area indicators (geo.transit.indicators)
+    school_kind = "school"
 
 This module imports only :mod:`geo.errors` so that :mod:`geo.place.config` may call it.
 """
@@ -22,7 +24,10 @@ from typing import Any
 
 from geo.errors import ConfigError
 
-KEYS = ("gtfs", "date", "window", "max_walk_m", "board_slack_s", "attribution")
+KEYS = (
+    "gtfs", "date", "window", "max_walk_m", "board_slack_s", "attribution", "hub_kind",
+    "school_kind",
+)  # fmt: skip
 DEFAULT_WINDOW = "07:00-09:00"
 DEFAULT_MAX_WALK_M = 1000.0
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
@@ -54,6 +59,8 @@ class TransitConfig:
     max_walk_m: float = DEFAULT_MAX_WALK_M
     board_slack_s: float = 0.0
     attribution: str = ""
+    hub_kind: str = "family_hub"
+    school_kind: str = "school"
 
     @property
     def window(self) -> str:
@@ -136,9 +143,11 @@ def parse_transit(data: Any, *, file: Path) -> TransitConfig:
             need = "a positive number" if low is not None else "a number of seconds, 0 or more"
             raise ConfigError(f"'network.transit.{key}' = {value!r} must be {need}", path=file)
         numbers[key] = float(value)
-    attribution = data.get("attribution", "")
-    if not isinstance(attribution, str):
-        raise ConfigError("'network.transit.attribution' must be a string", path=file)
+    texts = {}
+    for key, default in (("attribution", ""), ("hub_kind", "family_hub"), ("school_kind", "school")):
+        texts[key] = data.get(key, default)
+        if not isinstance(texts[key], str):
+            raise ConfigError(f"'network.transit.{key}' must be a string", path=file)
     return TransitConfig(
-        gtfs=tuple(paths), date=date, start_s=start, end_s=end, attribution=attribution, **numbers
+        gtfs=tuple(paths), date=date, start_s=start, end_s=end, **numbers, **texts
     )

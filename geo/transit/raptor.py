@@ -61,12 +61,29 @@ def _grouped(src: np.ndarray, dst: np.ndarray, sec: np.ndarray):
     return src.astype(np.int64), dst.astype(np.int64), sec.astype(float), starts
 
 
+def _by_source(src: np.ndarray, dst: np.ndarray, sec: np.ndarray, n: int):
+    """Pairs as CSR arrays by source stop: ``indptr``, ``dst``, ``sec``."""
+    order = np.argsort(src, kind="stable")
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).astype(np.int64)
+    return indptr, np.asarray(dst)[order].astype(np.int64), np.asarray(sec)[order].astype(float)
+
+
+def _expand(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each entry of ``rows``, the positions of its CSR row: (entry index, position)."""
+    counts = indptr[rows + 1] - indptr[rows]
+    total = int(counts.sum())
+    entry = np.repeat(np.arange(len(rows)), counts)
+    first = np.repeat(indptr[rows] - (np.cumsum(counts) - counts), counts)
+    return entry, first + np.arange(total)
+
+
 class _Scan:
     """One pattern, prepared for vectorised scanning."""
 
     def __init__(self, pattern: Pattern) -> None:
         n, k = pattern.dep.shape
         self.stops = pattern.stops
+        self.unique = len(np.unique(pattern.stops)) == k  # a loop visits a stop twice
         self.n = n
         offsets = np.arange(k) * _OFFSET
         self.offsets = offsets[:, None]
@@ -77,9 +94,11 @@ class _Scan:
 
     def arrivals(self, ready: np.ndarray) -> np.ndarray:
         """Arrival at each stop of the pattern (``(k, Q)``) boarding from ``ready`` (``(k, Q)``)."""
-        pos = np.searchsorted(self.flat, ready + self.offsets) - self.base
-        board = np.clip(pos, 0, self.n)  # self.n: no trip left
-        riding = np.minimum.accumulate(board, axis=0)
+        pos = np.searchsorted(self.flat, (ready + self.offsets).ravel()).reshape(ready.shape)
+        pos -= self.base
+        np.maximum(pos, 0, out=pos)
+        np.minimum(pos, self.n, out=pos)  # self.n: no trip left
+        riding = np.minimum.accumulate(pos, axis=0)
         ridden = np.empty_like(riding)
         ridden[0] = self.n
         ridden[1:] = riding[:-1]  # alight only after boarding at an earlier stop
@@ -118,7 +137,7 @@ def earliest_arrivals(
     n_origins = access.shape[1]
     direct = np.asarray(legs.direct, float)
     n_dest = direct.shape[1]
-    t_src, t_dst, t_sec, _t_starts = _grouped(*legs.transfer)
+    t_indptr, t_dst, t_sec = _by_source(*legs.transfer, n_stops)
     e_src, e_dst, e_sec, e_starts = _grouped(*legs.egress)
     scans = [_Scan(p) for p in patterns if p.dep.shape[0] and len(p.stops) > 1]
     serving: list[list[int]] = [[] for _ in range(n_stops)]
@@ -132,34 +151,44 @@ def earliest_arrivals(
     for d in order:
         t = float(departures[d])
         start = t + access
-        marked = (start < ready).any(axis=1)
+        changed = start < ready  # (stop, origin) labels improved: rescan from them
         np.minimum(ready, start, out=ready)
-        while marked.any():
-            todo = sorted({i for s in np.flatnonzero(marked) for i in serving[s]})
-            ride_better = np.zeros(n_stops, bool)
+        while changed.any():
+            marked = np.flatnonzero(changed.any(axis=1))
+            todo = sorted({i for s in marked for i in serving[s]})
+            rode = np.zeros_like(changed)
             for i in todo:
                 scan = scans[i]
-                cand = scan.arrivals(ready[scan.stops] + board_slack_s)
-                better = (cand < ride[scan.stops]).any(axis=1)
-                if better.any():
-                    np.minimum.at(ride, scan.stops, cand)
-                    ride_better[scan.stops[better]] = True
-            marked = np.zeros(n_stops, bool)
-            if not ride_better.any():
-                break
-            rows = np.flatnonzero(ride_better)
-            marked[rows] = (ride[rows] < ready[rows]).any(axis=1)
-            ready[rows] = np.minimum(ready[rows], ride[rows])
-            if len(t_src):
-                use = ride_better[t_src]
-                if use.any():
-                    src, dst, sec = t_src[use], t_dst[use], t_sec[use]
-                    starts = np.flatnonzero(np.r_[True, dst[1:] != dst[:-1]])
-                    best = np.minimum.reduceat(ride[src] + sec[:, None], starts, axis=0)
-                    targets = dst[starts]
-                    gain = best < ready[targets]
-                    marked[targets] |= gain.any(axis=1)
-                    ready[targets] = np.minimum(ready[targets], best)
+                cols = np.flatnonzero(changed[scan.stops].any(axis=0))
+                if len(cols) == 0:
+                    continue
+                rows = scan.stops[:, None]
+                cand = scan.arrivals(ready[rows, cols] + board_slack_s)
+                old = ride[rows, cols]
+                better = cand < old
+                if not better.any():
+                    continue
+                if scan.unique:
+                    ride[rows, cols] = np.minimum(old, cand)
+                    rode[rows, cols] |= better
+                else:
+                    np.minimum.at(ride, (rows, cols[None, :]), cand)
+                    np.logical_or.at(rode, (rows, cols[None, :]), better)
+            # a stop reached by vehicle is ready to board there...
+            changed = rode & (ride < ready)
+            ready[changed] = ride[changed]
+            # ...and, after one walk, at the stops near it
+            p, o = np.nonzero(rode)
+            if len(p) and len(t_dst):
+                entry, pos = _expand(t_indptr, p)
+                q, oo = t_dst[pos], o[entry]
+                val = ride[p[entry], oo] + t_sec[pos]
+                gain = val < ready[q, oo]
+                if gain.any():
+                    q, oo, val = q[gain], oo[gain], val[gain]
+                    flat = ready.reshape(-1)
+                    np.minimum.at(flat, q * n_origins + oo, val)
+                    changed[q, oo] = True
         arrive = t + direct
         if len(e_src):
             best = np.minimum.reduceat(ride[e_src] + e_sec[:, None], e_starts, axis=0)

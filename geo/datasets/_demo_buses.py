@@ -78,7 +78,10 @@ def _path(pred: np.ndarray, a: int, b: int) -> list[int]:
 def _town_pairs(centres: np.ndarray) -> list[tuple[int, int]]:
     """The A-road links of :func:`write_demo_streets`: spanning tree plus two shortest extras."""
     d = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1))
-    pairs = {tuple(sorted(p)) for p in zip(*np.nonzero(minimum_spanning_tree(d).toarray() > 0), strict=True)}
+    pairs = {
+        tuple(sorted(p))
+        for p in zip(*np.nonzero(minimum_spanning_tree(d).toarray() > 0), strict=True)
+    }
     extra = sorted(
         (d[i, j], i, j)
         for i in range(len(centres))
@@ -102,7 +105,7 @@ def _stops_along(path: list[int], xy: np.ndarray, keep: set[int]) -> list[int]:
 
 
 def _hms(s: float) -> str:
-    s = int(round(s))
+    s = int(np.rint(s))
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
@@ -122,14 +125,18 @@ def write_demo_buses(path: Path, *, streets: Path, towns: Sequence) -> Path:
     for i, j in _town_pairs(centres):
         share = towns[i].share + towns[j].share
         headway = int(5 * round((30 - 20 * min(1.0, share / 0.5)) / 5))
-        routes.append((f"X{i}{j}", f"{towns[i].name} - {towns[j].name}", headway, hub_nodes[i], hub_nodes[j]))
+        routes.append(
+            (f"X{i}{j}", f"{towns[i].name} - {towns[j].name}", headway, hub_nodes[i], hub_nodes[j])
+        )
     for i, t in enumerate(towns):
         headway = 10 if t.share >= 0.2 else 15 if t.share >= 0.12 else 20
         reach = 1.6 * t.sigma
         for k, (dx, dy) in enumerate(((1.0, 0.0), (0.0, 1.0))):
             a = node_at(centres[i] - [dx * reach, dy * reach])
             b = node_at(centres[i] + [dx * reach, dy * reach])
-            routes.append((f"T{i}{k}", f"{t.name} {'west-east' if k == 0 else 'south-north'}", headway, a, b))
+            routes.append(
+                (f"T{i}{k}", f"{t.name} {'west-east' if k == 0 else 'south-north'}", headway, a, b)
+            )
     sources = sorted({r[3] for r in routes} | {r[4] for r in routes} | set(hub_nodes))
     where = {s: i for i, s in enumerate(sources)}
     _, pred = dijkstra(matrix, directed=False, indices=sources, return_predecessors=True)
@@ -159,13 +166,35 @@ def write_demo_buses(path: Path, *, streets: Path, towns: Sequence) -> Path:
                 trip_id = f"{rid}_{direction}_{service}"
                 trips.append((rid, service, trip_id, direction))
                 for k, (stop, t) in enumerate(zip(stops, clock, strict=True)):
-                    stop_times.append((trip_id, _hms(t), _hms(t + (DWELL_S if 0 < k < len(stops) - 1 else 0)), f"N{stop}", k + 1))
+                    stop_times.append(
+                        (
+                            trip_id,
+                            _hms(t),
+                            _hms(t + (DWELL_S if 0 < k < len(stops) - 1 else 0)),
+                            f"N{stop}",
+                            k + 1,
+                        )
+                    )
                     used_stops.add(stop)
-                day_h = min(60, int(round(headway * mult)))
+                day_h = min(60, int(np.rint(headway * mult)))
                 offset = (n * 7 + direction * 4) % day_h
-                frequencies.append((trip_id, _hms(first_h * 3600 + offset * 60), _hms(evening_h * 3600), day_h * 60))
+                frequencies.append(
+                    (
+                        trip_id,
+                        _hms(first_h * 3600 + offset * 60),
+                        _hms(evening_h * 3600),
+                        day_h * 60,
+                    )
+                )
                 if last_h > evening_h:
-                    frequencies.append((trip_id, _hms(evening_h * 3600 + offset * 60), _hms(last_h * 3600), min(60, 2 * day_h) * 60))
+                    frequencies.append(
+                        (
+                            trip_id,
+                            _hms(evening_h * 3600 + offset * 60),
+                            _hms(last_h * 3600),
+                            min(60, 2 * day_h) * 60,
+                        )
+                    )
     to_ll = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
     ids = sorted(used_stops)
     lon, lat = to_ll.transform(xy[ids, 0], xy[ids, 1])

@@ -144,10 +144,12 @@ def parse_transit(data: Any, *, file: Path) -> TransitConfig:
             raise ConfigError(f"'network.transit.{key}' = {value!r} must be {need}", path=file)
         numbers[key] = float(value)
     texts = {}
-    for key, default in (("attribution", ""), ("hub_kind", "family_hub"), ("school_kind", "school")):
+    for key, default in (
+        ("attribution", ""),
+        ("hub_kind", "family_hub"),
+        ("school_kind", "school"),
+    ):
         texts[key] = data.get(key, default)
         if not isinstance(texts[key], str):
             raise ConfigError(f"'network.transit.{key}' must be a string", path=file)
-    return TransitConfig(
-        gtfs=tuple(paths), date=date, start_s=start, end_s=end, **numbers, **texts
-    )
+    return TransitConfig(gtfs=tuple(paths), date=date, start_s=start, end_s=end, **numbers, **texts)

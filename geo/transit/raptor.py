@@ -124,7 +124,8 @@ def earliest_arrivals(
     legs
         The walking legs of the query (see :class:`Legs`).
     departures
-        Departure times from the origins (seconds after midnight).
+        Departure times from the origins (seconds after midnight): ``(D,)`` shared by every
+        origin, or ``(D, origins)`` with each column non-decreasing (one range per origin).
     board_slack_s
         Extra seconds needed to board, after reaching a stop.
 
@@ -146,10 +147,16 @@ def earliest_arrivals(
             serving[s].append(i)
     ride = np.full((n_stops, n_origins), np.inf)
     ready = np.full((n_stops, n_origins), np.inf)
-    order = np.argsort(np.asarray(departures, float))[::-1]
-    out = np.full((len(departures), n_origins, n_dest), np.inf)
+    deps = np.asarray(departures, float)
+    if deps.ndim == 1:
+        order = np.argsort(deps)[::-1]
+    else:
+        if np.any(np.diff(deps, axis=0) < 0):
+            raise ValueError("each origin's departures must be in increasing order")
+        order = np.arange(len(deps))[::-1]
+    out = np.full((len(deps), n_origins, n_dest), np.inf)
     for d in order:
-        t = float(departures[d])
+        t = deps[d] if deps.ndim == 1 else deps[d][None, :]
         start = t + access
         changed = start < ready  # (stop, origin) labels improved: rescan from them
         np.minimum(ready, start, out=ready)
@@ -189,7 +196,7 @@ def earliest_arrivals(
                     flat = ready.reshape(-1)
                     np.minimum.at(flat, q * n_origins + oo, val)
                     changed[q, oo] = True
-        arrive = t + direct
+        arrive = (t if deps.ndim == 1 else t.T) + direct
         if len(e_src):
             best = np.minimum.reduceat(ride[e_src] + e_sec[:, None], e_starts, axis=0)
             targets = e_dst[e_starts]

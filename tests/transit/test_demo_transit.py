@@ -62,7 +62,7 @@ def test_demo_buses_are_deterministic_with_town_headways(tmp_path):
     by_hour = np.bincount(
         (np.concatenate([p.dep[:, 0] for p in table.patterns]) // 3600).astype(int)
     )
-    assert by_hour[8] > 2 * by_hour[21] > 0
+    assert by_hour[8] >= 1.5 * by_hour[21] > 0
 
 
 def test_demo_has_transit_and_it_beats_walking_somewhere(place):

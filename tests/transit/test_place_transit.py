@@ -143,3 +143,15 @@ def test_far_stops_are_listed_in_a_warning(tmp_path):
         f.message for f in built.findings if f.level == "warning" and "transit" in f.message
     ]
     assert warnings and "lonely (Stop lonely)" in warnings[0] and "900 m" in warnings[0]
+
+
+def test_stop_profiles_give_the_same_nearest_hub_times_as_routing_each_point(place):
+    from geo.transit.access import nearest, travel_seconds
+    from geo.transit.isochrones import grid_points, nearest_hub_seconds
+
+    pts = grid_points(place, cell_m=200.0)
+    hubs = xy(place.sites.geometry)[:2]
+    fast = nearest_hub_seconds(place, pts, hubs)
+    full = travel_seconds(place, pts, hubs).seconds.min(axis=2)
+    np.testing.assert_allclose(fast, full, atol=1e-6)
+    assert np.isfinite(nearest(travel_seconds(place, pts, hubs))["median"]).all()

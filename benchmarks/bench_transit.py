@@ -21,6 +21,7 @@ scaled to the full query (areas x 120 minutes).
 from __future__ import annotations
 
 import argparse
+import itertools
 import multiprocessing as mp
 import resource
 import sys
@@ -120,7 +121,7 @@ def _peer(n_areas: int, step: int) -> tuple[float, int, float, int]:
     for s, ts in boards.items():
         ts = sorted(set(ts))
         boards[s] = ts
-        for a, b in zip(ts[:-1], ts[1:], strict=True):
+        for a, b in itertools.pairwise(ts):
             g.add_edge(("b", s, a), ("b", s, b), weight=b - a)
 
     def first(s: int, t: float):

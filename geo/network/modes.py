@@ -22,6 +22,13 @@ def speeds_kmh(place: Place) -> dict[str, float]:
     return speeds
 
 
+def available_modes(place: Place) -> list[str]:
+    """Modes to offer for ``place``: its configured speeds, plus ``transit`` with a timetable."""
+    modes = list(speeds_kmh(place))
+    stops = place.tables.get("transit_stops")
+    return [*modes, TRANSIT] if stops is not None and len(stops) else modes
+
+
 def detour(place: Place) -> float:
     return float(place.meta.get("network_detour", 1.3))
 

@@ -98,15 +98,44 @@ class TransitTimes:
     departures: np.ndarray
 
 
+_recent: list[tuple[weakref.ref, bytes, TransitTimes]] = []
+_RECENT = 4  # a page asks for the same areas -> hubs times several times in one update
+
+
 def travel_seconds(
     place: Place, origins_xy: np.ndarray, destinations_xy: np.ndarray
 ) -> TransitTimes:
-    """Travel seconds by walking and public transport, for every departure minute of the window."""
+    """Travel seconds by walking and public transport, for every departure minute of the window.
+
+    The last few answers are kept per place object (read-only arrays), keyed by the points.
+    """
     require_transit(place)
+    origins_xy = np.ascontiguousarray(origins_xy, float).reshape(-1, 2)
+    destinations_xy = np.ascontiguousarray(destinations_xy, float).reshape(-1, 2)
+    key = (
+        origins_xy.tobytes() + b"|" + destinations_xy.tobytes() + b"|"
+        + "|".join(f"{k}={v}" for k, v in sorted(place.meta.items()) if k.startswith("transit")).encode()
+    )  # fmt: skip
+    with _lock:
+        for ref, k, hit in _recent:
+            if ref() is place and k == key:
+                return hit
+    times = _travel_seconds(place, origins_xy, destinations_xy)
+    times.seconds.setflags(write=False)
+    with _lock:
+        _recent[:] = [
+            r for r in _recent if r[0]() is not None and not (r[0]() is place and r[1] == key)
+        ]
+        _recent.append((weakref.ref(place), key, times))
+        del _recent[:-_RECENT]
+    return times
+
+
+def _travel_seconds(
+    place: Place, origins_xy: np.ndarray, destinations_xy: np.ndarray
+) -> TransitTimes:
     table = place_timetable(place)
     limit_s = max_walk_m(place) / walk_speed_ms(place)
-    origins_xy = np.asarray(origins_xy, float).reshape(-1, 2)
-    destinations_xy = np.asarray(destinations_xy, float).reshape(-1, 2)
     stops = stop_xy(place)
     deps = departures(place)
     direct = walk_seconds(place, origins_xy, destinations_xy)

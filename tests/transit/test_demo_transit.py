@@ -126,3 +126,18 @@ def test_cli_transit_without_timetable_is_one_line(tmp_path, capsys):
     assert code == 2
     assert "needs a public transport timetable" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_access_page_offers_and_draws_transit(bundle):
+    from hubplan.web import create_app
+
+    create_app(place=str(bundle))
+    from hubplan.pages import access as page
+    from hubplan.pages import planner
+
+    place = read_place(bundle)
+    settings, notices = planner.planner_settings(place, {"mode": "transit"})
+    assert settings["mode"] == "transit" and not notices.items
+    fig, rows, _, status = page.update("family_hub", "transit", "15,30", [], {"place": str(bundle)})
+    assert status.startswith("4 hub(s) (0 dropped), transit:"), status
+    assert rows and fig is not None

@@ -155,3 +155,42 @@ def test_stop_profiles_give_the_same_nearest_hub_times_as_routing_each_point(pla
     full = travel_seconds(place, pts, hubs).seconds.min(axis=2)
     np.testing.assert_allclose(fast, full, atol=1e-6)
     assert np.isfinite(nearest(travel_seconds(place, pts, hubs))["median"]).all()
+
+
+def test_on_a_road_network_walking_legs_use_the_streets(tmp_path):
+    from geo.network.graph import mode_graph
+    from geo.network.routing import seconds_matrix, snap
+    from tests.support.osm import write_network_place
+
+    spec = _spec()
+    to_ll = Transformer.from_crs(27700, 4326, always_xy=True)
+    spec.stops["far"] = to_ll.transform(X0 + 3500, Y0 + 9000)  # 6 km north of every street
+    spec.trips.append(Trip("x", "WK", ["east", "far"], [7 * H, 7 * H + 900]))
+    write_feed(spec, tmp_path / "bus", as_zip=False)
+    transit = TRANSIT.replace('[network]\nsource = "crowfly"\n', "")
+    built = build_place(
+        load_config(write_network_place(tmp_path, network='source = "net.osm"\n' + transit))
+    )
+    far = [f.message for f in built.findings if "cannot be walked to" in f.message]
+    assert far and "far (Stop far)" in far[0] and "the walking network" in far[0]
+    points, sites = area_points(built), built.sites.geometry
+    got = travel_time_matrix(built, points, sites, mode="transit")
+    # the brute force with walking legs on the same streets
+    graph = mode_graph(built, "walk")
+    ids = list(built.tables["transit_stops"]["stop_id"])
+    stops = built.tables["transit_stops"][["x", "y"]].to_numpy(float)
+    o, s, d = snap(graph, xy(points)), snap(graph, stops), snap(graph, xy(sites))
+    limit = MAX_WALK / WALK_MS
+    access = seconds_matrix(graph, o, s, limit_s=limit).T
+    between = seconds_matrix(graph, s, s, limit_s=limit)
+    egress = seconds_matrix(graph, s, d, limit_s=limit)
+    transfers = [(i, j, w) for (i, j), w in np.ndenumerate(between) if i != j and np.isfinite(w)]
+    eg = [(i, j, w) for (i, j), w in np.ndenumerate(egress) if np.isfinite(w)]
+    deps = list(range(7 * H, 8 * H, 60))
+    arrive = oracle_arrivals(
+        spec, DAY, stop_ids=ids, access=access, transfers=transfers, egress=eg,
+        direct=seconds_matrix(graph, o, d), departures=deps, slack=20.0,
+    )  # fmt: skip
+    want = np.median(arrive - np.array(deps)[:, None, None], axis=0) / 60.0
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    assert np.any(got < travel_time_matrix(built, points, sites, mode="walk") - 1)

@@ -35,6 +35,9 @@ from geo.network.access import weighted_area_points
 from geo.place.readers import read_table
 from geo.build.sites import geocode_postcodes
 from geo.network.access import with_access_indicators
+from geo.transit.load import attach_timetable
+from geo.transit.indicators import transit_indicators
+from geo.network.travel import area_points
 
 OSM_ATTRIBUTION = (
     "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
@@ -86,6 +89,13 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         if kind in ("osm", "pbf", "online") and not net.attribution:
             place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+    if net.transit is not None:
+        try:
+            attach_timetable(place, net.transit)
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(str(exc), path=config.path) from None
+            raise
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":
@@ -127,5 +137,10 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
                 path=config.path,
             )
         done = with_access_indicators(place, kinds, mode="walk")
+        place.areas, place.catalogue = done.areas, done.catalogue
+    if net.transit is not None:
+        done = transit_indicators(
+            place, area_points(place), hub_kind=net.transit.hub_kind, school_kind=net.transit.school_kind
+        )
         place.areas, place.catalogue = done.areas, done.catalogue
     return place

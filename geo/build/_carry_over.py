@@ -20,13 +20,13 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from geo.errors import InputError
 from geo.clusters.footprint_sets import CURRENT, add_footprint_set, footprint_sets
 from geo.clusters.footprint_sets import TABLE as SETS_TABLE
+from geo.errors import InputError
 from geo.indicators.need_index import TABLE as NEED_TABLE
 from geo.indicators.need_index import apply_need_index, saved_specs
-from geo.place.model import Attribution, Finding, Place
 from geo.indicators.uploads import UPLOADS_TABLE
+from geo.place.model import Attribution, Finding, Place
 
 #: The bundle tables that record what people added.
 ADDED_TABLES = (UPLOADS_TABLE, NEED_TABLE, SETS_TABLE)

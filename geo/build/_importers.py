@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.errors import InputError
+from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 

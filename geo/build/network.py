@@ -20,8 +20,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.place.config import PlaceConfig
+from geo.build.sites import geocode_postcodes
 from geo.errors import ConfigError, InputError
+from geo.network.access import weighted_area_points, with_access_indicators
 from geo.network.graph import (
     DEFAULT_URBAN_FACTOR,
     keep_largest_components,
@@ -29,15 +30,12 @@ from geo.network.graph import (
     network_tables,
 )
 from geo.network.osm import read_network, source_kind
-from geo.place.model import Finding, Place
-from geo.place.model import Attribution
-from geo.network.access import weighted_area_points
-from geo.place.readers import read_table
-from geo.build.sites import geocode_postcodes
-from geo.network.access import with_access_indicators
-from geo.transit.load import attach_timetable
-from geo.transit.indicators import transit_indicators
 from geo.network.travel import area_points
+from geo.place.config import PlaceConfig
+from geo.place.model import Attribution, Finding, Place
+from geo.place.readers import read_table
+from geo.transit.indicators import transit_indicators
+from geo.transit.load import attach_timetable
 
 OSM_ATTRIBUTION = (
     "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
@@ -140,7 +138,10 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         place.areas, place.catalogue = done.areas, done.catalogue
     if net.transit is not None:
         done = transit_indicators(
-            place, area_points(place), hub_kind=net.transit.hub_kind, school_kind=net.transit.school_kind
+            place,
+            area_points(place),
+            hub_kind=net.transit.hub_kind,
+            school_kind=net.transit.school_kind,
         )
         place.areas, place.catalogue = done.areas, done.catalogue
     return place

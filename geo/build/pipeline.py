@@ -8,10 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo.place.bundle import read_place, write_place
 from geo.build._carry_over import carry_over, may_hold_added
-from geo.place.config import PlaceConfig, load_config
-from geo.errors import ConfigError, InputError
 from geo.build._importers import (
     compute_rates,
     dissolve_footprints,
@@ -20,9 +17,12 @@ from geo.build._importers import (
     import_indicators,
 )
 from geo.build.network import add_network
+from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
+from geo.errors import ConfigError, InputError
+from geo.place.bundle import read_place, write_place
+from geo.place.config import PlaceConfig, load_config
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
 from geo.progress import Steps
-from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
 
 
 def _attributions(config: PlaceConfig) -> list[Attribution]:

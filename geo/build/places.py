@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from geo._version import __version__
-from geo.errors import InputError
-from geo.place.model import Place
-from geo.settings import cache_dir, places_dir
 from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
+from geo.errors import InputError
 from geo.place.bundle import read_place
+from geo.place.model import Place
+from geo.settings import cache_dir, places_dir
 
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.errors import DataError
+from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 

@@ -42,7 +42,7 @@ def check_mode(place: Place, mode: str) -> float:
     if mode == TRANSIT:
         stops = place.tables.get("transit_stops")
         if stops is None or len(stops) == 0:
-            raise InputError(
+            raise NetworkError(
                 "mode 'transit' needs a public transport timetable: add a [network.transit] "
                 "table (gtfs, date, window) to the place's config and rebuild it"
             )

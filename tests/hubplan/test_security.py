@@ -86,8 +86,13 @@ def post(client, body) -> tuple[int, dict | bytes]:
 
 
 def _forbidden(seen: list[str], secret: Path) -> list[str]:
-    bad = ("passwd", "secret", "evil", "/x")
-    return [s for s in seen + _opens["paths"] if any(b in s for b in bad) or str(secret) in s]
+    bad = ("passwd", "secret", "evil")
+    # "../../x" must not be opened; "/x" inside a longer name (".../xyzservices-...") is not it.
+    return [
+        s
+        for s in seen + _opens["paths"]
+        if any(b in s for b in bad) or s.rstrip("/").endswith("/x") or str(secret) in s
+    ]
 
 
 # --------------------------------------------------------------------------- URLs and paths

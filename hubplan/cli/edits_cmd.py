@@ -57,10 +57,14 @@ def cmd_edits(args: argparse.Namespace) -> int:
                 for e in edits
             ],
         }
-        emit_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", args.out, suffixes=(".json",))
+        emit_text(
+            json.dumps(data, indent=1, ensure_ascii=False) + "\n", args.out, suffixes=(".json",)
+        )
         return 0
     if not args.out:
-        raise InputError("'edits apply' needs --out NEW.gpkg (the bundle itself is never rewritten)")
+        raise InputError(
+            "'edits apply' needs --out NEW.gpkg (the bundle itself is never rewritten)"
+        )
     out = check_suffix(args.out, (".gpkg",))
     if out.expanduser().resolve() == Path(path).resolve():
         raise InputError("choose a new file: the place's own bundle is never rewritten", path=out)

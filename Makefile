@@ -26,13 +26,14 @@ PORT        ?= 8050
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run serve test lint bench audit clean distclean
+.PHONY: help setup run serve worker test lint bench audit clean distclean
 
 help:
 	@echo "make run     serve the dashboard (PLACE=..., HOST=$(HOST), PORT=$(PORT))"
 	@echo "make test    run every test headless (PYTEST_ARGS=...)"
 	@echo "make lint    ruff check"
 	@echo "make bench   run benchmarks/run_all.py"
+	@echo "make worker Celery worker for long jobs (HUBPLAN_REDIS_URL=redis://...)"
 	@echo "make serve   production server: gunicorn -c gunicorn.conf.py hubplan.wsgi:application"
 	@echo "make audit   dependency vulnerability audit (pip-audit; needs PyPI's JSON API or OSV)"
 	@echo "make clean   remove caches and test artefacts (distclean also removes $(VENV))"
@@ -57,6 +58,10 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(if $(PLACE),HUBPLAN_PLACE='$(PLACE)') HUBPLAN_BIND='$(HOST):$(PORT)' \
 	  $(PY) -m gunicorn -c gunicorn.conf.py hubplan.wsgi:application
+
+# A Celery worker for the dashboard's long jobs (needs HUBPLAN_REDIS_URL; see docs/deploy.md).
+worker: $(STAMP)
+	$(if $(PLACE),HUBPLAN_PLACE='$(PLACE)') $(PY) -m celery -A hubplan.worker:celery_app worker --loglevel=info --concurrency=$${HUBPLAN_WORKER_CONCURRENCY:-2}
 
 test: $(STAMP)
 	$(PY) -m pytest -q --headless $(PYTEST_ARGS)

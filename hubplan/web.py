@@ -32,6 +32,7 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from geo.build.places import DEMO, open_place
 from geo.errors import InputError
+from hubplan.jobs import background_manager
 from hubplan.settings import (
     AUTH_ENV,
     DEFAULT_MAX_REQUEST_MB,
@@ -268,6 +269,7 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
         pages_folder=str(PACKAGE / "pages"),
         assets_folder=str(assets_folder()),
         suppress_callback_exceptions=True,
+        background_callback_manager=background_manager(),
         title=APP_NAME,
         update_title=None,
     )

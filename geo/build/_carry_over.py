@@ -1,9 +1,11 @@
 """Keep what people added to a bundle when it is rebuilt from its place config.
 
-Uploaded indicators, saved need indices and designed footprint sets live only in the bundle
-(the config does not know them). Rebuilding the bundle after a data refresh must not lose
-them, so :func:`geo.build.pipeline.build_bundle` passes the bundle it is about to replace through
-:func:`carry_over`:
+Uploaded indicators, saved need indices and designed footprint sets live in the place's shared
+edits (:mod:`geo.place.edits`) or, in bundles made before edits were stored apart, in the bundle
+itself; the config does not know them. Rebuilding the bundle after a data refresh must not lose
+them, so :func:`geo.build.pipeline.build_bundle` passes the place it is about to replace (its
+bundle with its edits) through :func:`carry_over`, and the new bundle holds them (it gets a new
+identity, so the old edits do not apply to it twice):
 
 * an **uploaded indicator** keeps its values by area code; areas new to the rebuilt place get
   no value (said in a finding); an upload whose key the config now defines is left to the
@@ -26,6 +28,8 @@ from geo.errors import InputError
 from geo.indicators.need_index import TABLE as NEED_TABLE
 from geo.indicators.need_index import apply_need_index, saved_specs
 from geo.indicators.uploads import UPLOADS_TABLE
+from geo.place.bundle import read_meta
+from geo.place.edits import EditStore, identity
 from geo.place.model import Attribution, Finding, Place
 
 #: The bundle tables that record what people added.
@@ -33,13 +37,16 @@ ADDED_TABLES = (UPLOADS_TABLE, NEED_TABLE, SETS_TABLE)
 
 
 def may_hold_added(path: Path) -> bool:
-    """Whether the bundle at ``path`` may hold something to carry over (cheap: layer names
-    only). True when the layers cannot be listed, so the full read reports the problem."""
+    """Whether the bundle at ``path`` may hold something to carry over: tables of what was
+    added, or shared edits in its edit store (cheap: layer names and the meta table only).
+    True when the layers cannot be listed, so the full read reports the problem."""
     try:
         layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
+        if layers & set(ADDED_TABLES):
+            return True
+        return EditStore.for_bundle(path).version(identity(read_meta(path))) > 0
     except Exception:  # not readable as a GeoPackage: let read_place say why
         return True
-    return bool(layers & set(ADDED_TABLES))
 
 
 def _uploads(old: Place, new: Place, notes: list[Finding]) -> None:

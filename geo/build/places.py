@@ -12,7 +12,9 @@ from geo._version import __version__
 from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
 from geo.errors import InputError
+from geo.place._edit import copy_place
 from geo.place.bundle import read_place
+from geo.place.edits import EditStore, apply_edits, place_id
 from geo.place.model import Place
 from geo.settings import cache_dir, places_dir
 
@@ -61,15 +63,30 @@ def resolve_place(spec: str | Path) -> Path:
 
 
 def open_place(spec: str | Path) -> Place:
-    """Open a place by spec (cached per file and modification time)."""
+    """Open a place by spec: its bundle with its shared edits applied.
+
+    Cached per file (path, modification time, size) and per edit count, so an edit saved by
+    another process or machine is seen on the next call.
+    """
     path = resolve_place(spec)
     stat = path.stat()
-    return _open_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    bundle = _open_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    store = EditStore.for_bundle(path)
+    version = store.version(place_id(bundle))
+    if not version:
+        return bundle
+    return _edited_cached(str(path), stat.st_mtime_ns, stat.st_size, store.describe(), version)
 
 
 @lru_cache(maxsize=8)
 def _open_cached(path: str, mtime_ns: int, size: int) -> Place:
-    return read_place(path)
+    return read_place(path, edits=False)
+
+
+@lru_cache(maxsize=8)
+def _edited_cached(path: str, mtime_ns: int, size: int, store: str, version: int) -> Place:
+    place = copy_place(_open_cached(path, mtime_ns, size))
+    return apply_edits(place, EditStore.for_bundle(path))
 
 
 def list_places() -> list[tuple[str, str]]:

@@ -1,22 +1,20 @@
-"""Changing a saved place bundle safely: lock, read fresh, change a copy, write atomically.
+"""Changing a place safely: lock, read fresh, change a copy, store the change as an edit.
 
-Engines that add something to an existing bundle (a user's indicator, a need index) go
-through :func:`edit_place`, so two saves at the same time cannot lose each other's change and
-a failed change leaves the bundle exactly as it was.
+Engines that add something to an existing place (a user's indicator, a need index, a
+footprint set) go through :func:`edit_place`, so two saves at the same time cannot lose each
+other's change, a failed change stores nothing, and the bundle file is never rewritten.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from geo.errors import InputError
-from geo.place.bundle import read_place, write_place
+from geo.place.bundle import read_place
+from geo.place.edits import EditStore, apply_edits, diff_places, place_id
 from geo.place.model import Place
 
 
@@ -35,39 +33,35 @@ def copy_place(place: Place) -> Place:
     )
 
 
-@contextmanager
-def bundle_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<bundle>.lock`` (beside the bundle) while editing it."""
-    lock_path = Path(f"{path}.lock")
-    try:
-        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-    except OSError as exc:
-        raise InputError(
-            f"cannot lock the bundle for editing ({exc.strerror})", path=path
-        ) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
 def edit_place(path: str | Path, change: Callable[[Place], Place], *, what: str) -> Place:
-    """Apply ``change`` to the bundle at ``path`` and save it atomically; return the new place.
+    """Record ``change`` to the place at ``path`` as a shared edit; return the changed place.
 
-    ``change`` gets a fresh copy read from disk (never a cached place) and returns the changed
-    place. If it raises, nothing is written. ``what`` is recorded in the bundle's meta
+    The bundle file is never rewritten: the change is stored in the place's edit store
+    (PostgreSQL from ``$HUBPLAN_DATABASE_URL``, else SQLite beside the bundle; see
+    :mod:`geo.place.edits`) and applied whenever the place is opened. ``change`` gets a fresh
+    copy (the bundle plus every edit so far, read while holding the place's lock, so two saves
+    at once cannot lose each other's change) and returns the changed place. If it raises,
+    nothing is stored. ``what`` is recorded with the edit and in the place's meta
     (``edited_at``, ``last_edit``).
     """
     path = Path(path).expanduser().resolve()
     if str(path).endswith(".gpkg") is False:
         raise InputError("can only save into a place bundle (.gpkg)", path=path)
-    with bundle_lock(path):
-        place = copy_place(read_place(path))
-        changed = change(place)
+    bundle = read_place(path, edits=False)
+    key = place_id(bundle)
+    store = EditStore.for_bundle(path)
+    while True:
+        # Compute outside the lock (a failed change then creates nothing, and a slow one does
+        # not hold up other writers); store it only if no other edit landed meanwhile.
+        seen = store.version(key)
+        before = apply_edits(copy_place(bundle), store, upto=seen)
+        changed = change(copy_place(before))
         changed.meta["edited_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         changed.meta["last_edit"] = what
-        write_place(changed, path)
+        diff = diff_places(before, changed)
+        with store.locked(key) as con:
+            if store.version(key, con=con) == seen:
+                store.append(con, key, what, diff)
+                break
     changed.path = path
     return changed

@@ -12,6 +12,7 @@ import glob
 import os
 import sqlite3
 import tempfile
+import uuid
 import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ import pyogrio
 from geo._version import __version__
 from geo.errors import DataError, InputError
 from geo.place.config import Indicator
+from geo.place.edits import apply_edits
 from geo.place.model import Attribution, Finding, Place
 
 FORMAT = "hubplan-place"
@@ -143,6 +145,8 @@ def write_place(place: Place, path: str | Path) -> Path:
         "footprint_label": place.footprint_label,
         "built_at": place.meta.get("built_at") or datetime.now(UTC).isoformat(timespec="seconds"),
         "hubplan_version": __version__,
+        # The place's identity: shared edits are keyed by it (geo.place.edits).
+        "place_id": place.meta.get("place_id") or uuid.uuid4().hex,
         "config": place.config_text,
     } | {k: v for k, v in place.meta.items() if k not in ("format", "format_version")}
 
@@ -183,8 +187,21 @@ def _read(path: Path, layer: str) -> pd.DataFrame:
         return pyogrio.read_dataframe(path, layer=layer)
 
 
-def read_place(path: str | Path) -> Place:
-    """Open a place bundle; a missing, corrupted or foreign file gets a clear error."""
+def read_meta(path: str | Path) -> dict[str, str]:
+    """The bundle's ``meta`` table alone (cheap: no areas are read)."""
+    try:
+        meta_df = _read(Path(path), "meta")
+    except Exception as exc:
+        raise InputError(f"cannot read the bundle's meta table: {exc}", path=path) from None
+    return dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
+
+
+def read_place(path: str | Path, *, edits: bool = True) -> Place:
+    """Open a place bundle; a missing, corrupted or foreign file gets a clear error.
+
+    With ``edits`` (the default) the place's shared edits (:mod:`geo.place.edits`) are applied
+    over the bundle, so every reader sees what users added; ``edits=False`` gives the file alone.
+    """
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise InputError("place bundle not found", path=path)
@@ -230,7 +247,7 @@ def read_place(path: str | Path) -> Place:
     if len(sites) and "outside" in sites:
         sites["outside"] = sites["outside"].astype(bool)
     base = {"format", "format_version", "name", "crs", "synthetic", "footprint_label", "config"}
-    return Place(
+    place = Place(
         name=meta.get("name", path.stem),
         crs=meta.get("crs", "EPSG:27700"),
         areas=areas,
@@ -246,6 +263,7 @@ def read_place(path: str | Path) -> Place:
         tables=tables,
         path=path,
     )
+    return apply_edits(place) if edits else place
 
 
 def _check_integrity(path: Path) -> None:

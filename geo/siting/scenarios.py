@@ -19,10 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +27,10 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import InputError
+from geo.place._db import ENV_URL, SqlStore
 
-ENV_URL = "HUBPLAN_DATABASE_URL"
 SUFFIX = ".scenarios.sqlite"
 MAX_NAME = 120
-_LOCK_KEY = 7_314_027_001  # advisory lock id for schema creation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS hubplan_scenarios (
@@ -154,40 +149,7 @@ def sqlite_path_for(bundle: str | Path) -> Path:
     return bundle.with_name(bundle.stem + SUFFIX)
 
 
-_BUSY_SECONDS = 60.0
-
-
-def _open_sqlite(path: Path) -> sqlite3.Connection:
-    """Open ``path`` in WAL mode, waiting out other writers.
-
-    Switching the journal mode (and recovering a WAL another process is opening) can
-    return ``SQLITE_BUSY`` at once, without consulting the busy handler, so opening is
-    retried with a short back-off until ``_BUSY_SECONDS`` have passed.
-    """
-    deadline = time.monotonic() + _BUSY_SECONDS
-    pause = 0.01
-    while True:
-        con = None
-        try:
-            con = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
-            con.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
-            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")
-            return con
-        except sqlite3.Error as exc:
-            if con is not None:
-                con.close()
-            busy = isinstance(exc, sqlite3.OperationalError) and (
-                "locked" in str(exc) or "busy" in str(exc)
-            )
-            if not busy or time.monotonic() > deadline:
-                raise InputError(f"cannot open the scenario database: {exc}", path=path) from None
-            time.sleep(pause)
-            pause = min(pause * 2, 0.5)
-
-
-class ScenarioStore:
+class ScenarioStore(SqlStore):
     """Scenario storage in SQLite (``path``) or PostgreSQL (``url``).
 
     Parameters
@@ -198,12 +160,9 @@ class ScenarioStore:
         PostgreSQL URL (``postgresql://user@host:port/db``); takes precedence over ``path``.
     """
 
-    def __init__(self, *, path: str | Path | None = None, url: str | None = None) -> None:
-        if not url and path is None:
-            raise InputError("a scenario store needs a SQLite path or a database URL")
-        self.url = url or None
-        self.path = None if self.url else Path(path).expanduser().resolve()
-        self._ready = False
+    WHAT = "scenario"
+    SCHEMA = SCHEMA
+    TABLE = "hubplan_scenarios"
 
     @classmethod
     def for_bundle(cls, bundle: str | Path, *, url: str | None = None) -> ScenarioStore:
@@ -211,92 +170,6 @@ class ScenarioStore:
         the SQLite file beside the bundle."""
         url = url or os.environ.get(ENV_URL, "").strip() or None
         return cls(url=url) if url else cls(path=sqlite_path_for(bundle))
-
-    @property
-    def backend(self) -> str:
-        return "postgresql" if self.url else "sqlite"
-
-    def describe(self) -> str:
-        """Where scenarios are kept, without any password."""
-        if self.url:
-            from urllib.parse import urlsplit
-
-            parts = urlsplit(self.url)
-            host = parts.hostname or "local socket"
-            return f"PostgreSQL {host}:{parts.port or 5432}{parts.path}"
-        return f"SQLite {self.path}"
-
-    # ------------------------------------------------------------------ connections
-    @contextmanager
-    def _connect(self) -> Iterator[Any]:
-        if self.url:
-            try:
-                import psycopg
-            except ImportError:  # pragma: no cover - a dependency
-                raise InputError(
-                    "PostgreSQL scenarios need psycopg 3: pip install 'psycopg[binary]'"
-                ) from None
-            try:
-                con = psycopg.connect(self.url, connect_timeout=10)
-            except psycopg.Error as exc:
-                raise InputError(
-                    f"cannot connect to the scenario database: {_short(exc)}"
-                ) from None
-            try:
-                yield con
-            finally:
-                con.close()
-            return
-        folder = self.path.parent
-        if not folder.is_dir():
-            raise InputError("folder for the scenario database does not exist", path=folder)
-        con = _open_sqlite(self.path)
-        try:
-            yield con
-        finally:
-            con.close()
-
-    def _q(self, sql: str) -> str:
-        return sql.replace("?", "%s") if self.url else sql
-
-    @contextmanager
-    def _transaction(self) -> Iterator[Any]:
-        """One write transaction (SQLite: ``BEGIN IMMEDIATE``), schema ensured first."""
-        with self._connect() as con:
-            if self.url:
-                with con.transaction():
-                    self._ensure(con)
-                    yield con
-                return
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                self._ensure(con)
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-
-    def _ensure(self, con: Any) -> None:
-        if self._ready:
-            return
-        if self.url:
-            con.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
-        con.execute(SCHEMA)
-        self._ready = True
-
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        if self.path is not None and not self.path.exists():
-            return []  # reading never creates the database file
-        with self._connect() as con:
-            if self.url:
-                with con.transaction():
-                    exists = con.execute("SELECT to_regclass('hubplan_scenarios')").fetchone()[0]
-                    return con.execute(self._q(sql), params).fetchall() if exists else []
-            found = con.execute(
-                "SELECT 1 FROM sqlite_master WHERE name = 'hubplan_scenarios'"
-            ).fetchone()
-            return con.execute(sql, params).fetchall() if found else []
 
     # ------------------------------------------------------------------ API
     def save(self, place: str, scenario: Scenario, *, overwrite: bool = False) -> Scenario:
@@ -327,15 +200,15 @@ class ScenarioStore:
             )
         else:
             insert += "NOTHING"
-        with self._transaction() as con:
-            cur = con.execute(self._q(insert), row)
+        with self.transaction() as con:
+            cur = con.execute(self.q(insert), row)
             if not overwrite and cur.rowcount == 0:
                 raise InputError(
                     f"a scenario called {name!r} already exists for {place}; "
                     "choose another name or overwrite it (--overwrite)"
                 )
             created = con.execute(
-                self._q("SELECT created_at FROM hubplan_scenarios WHERE place = ? AND name = ?"),
+                self.q("SELECT created_at FROM hubplan_scenarios WHERE place = ? AND name = ?"),
                 (place, name),
             ).fetchone()[0]
         return Scenario(
@@ -353,7 +226,7 @@ class ScenarioStore:
     def list(self, place: str) -> pd.DataFrame:
         """Saved scenarios for ``place``, newest first: name, objective, mode, minutes, hubs,
         covered_share, saved_at."""
-        rows = self._read(
+        rows = self.read(
             "SELECT name, objective, mode, minutes, hubs, results, saved_at FROM hubplan_scenarios "
             "WHERE place = ? ORDER BY saved_at DESC, name",
             (place,),
@@ -392,7 +265,7 @@ class ScenarioStore:
 
     def load(self, place: str, name: str) -> Scenario:
         """The scenario called ``name``, or an error listing the saved names."""
-        rows = self._read(
+        rows = self.read(
             f"SELECT {', '.join(COLUMNS)} FROM hubplan_scenarios WHERE place = ? AND name = ?",
             (place, name),
         )
@@ -416,9 +289,9 @@ class ScenarioStore:
 
     def delete(self, place: str, name: str) -> None:
         """Delete a scenario (an error if there is none of that name)."""
-        with self._transaction() as con:
+        with self.transaction() as con:
             cur = con.execute(
-                self._q("DELETE FROM hubplan_scenarios WHERE place = ? AND name = ?"), (place, name)
+                self.q("DELETE FROM hubplan_scenarios WHERE place = ? AND name = ?"), (place, name)
             )
             gone = cur.rowcount
         if not gone:
@@ -433,10 +306,6 @@ def _default(obj: Any) -> Any:
     if hasattr(obj, "item"):
         return obj.item()
     raise TypeError(f"cannot store {type(obj).__name__} in a scenario")
-
-
-def _short(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:200]
 
 
 # ---------------------------------------------------------------------- comparing

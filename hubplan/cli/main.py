@@ -11,6 +11,7 @@ from geo._version import __version__
 from geo.errors import InputError
 from hubplan.cli import (
     cluster_cmds,
+    edits_cmd,
     export_cmds,
     network_cmds,
     place_cmds,
@@ -26,6 +27,7 @@ COMMAND_MODULES = [
     export_cmds,
     network_cmds,
     cluster_cmds,
+    edits_cmd,
     serve_cmd,
 ]
 

@@ -208,6 +208,14 @@ def _design_actions() -> list:
         [
             html.Button("Design", id="cl-run", n_clicks=0, className="button button-primary"),
             html.Button(
+                "Cancel",
+                id="cl-cancel",
+                n_clicks=0,
+                className="button",
+                disabled=True,
+                title="Stop the design job running on the server",
+            ),
+            html.Button(
                 "Download lookup (CSV)", id="cl-download-btn", n_clicks=0, className="button"
             ),
             dcc.Download(id="cl-download"),
@@ -233,7 +241,8 @@ def _design_actions() -> list:
         ],
         className="control-group",
     )
-    return [buttons, save]
+    progress = html.Div(id="cl-progress", role="status", **{"aria-live": "polite"})
+    return [buttons, progress, save]
 
 
 def _design_results(place: Place, design: FootprintDesign | None, status: str) -> list:
@@ -370,6 +379,7 @@ def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> htm
                 className="control-help",
             ),
             controls,
+            html.P(id="cl-hs-progress", role="status", className="control-help"),
             dcc.Loading(html.P(id="cl-hs-text", className="control-help")),
             _graph("cl-hs-map", _empty_map(place)),
         ],
@@ -448,8 +458,26 @@ def layout(
     State("cl-respect", "value"),
     State("cl-state", "data"),
     prevent_initial_call=True,
+    # A long job (regionalising 33,000 areas takes a while): it runs on a background worker
+    # (hubplan.jobs), with progress, and the Cancel button stops it.
+    background=True,
+    running=[
+        (Output("cl-run", "disabled"), True, False),
+        (Output("cl-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("cl-cancel", "n_clicks")],
+    progress=[Output("cl-progress", "children")],
+    progress_default=[""],
 )
+def on_design_job(set_progress, _clicks, chosen, k, balance, method, respect, state):
+    set_progress(f"Designing {k} footprints ...")
+    out = on_design(_clicks, chosen, k, balance, method, respect, state)
+    set_progress("")
+    return out
+
+
 def on_design(_clicks, chosen, k, balance, method, respect, state):
+    """Design footprints from the controls (the body of the background job ``on_design_job``)."""
     place, _ = open_place_safe((state or {}).get("place"))
     no = dash.no_update
     lookup = {"k": k, "balance": balance, "method": method, "set": chosen, "respect": respect}
@@ -522,8 +550,20 @@ def on_school_clusters(by, state):
     Input("cl-hs-indicator", "value"),
     Input("cl-hs-method", "value"),
     State("cl-state", "data"),
+    # Permutation inference on a large place is a long job: on a background worker.
+    background=True,
+    progress=[Output("cl-hs-progress", "children")],
+    progress_default=[""],
 )
+def on_hotspots_job(set_progress, indicator, method, state):
+    set_progress("Finding hot spots ...")
+    out = on_hotspots(indicator, method, state)
+    set_progress("")
+    return out
+
+
 def on_hotspots(indicator, method, state):
+    """Hot spots from the controls (the body of the background job ``on_hotspots_job``)."""
     place, _ = open_place_safe((state or {}).get("place"))
     if not indicator:
         return _empty_map(place), "Choose an indicator."

@@ -218,7 +218,9 @@ def test_invalid_upload_stores_nothing(tmp_path):
             indicator=META,
         )
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-copy.gpkg", "demo-copy.gpkg.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo-copy.gpkg"
+    ]  # no edits database either
 
 
 def test_cli_add_indicator(tmp_path, capsys):

@@ -1,0 +1,71 @@
+"""A throwaway Redis server on loopback for tests (``redis-server`` from the OS packages).
+
+The ``redis_url`` fixture (session scope) starts ``redis-server`` on a free port of 127.0.0.1
+with persistence off, yields ``redis://127.0.0.1:PORT/0`` and stops it by PID. It skips when
+``redis-server`` is absent and fails instead under ``REQUIRE_REDIS=1`` or ``CI`` (``.ci/run``
+installs the ``redis-server`` package).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _required() -> bool:
+    flags = (os.environ.get("REQUIRE_REDIS", ""), os.environ.get("CI", ""))
+    return any(f.strip().lower() in {"1", "true", "yes", "on"} for f in flags)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    server = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
+    )
+    if server is None:
+        msg = "redis-server not found (Debian: apt-get install redis-server)"
+        if _required():
+            pytest.fail(f"{msg}; required in CI", pytrace=False)
+        pytest.skip(msg)
+    port = _free_port()
+    folder = tempfile.mkdtemp(prefix="hubplan-redis-")
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", folder, "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(folder, ignore_errors=True)

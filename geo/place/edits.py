@@ -201,6 +201,8 @@ def diff_places(before: Place, after: Place) -> PlaceChange:
     change.dropped_catalogue = [k for k in before.catalogue if k not in after.catalogue]
     for name, table in after.tables.items():
         old_table = before.tables.get(name)
+        if old_table is table:  # untouched (copies share their tables)
+            continue
         new_frame = pd.DataFrame(table)
         if old_table is None or not pd.DataFrame(old_table).equals(new_frame):
             change.tables[name] = _table_json(new_frame)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +16,25 @@ from geo.errors import InputError
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 MAX_ABS_VALUE = 1e15
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How a delimited text table is laid out; ``None`` means detect it from the file.
+
+    Attributes
+    ----------
+    delimiter
+        ``","``, ``";"``, ``"\\t"`` or ``"|"``.
+    decimal
+        ``"."`` or ``","`` (``"79,5"`` is 79.5 with ``decimal = ","``).
+    header_row
+        1-based line number of the header row (rows above it are titles and notes).
+    """
+
+    delimiter: str | None = None
+    decimal: str | None = None
+    header_row: int | None = None
 
 
 def _exists(path: Path) -> Path:

@@ -93,11 +93,14 @@ def import_indicators(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Read one indicator table and align its columns to ``area_codes`` (missing -> NaN)."""
     findings: list[Finding] = []
-    df = read_table(src.path, sheet=src.sheet, dtype_str=[src.code])
+    df = read_table(
+        src.path, sheet=src.sheet, dtype_str=[src.code], table_format=src.table_format
+    )
     wanted = {"code": src.code} | {
         f"indicator {ind.key!r}": ind.column for ind in src.columns if ind.column
     }
     require_columns(df, wanted, path=src.path)
+    findings += reading_notes(df, src.path)
     codes = _codes(df[src.code])
     keep = codes.notna()
     df = df.loc[keep.values]
@@ -149,6 +152,26 @@ def import_indicators(
     return out, findings
 
 
+def reading_notes(df: pd.DataFrame, path) -> list[Finding]:
+    """Say how a table was read when it is not a plain comma-separated one."""
+    notes = []
+    delimiter, decimal = df.attrs.get("delimiter", ","), df.attrs.get("decimal", ".")
+    if delimiter != "," or decimal != ".":
+        shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+        notes.append(
+            Finding("info", f"{path.name}: read as {shown}-separated with decimal mark {decimal!r}")
+        )
+    if df.attrs.get("title_rows"):
+        notes.append(
+            Finding(
+                "info",
+                f"{path.name}: skipped {df.attrs['title_rows']} title row(s) above the header "
+                f"(header_row = {df.attrs['header_row']})",
+            )
+        )
+    return notes
+
+
 def compute_rates(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.DataFrame:
     """Fill each ``rate`` indicator per area as ``per * numerator / denominator`` (0 -> NaN)."""
     values = values.copy()
@@ -168,7 +191,7 @@ def import_footprints(
     if suffix in (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"):
         assignment = _footprints_from_polygons(src, areas)
     else:
-        df = read_table(src.path, dtype_str=[src.code])
+        df = read_table(src.path, dtype_str=[src.code], table_format=src.table_format)
         require_columns(df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path)
         codes = _codes(df[src.code])
         names = df[src.name].astype("string").str.strip()

@@ -83,7 +83,11 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             raise InputError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
         if config.postcodes is None:
             raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
-        table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
+        table = read_table(
+            config.postcodes.path,
+            dtype_str=[config.postcodes.postcode],
+            table_format=config.postcodes.table_format,
+        )
         points, found = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
         weighted = weighted_area_points(place.areas, points[found.to_numpy()])
         place.tables["area_points"] = weighted

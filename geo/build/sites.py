@@ -59,7 +59,9 @@ def geocode_postcodes(
     postcodes: pd.Series, lookup: PostcodesSource, *, crs: str
 ) -> tuple[gpd.GeoSeries, pd.Series]:
     """Resolve postcodes offline against a postcode file; return points and a found-mask."""
-    table = read_table(lookup.path, dtype_str=[lookup.postcode])
+    table = read_table(
+        lookup.path, dtype_str=[lookup.postcode], table_format=lookup.table_format
+    )
     cols = {"postcodes.postcode": lookup.postcode}
     if lookup.lon and lookup.lat:
         cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
@@ -93,7 +95,11 @@ def import_sites(
     if is_geo:
         df = read_geo(src.path, layer=src.layer)
     else:
-        df = read_table(src.path, dtype_str=[c for c in (src.id, src.postcode) if c])
+        df = read_table(
+            src.path,
+            dtype_str=[c for c in (src.id, src.postcode) if c],
+            table_format=src.table_format,
+        )
     if len(df) == 0:
         raise InputError("contains no rows", path=src.path)
     cols = {"id": src.id, "name": src.name} | {f"details.{k}": v for k, v in src.details.items()}

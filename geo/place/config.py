@@ -14,7 +14,7 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.errors import ConfigError, InputError
+from geo.errors import ConfigError
 from geo.place.readers import TableFormat
 from geo.place.schema import ColumnSchema, IndicatorsSchema, validate_config_data
 

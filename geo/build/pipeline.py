@@ -62,7 +62,9 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     findings: list[Finding] = []
 
     steps.step("areas")
-    areas, found = import_areas(config.areas, crs=config.crs)
+    areas, found = import_areas(
+        config.areas, crs=config.crs, allow_distortion=config.allow_distortion
+    )
     findings += found
 
     catalogue = {}

@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import DataError, InputError
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -324,6 +324,60 @@ def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise InputError("has no coordinate reference system; add one (e.g. EPSG:4326)", path=path)
     return _clean_columns(gdf, path)
+
+
+def check_declared_crs(geom: gpd.GeoSeries, *, path: Path) -> None:
+    """Refuse coordinates that the file's declared CRS contradicts.
+
+    A projected CRS whose coordinates all look like degrees (a GeoJSON saying EPSG:27700 but
+    holding lon/lat), and coordinates outside the CRS's area of use (British National Grid
+    metres read as lon/lat), are errors naming the file.
+    """
+    crs = geom.crs
+    if crs is None or geom.isna().all():
+        return
+    xmin, ymin, xmax, ymax = (float(v) for v in geom.total_bounds)
+    name = crs.to_string()
+    if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):
+        return
+    if crs.is_projected and -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90:
+        raise DataError(
+            f"coordinates (e.g. {xmin:g}, {ymin:g}) look like longitude/latitude degrees but the "
+            f"file declares {name}, in metres: fix the file's CRS",
+            path=path,
+        )
+    aou = crs.area_of_use
+    if aou is None:
+        return
+    if crs.is_geographic:
+        lon = (xmin, xmax)
+        lat = (ymin, ymax)
+    else:
+        from pyproj import Transformer
+
+        t = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        with np.errstate(all="ignore"):
+            lo, la = t.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+        if not np.all(np.isfinite([*lo, *la])):
+            lon = lat = (np.inf, np.inf)
+        else:
+            lon, lat = (min(lo), max(lo)), (min(la), max(la))
+    margin = 1.0  # degrees: sources clipped a little beyond the CRS's nominal area
+    inside = (
+        aou.west - margin <= lon[0]
+        and lon[1] <= aou.east + margin
+        and aou.south - margin <= lat[0]
+        and lat[1] <= aou.north + margin
+    )
+    if aou.west > aou.east:  # area of use crossing the antimeridian: do not judge
+        return
+    if not inside:
+        raise DataError(
+            f"coordinates (e.g. {xmin:.6g}, {ymin:.6g}) lie outside the area where {name} is "
+            f"used ({aou.name}): the file's CRS is wrong or missing (a GeoJSON without a 'crs' "
+            "member is read as lon/lat)",
+            path=path,
+        )
 
 
 def require_columns(df: pd.DataFrame, columns: dict[str, str | None], *, path: Path) -> None:

@@ -17,11 +17,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.place.config import PlaceConfig
-from geo.errors import InputError
+from geo.errors import InputError, NetworkError
+from geo.place.readers import examples
 from geo.network.graph import DEFAULT_URBAN_FACTOR, keep_largest_components, mode_flags, network_tables
 from geo.network.osm import read_network, source_kind
 from geo.place.model import Finding, Place
@@ -39,6 +44,43 @@ def _number(config: PlaceConfig, key: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise InputError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
     return float(value)
+
+
+REACH_M = 1_000.0
+
+
+def check_reach(
+    areas: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, source: str, reach_m: float = REACH_M
+) -> list[Finding]:
+    """Refuse a network that does not reach the areas; list the areas it misses.
+
+    Each area's representative point should lie within ``reach_m`` of a usable street. Fewer
+    than half within reach is an error saying how far off the network is (a wrong file or
+    CRS); some areas beyond reach is a warning listing them.
+    """
+    if edges.empty or areas.empty:
+        raise NetworkError("the network has no usable streets", path=source)
+    points = gpd.GeoDataFrame(geometry=areas.geometry.representative_point(), crs=areas.crs)
+    tree = shapely.STRtree(edges.geometry.values)
+    _, dist = tree.query_nearest(points.geometry.values, return_distance=True, all_matches=False)
+    far = dist > reach_m
+    if far.sum() > len(points) / 2:
+        raise NetworkError(
+            f"the network does not reach the areas: {int(far.sum())} of {len(points)} area "
+            f"points are more than {reach_m / 1000:g} km from a usable street (median "
+            f"{np.median(dist) / 1000:,.1f} km off); wrong extract or CRS?",
+            path=source,
+        )
+    if far.any():
+        codes = areas.index[far].tolist()
+        return [
+            Finding(
+                "warning",
+                f"network: {len(codes)} area(s) have no usable street within "
+                f"{reach_m / 1000:g} km (times there are approximate): {examples(codes)}",
+            )
+        ]
+    return []
 
 
 def add_network(place: Place, config: PlaceConfig) -> Place:
@@ -64,8 +106,19 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             geometry=raw.geometry,
             crs=config.crs,
         )
+        clipped = (raw.attrs.get("clipped_ways", 0), raw.attrs.get("clipped_pieces", 0))
         edges, found = keep_largest_components(nodes, edges)
         place.findings.extend(found)
+        place.findings.extend(check_reach(place.areas, edges, source=net.source))
+        if clipped[0]:
+            place.findings.append(
+                Finding(
+                    "info",
+                    f"network: {clipped[0]:,} way(s) named nodes missing from "
+                    f"{Path(net.source).name} (a clipped extract) and were cut to the nodes "
+                    f"present ({clipped[1]:,} piece(s) kept)",
+                )
+            )
         place.tables.update(network_tables(nodes, edges))
         kind = source_kind(net.source)
         place.findings.append(

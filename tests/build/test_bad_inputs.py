@@ -67,8 +67,8 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "osm_utf16.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap XML"),
     "osm_no_highways.osm": ("roads.osm", NETWORK, "roads.osm: the OpenStreetMap data has no highways"),
     "osm_single_node_way.osm": ("roads.osm", NETWORK, "roads.osm: the OpenStreetMap data has no highways"),
-    "osm_bad_coordinates.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap file: ValueError"),
-    "osm_missing_nodes.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap file: ValueError: Some edges missing nodes"),
+    "osm_bad_coordinates.osm": ("roads.osm", NETWORK, "roads.osm: node 1 has a coordinate that is not a number (lat='xyz', lon='abc')"),
+    "osm_missing_nodes.osm": ("roads.osm", NETWORK, "roads.osm: no way has two of its nodes in the file (1 way(s) name only nodes missing"),
 }
 
 # Tolerated on purpose: file -> (slot, expected build finding). The build succeeds and says so.

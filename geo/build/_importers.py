@@ -294,7 +294,7 @@ def reading_notes(df: pd.DataFrame, path) -> list[Finding]:
         notes.append(
             Finding(
                 "info",
-                f"{path.name}: skipped {df.attrs['title_rows']} title row(s) above the header "
+                f"{path.name}: skipped {df.attrs['title_rows']} row(s) above the header "
                 f"(header_row = {df.attrs['header_row']})",
             )
         )

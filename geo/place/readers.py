@@ -31,7 +31,9 @@ class TableFormat:
     decimal
         ``"."`` or ``","`` (``"79,5"`` is 79.5 with ``decimal = ","``).
     header_row
-        1-based line number of the header row (rows above it are titles and notes).
+        1-based row number of the header (rows above it are titles and notes). Rows are
+        counted as a spreadsheet shows them: blank rows count, a quoted cell with line breaks
+        does not start a new row.
     """
 
     delimiter: str | None = None
@@ -66,7 +68,8 @@ def read_table(
       (only values such as ``1,056`` in a ``;`` file) the file is refused with a line
       asking for ``decimal = "."`` or ``decimal = ","``; it is never guessed silently.
     * **Title rows** above the header: skipped up to ``table_format.header_row`` (1-based
-      line of the header) or detected as the first row as wide as the data.
+      row of the header, as a spreadsheet numbers rows) or detected as the first row nearly as
+      wide as the widest (at least 80% of its cells filled).
     * **Column names**: spaces, line breaks and a BOM are tidied (``"Number of children
       \\nFYE 2025"`` is ``"Number of children FYE 2025"``). A name used twice is stored as
       ``"Area Code[1]"``, ``"Area Code[2]"`` (by position, left to right); asking for the bare
@@ -105,11 +108,11 @@ def read_table(
         delimiter = fmt.delimiter or ("\t" if suffix == ".tsv" else _detect_delimiter(text, path))
         rows = _split_rows(text, delimiter, path)
         decimal = None
-    rows = [r for r in rows if any(c.strip() for c in r)]  # blank (Excel) rows
-    if not rows:
+    if not any(any(c.strip() for c in r) for r in rows):
         raise InputError("the file is empty (no header row)", path=path)
     header_at = _header_index(rows, fmt.header_row, path)
-    header, body = rows[header_at], rows[header_at + 1 :]
+    header = rows[header_at]
+    body = [r for r in rows[header_at + 1 :] if any(c.strip() for c in r)]  # blank (Excel) rows
     if decimal is None:
         decimal = fmt.decimal or _detect_decimal(body, delimiter, path)
     df = _frame(header, body, path)
@@ -208,14 +211,15 @@ def _header_index(rows: list[list[str]], header_row: int | None, path: Path) -> 
     if header_row is not None:
         if header_row > len(rows):
             raise InputError(
-                f"header_row = {header_row} but the table has only {len(rows)} non-blank rows",
-                path=path,
+                f"header_row = {header_row} but the table has only {len(rows)} rows", path=path
             )
+        if not any(c.strip() for c in rows[header_row - 1]):
+            raise InputError(f"header_row = {header_row} is a blank row", path=path)
         return header_row - 1
     filled = [sum(1 for c in r if c.strip()) for r in rows]
     widest = max(filled)
     for i, n in enumerate(filled[:50]):
-        if n >= max(2, 0.8 * widest) or n == widest:
+        if n and (n >= max(2, 0.8 * widest) or n == widest):
             return i
     return 0
 

@@ -20,6 +20,7 @@ from geo.build._importers import (
     import_indicators,
 )
 from geo.build.network import add_network
+from geo.build.storage import storage_path, storage_problem
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
 from geo.progress import Steps
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
@@ -167,5 +168,16 @@ def build_bundle(
                                                      f"nothing added to it is kept: {exc}"))
         else:
             place.findings.extend(carry_over(previous, place))
-    place.path = write_place(place, out)
+    try:
+        place.path = write_place(place, out)
+    except InputError:
+        raise
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise InputError(
+            f"cannot write the bundle: {problem} (nothing was changed)",
+            path=storage_path(exc, out.resolve()),
+        ) from None
     return place

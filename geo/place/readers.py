@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -103,16 +103,46 @@ def read_table(
         delimiter, decimal = ",", fmt.decimal or "."
     else:
         text = _decode(path)
-        if not text.strip():
-            raise InputError("the file is empty (no header row)", path=path)
-        delimiter = fmt.delimiter or ("\t" if suffix == ".tsv" else _detect_delimiter(text, path))
-        rows = _split_rows(text, delimiter, path)
-        decimal = None
+        return table_from_text(
+            text,
+            path=path,
+            dtype_str=dtype_str,
+            table_format=fmt if fmt.delimiter or suffix != ".tsv" else replace(fmt, delimiter="\t"),
+        )
+    return _table_from_rows(rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=decimal)
+
+
+def table_from_text(
+    text: str,
+    *,
+    path: object,
+    dtype_str: Iterable[str] = (),
+    table_format: TableFormat | None = None,
+) -> pd.DataFrame:
+    """:func:`read_table` for text already in memory (an upload); errors name ``path``."""
+    fmt = table_format or TableFormat()
+    if not text.strip():
+        raise InputError("the file is empty (no header row)", path=path)
+    delimiter = fmt.delimiter or _detect_delimiter(text, path)
+    rows = _split_rows(text, delimiter, path)
+    return _table_from_rows(rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=None)
+
+
+def _table_from_rows(
+    rows: list[list[str]],
+    *,
+    path: object,
+    dtype_str: Iterable[str],
+    fmt: TableFormat,
+    delimiter: str,
+    decimal: str | None,
+) -> pd.DataFrame:
     if not any(any(c.strip() for c in r) for r in rows):
         raise InputError("the file is empty (no header row)", path=path)
     header_at = _header_index(rows, fmt.header_row, path)
     header = rows[header_at]
-    body = [r for r in rows[header_at + 1 :] if any(c.strip() for c in r)]  # blank (Excel) rows
+    numbered = [(k + 1, r) for k, r in enumerate(rows) if k > header_at and any(c.strip() for c in r)]
+    body = [r for _, r in numbered]  # blank (Excel) rows skipped
     if decimal is None:
         decimal = fmt.decimal or _detect_decimal(body, delimiter, path)
     df = _frame(header, body, path)
@@ -126,6 +156,7 @@ def read_table(
             "decimal": decimal,
             "header_row": header_at + 1,
             "title_rows": header_at,
+            "row_numbers": [k for k, _ in numbered],
         }
     )
     return df
@@ -418,6 +449,33 @@ _THOUSANDS = {".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
 MISSING_MARKS = ("", "..", ".", "-", "*", "x", "c", "NA", "N/A", "n/a", ":", "[c]", "[x]", "[z]")
 
 
+def parse_numbers(raw: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Numbers from text cells: ``(values, not_a_number, ambiguous_comma)``.
+
+    Blanks and missing-value marks (``..``, ``x``, ``[c]``...) are NaN and not errors;
+    thousands separators and a trailing ``%`` are read. ``ambiguous_comma`` flags cells such
+    as ``"79,5"`` under a ``.`` decimal mark: a comma that is not a thousands separator.
+    """
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        none = pd.Series(False, index=raw.index)
+        return raw.astype(float), none, none
+    text = raw.astype("string").str.strip()
+    text = text.mask(text.isin(MISSING_MARKS))
+    text = text.str.removesuffix("%").str.strip()
+    grouped = text.str.match(_THOUSANDS[decimal]).fillna(False).astype(bool)
+    if decimal == ".":
+        commas = text.str.fullmatch(r"[-+]?\d+(,\d+)+(\.\d*)?").fillna(False).astype(bool)
+        wrong_comma = commas & ~grouped
+        text = text.where(~wrong_comma).str.replace(",", "", regex=False)
+    else:
+        wrong_comma = pd.Series(False, index=raw.index)
+        text = text.where(~grouped, text.str.replace(r"[. \u00a0\u202f]", "", regex=True))
+        text = text.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(text, errors="coerce").astype(float)
+    bad = (text.notna() & values.isna()).fillna(False).astype(bool)
+    return values, bad, wrong_comma
+
+
 def numeric_column(df: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
     """Convert a column to float; blanks and missing-value marks become NaN.
 
@@ -426,36 +484,21 @@ def numeric_column(df: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
     ``.`` decimal mark (``"79,5"``) is an error asking for ``decimal = ","``, never 795.
     """
     raw = df[column]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        return _finite(raw.astype(float), column, path)
-    decimal = df.attrs.get("decimal", ".")
-    text = raw.astype("string").str.strip()
-    text = text.mask(text.isin(MISSING_MARKS))
-    text = text.str.removesuffix("%").str.strip()
-    grouped = text.str.match(_THOUSANDS[decimal]).fillna(False).astype(bool)
-    if decimal == ".":
-        commas = text.str.fullmatch(r"[-+]?\d+(,\d+)+(\.\d*)?").fillna(False).astype(bool)
-        wrong_comma = commas & ~grouped
-        if wrong_comma.any():
-            example = raw[wrong_comma].astype(str).iloc[0]
-            raise InputError(
-                f"column {column!r} has {int(wrong_comma.sum())} value(s) with a comma that is not a "
-                f'thousands separator, e.g. {example!r}: if it is a decimal comma set decimal = ","',
-                path=path,
-            )
-        text = text.str.replace(",", "", regex=False)
-    else:
-        text = text.where(~grouped, text.str.replace(r"[. \u00a0\u202f]", "", regex=True))
-        text = text.str.replace(",", ".", regex=False)
-    values = pd.to_numeric(text, errors="coerce")
-    bad = text.notna() & values.isna()
+    values, bad, wrong_comma = parse_numbers(raw, decimal=df.attrs.get("decimal", "."))
+    if wrong_comma.any():
+        example = raw[wrong_comma].astype(str).iloc[0]
+        raise InputError(
+            f"column {column!r} has {int(wrong_comma.sum())} value(s) with a comma that is not a "
+            f'thousands separator, e.g. {example!r}: if it is a decimal comma set decimal = ","',
+            path=path,
+        )
     if bad.any():
         examples_ = ", ".join(repr(v) for v in raw[bad].astype(str).unique()[:3])
         raise InputError(
             f"column {column!r} has {int(bad.sum())} non-numeric value(s), e.g. {examples_}",
             path=path,
         )
-    return _finite(values.astype(float), column, path)
+    return _finite(values, column, path)
 
 
 def _finite(values: pd.Series, column: str, path: Path) -> pd.Series:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from geo._version import __version__
+from geo.build.storage import storage_path, storage_problem
 from geo.errors import InputError
 from hubplan.cli import cluster_cmds, export_cmds, network_cmds, place_cmds, profile_cmds, site_cmds
 
@@ -38,6 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("hubplan: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # last resort: never a traceback for users
+        problem = storage_problem(exc)
+        if problem is not None:  # disk full, read-only, permission: the user's to fix
+            where = storage_path(exc)
+            detail = " ".join(str(exc).split())[:200]
+            prefix = f"{where}: " if where else ""
+            print(f"hubplan: error: {prefix}{problem} ({detail})", file=sys.stderr)
+            return 2
         if os.environ.get("HUBPLAN_DEBUG"):
             raise
         msg = " ".join(str(exc).split())[:300]

@@ -88,7 +88,6 @@ UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
     "upload_huge_values.csv": (None, "2 infinite or too large value(s) in 'pop' (line 4: '1e309', line 8: '-inf')"),
     "upload_path_traversal.csv": ("../../evil.csv", "file name '../../evil.csv' contains a folder part"),
     "upload_duplicate_codes.csv": (None, "2 area code(s) appear more than once: 'A01', 'A02'"),
-    "upload_unknown_codes.csv": (None, "3 unknown area code(s), not areas of Tiny: 'Z10', 'Z11', 'Z12'"),
     "upload_negative_counts.csv": (None, "1 negative count(s) (A02: -1200)"),
     "upload_excel_workbook.csv": (None, "looks like an Excel workbook"),
     "upload_nul_bytes.csv": (None, "contains NUL bytes"),
@@ -246,7 +245,11 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "osm_far_from_areas.osm": ("roads.osm", ROADS, "the network does not reach the areas: 12 of 12 area points are more than 1 km from a usable street"),
 }  # fmt: skip
 # Read right, not refused (checked value by value below).
-READ_RIGHT = ("ind_semicolon_decimal_comma.csv", "ind_title_rows_thousands_percent.csv")
+READ_RIGHT = (
+    "ind_semicolon_decimal_comma.csv",
+    "ind_title_rows_thousands_percent.csv",
+    "upload_unknown_codes.csv",
+)
 
 
 @pytest.mark.parametrize("name", sorted(KEEP_CASES))
@@ -306,3 +309,66 @@ def test_title_rows_thousands_and_percent_are_read_as_numbers(tmp_path):
     assert place.areas.loc["A03", "children"] == 3.5  # "3.5%"
     assert any("skipped 3 row(s) above the header (header_row = 4)" in f.message
                for f in place.findings), place.findings  # fmt: skip
+
+
+def _upload(path, data: bytes, key="uploaded_pop", **kw):
+    from geo.indicators.uploads import store_upload
+    from geo.place.config import Indicator
+
+    indicator = Indicator(key=key, label="Uploaded", kind="count", column=key)
+    return store_upload(path, data, filename="up.csv", code_column="area", value_column="pop",
+                        indicator=indicator, **kw)  # fmt: skip
+
+
+def test_upload_out_of_borough_codes_warn_with_counts_or_refuse_on_request(tmp_path):
+    from geo.indicators.uploads import UploadError
+    from geo.build.pipeline import build_bundle
+
+    out = tmp_path / "places" / "tiny.gpkg"
+    out.parent.mkdir()
+    build_bundle(write_tiny_place(tmp_path / "src"), out)
+    data = (CORPUS / "upload_unknown_codes.csv").read_bytes()
+    before = out.read_bytes()
+    with pytest.raises(UploadError) as err:
+        _upload(out, data, unknown_codes="error")
+    assert "3 unknown area code(s), not areas of Tiny: 'Z10', 'Z11', 'Z12'" in str(err.value)
+    assert out.read_bytes() == before
+
+    place, upload = _upload(out, data)
+    assert any("3 unknown area code(s), not areas of Tiny" in n and "ignored" in n for n in upload.notes)
+    assert place.areas["uploaded_pop"].notna().sum() == 9  # A01..A09; A10..A12 were sent as Z1x
+    assert place.areas.loc["A01", "uploaded_pop"] == 1100
+
+
+def test_upload_reads_thousands_blank_rows_and_semicolons_like_the_build(tmp_path):
+    from geo.build.pipeline import build_bundle
+
+    out = tmp_path / "places" / "tiny.gpkg"
+    out.parent.mkdir()
+    build_bundle(write_tiny_place(tmp_path / "src"), out)
+    rows = "".join(f'A{n:02d},"1,{n:03d}"\n,\n' for n in range(1, 13))  # blank Excel rows
+    place, _ = _upload(out, ("area,pop\n" + rows).encode())
+    assert place.areas.loc["A12", "uploaded_pop"] == 1012
+    semi = "area;pop\n" + "".join(f"A{n:02d};{n},5\n" for n in range(1, 13))
+    place, _ = _upload(out, semi.encode(), key="semi_pop")
+    assert place.areas.loc["A03", "semi_pop"] == 3.5
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    ("sites_school", "would clash with the profile's site count columns"),
+    ("areas", "is reserved"),
+    ("population", "is already an indicator of this place"),
+])  # fmt: skip
+def test_upload_keys_that_clash_with_profile_columns_are_refused(tmp_path, key, expected):
+    from geo.indicators.uploads import UploadError
+    from geo.build.pipeline import build_bundle
+
+    out = tmp_path / "places" / "tiny.gpkg"
+    out.parent.mkdir()
+    build_bundle(write_tiny_place(tmp_path / "src"), out)
+    before = out.read_bytes()
+    data = ("area,pop\n" + "".join(f"A{n:02d},{n}\n" for n in range(1, 13))).encode()
+    with pytest.raises(UploadError) as err:
+        _upload(out, data, key=key)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+    assert out.read_bytes() == before

@@ -290,6 +290,8 @@ def validate_upload(
         problems.append(
             f"{int(bad.sum())} non-numeric value(s) in {value_column!r} ({_examples(examples, quote=False)})"
         )
+    if not bad.any() and not comma.any() and values[known].isna().all() and known.any():
+        problems.append(f"no value in {value_column!r} is a number (all blank or suppressed)")
     huge = ~np.isfinite(values.fillna(0)) | (values.abs() > MAX_ABS_VALUE)
     if huge.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[huge], raw[huge], strict=True)]

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.errors import ConfigError, DataError, InputError
+from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.place.model import Finding
 from geo.place.readers import (
     check_declared_crs,
@@ -222,9 +222,7 @@ def import_indicators(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Read one indicator table and align its columns to ``area_codes`` (missing -> NaN)."""
     findings: list[Finding] = []
-    df = read_table(
-        src.path, sheet=src.sheet, dtype_str=[src.code], table_format=src.table_format
-    )
+    df = read_table(src.path, sheet=src.sheet, dtype_str=[src.code], table_format=src.table_format)
     wanted = {"code": src.code} | {
         f"indicator {ind.key!r}": ind.column for ind in src.columns if ind.column
     }
@@ -321,7 +319,9 @@ def import_footprints(
         assignment = _footprints_from_polygons(src, areas)
     else:
         df = read_table(src.path, dtype_str=[src.code], table_format=src.table_format)
-        require_columns(df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path)
+        require_columns(
+            df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path
+        )
         codes = _codes(df[src.code])
         names = df[src.name].astype("string").str.strip()
         lookup = pd.Series(names.values, index=codes.values).dropna()
@@ -330,7 +330,8 @@ def import_footprints(
         clash = clash[clash > 1].index.tolist()
         if clash:
             raise InputError(
-                f"area code(s) assigned to more than one footprint: {examples(clash)}", path=src.path
+                f"area code(s) assigned to more than one footprint: {examples(clash)}",
+                path=src.path,
             )
         lookup = lookup[~lookup.index.duplicated()]
         unknown = lookup.index.difference(areas.index)
@@ -373,9 +374,7 @@ def dissolve_footprints(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One polygon per footprint with its number of areas."""
     assigned = areas[areas["footprint"].notna()]
     if assigned.empty:
-        return gpd.GeoDataFrame(
-            {"footprint": [], "areas": []}, geometry=[], crs=areas.crs
-        )
+        return gpd.GeoDataFrame({"footprint": [], "areas": []}, geometry=[], crs=areas.crs)
     grouped = assigned.groupby("footprint")
     geoms = grouped.geometry.apply(lambda s: shapely.union_all(s.values))
     out = gpd.GeoDataFrame(

@@ -9,13 +9,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.errors import InputError
+from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 
 FAR_OUTSIDE_M = 10_000.0
-SITE_COLUMNS = ["site_id", "name", "kind", "area_code", "footprint", "outside", "distance_outside_m"]
+SITE_COLUMNS = [
+    "site_id",
+    "name",
+    "kind",
+    "area_code",
+    "footprint",
+    "outside",
+    "distance_outside_m",
+]
 _POSTCODE_RE = re.compile(r"[^A-Z0-9]")
 
 
@@ -60,9 +68,7 @@ def geocode_postcodes(
     postcodes: pd.Series, lookup: PostcodesSource, *, crs: str
 ) -> tuple[gpd.GeoSeries, pd.Series]:
     """Resolve postcodes offline against a postcode file; return points and a found-mask."""
-    table = read_table(
-        lookup.path, dtype_str=[lookup.postcode], table_format=lookup.table_format
-    )
+    table = read_table(lookup.path, dtype_str=[lookup.postcode], table_format=lookup.table_format)
     cols = {"postcodes.postcode": lookup.postcode}
     if lookup.lon and lookup.lat:
         cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
@@ -113,7 +119,9 @@ def import_sites(
         else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
     )
     if ids.isna().any():
-        raise InputError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
+        raise InputError(
+            f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path
+        )
     dupes = ids[ids.duplicated()].unique().tolist()
     if dupes:
         raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
@@ -166,7 +174,9 @@ def import_sites(
     out = gpd.GeoDataFrame(
         {
             "site_id": ids.astype(str).values,
-            "name": (df[src.name].astype("string").fillna("") if src.name else ids).astype(str).values,
+            "name": (df[src.name].astype("string").fillna("") if src.name else ids)
+            .astype(str)
+            .values,
             "kind": src.kind,
         },
         geometry=geom.values,
@@ -175,9 +185,7 @@ def import_sites(
     for key, col in src.details.items():
         out[key] = df[col].astype("string").fillna("").astype(str).values
     if src.opened or src.predecessor:
-        require_columns(
-            df, {"opened": src.opened, "predecessor": src.predecessor}, path=src.path
-        )
+        require_columns(df, {"opened": src.opened, "predecessor": src.predecessor}, path=src.path)
     out = out[located.values].reset_index(drop=True)
     out, found = report_duplicates(out, src, df[located.values])
     return out, findings + found
@@ -185,9 +193,12 @@ def import_sites(
 
 DUPLICATE_M = 100.0
 _GENERIC = frozenset(
-    "the school academy trust c of e cofe ce church england rc catholic voluntary aided "
-    "controlled community foundation free and st saint college centre center".split()
-)
+    {
+        "the", "school", "academy", "trust", "c", "of", "e", "cofe", "ce", "church", "england",
+        "rc", "catholic", "voluntary", "aided", "controlled", "community", "foundation", "free",
+        "and", "st", "saint", "college", "centre", "center",
+    }
+)  # fmt: skip
 
 
 def _name_tokens(name: str) -> frozenset[str]:
@@ -299,7 +310,9 @@ def locate_sites(
     joined = gpd.sjoin(sites[["geometry"]], right, predicate="within", how="left")
     joined = joined[~joined.index.duplicated()]
     sites["area_code"] = joined["code"].astype("object").where(joined["code"].notna(), None)
-    sites["footprint"] = joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    sites["footprint"] = (
+        joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    )
     outside = sites["area_code"].isna()
     dist = np.zeros(len(sites))
     if outside.any():
@@ -312,7 +325,9 @@ def locate_sites(
         rows = sites[far]
         listed = ", ".join(
             f"{k} {i!r} ({d / 1000:.0f} km)"
-            for k, i, d in zip(rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True)
+            for k, i, d in zip(
+                rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True
+            )
         )
         raise InputError(
             f"{int(far.sum())} site(s) lie more than {far_m / 1000:.0f} km outside the areas "
@@ -324,7 +339,9 @@ def locate_sites(
             Finding(
                 "warning",
                 f"{int(outside.sum())} site(s) outside the areas, kept and flagged: "
-                + ", ".join(f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)),
+                + ", ".join(
+                    f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)
+                ),
             )
         )
     return sites, findings

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -309,9 +307,9 @@ def validate_upload(
         raise UploadError(problems, path=filename)
 
     keep = known.to_numpy()
-    series = pd.Series(
-        values.to_numpy(dtype=float)[keep], index=codes.to_numpy()[keep]
-    ).reindex(place.areas.index)
+    series = pd.Series(values.to_numpy(dtype=float)[keep], index=codes.to_numpy()[keep]).reindex(
+        place.areas.index
+    )
     notes = [f"read as {encoding}", *notes]
     no_value = int(series.isna().sum())
     if no_value:

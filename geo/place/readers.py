@@ -109,7 +109,9 @@ def read_table(
             dtype_str=dtype_str,
             table_format=fmt if fmt.delimiter or suffix != ".tsv" else replace(fmt, delimiter="\t"),
         )
-    return _table_from_rows(rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=decimal)
+    return _table_from_rows(
+        rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=decimal
+    )
 
 
 def table_from_text(
@@ -125,7 +127,9 @@ def table_from_text(
         raise InputError("the file is empty (no header row)", path=path)
     delimiter = fmt.delimiter or _detect_delimiter(text, path)
     rows = _split_rows(text, delimiter, path)
-    return _table_from_rows(rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=None)
+    return _table_from_rows(
+        rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=None
+    )
 
 
 def _table_from_rows(
@@ -141,7 +145,9 @@ def _table_from_rows(
         raise InputError("the file is empty (no header row)", path=path)
     header_at = _header_index(rows, fmt.header_row, path)
     header = rows[header_at]
-    numbered = [(k + 1, r) for k, r in enumerate(rows) if k > header_at and any(c.strip() for c in r)]
+    numbered = [
+        (k + 1, r) for k, r in enumerate(rows) if k > header_at and any(c.strip() for c in r)
+    ]
     body = [r for _, r in numbered]  # blank (Excel) rows skipped
     if decimal is None:
         decimal = fmt.decimal or _detect_decimal(body, delimiter, path)
@@ -183,7 +189,9 @@ def _decode(path: Path) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise InputError("starts with a UTF-16 byte-order mark but is not UTF-16", path=path) from None
+            raise InputError(
+                "starts with a UTF-16 byte-order mark but is not UTF-16", path=path
+            ) from None
     for enc in ENCODINGS:
         try:
             return data.decode(enc)
@@ -444,8 +452,10 @@ def require_columns(df: pd.DataFrame, columns: dict[str, str | None], *, path: P
             )
 
 
-_THOUSANDS = {".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
-              ",": re.compile(r"^[-+]?\d{1,3}([. \u00a0\u202f]\d{3})+(,\d*)?$")}
+_THOUSANDS = {
+    ".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
+    ",": re.compile(r"^[-+]?\d{1,3}([. \u00a0\u202f]\d{3})+(,\d*)?$"),
+}
 MISSING_MARKS = ("", "..", ".", "-", "*", "x", "c", "NA", "N/A", "n/a", ":", "[c]", "[x]", "[z]")
 
 

@@ -194,7 +194,7 @@ class TransitSchema(_Table):
         parts = value.split("-") if isinstance(value, str) else value
         parts = [p.strip() for p in parts]
         if len(parts) != 2 or not all(_CLOCK.match(p) for p in parts):
-            raise ValueError(f"{value!r} must be a time window like \"07:00-10:00\"")
+            raise ValueError(f'{value!r} must be a time window like "07:00-10:00"')
         if _seconds(parts[0]) >= _seconds(parts[1]):
             raise ValueError(f"{value!r} must end after it starts")
         return value
@@ -343,7 +343,9 @@ def _message(error: dict[str, Any]) -> str:
             if getattr(field.annotation, "__origin__", None) is list or "list[" in str(
                 field.annotation
             ):
-                return f"'{_where(loc[:-1])}' lists no [[{_where(loc[:-1]).split('[')[0]}.{loc[-1]}]]"
+                return (
+                    f"'{_where(loc[:-1])}' lists no [[{_where(loc[:-1]).split('[')[0]}.{loc[-1]}]]"
+                )
             return f"missing required table [{_where(tuple(p for p in loc if not isinstance(p, int)))}]"
         return f"missing required key '{where}'"
     if kind in ("string_type", "string_too_short"):

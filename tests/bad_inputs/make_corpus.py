@@ -250,8 +250,9 @@ NAN_POLY = {"type": "Polygon", "coordinates": [[[LON0 + 0.0444, LAT0 + 0.018], [
 
 FILES.update(
     {
-        "config_indicator_singular.toml": BASE_TOML.replace("[[indicators]]", "[[indicator]]")
-        .replace("[[indicators.columns]]", "[[indicator.columns]]"),
+        "config_indicator_singular.toml": BASE_TOML.replace(
+            "[[indicators]]", "[[indicator]]"
+        ).replace("[[indicators.columns]]", "[[indicator.columns]]"),
         "config_areas_nmae.toml": BASE_TOML.replace('name = "label"', 'nmae = "label"'),
         "config_network_detuor.toml": BASE_TOML + NET + "detuor = 1.2\n",
         "config_unknown_table.toml": BASE_TOML + '\n[netwrok]\nsource = "crowfly"\n',
@@ -261,7 +262,8 @@ FILES.update(
         "config_per_zero.toml": BASE_TOML.replace("per = 100", "per = 0"),
         "config_per_negative.toml": BASE_TOML.replace("per = 100", "per = -1000"),
         "config_web_mercator.toml": 'crs = "EPSG:3857"\n' + BASE_TOML,
-        "config_transit_window.toml": BASE_TOML + NET
+        "config_transit_window.toml": BASE_TOML
+        + NET
         + '\n[network.transit]\ngtfs = ["feed.zip"]\nwindow = "10:00-07:00"\n',
         "areas_declared_bng_holds_lonlat.geojson": fc(grid_features(), crs=bng_crs()),
         "areas_collinear.geojson": fc([*grid_features()[:-1], feature("A12", COLLINEAR)]),
@@ -273,18 +275,27 @@ FILES.update(
         + "".join(f'A{n:02d},"{1000 + n},5",{200 + 10 * n}\n' for n in range(1, 13)),
         "ind_semicolon_ambiguous_decimal.csv": "area;pop;kids\n"
         + "".join(f"A{n:02d};1,{100 + n};{200 + 10 * n}\n" for n in range(1, 13)),
-        "osm_latitude_95.osm": OSM_HEAD + osm_node(1, LON0, 95) + osm_node(2, LON0, LAT0)
-        + osm_way(10, [1, 2], ROAD) + "</osm>\n",
-        "osm_latitude_1e308.osm": OSM_HEAD + osm_node(1, LON0, "1e308") + osm_node(2, LON0, LAT0)
-        + osm_way(10, [1, 2], ROAD) + "</osm>\n",
+        "osm_latitude_95.osm": OSM_HEAD
+        + osm_node(1, LON0, 95)
+        + osm_node(2, LON0, LAT0)
+        + osm_way(10, [1, 2], ROAD)
+        + "</osm>\n",
+        "osm_latitude_1e308.osm": OSM_HEAD
+        + osm_node(1, LON0, "1e308")
+        + osm_node(2, LON0, LAT0)
+        + osm_way(10, [1, 2], ROAD)
+        + "</osm>\n",
         "osm_far_from_areas.osm": OSM_HEAD
-        + "".join(osm_node(i, LON0 + 3 + dx, LAT0 + 2) for i, dx in ((1, 0.0), (2, 0.01), (3, 0.02)))
-        + osm_way(10, [1, 2, 3], ROAD) + "</osm>\n",
+        + "".join(
+            osm_node(i, LON0 + 3 + dx, LAT0 + 2) for i, dx in ((1, 0.0), (2, 0.01), (3, 0.02))
+        )
+        + osm_way(10, [1, 2, 3], ROAD)
+        + "</osm>\n",
         # Tolerated: read right, not refused.
         "ind_semicolon_decimal_comma.csv": "area;pop;kids\n"
         + "".join(f"A{n:02d};{1000 + 100 * n},5;{200 + 10 * n}\n" for n in range(1, 13)),
         "ind_title_rows_thousands_percent.csv": '"Table 1: made-up counts",,\nSource: tests,,\n,,\n'
-        + 'Area Code,Population,Children\n'
+        + "Area Code,Population,Children\n"
         + "".join(f'A{n:02d},"{1000 + 100 * n:,}",{n}.5%\n' for n in range(1, 13)),
     }
 )

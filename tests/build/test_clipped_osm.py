@@ -53,7 +53,11 @@ def _walkable(data: dict) -> bool:
     def first(v):
         return v[0] if isinstance(v, list) else v
 
-    highway, foot, access = first(data.get("highway")), first(data.get("foot")), first(data.get("access"))
+    highway, foot, access = (
+        first(data.get("highway")),
+        first(data.get("foot")),
+        first(data.get("access")),
+    )
     if highway is None or highway in NOT_WALKABLE or foot == "no":
         return False
     return not (access in ("no", "private") and foot not in ("yes", "designated", "permissive"))
@@ -122,7 +126,9 @@ def test_walking_times_match_an_independent_osmnx_computation(clipped):
 
     def points(node_ids):
         lonlat = [(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in node_ids]
-        return gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat)), crs=4326).to_crs(place.crs)
+        return gpd.GeoSeries(gpd.points_from_xy(*zip(*lonlat, strict=True)), crs=4326).to_crs(
+            place.crs
+        )
 
     got = travel_time_matrix(place, points(origins), points(targets), mode="walk")
     assert np.isfinite(got).all()

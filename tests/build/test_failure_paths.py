@@ -20,7 +20,10 @@ from tests.support.tiny import write_tiny_place
     ("exc", "expected"),
     [
         (OSError(errno.ENOSPC, "No space left on device", "/x/place.gpkg"), "the disk is full"),
-        (OSError(errno.EROFS, "Read-only file system", "/x/place.gpkg"), "the file system is read-only"),
+        (
+            OSError(errno.EROFS, "Read-only file system", "/x/place.gpkg"),
+            "the file system is read-only",
+        ),
         (PermissionError(errno.EACCES, "Permission denied", "/x"), "permission denied"),
         (sqlite3.OperationalError("database or disk is full"), "the disk is full"),
         (RuntimeError("wrapped"), None),
@@ -39,7 +42,9 @@ def test_storage_problems_are_recognised(exc, expected):
         (lambda p: OSError(errno.EROFS, "Read-only file system", str(p)), "read-only"),
     ],
 )
-def test_build_storage_error_is_one_line_exit_2_naming_the_path(tmp_path, capsys, monkeypatch, error, expected):
+def test_build_storage_error_is_one_line_exit_2_naming_the_path(
+    tmp_path, capsys, monkeypatch, error, expected
+):
     from geo.place import bundle
 
     cfg = write_tiny_place(tmp_path / "src")

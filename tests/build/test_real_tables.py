@@ -21,7 +21,9 @@ def dwp_path():
     return require_shared_data() / DWP
 
 
-@pytest.mark.parametrize("fmt", [TableFormat(), TableFormat(header_row=10, delimiter=",", decimal=".")])
+@pytest.mark.parametrize(
+    "fmt", [TableFormat(), TableFormat(header_row=10, delimiter=",", decimal=".")]
+)
 def test_dwp_ward_table_reads_with_the_documented_config(dwp_path, fmt):
     df = read_table(dwp_path, dtype_str=["Area Code[2]"], table_format=fmt)
     assert df.attrs["header_row"] == 10 and df.attrs["title_rows"] == 9

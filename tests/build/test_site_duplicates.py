@@ -6,15 +6,19 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.build.sites import likely_duplicates
 from geo.build.pipeline import build_place
+from geo.build.sites import likely_duplicates
 from geo.place.config import load_config
 from tests.conftest import require_shared_data
 
 
 def _sites(rows):
     return gpd.GeoDataFrame(
-        {"site_id": [r[0] for r in rows], "name": [r[1] for r in rows], "kind": [r[2] for r in rows]},
+        {
+            "site_id": [r[0] for r in rows],
+            "name": [r[1] for r in rows],
+            "kind": [r[2] for r in rows],
+        },
         geometry=[Point(r[3], 0) for r in rows],
         crs=27700,
     )

@@ -89,3 +89,18 @@ def test_temp_bundles_are_never_listed_and_dead_writers_are_cleaned(tmp_path, mo
     assert live.exists()  # a write in progress is left alone
     with pytest.raises(InputError, match="temporary file of an unfinished write"):
         resolve_place(str(live))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-3", "20000"])
+def test_add_indicator_max_mb_is_validated(tmp_path, capsys, value):
+    cfg = write_tiny_place(tmp_path / "src")
+    out = tmp_path / "tiny.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    before = out.read_bytes()
+    code = main(["add-indicator", str(out), "--csv", str(tmp_path / "src" / "ind.csv"), "--key",
+                 "k2", "--label", "K2", "--code", "area", "--column", "pop", f"--max-mb={value}"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "--max-mb must be a number of megabytes between 0 and 10000" in err[0]
+    assert out.read_bytes() == before

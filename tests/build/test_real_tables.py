@@ -56,3 +56,40 @@ def test_dwp_with_a_wrong_header_row_fails_clearly(dwp_path):
     with pytest.raises(InputError) as err:
         read_table(dwp_path, table_format=TableFormat(header_row=3))
     assert str(err.value).startswith(f"{dwp_path}: a row has 8 fields but the header has 1")
+
+
+def test_dwp_ward_table_builds_with_the_readme_config(tmp_path, capsys):
+    """The README's config for the DWP table, on Wigan's 2023 wards: 25 wards, 15,827 children."""
+    from geo.place.bundle import read_place
+    from hubplan.cli.main import main
+
+    shared = require_shared_data()
+    (tmp_path / "wards.toml").write_text(
+        f"""name = "Wigan wards"
+[areas]
+path = "{shared.as_posix()}/wigan_wards2023.geojson"
+code = "WD23CD"
+name = "WD23NM"
+
+[[indicators]]
+path = "{shared.as_posix()}/{DWP}"
+code = "Area Code[2]"      # the ward's code; "Area Code[1]" is the local authority's
+header_row = 10            # optional: the 9 title rows are detected
+  [[indicators.columns]]
+  key = "children_low_income"
+  column = "Number of children FYE 2025"       # line breaks in headers read as spaces
+  [[indicators.columns]]
+  key = "children_low_income_pct"
+  column = "Percentage of children FYE 2025 (%) [note 3]"
+  kind = "mean"
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "wards.gpkg"
+    assert main(["build", str(tmp_path / "wards.toml"), "--out", str(out), "--quiet"]) == 0, (
+        capsys.readouterr().err
+    )
+    areas = read_place(out).areas
+    assert len(areas) == 25 and areas["children_low_income"].notna().all()
+    assert areas["children_low_income"].sum() == 15_827
+    assert areas.loc["E05014989", "children_low_income_pct"] == 33.5  # Abram

@@ -12,7 +12,14 @@ import shapely
 from geo.errors import InputError
 from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
-from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
+from geo.place.readers import (
+    check_declared_crs,
+    examples,
+    numeric_column,
+    read_geo,
+    read_table,
+    require_columns,
+)
 
 FAR_OUTSIDE_M = 10_000.0
 SITE_COLUMNS = [
@@ -127,6 +134,7 @@ def import_sites(
         raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
 
     if is_geo:
+        check_declared_crs(df.geometry[df.geometry.notna()], path=src.path)
         geom = df.geometry.to_crs(crs)
         if not set(geom.dropna().geom_type.unique()) <= {"Point"}:
             geom = geom.representative_point()
@@ -141,7 +149,9 @@ def import_sites(
         x = numeric_column(df, src.x, path=src.path)
         y = numeric_column(df, src.y, path=src.path)
         located = x.notna() & y.notna()
-        geom = _points_from_xy(x, y, src.crs).to_crs(crs)
+        declared = _points_from_xy(x, y, src.crs)
+        check_declared_crs(declared[located.to_numpy()], path=src.path)
+        geom = declared.to_crs(crs)
     else:
         located = pd.Series(False, index=df.index)
         geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)

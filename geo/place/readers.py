@@ -417,8 +417,12 @@ def check_declared_crs(geom: gpd.GeoSeries, *, path: Path) -> None:
     if not inside:
         raise DataError(
             f"coordinates (e.g. {xmin:.6g}, {ymin:.6g}) lie outside the area where {name} is "
-            f"used ({aou.name}): the file's CRS is wrong or missing (a GeoJSON without a 'crs' "
-            "member is read as lon/lat)",
+            f"used ({aou.name.rstrip('.')}): the file's CRS is wrong or missing"
+            + (
+                " (a GeoJSON without a 'crs' member is read as lon/lat)"
+                if str(path).lower().endswith((".geojson", ".json"))
+                else ""
+            ),
             path=path,
         )
 

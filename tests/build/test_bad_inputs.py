@@ -480,3 +480,28 @@ def test_upload_keys_that_clash_with_profile_columns_are_refused(tmp_path, key, 
         _upload(out, data, key=key)
     assert expected in str(err.value) and "\n" not in str(err.value)
     assert out.read_bytes() == before
+
+
+def test_sites_whose_coordinates_contradict_their_declared_crs_name_the_file(tmp_path, capsys):
+    from tests.support.tiny import TOML
+
+    src = tmp_path / "src"
+    cfg = write_tiny_place(src, toml=TOML.replace('crs = "EPSG:27700"', 'crs = "EPSG:4326"'))
+    code = main(["build", str(cfg), "--out", str(tmp_path / "o.gpkg"), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert f"{src / 'sites.csv'}: coordinates (e.g. 400500, 300500) lie outside the area where " \
+           "EPSG:4326 is used (World): the file's CRS is wrong or missing" == err[0].removeprefix(
+               "hubplan: error: ")  # fmt: skip
+
+
+def test_rows_ending_in_a_comma_are_read_not_called_duplicates(tmp_path):
+    from geo.place.bundle import read_place
+
+    src = tmp_path / "src"
+    cfg = write_tiny_place(src)
+    text = (src / "ind.csv").read_text()
+    (src / "ind.csv").write_text(text.replace("\n", ",\n"))  # every row, header too, ends in ','
+    out = tmp_path / "ok.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    assert read_place(out).areas["population"].sum() == sum(1000 + 100 * i for i in range(1, 13))

@@ -505,3 +505,31 @@ def test_rows_ending_in_a_comma_are_read_not_called_duplicates(tmp_path):
     out = tmp_path / "ok.gpkg"
     assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
     assert read_place(out).areas["population"].sum() == sum(1000 + 100 * i for i in range(1, 13))
+
+
+@pytest.mark.parametrize(
+    ("crs", "allow", "expected"),
+    [
+        ("EPSG:32633", False, "working crs 'EPSG:32633' distorts distances and areas by up to"),
+        ("EPSG:3857", True, None),  # allowed, with a warning
+        ("EPSG:32630", False, None),  # UTM 30N: fine in England (scale error ~0.04%)
+    ],
+)
+def test_working_crs_scale_error_must_be_under_one_percent(tmp_path, capsys, crs, allow, expected):
+    from geo.place.bundle import read_place
+
+    toml = f'crs = "{crs}"\n' + ("allow_distortion = true\n" if allow else "") + BASE
+    cfg = write_tiny_place(tmp_path / "src", toml=toml)
+    out = tmp_path / "o.gpkg"
+    code = main(["build", str(cfg), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    if expected:
+        assert code == 2 and len(err) == 1 and expected in err[0], err
+        assert "allow_distortion = true" in err[0]
+        return
+    assert code == 0, err
+    findings = [f.message for f in read_place(out).findings]
+    distorted = [m for m in findings if "distorts distances" in m]
+    assert bool(distorted) == allow, findings
+    if allow:
+        assert "(allowed by allow_distortion = true)" in distorted[0]

@@ -303,8 +303,11 @@ def validate_upload(
             problems.append(
                 f"{int(neg.sum())} negative count(s) ({_examples(examples, quote=False)})"
             )
-    if problems:
-        raise UploadError(problems, path=filename)
+    if problems:  # say what else was found, so one round of fixes is enough
+        raise UploadError(
+            problems + [n.replace("(rows ignored)", "(rows would be ignored)") for n in notes],
+            path=filename,
+        )
 
     keep = known.to_numpy()
     series = pd.Series(values.to_numpy(dtype=float)[keep], index=codes.to_numpy()[keep]).reindex(

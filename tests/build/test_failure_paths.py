@@ -104,3 +104,20 @@ def test_add_indicator_max_mb_is_validated(tmp_path, capsys, value):
     assert code == 2 and len(err) == 1, err
     assert "--max-mb must be a number of megabytes between 0 and 10000" in err[0]
     assert out.read_bytes() == before
+
+
+def test_csv_header_lines_are_safe_in_a_spreadsheet():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from geo.tables import to_safe_csv
+
+    evil = 'Source: Council\n=HYPERLINK("http://x","click"), +cmd|calc, @SUM(1)\r-2'
+    text = to_safe_csv(pd.DataFrame({"a": [1]}), header_lines=["Title", evil])
+    lines = text.splitlines()
+    assert len(lines) == 4 and lines[0] == "# Title" and lines[1].startswith("# Source: Council")
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            assert not cell.strip().startswith(("=", "+", "@", "-")), cell

@@ -121,3 +121,22 @@ def test_csv_header_lines_are_safe_in_a_spreadsheet():
     for row in csv.reader(io.StringIO(text)):
         for cell in row:
             assert not cell.strip().startswith(("=", "+", "@", "-")), cell
+
+
+def test_export_disk_full_is_one_line_exit_2_naming_the_output(tmp_path, capsys, monkeypatch):
+    from geo.export import data as export_data
+
+    cfg = write_tiny_place(tmp_path / "src")
+    bundle = tmp_path / "tiny.gpkg"
+    assert main(["build", str(cfg), "--out", str(bundle), "--quiet"]) == 0
+    capsys.readouterr()
+
+    def full(*a, **k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(export_data, "write_export", full)
+    out = tmp_path / "areas.gpkg"
+    code = main(["export-data", str(bundle), "--what", "areas", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0] == f"hubplan: error: {out}: the disk is full (database or disk is full)"

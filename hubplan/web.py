@@ -275,10 +275,42 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     )
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
+    _refuse_component_traversal(app)
     app.layout = _layout
     _register_shell_callbacks(app)
     add_basic_auth(app, basic_auth())
     return app
+
+
+COMPONENT_SUITES = "/_dash-component-suites/"
+
+
+def _refuse_component_traversal(app: dash.Dash) -> None:
+    """Unknown or ``..`` component-suite paths answer a plain 404, never a listing.
+
+    Dash answers an unregistered ``/_dash-component-suites/...`` path by raising an error whose
+    text lists every registered package and file; in debug mode or a log that is an
+    information leak, and the status was 500.
+    """
+    from urllib.parse import unquote
+
+    from dash.exceptions import DependencyException
+    from flask import request
+
+    def not_found(_exc: Exception | None = None):
+        return "Not found", 404, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @app.server.before_request
+    def no_traversal():
+        path = request.path
+        if path.startswith(COMPONENT_SUITES):
+            raw = unquote(unquote(request.environ.get("RAW_URI") or path))
+            parts = raw.replace("\\", "/").split("/")
+            if ".." in parts or ".." in unquote(path).split("/"):
+                return not_found()
+        return None
+
+    app.server.register_error_handler(DependencyException, not_found)
 
 
 def add_basic_auth(app: dash.Dash, value: str | None) -> bool:
@@ -300,6 +332,20 @@ def add_basic_auth(app: dash.Dash, value: str | None) -> bool:
         return ok_user and ok_password
 
     class _BasicAuth(dash_auth.BasicAuth):
+        def _protect(self) -> None:
+            """Check the credentials before anything else, the request body included.
+
+            dash-auth's own check parses callback bodies first (to find public callbacks,
+            which this app has none of): an unauthenticated ``POST /_dash-update-component``
+            with body ``{}`` was then a 500 and a KeyError traceback instead of a 401.
+            """
+
+            @self.app.server.before_request
+            def require_login():
+                if not self.is_authorized():
+                    return self.login_request()
+                return None
+
         def is_authorized(self) -> bool:
             try:
                 return super().is_authorized()

@@ -18,7 +18,14 @@ mode is never enabled here. See ``docs/deploy.md``.
 
 from __future__ import annotations
 
+import sys
+
+from geo.errors import InputError
 from hubplan.web import create_server
 
-application = create_server(warm="now")
+try:
+    application = create_server(warm="now")
+except InputError as exc:  # e.g. a malformed $HUBPLAN_BASIC_AUTH: one line, not a traceback
+    print(f"hubplan: error: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 server = application  # ``gunicorn hubplan.wsgi:server`` also works

@@ -11,10 +11,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.errors import InputError
+from geo.errors import ConfigError, DataError, InputError
 from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.place.model import Finding
-from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
+from geo.place.readers import (
+    check_declared_crs,
+    examples,
+    numeric_column,
+    read_geo,
+    read_table,
+    require_columns,
+)
 
 
 def _codes(series: pd.Series) -> pd.Series:
@@ -23,19 +30,33 @@ def _codes(series: pd.Series) -> pd.Series:
     return out.mask(out == "")
 
 
-def import_areas(src: AreasSource, *, crs: str) -> tuple[gpd.GeoDataFrame, list[Finding]]:
-    """Read the small areas, reproject to ``crs``, repair geometry and check codes."""
+FAR_PART_M = 1_000.0
+SLIVER_M2 = 100.0
+MAX_SCALE_ERROR = 0.01
+
+
+def import_areas(
+    src: AreasSource, *, crs: str, allow_distortion: bool = False
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Read the small areas, reproject to ``crs``, repair geometry and check codes.
+
+    Refused (one line naming the file and the area code): empty or NaN coordinates, a
+    geometry that collapses when repaired (zero area, e.g. collinear points) or whose repair
+    makes a part more than 1 km from the rest (e.g. a hole outside its shell), coordinates
+    outside the area of use of the file's CRS, a working CRS whose scale error across the
+    place is 1% or more (unless ``allow_distortion``). Slivers and exact duplicates are warnings.
+    """
     findings: list[Finding] = []
     gdf = read_geo(src.path, layer=src.layer)
     require_columns(gdf, {"areas.code": src.code, "areas.name": src.name}, path=src.path)
     codes = _codes(gdf[src.code])
     if codes.isna().any():
-        raise InputError(
+        raise DataError(
             f"column {src.code!r} has {int(codes.isna().sum())} empty area code(s)", path=src.path
         )
     dupes = codes[codes.duplicated()].unique().tolist()
     if dupes:
-        raise InputError(
+        raise DataError(
             f"duplicate area codes in column {src.code!r}: {examples(dupes)} ({len(dupes)} duplicated)",
             path=src.path,
         )
@@ -43,19 +64,27 @@ def import_areas(src: AreasSource, *, crs: str) -> tuple[gpd.GeoDataFrame, list[
     geom = gdf.geometry
     empty = geom.isna() | geom.is_empty
     if empty.any():
-        raise InputError(
+        raise DataError(
             f"{int(empty.sum())} area(s) have empty geometry: {examples(codes[empty].tolist())}",
             path=src.path,
         )
+    _check_nan_coordinates(geom, codes, src.path)
     if not set(geom.geom_type.unique()) <= {"Polygon", "MultiPolygon"}:
         bad = sorted(set(geom.geom_type.unique()) - {"Polygon", "MultiPolygon"})
-        raise InputError(f"areas must be polygons; found {', '.join(bad)}", path=src.path)
+        raise DataError(f"areas must be polygons; found {', '.join(bad)}", path=src.path)
+    check_declared_crs(geom, path=src.path)
+    original = geom.to_crs(crs)
     invalid = ~geom.is_valid
     if invalid.any():
         repaired = shapely.make_valid(geom[invalid].values)
         polys = [_polygonal(g) for g in repaired]
         geom = geom.copy()
         geom[invalid] = polys
+        projected = gpd.GeoSeries(polys, crs=geom.crs).to_crs(crs).values
+        for code, before, after in zip(
+            codes[invalid], original[invalid].values, projected, strict=True
+        ):
+            _check_repair(code, before, after, src.path)
         findings.append(
             Finding(
                 "warning",
@@ -69,6 +98,8 @@ def import_areas(src: AreasSource, *, crs: str) -> tuple[gpd.GeoDataFrame, list[
         crs=gdf.crs,
     ).to_crs(crs)
     _check_projected(areas, crs)
+    found = _check_scale(areas, crs, allow_distortion=allow_distortion)
+    findings += found + _slivers_and_duplicates(areas, src.path)
     return areas.set_index("code"), findings
 
 
@@ -82,10 +113,108 @@ def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
 
 def _check_projected(areas: gpd.GeoDataFrame, crs: str) -> None:
     if not areas.crs.is_projected:
-        raise InputError(f"working crs {crs!r} must be a projected CRS (metres), e.g. EPSG:27700")
+        raise ConfigError(f"working crs {crs!r} must be a projected CRS (metres), e.g. EPSG:27700")
     xmin, ymin, xmax, ymax = areas.total_bounds
     if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):
-        raise InputError(f"areas do not project into {crs}: check the file's CRS")
+        raise DataError(f"areas do not project into {crs}: check the file's CRS")
+
+
+def _check_nan_coordinates(geom: gpd.GeoSeries, codes: pd.Series, path) -> None:
+    coords, index = shapely.get_coordinates(geom.values, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        first = int(index[bad][0])
+        n = len(np.unique(index[bad]))
+        raise DataError(
+            f"feature {first + 1} (area {codes.iloc[first]!r}) has a NaN or infinite coordinate"
+            + (f" ({n} features in all)" if n > 1 else ""),
+            path=path,
+        )
+
+
+def _check_repair(code: str, before: shapely.Geometry, after: shapely.Geometry, path) -> None:
+    """An area whose repair collapses it or throws a part far away is an error naming it."""
+    if after is None or after.is_empty or after.geom_type not in ("Polygon", "MultiPolygon"):
+        kind = "nothing" if after is None or after.is_empty else after.geom_type.lower()
+        raise DataError(
+            f"area {code!r} collapses when repaired (to a {kind} with zero area: collinear or "
+            "repeated points?); fix its polygon",
+            path=path,
+        )
+    if after.area <= 0:
+        raise DataError(f"area {code!r} has zero area when repaired; fix its polygon", path=path)
+    parts = list(shapely.get_parts(after))
+    if len(parts) < 2:
+        return
+    shells = shapely.union_all(
+        [shapely.Polygon(p.exterior) for p in shapely.get_parts(before) if p.geom_type == "Polygon"]
+    )
+    largest = max(parts, key=lambda p: p.area)
+    for part in parts:
+        far = part.distance(largest)
+        if far > FAR_PART_M and not shells.buffer(1.0).contains(part):
+            raise DataError(
+                f"area {code!r} falls apart when repaired: a part lies {far / 1000:,.1f} km from "
+                "the rest (a hole outside its shell?); fix its polygon",
+                path=path,
+            )
+
+
+def _check_scale(areas: gpd.GeoDataFrame, crs: str, *, allow_distortion: bool) -> list[Finding]:
+    """The working CRS's scale error across the place must be under 1%."""
+    from pyproj import Proj
+
+    xmin, ymin, xmax, ymax = areas.total_bounds
+    gx, gy = np.meshgrid(np.linspace(xmin, xmax, 5), np.linspace(ymin, ymax, 5))
+    pts = gpd.GeoSeries(gpd.points_from_xy(gx.ravel(), gy.ravel()), crs=crs).to_crs(4326)
+    try:
+        factors = Proj(areas.crs).get_factors(pts.x.to_numpy(), pts.y.to_numpy())
+    except Exception:  # pragma: no cover - pyproj cannot compute factors for some CRSs
+        return []
+    scale = np.concatenate([factors.meridional_scale, factors.parallel_scale])
+    scale = scale[np.isfinite(scale)]
+    if not len(scale):
+        return []
+    error = float(np.max(np.abs(scale - 1.0)))
+    if error < MAX_SCALE_ERROR:
+        return []
+    message = (
+        f"working crs {crs!r} distorts distances and areas by up to {error:.1%} across this "
+        "place (scale factor "
+        f"{scale.min():.3f}-{scale.max():.3f}); use a local projected CRS such as EPSG:27700"
+    )
+    if not allow_distortion:
+        raise ConfigError(message + " or set allow_distortion = true")
+    return [Finding("warning", message + " (allowed by allow_distortion = true)")]
+
+
+def _slivers_and_duplicates(areas: gpd.GeoDataFrame, path) -> list[Finding]:
+    findings = []
+    area = areas.geometry.area.to_numpy()
+    perimeter = areas.geometry.length.to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        compact = 4 * np.pi * area / perimeter**2
+    sliver = (area < SLIVER_M2) | (compact < 0.005)
+    if sliver.any():
+        codes = areas["code"][sliver].tolist()
+        findings.append(
+            Finding(
+                "warning",
+                f"{path.name}: {len(codes)} sliver area(s) (under {SLIVER_M2:g} m² or extremely "
+                f"thin): {examples(codes)}",
+            )
+        )
+    wkb = shapely.to_wkb(shapely.normalize(areas.geometry.values))
+    dup = pd.Series(wkb).duplicated(keep=False).to_numpy()
+    if dup.any():
+        codes = areas["code"][dup].tolist()
+        findings.append(
+            Finding(
+                "warning",
+                f"{path.name}: {len(codes)} areas have exactly the same polygon: {examples(codes)}",
+            )
+        )
+    return findings
 
 
 def import_indicators(
@@ -93,11 +222,12 @@ def import_indicators(
 ) -> tuple[pd.DataFrame, list[Finding]]:
     """Read one indicator table and align its columns to ``area_codes`` (missing -> NaN)."""
     findings: list[Finding] = []
-    df = read_table(src.path, sheet=src.sheet, dtype_str=[src.code])
+    df = read_table(src.path, sheet=src.sheet, dtype_str=[src.code], table_format=src.table_format)
     wanted = {"code": src.code} | {
         f"indicator {ind.key!r}": ind.column for ind in src.columns if ind.column
     }
     require_columns(df, wanted, path=src.path)
+    findings += reading_notes(df, src.path)
     codes = _codes(df[src.code])
     keep = codes.notna()
     df = df.loc[keep.values]
@@ -149,6 +279,26 @@ def import_indicators(
     return out, findings
 
 
+def reading_notes(df: pd.DataFrame, path) -> list[Finding]:
+    """Say how a table was read when it is not a plain comma-separated one."""
+    notes = []
+    delimiter, decimal = df.attrs.get("delimiter", ","), df.attrs.get("decimal", ".")
+    if delimiter != "," or decimal != ".":
+        shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+        notes.append(
+            Finding("info", f"{path.name}: read as {shown}-separated with decimal mark {decimal!r}")
+        )
+    if df.attrs.get("title_rows"):
+        notes.append(
+            Finding(
+                "info",
+                f"{path.name}: skipped {df.attrs['title_rows']} row(s) above the header "
+                f"(header_row = {df.attrs['header_row']})",
+            )
+        )
+    return notes
+
+
 def compute_rates(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.DataFrame:
     """Fill each ``rate`` indicator per area as ``per * numerator / denominator`` (0 -> NaN)."""
     values = values.copy()
@@ -168,7 +318,7 @@ def import_footprints(
     if suffix in (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"):
         assignment = _footprints_from_polygons(src, areas)
     else:
-        df = read_table(src.path, dtype_str=[src.code])
+        df = read_table(src.path, dtype_str=[src.code], table_format=src.table_format)
         require_columns(
             df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path
         )

@@ -17,11 +17,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo.build.sites import geocode_postcodes
-from geo.errors import ConfigError, InputError
+from geo.errors import ConfigError, InputError, NetworkError
 from geo.network.access import weighted_area_points, with_access_indicators
 from geo.network.graph import (
     DEFAULT_URBAN_FACTOR,
@@ -33,7 +37,7 @@ from geo.network.osm import read_network, source_kind
 from geo.network.travel import area_points
 from geo.place.config import PlaceConfig
 from geo.place.model import Attribution, Finding, Place
-from geo.place.readers import read_table
+from geo.place.readers import examples, read_table
 from geo.transit.indicators import transit_indicators
 from geo.transit.load import attach_timetable
 
@@ -49,6 +53,43 @@ def _number(config: PlaceConfig, key: str, default: float) -> float:
             f"'network.{key}' must be a positive number, got {value!r}", path=config.path
         )
     return float(value)
+
+
+REACH_M = 1_000.0
+
+
+def check_reach(
+    areas: gpd.GeoDataFrame, edges: gpd.GeoDataFrame, *, source: str, reach_m: float = REACH_M
+) -> list[Finding]:
+    """Refuse a network that does not reach the areas; list the areas it misses.
+
+    Each area's representative point should lie within ``reach_m`` of a usable street. Fewer
+    than half within reach is an error saying how far off the network is (a wrong file or
+    CRS); some areas beyond reach is a warning listing them.
+    """
+    if edges.empty or areas.empty:
+        raise NetworkError("the network has no usable streets", path=source)
+    points = gpd.GeoDataFrame(geometry=areas.geometry.representative_point(), crs=areas.crs)
+    tree = shapely.STRtree(edges.geometry.values)
+    _, dist = tree.query_nearest(points.geometry.values, return_distance=True, all_matches=False)
+    far = dist > reach_m
+    if far.sum() > len(points) / 2:
+        raise NetworkError(
+            f"the network does not reach the areas: {int(far.sum())} of {len(points)} area "
+            f"points are more than {reach_m / 1000:g} km from a usable street (median "
+            f"{np.median(dist) / 1000:,.1f} km off); wrong extract or CRS?",
+            path=source,
+        )
+    if far.any():
+        codes = areas.index[far].tolist()
+        return [
+            Finding(
+                "warning",
+                f"network: {len(codes)} area(s) have no usable street within "
+                f"{reach_m / 1000:g} km (times there are approximate): {examples(codes)}",
+            )
+        ]
+    return []
 
 
 def add_network(place: Place, config: PlaceConfig) -> Place:
@@ -74,8 +115,19 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             geometry=raw.geometry,
             crs=config.crs,
         )
+        clipped = (raw.attrs.get("clipped_ways", 0), raw.attrs.get("clipped_pieces", 0))
         edges, found = keep_largest_components(nodes, edges)
         place.findings.extend(found)
+        place.findings.extend(check_reach(place.areas, edges, source=net.source))
+        if clipped[0]:
+            place.findings.append(
+                Finding(
+                    "info",
+                    f"network: {clipped[0]:,} way(s) named nodes missing from "
+                    f"{Path(net.source).name} (a clipped extract) and were cut to the nodes "
+                    f"present ({clipped[1]:,} piece(s) kept)",
+                )
+            )
         place.tables.update(network_tables(nodes, edges))
         kind = source_kind(net.source)
         place.findings.append(
@@ -106,7 +158,11 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
                 "'network.weight_points' = \"postcodes\" needs a [postcodes] table",
                 path=config.path,
             )
-        table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
+        table = read_table(
+            config.postcodes.path,
+            dtype_str=[config.postcodes.postcode],
+            table_format=config.postcodes.table_format,
+        )
         points, found = geocode_postcodes(
             table[config.postcodes.postcode], config.postcodes, crs=config.crs
         )

@@ -18,6 +18,7 @@ from geo.build._importers import (
 )
 from geo.build.network import add_network
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
+from geo.build.storage import storage_path, storage_problem
 from geo.errors import ConfigError, InputError
 from geo.place.bundle import read_place, write_place
 from geo.place.config import PlaceConfig, load_config
@@ -67,7 +68,9 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     findings: list[Finding] = []
 
     steps.step("areas")
-    areas, found = import_areas(config.areas, crs=config.crs)
+    areas, found = import_areas(
+        config.areas, crs=config.crs, allow_distortion=config.allow_distortion
+    )
     findings += found
 
     catalogue = {}
@@ -181,5 +184,16 @@ def build_bundle(
             )
         else:
             place.findings.extend(carry_over(previous, place))
-    place.path = write_place(place, out)
+    try:
+        place.path = write_place(place, out)
+    except InputError:
+        raise
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        raise InputError(
+            f"cannot write the bundle: {problem} (nothing was changed)",
+            path=storage_path(exc, out.resolve()),
+        ) from None
     return place

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 from functools import lru_cache
@@ -52,6 +53,8 @@ def resolve_place(spec: str | Path) -> Path:
     if str(spec) == DEMO:
         return demo_bundle_path()
     path = Path(spec).expanduser()
+    if is_temp_bundle(path):
+        raise InputError("is a temporary file of an unfinished write, not a place", path=path.name)
     if path.exists():
         return path.resolve()
     candidate = places_dir() / f"{spec}.gpkg"
@@ -89,10 +92,51 @@ def _edited_cached(path: str, mtime_ns: int, size: int, store: str, version: int
     return apply_edits(place, EditStore.for_bundle(path))
 
 
+def is_temp_bundle(path: Path) -> bool:
+    """A writer's temporary file (``.<name>.gpkg.<pid>.<random>.tmp.gpkg``) or any hidden file."""
+    return path.name.startswith(".") or ".tmp" in path.name
+
+
+def clean_temp_bundles(folder: Path) -> list[Path]:
+    """Remove temporary bundles in ``folder`` left by writers that died (``kill -9``).
+
+    A temp file is removed only when the process id in its name is no longer running, so a
+    write in progress (in this or another process) is never disturbed. Returns what was removed.
+    """
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for tmp in folder.glob(".*.gpkg.*.tmp*"):
+        pid_text = tmp.name.split(".gpkg.", 1)[1].split(".", 1)[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def list_places() -> list[tuple[str, str]]:
-    """(label, spec) for the demo and every bundle in :func:`places_dir`."""
+    """(label, spec) for the demo and every bundle in :func:`places_dir`.
+
+    Temporary bundles (a writer's ``.name.gpkg.….tmp.gpkg``) are never listed; those of
+    writers that died are removed.
+    """
     out = [("Demo borough (synthetic)", DEMO)]
     folder = places_dir()
     if folder.is_dir():
-        out += [(p.stem, str(p.resolve())) for p in sorted(folder.glob("*.gpkg"))]
+        clean_temp_bundles(folder)
+        out += [
+            (p.stem, str(p.resolve()))
+            for p in sorted(folder.glob("*.gpkg"))
+            if not is_temp_bundle(p)
+        ]
     return out

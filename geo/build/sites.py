@@ -7,11 +7,19 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import DataError
 from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
-from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
+from geo.place.readers import (
+    check_declared_crs,
+    examples,
+    numeric_column,
+    read_geo,
+    read_table,
+    require_columns,
+)
 
 FAR_OUTSIDE_M = 10_000.0
 SITE_COLUMNS = [
@@ -67,7 +75,7 @@ def geocode_postcodes(
     postcodes: pd.Series, lookup: PostcodesSource, *, crs: str
 ) -> tuple[gpd.GeoSeries, pd.Series]:
     """Resolve postcodes offline against a postcode file; return points and a found-mask."""
-    table = read_table(lookup.path, dtype_str=[lookup.postcode])
+    table = read_table(lookup.path, dtype_str=[lookup.postcode], table_format=lookup.table_format)
     cols = {"postcodes.postcode": lookup.postcode}
     if lookup.lon and lookup.lat:
         cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
@@ -101,7 +109,11 @@ def import_sites(
     if is_geo:
         df = read_geo(src.path, layer=src.layer)
     else:
-        df = read_table(src.path, dtype_str=[c for c in (src.id, src.postcode) if c])
+        df = read_table(
+            src.path,
+            dtype_str=[c for c in (src.id, src.postcode) if c],
+            table_format=src.table_format,
+        )
     if len(df) == 0:
         raise DataError("contains no rows", path=src.path)
     cols = {"id": src.id, "name": src.name} | {f"details.{k}": v for k, v in src.details.items()}
@@ -120,6 +132,7 @@ def import_sites(
         raise DataError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
 
     if is_geo:
+        check_declared_crs(df.geometry[df.geometry.notna()], path=src.path)
         geom = df.geometry.to_crs(crs)
         if not set(geom.dropna().geom_type.unique()) <= {"Point"}:
             geom = geom.representative_point()
@@ -134,7 +147,9 @@ def import_sites(
         x = numeric_column(df, src.x, path=src.path)
         y = numeric_column(df, src.y, path=src.path)
         located = x.notna() & y.notna()
-        geom = _points_from_xy(x, y, src.crs).to_crs(crs)
+        declared = _points_from_xy(x, y, src.crs)
+        check_declared_crs(declared[located.to_numpy()], path=src.path)
+        geom = declared.to_crs(crs)
     else:
         located = pd.Series(False, index=df.index)
         geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)
@@ -177,7 +192,114 @@ def import_sites(
     )
     for key, col in src.details.items():
         out[key] = df[col].astype("string").fillna("").astype(str).values
-    return out[located.values].reset_index(drop=True), findings
+    if src.opened or src.predecessor:
+        require_columns(df, {"opened": src.opened, "predecessor": src.predecessor}, path=src.path)
+    out = out[located.values].reset_index(drop=True)
+    out, found = report_duplicates(out, src, df[located.values])
+    return out, findings + found
+
+
+DUPLICATE_M = 100.0
+_GENERIC = frozenset(
+    {
+        "the", "school", "academy", "trust", "c", "of", "e", "cofe", "ce", "church", "england",
+        "rc", "catholic", "voluntary", "aided", "controlled", "community", "foundation", "free",
+        "and", "st", "saint", "college", "centre", "center",
+    }
+)  # fmt: skip
+
+
+def _name_tokens(name: str) -> frozenset[str]:
+    words = re.sub(r"[^a-z0-9 ]", " ", str(name).lower().replace("'", "")).split()
+    kept = frozenset(w for w in words if w not in _GENERIC)
+    return kept or frozenset(words)
+
+
+def _similar(a: str, b: str) -> bool:
+    """Names that differ only by generic words, or one of which extends the other."""
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    return bool(ta) and bool(tb) and (ta <= tb or tb <= ta)
+
+
+def likely_duplicates(
+    sites: gpd.GeoDataFrame, *, predecessor: pd.Series | None = None, within_m: float = DUPLICATE_M
+) -> list[tuple[int, int, str]]:
+    """Pairs of rows ``(i, j, why)`` that are probably one site recorded twice.
+
+    Same kind and within ``within_m`` metres with similar names (``"Rose Bridge Academy"``
+    and ``"Dean Trust Rose Bridge"``), or a predecessor/successor pair when the source has a
+    link field (``predecessor`` holds, for each row, the id of the record it replaced).
+    """
+    pairs: dict[tuple[int, int], str] = {}
+    if len(sites) > 1:
+        geoms = sites.geometry.values
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="dwithin", distance=within_m)
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            if i >= j or sites["kind"].iat[i] != sites["kind"].iat[j]:
+                continue
+            if _similar(sites["name"].iat[i], sites["name"].iat[j]):
+                d = shapely.distance(geoms[i], geoms[j])
+                pairs[(i, j)] = f"{d:.0f} m apart, similar names"
+    if predecessor is not None:
+        position = {sid: k for k, sid in enumerate(sites["site_id"])}
+        for j, old in enumerate(predecessor.astype("string").str.strip().tolist()):
+            i = position.get(old) if isinstance(old, str) and old else None
+            if i is not None and i != j:
+                pairs[(min(i, j), max(i, j))] = f"{sites['site_id'].iat[j]!r} replaced {old!r}"
+    return [(i, j, why) for (i, j), why in sorted(pairs.items())]
+
+
+def _newer(sites: gpd.GeoDataFrame, i: int, j: int, opened: pd.Series | None) -> int:
+    """The newer of two records: later ``opened`` date, else the larger numeric id."""
+    if opened is not None:
+        a, b = opened.iat[i], opened.iat[j]
+        if pd.notna(a) and pd.notna(b) and a != b:
+            return i if a > b else j
+    ids = pd.to_numeric(sites["site_id"].iloc[[i, j]], errors="coerce").to_numpy()
+    if np.isfinite(ids).all() and ids[0] != ids[1]:
+        return i if ids[0] > ids[1] else j
+    return j  # later in the file
+
+
+def report_duplicates(
+    sites: gpd.GeoDataFrame, src: SitesSource, df: pd.DataFrame
+) -> tuple[gpd.GeoDataFrame, list[Finding]]:
+    """Report likely duplicate sites; with ``dedupe = true`` keep only the newer record."""
+    predecessor = df[src.predecessor].reset_index(drop=True) if src.predecessor else None
+    opened = None
+    if src.opened:
+        opened = pd.to_datetime(df[src.opened], errors="coerce", dayfirst=True)
+        opened = opened.reset_index(drop=True)
+    pairs = likely_duplicates(sites, predecessor=predecessor)
+    if not pairs:
+        return sites, []
+    ids, names = sites["site_id"], sites["name"]
+    listed = "; ".join(
+        f"{ids.iat[i]!r} {names.iat[i]} / {ids.iat[j]!r} {names.iat[j]} ({why})"
+        for i, j, why in pairs[:5]
+    ) + (" …" if len(pairs) > 5 else "")
+    if not src.dedupe:
+        return sites, [
+            Finding(
+                "warning",
+                f"{src.path.name}: {len(pairs)} likely duplicate {src.kind} record(s): {listed}; "
+                "set dedupe = true on this [[sites]] source to keep only the newer record",
+            )
+        ]
+    drop = set()
+    for i, j, _ in pairs:
+        newer = _newer(sites, i, j, opened)
+        drop.add(j if newer == i else i)
+    dropped = ", ".join(repr(ids.iat[k]) for k in sorted(drop))
+    kept = sites.drop(index=sites.index[sorted(drop)]).reset_index(drop=True)
+    return kept, [
+        Finding(
+            "info",
+            f"{src.path.name}: dedupe = true: dropped {len(drop)} older duplicate record(s) "
+            f"({dropped}) of {len(pairs)} likely duplicate pair(s): {listed}",
+        )
+    ]
 
 
 def locate_sites(

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
-import io
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,15 +19,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import DataError
+from geo.errors import DataError, InputError
 from geo.place._edit import edit_place
 from geo.place.config import DIRECTIONS, Indicator
 from geo.place.model import Attribution, Place
+from geo.place.readers import MAX_ABS_VALUE, parse_numbers, table_from_text
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_KINDS = ("count", "mean")
 UPLOADS_TABLE = "uploads"
 RESERVED_KEYS = frozenset({"name", "footprint", "geometry", "code", "areas", "fid"})
+RESERVED_PREFIXES = ("sites_",)
 EXAMPLES = 5
 
 
@@ -135,6 +135,11 @@ def check_metadata(
         problems.append(f"key {key!r} must be letters, digits and '_' and not start with a digit")
     elif key.lower() in RESERVED_KEYS:
         problems.append(f"key {key!r} is reserved; choose another")
+    elif key.lower().startswith(RESERVED_PREFIXES):
+        problems.append(
+            f"key {key!r} would clash with the profile's site count columns (sites_*); "
+            "choose another"
+        )
     elif key in catalogue and not (
         replace_existing and catalogue[key].source.startswith("uploaded")
     ):
@@ -182,6 +187,7 @@ def validate_upload(
     max_bytes: int = MAX_BYTES,
     replace_existing: bool = False,
     plain_filename: bool = True,
+    unknown_codes: str = "warn",
 ) -> ValidUpload:
     """Check an uploaded CSV and its metadata against ``place``; raise :class:`UploadError`.
 
@@ -198,7 +204,17 @@ def validate_upload(
         Refuse a ``filename`` with a folder part or control characters (see
         :func:`check_filename`): true for files from a browser; the CLI, which reads a local
         path the user typed, passes false.
+    unknown_codes
+        ``"warn"`` (default): rows whose code is not an area of the place are ignored and
+        counted in the notes, as the build does; ``"error"``: they refuse the upload. A file
+        in which no code matches is always refused.
+
+    The file is read by the one table reader of the build
+    (:func:`geo.place.readers.table_from_text`): delimiter and decimal mark detected, title
+    rows skipped, blank rows ignored, ``"1,234"`` and ``"34%"`` read as numbers.
     """
+    if unknown_codes not in ("warn", "error"):
+        raise ValueError(f"unknown_codes must be 'warn' or 'error', not {unknown_codes!r}")
     problems = check_metadata(indicator, place.catalogue, replace_existing=replace_existing)
     if plain_filename:
         problems += check_filename(filename)
@@ -214,20 +230,19 @@ def validate_upload(
     except UploadError as exc:
         raise UploadError([*problems, *exc.problems], path=filename) from None
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=True
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise UploadError(
-            [*problems, f"not a readable CSV file ({' '.join(str(exc).split())[:200]})"],
-            path=filename,
-        ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+        frame = table_from_text(text, path=filename, dtype_str=[code_column, value_column])
+    except InputError as exc:
+        message = str(exc).removeprefix(f"{filename}: ")
+        raise UploadError([*problems, message], path=filename) from None
+    dupes = frame.attrs.get("duplicates", {})
+    twice = [c for c in (code_column, value_column) if c in dupes]
+    if twice:
+        problems += [
+            f"column {c!r} appears {len(dupes[c])} times (columns "
+            f"{', '.join(map(str, dupes[c]))}); pick one by position, e.g. '{c}[1]'"
+            for c in twice
+        ]
+        raise UploadError(problems, path=filename)
     missing = [c for c in (code_column, value_column) if c not in frame.columns]
     if missing:
         problems.append(
@@ -237,9 +252,9 @@ def validate_upload(
     if not len(frame):
         raise UploadError([*problems, "the file has a header but no rows"], path=filename)
 
-    line = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # file line numbers
-    codes = frame[code_column].str.strip()
-    raw = frame[value_column].str.strip()
+    line = pd.Series(frame.attrs["row_numbers"], index=frame.index)  # file row numbers
+    codes = frame[code_column].astype("string").fillna("").str.strip()
+    raw = frame[value_column].astype("string").fillna("").str.strip()
     blank_code = codes == ""
     if blank_code.any():
         problems.append(
@@ -247,24 +262,35 @@ def validate_upload(
         )
     known = codes.isin(place.areas.index)
     unknown = ~known & ~blank_code
+    notes: list[str] = []
     if unknown.any():
-        problems.append(
+        listed = (
             f"{int(unknown.sum())} unknown area code(s), not areas of {place.name}: "
             f"{_examples(codes[unknown].drop_duplicates().tolist())}"
         )
+        if unknown_codes == "error" or not (known & ~blank_code).any():
+            problems.append(listed)
+        else:  # real council extracts include out-of-borough rows, as the build allows
+            notes.append(f"{listed} (rows ignored)")
     dup = codes.duplicated(keep=False) & ~blank_code
     if dup.any():
         dups = codes[dup].drop_duplicates().tolist()
         problems.append(f"{len(dups)} area code(s) appear more than once: {_examples(dups)}")
-    cleaned = raw.str.replace(",", "", regex=False) if sep != "," else raw
-    values = pd.to_numeric(cleaned.where(cleaned != ""), errors="coerce")
-    bad = values.isna() & (raw != "")
+    values, bad, comma = parse_numbers(raw, decimal=frame.attrs.get("decimal", "."))
+    if comma.any():
+        examples = [f"line {ln}: {v!r}" for ln, v in zip(line[comma], raw[comma], strict=True)]
+        problems.append(
+            f"{int(comma.sum())} value(s) in {value_column!r} with a comma that is not a thousands "
+            f"separator ({_examples(examples, quote=False)}); save the file with '.' decimals"
+        )
     if bad.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[bad], raw[bad], strict=True)]
         problems.append(
             f"{int(bad.sum())} non-numeric value(s) in {value_column!r} ({_examples(examples, quote=False)})"
         )
-    huge = ~np.isfinite(values.fillna(0))
+    if not bad.any() and not comma.any() and values[known].isna().all() and known.any():
+        problems.append(f"no value in {value_column!r} is a number (all blank or suppressed)")
+    huge = ~np.isfinite(values.fillna(0)) | (values.abs() > MAX_ABS_VALUE)
     if huge.any():
         examples = [f"line {ln}: {v!r}" for ln, v in zip(line[huge], raw[huge], strict=True)]
         problems.append(
@@ -277,13 +303,17 @@ def validate_upload(
             problems.append(
                 f"{int(neg.sum())} negative count(s) ({_examples(examples, quote=False)})"
             )
-    if problems:
-        raise UploadError(problems, path=filename)
+    if problems:  # say what else was found, so one round of fixes is enough
+        raise UploadError(
+            problems + [n.replace("(rows ignored)", "(rows would be ignored)") for n in notes],
+            path=filename,
+        )
 
-    series = pd.Series(values.to_numpy(dtype=float), index=codes.to_numpy()).reindex(
+    keep = known.to_numpy()
+    series = pd.Series(values.to_numpy(dtype=float)[keep], index=codes.to_numpy()[keep]).reindex(
         place.areas.index
     )
-    notes = [f"read as {encoding}"]
+    notes = [f"read as {encoding}", *notes]
     no_value = int(series.isna().sum())
     if no_value:
         notes.append(f"{no_value} of {len(series)} areas have no value (left missing)")
@@ -338,6 +368,7 @@ def store_upload(
     max_bytes: int = MAX_BYTES,
     replace_existing: bool = False,
     plain_filename: bool = True,
+    unknown_codes: str = "warn",
 ) -> tuple[Place, ValidUpload]:
     """Validate against the bundle at ``path`` and, only if the whole file is valid, store it.
 
@@ -354,6 +385,7 @@ def store_upload(
             value_column=value_column,
             indicator=indicator,
             max_bytes=max_bytes,
+            unknown_codes=unknown_codes,
             replace_existing=replace_existing,
             plain_filename=plain_filename,
         )

@@ -16,6 +16,7 @@ Every problem is a :class:`~geo.errors.NetworkError` naming the file.
 
 from __future__ import annotations
 
+import bz2
 import hashlib
 import tempfile
 import warnings
@@ -99,38 +100,141 @@ def read_network(
         graph = _highways_only(_read_graphml(Path(source)), source)
     else:
         graph = _read_osm(Path(source), kind=kind, simplify=bool(options.get("simplify", True)))
-    return graph_tables(graph, crs=crs, path=source)
+    nodes, edges = graph_tables(graph, crs=crs, path=source)
+    edges.attrs["clipped_ways"] = int(graph.graph.get("clipped_ways", 0))
+    edges.attrs["clipped_pieces"] = int(graph.graph.get("clipped_pieces", 0))
+    return nodes, edges
 
 
-def _read_osm(path: Path, *, kind: str, simplify: bool) -> nx.MultiDiGraph:
+def _read_osm(
+    path: Path, *, kind: str, simplify: bool, shown: Path | None = None
+) -> nx.MultiDiGraph:
+    """Read OSM XML (or PBF) with osmnx; errors name ``shown`` (the user's file)."""
     import osmnx as ox
 
+    shown = shown or path
     if kind == "pbf":
         with tempfile.TemporaryDirectory(prefix="hubplan-pbf-") as tmp:
             xml = Path(tmp) / "network.osm"
             pbf_to_xml(path, xml)
-            return _read_osm(xml, kind="osm", simplify=simplify)
+            return _read_osm(xml, kind="osm", simplify=simplify, shown=shown)
     tags = list(dict.fromkeys([*ox.settings.useful_tags_way, *EXTRA_WAY_TAGS]))
     old = ox.settings.useful_tags_way
     ox.settings.useful_tags_way = tags
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
+        with tempfile.TemporaryDirectory(prefix="hubplan-osm-") as tmp:
+            clean = Path(tmp) / "network.osm"
+            clipped = clean_osm_xml(path, clean, shown=shown)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                graph = ox.graph_from_xml(
+                    clean, bidirectional=False, simplify=False, retain_all=True
+                )
+    except NetworkError:
+        raise
     except (ParseError, EOFError, OSError, UnicodeDecodeError) as exc:
-        raise NetworkError(f"cannot read OpenStreetMap XML: {exc}", path=path) from None
+        raise NetworkError(f"cannot read OpenStreetMap XML: {exc}", path=shown) from None
     except Exception as exc:  # osmnx raises assorted errors on odd files
         raise NetworkError(
-            f"cannot read OpenStreetMap file: {type(exc).__name__}: {exc}", path=path
+            f"cannot read OpenStreetMap file: {type(exc).__name__}: {exc}", path=shown
         ) from None
     finally:
         ox.settings.useful_tags_way = old
-    graph = _highways_only(graph, path)
+    graph = _highways_only(graph, shown)
     if simplify and graph.number_of_edges():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "maxspeed", "oneway"])
+    graph.graph["clipped_ways"] = clipped["ways_cut"]
+    graph.graph["clipped_pieces"] = clipped["pieces"]
     return graph
+
+
+def clean_osm_xml(path: Path, out: Path, *, shown: Path | None = None) -> dict[str, int]:
+    """Check an OSM XML file's nodes and cut its ways to the nodes present; write ``out``.
+
+    Extracts clipped at a bounding box have ways naming nodes outside the file. Each way is
+    cut to the nodes present and split where a gap falls inside it (pieces get new negative
+    ids); a way left with fewer than two nodes is dropped. Relations are dropped (not used).
+
+    Raises
+    ------
+    NetworkError
+        Naming ``shown``: unreadable XML, or a node whose coordinates are not numbers or lie
+        outside ±90° latitude / ±180° longitude.
+
+    Returns
+    -------
+    dict
+        ``ways_cut`` (ways that named missing nodes), ``pieces`` (ways written for them) and
+        ``ways_dropped`` (ways with no two consecutive nodes present).
+    """
+    import xml.etree.ElementTree as ET
+
+    shown = shown or path
+    opener = bz2.open if path.suffix.lower() == ".bz2" else open
+    with opener(path, "rb") as fh:
+        tree = ET.parse(fh)
+    root = tree.getroot()
+    if root.tag != "osm":
+        raise NetworkError(f"not an OpenStreetMap XML file (root element <{root.tag}>)", path=shown)
+    present: set[str] = set()
+    for node in root.iter("node"):
+        nid, lat_text, lon_text = node.get("id"), node.get("lat"), node.get("lon")
+        try:
+            lat, lon = float(lat_text), float(lon_text)
+        except (TypeError, ValueError):
+            raise NetworkError(
+                f"node {nid} has a coordinate that is not a number (lat={lat_text!r}, "
+                f"lon={lon_text!r})",
+                path=shown,
+            ) from None
+        if not (np.isfinite(lat) and np.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
+            raise NetworkError(
+                f"node {nid} has coordinates outside ±90° latitude / ±180° longitude "
+                f"(lat={lat_text!r}, lon={lon_text!r})",
+                path=shown,
+            )
+        present.add(nid)
+    stats = {"ways_cut": 0, "pieces": 0, "ways_dropped": 0}
+    next_id = -1
+    for relation in list(root.iter("relation")):
+        root.remove(relation)
+    for way in list(root.findall("way")):
+        refs = way.findall("nd")
+        if all(r.get("ref") in present for r in refs):
+            continue
+        stats["ways_cut"] += 1
+        runs: list[list[ET.Element]] = [[]]
+        for r in refs:
+            if r.get("ref") in present:
+                runs[-1].append(r)
+            elif runs[-1]:
+                runs.append([])
+        runs = [run for run in runs if len(run) >= 2]
+        tags = way.findall("tag")
+        index = list(root).index(way)
+        root.remove(way)
+        if not runs:
+            stats["ways_dropped"] += 1
+            continue
+        for k, run in enumerate(runs):
+            piece = ET.Element("way", dict(way.attrib))
+            if len(runs) > 1 or k:
+                piece.set("id", str(next_id))
+                next_id -= 1
+            piece.extend(run)
+            piece.extend(tags)
+            root.insert(index + k, piece)
+            stats["pieces"] += 1
+    if stats["ways_dropped"] and not root.findall("way"):
+        raise NetworkError(
+            f"no way has two of its nodes in the file ({stats['ways_dropped']} way(s) name only "
+            "nodes missing from it): is this extract clipped outside the place?",
+            path=shown,
+        )
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return stats
 
 
 def pbf_to_xml(pbf: Path, xml: Path) -> None:

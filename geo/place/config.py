@@ -14,7 +14,9 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from geo.errors import InputError
+from geo.errors import ConfigError
+from geo.place.readers import TableFormat
+from geo.place.schema import ColumnSchema, IndicatorsSchema, validate_config_data
 from geo.transit.config import TransitConfig, parse_transit
 
 KINDS = ("count", "mean", "rate")
@@ -69,6 +71,7 @@ class IndicatorSource:
     sheet: str | None = None
     attribution: str = ""
     source: str = ""
+    table_format: TableFormat = field(default_factory=TableFormat)
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class PostcodesSource:
     y: str | None = None
     crs: str = DEFAULT_CRS
     attribution: str = ""
+    table_format: TableFormat = field(default_factory=TableFormat)
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class SitesSource:
     layer: str | None = None
     attribution: str = ""
     source: str = ""
+    dedupe: bool = False
+    opened: str | None = None
+    predecessor: str | None = None
+    table_format: TableFormat = field(default_factory=TableFormat)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class FootprintsSource:
     layer: str | None = None
     label: str = "Footprint"
     attribution: str = ""
+    table_format: TableFormat = field(default_factory=TableFormat)
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ class PlaceConfig:
     footprints: FootprintsSource | None = None
     network: NetworkConfig = field(default_factory=NetworkConfig)
     synthetic: bool = False
+    allow_distortion: bool = False
     text: str = ""
 
     @property
@@ -142,291 +152,248 @@ class PlaceConfig:
         return self.path.parent
 
 
-class _Section:
-    """Typed access to one TOML table, with errors naming the file and key path."""
-
-    def __init__(self, data: Any, where: str, file: Path) -> None:
-        if not isinstance(data, dict):
-            raise InputError(f"[{where}] must be a table", path=file)
-        self.data = data
-        self.where = where
-        self.file = file
-
-    def _name(self, key: str) -> str:
-        return f"{self.where}.{key}" if self.where else key
-
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
-        value = self.data.get(key, default)
-        if value is None:
-            if required:
-                raise InputError(f"missing required key '{self._name(key)}'", path=self.file)
-            return None
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise InputError(
-                f"'{self._name(key)}' must be a non-empty string, got {value!r}", path=self.file
-            )
-        return value
-
-    def num(self, key: str, default: float | None = None) -> float | None:
-        value = self.data.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"'{self._name(key)}' must be a number, got {value!r}", path=self.file)
-        return float(value)
-
-    def bool(self, key: str, default: bool = False) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise InputError(
-                f"'{self._name(key)}' must be true or false, got {value!r}", path=self.file
-            )
-        return value
-
-    def path(self, key: str, *, required: bool = True) -> Path | None:
-        value = self.str(key, required=required)
-        if value is None:
-            return None
-        p = Path(value).expanduser()
-        if not p.is_absolute():
-            p = (self.file.parent / p).resolve()
-        return p
-
-    def table(self, key: str) -> _Section | None:
-        value = self.data.get(key)
-        return None if value is None else _Section(value, self._name(key), self.file)
-
-    def tables(self, key: str) -> list[_Section]:
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if isinstance(value, dict):
-            value = [value]
-        if not isinstance(value, list):
-            raise InputError(f"'{self._name(key)}' must be an array of tables", path=self.file)
-        return [_Section(v, f"{self._name(key)}[{i}]", self.file) for i, v in enumerate(value)]
+def _resolve(value: str, file: Path) -> Path:
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else (file.parent / p).resolve()
 
 
-def _indicator(sec: _Section, *, source: str, attribution: str, vintage: str) -> Indicator:
-    key = sec.str("key", required=True)
+def _table_format(sec: Any) -> TableFormat:
+    delimiter = "\t" if sec.delimiter == "tab" else sec.delimiter
+    return TableFormat(delimiter=delimiter, decimal=sec.decimal, header_row=sec.header_row)
+
+
+def _indicator(sec: ColumnSchema, where: str, file: Path, *, parent: IndicatorsSchema) -> Indicator:
+    key = sec.key
     if not key.replace("_", "").isalnum() or key[0].isdigit():
-        raise InputError(
-            f"'{sec.where}.key' = {key!r}: keys must be letters, digits and '_' (not starting with a digit)",
-            path=sec.file,
+        raise ConfigError(
+            f"'{where}.key' = {key!r}: keys must be letters, digits and '_' (not starting with a digit)",
+            path=file,
         )
-    kind = sec.str("kind", "count")
-    if kind not in KINDS:
-        raise InputError(
-            f"'{sec.where}.kind' = {kind!r} is not a known indicator kind (use {', '.join(KINDS)})",
-            path=sec.file,
-        )
-    higher_is = sec.str("higher_is")
-    if higher_is is not None and higher_is not in DIRECTIONS:
-        raise InputError(
-            f"'{sec.where}.higher_is' = {higher_is!r} must be 'worse' or 'better'", path=sec.file
-        )
-    column = sec.str("column")
-    numerator = sec.str("numerator")
-    denominator = sec.str("denominator")
-    if kind == "rate":
-        if not numerator or not denominator:
-            raise InputError(
-                f"'{sec.where}' (key {key!r}) is a rate: give numerator = KEY and denominator = KEY",
-                path=sec.file,
+    column = sec.column
+    if sec.kind == "rate":
+        if not sec.numerator or not sec.denominator:
+            raise ConfigError(
+                f"'{where}' (key {key!r}) is a rate: give numerator = KEY and denominator = KEY",
+                path=file,
             )
     elif column is None:
         column = key
     return Indicator(
         key=key,
-        label=sec.str("label", key) or key,
-        kind=kind,
+        label=sec.label or key,
+        kind=sec.kind,
         column=column,
-        unit=sec.str("unit", "") or "",
-        weight=sec.str("weight"),
-        numerator=numerator,
-        denominator=denominator,
-        per=sec.num("per", 100.0) or 100.0,
-        higher_is=higher_is,
-        england=sec.num("england"),
-        sensitive=sec.bool("sensitive", False),
-        source=sec.str("source", source) or "",
-        attribution=sec.str("attribution", attribution) or "",
-        vintage=sec.str("vintage", vintage) or "",
-        national_decile=sec.bool("national_decile", False),
-        description=sec.str("description", "") or "",
+        unit=sec.unit,
+        weight=sec.weight,
+        numerator=sec.numerator,
+        denominator=sec.denominator,
+        per=float(sec.per),
+        higher_is=sec.higher_is,
+        england=None if sec.england is None else float(sec.england),
+        sensitive=sec.sensitive,
+        source=parent.source if sec.source is None else sec.source,
+        attribution=parent.attribution if sec.attribution is None else sec.attribution,
+        vintage=parent.vintage if sec.vintage is None else sec.vintage,
+        national_decile=sec.national_decile,
+        description=sec.description,
     )
 
 
-def _check_crs(value: str, where: str, path: Path, *, projected: bool = True) -> str:
-    """Refuse CRS strings pyproj cannot parse; the working CRS must be projected (metres)."""
+WEB_MERCATOR_CODES = (3857, 3785, 900913, 102100, 102113)
+
+
+def _check_crs(
+    value: str, where: str, path: Path, *, projected: bool = True, allow_distortion: bool = False
+) -> str:
+    """Refuse CRS strings pyproj cannot parse; the working CRS must be projected in metres.
+
+    Web Mercator (EPSG:3857) inflates distances by 1/cos(latitude), about 1.7 in England, so
+    the working CRS may only be Web Mercator with ``allow_distortion = true``.
+    """
     try:
         crs = CRS.from_user_input(value)
     except CRSError:
-        raise InputError(
+        raise ConfigError(
             f"'{where}' = {value!r} is not a coordinate reference system", path=path
         ) from None
-    if projected and not crs.is_projected:
-        raise InputError(
+    if not projected:
+        return value
+    if not crs.is_projected:
+        raise ConfigError(
             f"'{where}' = {value!r} must be a projected CRS in metres (e.g. EPSG:27700)", path=path
+        )
+    units = {(a.unit_name or "").lower() for a in crs.axis_info}
+    if not units <= {"metre", "meter", "m"}:
+        raise ConfigError(
+            f"'{where}' = {value!r} has axis units {', '.join(sorted(units))}; "
+            "the working CRS must be in metres (e.g. EPSG:27700)",
+            path=path,
+        )
+    if is_web_mercator(crs) and not allow_distortion:
+        raise ConfigError(
+            f"'{where}' = {value!r} is Web Mercator, which stretches distances and areas by "
+            "1/cos(latitude) (about 1.7 in England); use a local CRS such as EPSG:27700, or set "
+            "allow_distortion = true",
+            path=path,
         )
     return value
 
 
-def _coords(sec: _Section) -> dict[str, str | None]:
-    return {
-        "lon": sec.str("lon"),
-        "lat": sec.str("lat"),
-        "x": sec.str("x"),
-        "y": sec.str("y"),
-        "crs": _check_crs(
-            sec.str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False
-        ),
-    }
+def is_web_mercator(crs: CRS) -> bool:
+    """True for Web (Pseudo) Mercator under any of its codes."""
+    if crs.to_epsg() in WEB_MERCATOR_CODES:
+        return True
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    return "pseudo mercator" in method.lower()
 
 
 def parse_config(text: str, *, path: Path) -> PlaceConfig:
-    """Parse a place configuration from TOML text; ``path`` anchors relative paths."""
+    """Parse a place configuration from TOML text; ``path`` anchors relative paths.
+
+    The TOML is checked against the declared schema (:mod:`geo.place.schema`) first: unknown
+    tables and keys, values of the wrong type, non-finite or out-of-range numbers are one
+    :class:`~geo.errors.ConfigError` naming the file and the key.
+    """
     path = Path(path).resolve()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", path=path) from None
-    top = _Section(data, "", path)
-    name = top.str("name", required=True)
-    crs = _check_crs(top.str("crs", DEFAULT_CRS), "crs", path)
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+    cfg = validate_config_data(data, path=path)
+    crs = _check_crs(cfg.crs, "crs", path, allow_distortion=cfg.allow_distortion)
 
-    areas_sec = top.table("areas")
-    if areas_sec is None:
-        raise InputError("missing required table [areas]", path=path)
     areas = AreasSource(
-        path=areas_sec.path("path"),
-        code=areas_sec.str("code", required=True),
-        name=areas_sec.str("name"),
-        layer=areas_sec.str("layer"),
-        attribution=areas_sec.str("attribution", "") or "",
-        source=areas_sec.str("source", "") or "",
+        path=_resolve(cfg.areas.path, path),
+        code=cfg.areas.code,
+        name=cfg.areas.name,
+        layer=cfg.areas.layer,
+        attribution=cfg.areas.attribution,
+        source=cfg.areas.source,
     )
 
     indicators = []
     seen: dict[str, str] = {}
-    for sec in top.tables("indicators"):
-        attribution = sec.str("attribution", "") or ""
-        source = sec.str("source", "") or ""
-        vintage = sec.str("vintage", "") or ""
+    for i, sec in enumerate(cfg.indicators):
+        where = f"indicators[{i}]"
         cols = tuple(
-            _indicator(c, source=source, attribution=attribution, vintage=vintage)
-            for c in sec.tables("columns")
+            _indicator(c, f"{where}.columns[{j}]", path, parent=sec)
+            for j, c in enumerate(sec.columns)
         )
-        if not cols:
-            raise InputError(f"'{sec.where}' lists no [[indicators.columns]]", path=path)
         for ind in cols:
             if ind.key in seen:
-                raise InputError(
-                    f"indicator key {ind.key!r} is defined twice ({seen[ind.key]} and {sec.where})",
+                raise ConfigError(
+                    f"indicator key {ind.key!r} is defined twice ({seen[ind.key]} and {where})",
                     path=path,
                 )
-            seen[ind.key] = sec.where
+            seen[ind.key] = where
         indicators.append(
             IndicatorSource(
-                path=sec.path("path"),
-                code=sec.str("code", required=True),
+                path=_resolve(sec.path, path),
+                code=sec.code,
                 columns=cols,
-                sheet=sec.str("sheet"),
-                attribution=attribution,
-                source=source,
+                sheet=sec.sheet,
+                attribution=sec.attribution,
+                source=sec.source,
+                table_format=_table_format(sec),
             )
         )
     _check_references([c for s in indicators for c in s.columns], path)
 
     sites = []
-    for sec in top.tables("sites"):
-        coords = _coords(sec)
-        details = sec.data.get("details", {})
-        if isinstance(details, list):
-            details = {d: d for d in details}
-        if not isinstance(details, dict) or not all(isinstance(v, str) for v in details.values()):
-            raise InputError(
-                f"'{sec.where}.details' must be a table of name = \"COLUMN\"", path=path
-            )
-        postcode = sec.str("postcode")
-        geo_file = sec.path("path").suffix.lower() in GEO_SUFFIXES
-        has_lonlat = coords["lon"] and coords["lat"]
-        has_xy = coords["x"] and coords["y"]
-        if not (geo_file or has_lonlat or has_xy or postcode):
-            raise InputError(
-                f"'{sec.where}' needs coordinates: lon/lat, x/y (with crs), postcode, or a geo file",
+    for i, sec in enumerate(cfg.sites):
+        where = f"sites[{i}]"
+        site_path = _resolve(sec.path, path)
+        geo_file = site_path.suffix.lower() in GEO_SUFFIXES
+        has_lonlat = sec.lon and sec.lat
+        has_xy = sec.x and sec.y
+        if not (geo_file or has_lonlat or has_xy or sec.postcode):
+            raise ConfigError(
+                f"'{where}' needs coordinates: lon/lat, x/y (with crs), postcode, or a geo file",
                 path=path,
             )
+        site_crs = sec.crs or DEFAULT_CRS
+        _check_crs(site_crs, f"{where}.crs", path, projected=False)
         sites.append(
             SitesSource(
-                path=sec.path("path"),
-                kind=sec.str("kind", required=True),
-                id=sec.str("id"),
-                name=sec.str("name"),
-                postcode=postcode,
-                details=dict(details),
-                layer=sec.str("layer"),
-                attribution=sec.str("attribution", "") or "",
-                source=sec.str("source", "") or "",
-                **coords,
+                path=site_path,
+                kind=sec.kind,
+                id=sec.id,
+                name=sec.name,
+                lon=sec.lon,
+                lat=sec.lat,
+                x=sec.x,
+                y=sec.y,
+                crs=site_crs,
+                postcode=sec.postcode,
+                details=dict(sec.details),
+                layer=sec.layer,
+                attribution=sec.attribution,
+                source=sec.source,
+                dedupe=sec.dedupe,
+                opened=sec.opened,
+                predecessor=sec.predecessor,
+                table_format=_table_format(sec),
             )
         )
 
     postcodes = None
-    if (pc := top.table("postcodes")) is not None:
-        coords = _coords(pc)
-        if not ((coords["lon"] and coords["lat"]) or (coords["x"] and coords["y"])):
-            raise InputError("[postcodes] needs lon/lat or x/y columns", path=path)
+    if (pc := cfg.postcodes) is not None:
+        if not ((pc.lon and pc.lat) or (pc.x and pc.y)):
+            raise ConfigError("[postcodes] needs lon/lat or x/y columns", path=path)
+        pc_crs = pc.crs or DEFAULT_CRS
+        _check_crs(pc_crs, "postcodes.crs", path, projected=False)
         postcodes = PostcodesSource(
-            path=pc.path("path"),
-            postcode=pc.str("postcode", "postcode"),
-            attribution=pc.str("attribution", "") or "",
-            **coords,
+            path=_resolve(pc.path, path),
+            postcode=pc.postcode,
+            lon=pc.lon,
+            lat=pc.lat,
+            x=pc.x,
+            y=pc.y,
+            crs=pc_crs,
+            attribution=pc.attribution,
+            table_format=_table_format(pc),
         )
     if any(s.postcode for s in sites) and postcodes is None:
-        raise InputError("sites use postcode = ... but there is no [postcodes] table", path=path)
+        raise ConfigError("sites use postcode = ... but there is no [postcodes] table", path=path)
 
     footprints = None
-    if (fp := top.table("footprints")) is not None:
-        fp_path = fp.path("path")
+    if (fp := cfg.footprints) is not None:
+        fp_path = _resolve(fp.path, path)
+        if fp.code is None and fp_path.suffix.lower() not in GEO_SUFFIXES:
+            raise ConfigError("missing required key 'footprints.code'", path=path)
         footprints = FootprintsSource(
             path=fp_path,
-            name=fp.str("name", required=True),
-            code=fp.str("code", required=fp_path.suffix.lower() not in GEO_SUFFIXES),
-            layer=fp.str("layer"),
-            label=fp.str("label", "Footprint") or "Footprint",
-            attribution=fp.str("attribution", "") or "",
+            name=fp.name,
+            code=fp.code,
+            layer=fp.layer,
+            label=fp.label,
+            attribution=fp.attribution,
+            table_format=_table_format(fp),
         )
 
     network = NetworkConfig()
-    if (net := top.table("network")) is not None:
+    if (net := cfg.network) is not None:
         speeds = dict(DEFAULT_SPEEDS_KMH)
-        if (sp := net.table("speeds")) is not None:
-            for mode in sp.data:
-                speeds[mode] = sp.num(mode)
-                if speeds[mode] <= 0:
-                    raise InputError(f"'network.speeds.{mode}' must be positive", path=path)
-        detour = net.num("detour", 1.3)
-        if detour < 1:
-            raise InputError(f"'network.detour' = {detour} must be at least 1", path=path)
-        source = net.str("source", "crowfly")
+        if net.speeds is not None:
+            speeds |= {k: float(v) for k, v in net.speeds.model_dump().items() if v is not None}
+        source = net.source
         if source not in ("crowfly", "osm-online"):
-            p = Path(source).expanduser()
-            source = str(p if p.is_absolute() else (path.parent / p).resolve())
+            source = str(_resolve(source, path))
+        given = data.get("network", {})
         skip = ("source", "detour", "speeds", "transit")
-        options = {k: v for k, v in net.data.items() if k not in skip}
-        transit = net.data.get("transit")
+        options = {k: v for k, v in given.items() if k not in skip}
+        transit = given.get("transit")
         network = NetworkConfig(
             source=source,
-            detour=detour,
+            detour=float(net.detour),
             speeds_kmh=speeds,
             options=options,
-            attribution=net.str("attribution", "") or "",
+            attribution=net.attribution,
             transit=None if transit is None else parse_transit(transit, file=path),
         )
 
     return PlaceConfig(
-        name=name,
+        name=cfg.name,
         path=path,
         crs=crs,
         areas=areas,
@@ -435,7 +402,8 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         postcodes=postcodes,
         footprints=footprints,
         network=network,
-        synthetic=top.bool("synthetic", False),
+        synthetic=cfg.synthetic,
+        allow_distortion=cfg.allow_distortion,
         text=text,
     )
 
@@ -451,22 +419,22 @@ def _check_references(columns: list[Indicator], path: Path) -> None:
             if ref is None:
                 continue
             if ref not in keys:
-                raise InputError(
+                raise ConfigError(
                     f"indicator {c.key!r}: {role} = {ref!r} is not an indicator key "
                     f"(known: {', '.join(sorted(keys))})",
                     path=path,
                 )
             if ref == c.key:
-                raise InputError(f"indicator {c.key!r}: {role} refers to itself", path=path)
+                raise ConfigError(f"indicator {c.key!r}: {role} refers to itself", path=path)
 
 
 def load_config(path: str | Path) -> PlaceConfig:
     """Read and parse a place configuration file."""
     path = Path(path).expanduser().resolve()
     if not path.is_file():
-        raise InputError("config file not found", path=path)
+        raise ConfigError("config file not found", path=path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("config file is not UTF-8 text", path=path) from None
+        raise ConfigError("config file is not UTF-8 text", path=path) from None
     return parse_config(text, path=path)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from geo._version import __version__
+from geo.build.storage import storage_path, storage_problem
 from geo.errors import InputError
 from hubplan.cli import (
     cluster_cmds,
@@ -44,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _written_path(args: argparse.Namespace) -> str | None:
+    """The file a command writes (``--out``, else the place bundle it changes), if any."""
+    for name in ("out", "place"):
+        value = getattr(args, name, None)
+        if value and value != "demo":
+            return str(value)
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -56,6 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("hubplan: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # last resort: never a traceback for users
+        problem = storage_problem(exc)
+        if problem is not None:  # disk full, read-only, permission: the user's to fix
+            where = storage_path(exc) or _written_path(args)
+            detail = " ".join(str(exc).split())[:200]
+            prefix = f"{where}: " if where else ""
+            print(f"hubplan: error: {prefix}{problem} ({detail})", file=sys.stderr)
+            return 2
         if os.environ.get("HUBPLAN_DEBUG"):
             raise
         msg = " ".join(str(exc).split())[:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -99,6 +100,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=MAX_BYTES / 1e6,
         help="size limit in MB (default %(default)g)",
     )
+    p.add_argument(
+        "--strict-codes",
+        action="store_true",
+        help="refuse the file if any area code is not an area of the place "
+        "(default: such rows are ignored and counted)",
+    )
     p.set_defaults(func=cmd_add_indicator)
 
 
@@ -179,6 +186,10 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
     csv_path = Path(args.csv).expanduser()
     if not csv_path.is_file():
         raise InputError("CSV file not found", path=csv_path)
+    if not (math.isfinite(args.max_mb) and 0 < args.max_mb <= 10_000):
+        raise InputError(
+            f"--max-mb must be a number of megabytes between 0 and 10000, got {args.max_mb}"
+        )
     limit = int(args.max_mb * 1e6)
     if csv_path.stat().st_size > limit:
         raise UploadError(
@@ -210,6 +221,7 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
         max_bytes=limit,
         replace_existing=args.replace,
         plain_filename=False,  # a local path the user typed, not a browser's file name
+        unknown_codes="error" if args.strict_codes else "warn",
     )
     print(
         f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {place.path}: "

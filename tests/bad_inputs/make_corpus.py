@@ -206,6 +206,101 @@ FILES.update(
 )
 
 
+# --- issue 13: trustworthy inputs (each must leave an earlier bundle byte-identical) ---
+BASE_TOML = """name = "Tiny"
+
+[areas]
+path = "areas.geojson"
+code = "code"
+name = "label"
+
+[[indicators]]
+path = "ind.csv"
+code = "area"
+  [[indicators.columns]]
+  key = "population"
+  column = "pop"
+  [[indicators.columns]]
+  key = "children"
+  column = "kids"
+  [[indicators.columns]]
+  key = "child_share"
+  kind = "rate"
+  numerator = "children"
+  denominator = "population"
+  per = 100
+"""
+NET = '\n[network]\nsource = "crowfly"\n'
+
+
+def lonlat_square(i: int, j: int) -> list:
+    return square(i, j)
+
+
+def bng_crs() -> dict:
+    return {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}
+
+
+COLLINEAR = {"type": "Polygon", "coordinates": [[[LON0, LAT0 + 0.02], [LON0 + 0.01, LAT0 + 0.02],
+                                                  [LON0 + 0.02, LAT0 + 0.02], [LON0, LAT0 + 0.02]]]}  # fmt: skip
+_A12 = square(3, 2)[0]
+HOLE_FAR = {"type": "Polygon", "coordinates": [_A12, [[x + 3.0, y + 2.0] for x, y in _A12]]}
+NAN_POLY = {"type": "Polygon", "coordinates": [[[LON0 + 0.0444, LAT0 + 0.018], [float("nan"), LAT0 + 0.018],
+                                                 [LON0 + 0.0592, LAT0 + 0.027], [LON0 + 0.0444, LAT0 + 0.018]]]}  # fmt: skip
+
+FILES.update(
+    {
+        "config_indicator_singular.toml": BASE_TOML.replace(
+            "[[indicators]]", "[[indicator]]"
+        ).replace("[[indicators.columns]]", "[[indicator.columns]]"),
+        "config_areas_nmae.toml": BASE_TOML.replace('name = "label"', 'nmae = "label"'),
+        "config_network_detuor.toml": BASE_TOML + NET + "detuor = 1.2\n",
+        "config_unknown_table.toml": BASE_TOML + '\n[netwrok]\nsource = "crowfly"\n',
+        "config_detour_nan.toml": BASE_TOML + NET + "detour = nan\n",
+        "config_speed_inf.toml": BASE_TOML + NET + "speeds = { walk = inf }\n",
+        "config_speed_zero.toml": BASE_TOML + NET + "speeds = { walk = 0 }\n",
+        "config_per_zero.toml": BASE_TOML.replace("per = 100", "per = 0"),
+        "config_per_negative.toml": BASE_TOML.replace("per = 100", "per = -1000"),
+        "config_web_mercator.toml": 'crs = "EPSG:3857"\n' + BASE_TOML,
+        "config_transit_window.toml": BASE_TOML
+        + NET
+        + '\n[network.transit]\ngtfs = ["feed.zip"]\nwindow = "10:00-07:00"\n',
+        "areas_declared_bng_holds_lonlat.geojson": fc(grid_features(), crs=bng_crs()),
+        "areas_collinear.geojson": fc([*grid_features()[:-1], feature("A12", COLLINEAR)]),
+        "areas_hole_outside_shell.geojson": fc([*grid_features()[:-1], feature("A12", HOLE_FAR)]),
+        "areas_nan_coordinate.geojson": fc([*grid_features()[:-1], feature("A12", NAN_POLY)]),
+        "ind_duplicate_column.csv": "area,pop,kids,pop\n"
+        + "".join(f"A{n:02d},{1000 + 100 * n},{200 + 10 * n},0\n" for n in range(1, 13)),
+        "ind_decimal_comma_in_quotes.csv": "area,pop,kids\n"
+        + "".join(f'A{n:02d},"{1000 + n},5",{200 + 10 * n}\n' for n in range(1, 13)),
+        "ind_semicolon_ambiguous_decimal.csv": "area;pop;kids\n"
+        + "".join(f"A{n:02d};1,{100 + n};{200 + 10 * n}\n" for n in range(1, 13)),
+        "osm_latitude_95.osm": OSM_HEAD
+        + osm_node(1, LON0, 95)
+        + osm_node(2, LON0, LAT0)
+        + osm_way(10, [1, 2], ROAD)
+        + "</osm>\n",
+        "osm_latitude_1e308.osm": OSM_HEAD
+        + osm_node(1, LON0, "1e308")
+        + osm_node(2, LON0, LAT0)
+        + osm_way(10, [1, 2], ROAD)
+        + "</osm>\n",
+        "osm_far_from_areas.osm": OSM_HEAD
+        + "".join(
+            osm_node(i, LON0 + 3 + dx, LAT0 + 2) for i, dx in ((1, 0.0), (2, 0.01), (3, 0.02))
+        )
+        + osm_way(10, [1, 2, 3], ROAD)
+        + "</osm>\n",
+        # Tolerated: read right, not refused.
+        "ind_semicolon_decimal_comma.csv": "area;pop;kids\n"
+        + "".join(f"A{n:02d};{1000 + 100 * n},5;{200 + 10 * n}\n" for n in range(1, 13)),
+        "ind_title_rows_thousands_percent.csv": '"Table 1: made-up counts",,\nSource: tests,,\n,,\n'
+        + "Area Code,Population,Children\n"
+        + "".join(f'A{n:02d},"{1000 + 100 * n:,}",{n}.5%\n' for n in range(1, 13)),
+    }
+)
+
+
 def main() -> None:
     for name, content in FILES.items():
         path = HERE / name

@@ -33,7 +33,28 @@ def _kill_when_temp_appears(proc: subprocess.Popen, folder: Path, *, timeout: fl
     return False
 
 
+HALF_WRITE = r"""
+import sys, time
+from pathlib import Path
+from geo.place.bundle import atomic_write
+
+def write(tmp: Path) -> None:
+    tmp.write_bytes(b"SQLite format 3\x00" + b"partial" * 1000)  # a half-written bundle
+    print(tmp, flush=True)  # the test kills us now: deterministically mid-write
+    time.sleep(120)
+
+atomic_write(Path(sys.argv[1]), write)
+"""
+
+
 def test_kill_during_build_keeps_previous_bundle(tmp_path):
+    """Killed builds never damage the bundle; a writer killed mid-write leaves a temp file that
+    the next write removes.
+
+    Kills during real builds land at arbitrary moments (possibly just after the rename, when no
+    temp file is left), so they only prove the bundle stays whole. The clean-up is proven with a
+    writer stopped mid-write on purpose: it reports its temp file and waits to be killed.
+    """
     cfg = write_demo_sources(tmp_path / "src")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -42,23 +63,35 @@ def test_kill_during_build_keeps_previous_bundle(tmp_path):
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True, timeout=300)
     expected = profile_table(read_place(out))
 
-    killed, last_killed = 0, False
-    for _ in range(8):  # until two kills have landed, the last run's included
+    killed = 0
+    for _ in range(8):  # until two kills have landed while a temp bundle existed
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        last_killed = _kill_when_temp_appears(proc, out_dir)
-        killed += last_killed
+        killed += _kill_when_temp_appears(proc, out_dir)
         # Whatever happened, the bundle is the complete earlier one (or a complete new one).
-        place = read_place(out)
-        assert profile_table(place).equals(expected)
-        if killed >= 2 and last_killed:
+        assert profile_table(read_place(out)).equals(expected)
+        if killed >= 2:
             break
-    assert killed >= 2 and last_killed, "the kill never landed while the bundle was being written"
+    assert killed >= 2, "the kill never landed while the bundle was being written"
 
-    # The next write cleans up the dead writer's temp file.
-    leftovers = [p for p in out_dir.iterdir() if p.name != "place.gpkg"]
-    assert leftovers, "expected a temp file left by the killed writer"
+    # A writer killed mid-write, deterministically: its temp file is there, the bundle intact.
+    before = out.read_bytes()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HALF_WRITE, str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    temp = Path(proc.stdout.readline().strip())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert temp.parent == out_dir and temp.exists(), temp
+    assert out.read_bytes() == before
+
+    # The next write cleans up every dead writer's temp file.
     write_place(read_place(out), out)
     assert [p.name for p in out_dir.iterdir()] == ["place.gpkg"]
+    assert profile_table(read_place(out)).equals(expected)
 
 
 # --------------------------------------------------------------------------- scenario saves

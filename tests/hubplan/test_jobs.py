@@ -133,7 +133,7 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
-                )  # fmt: skip
+                )
             )
         a, b = (f"http://127.0.0.1:{p}" for p in ports)
         for base, proc in zip((a, b), procs[1:], strict=True):

@@ -45,7 +45,7 @@ def check(place, data: bytes, **kw):
         "value_column": "Referrals",
         "indicator": META,
     } | kw
-    return validate_upload(place, data, **args)
+    return validate_upload(place, data, **({"unknown_codes": "error"} | args))
 
 
 def test_valid_upload_with_bom_and_missing_areas(demo):
@@ -74,9 +74,9 @@ def test_windows_1252_and_semicolons(demo):
         ),
         (
             lambda f: f.assign(
-                Referrals=f["Referrals"].astype(str).where(f.index % 50 != 0, "n/a")
+                Referrals=f["Referrals"].astype(str).where(f.index % 50 != 0, "lots")
             ),
-            r"non-numeric value\(s\) in 'Referrals' \(line 2: 'n/a'",
+            r"non-numeric value\(s\) in 'Referrals' \(line 2: 'lots'",
         ),
         (
             lambda f: f.assign(Referrals=f["Referrals"].where(f.index != 7, -2)),
@@ -104,7 +104,7 @@ def test_each_bad_case_has_a_clear_message(demo, mutate, expected):
 def test_many_problems_listed_together_with_counts_and_examples(demo):
     f = good_csv(demo).astype(str)
     f.loc[:9, "LSOA"] = [f"X{i}" for i in range(10)]
-    f.loc[20:22, "Referrals"] = ["a", "b", "c"]
+    f.loc[20:22, "Referrals"] = ["a", "b", "d"]  # "c" and "x" are suppression marks (missing)
     f.loc[30, "Referrals"] = "-1"
     with pytest.raises(UploadError) as exc:
         check(demo, as_bytes(f))

@@ -18,10 +18,10 @@ from geo.build.places import open_place
 from geo.clusters.footprint_sets import footprint_sets, save_footprint_set
 from geo.indicators.need_index import NeedIndexSpec, save_need_index
 from geo.indicators.profile import profile_table
+from geo.place._edit import copy_place
 from geo.place.bundle import read_meta, read_place
 from geo.place.config import Indicator
 from geo.place.edits import EditStore, PlaceChange, diff_places, place_id
-from geo.place._edit import copy_place
 from hubplan.cli.main import main
 from tests.support.postgres import postgres_url  # noqa: F401  (fixture)
 from tests.support.tiny import write_tiny_place

@@ -173,6 +173,9 @@ class TransitSchema(_Table):
     window: Text | Annotated[list[Text], Field(min_length=2, max_length=2)] | None = None
     max_walk_m: NonNegative | None = None
     board_slack_s: NonNegative | None = None
+    attribution: Text | None = None
+    hub_kind: Text | None = None  # site kinds of the per-area transit indicators
+    school_kind: Text | None = None
 
     @field_validator("gtfs", mode="before")
     @classmethod

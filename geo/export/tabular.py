@@ -211,7 +211,7 @@ def indicator_column(ind: Indicator) -> Column:
     )
 
 
-_LABEL_UNIT = re.compile(r"^(?P<label>.*?)(?: \[(?P<unit>[^\]]+)\])?(?P<rest> \(.*\))?$")
+_LABEL_UNIT = re.compile(r"^(?P<label>.*?)(?: \[(?P<unit>[^\]]+)\](?P<rest> \(.*\))?)?$")
 
 
 def _infer_kind(values: pd.Series) -> str:

@@ -174,3 +174,38 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
         Input(ids["copy-link"], "n_clicks"),
         prevent_initial_call=True,
     )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_files(
+    fmt: str,
+    place,
+    frame,
+    *,
+    title: str,
+    stem: str,
+    disclosure: str = "",
+    notes: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+) -> tuple[dict, dict | None]:
+    """``(data file, metadata sidecar or None)`` for ``dcc.Download``, via the one writer.
+
+    CSV (:mod:`geo.export.tabular`: RFC 4180, UTF-8 with BOM, labels with units) comes with
+    its ``-metadata.json`` sidecar (sources, licences, units, disclosure, date, demo label) as
+    a second download; XLSX carries the same in its About sheet.
+    """
+    from geo.export import tabular
+
+    if fmt not in tabular.TABLE_FORMATS:
+        raise InputError(f"unknown table format {fmt!r}; use {', '.join(tabular.TABLE_FORMATS)}")
+    columns = tabular.columns_for(frame, catalogue=place.catalogue, labels=labels)
+    meta = tabular.place_meta(place, title, notes=notes, disclosure=disclosure)
+    filename = f"{_filename(stem)}.{fmt}"
+    files = tabular.table_bytes(fmt, frame, columns, meta, filename=filename)
+    data = dcc.send_bytes(files.pop(filename), filename)
+    if not files:
+        return data, None
+    (side_name, side_bytes) = next(iter(files.items()))
+    return data, dcc.send_bytes(side_bytes, side_name)

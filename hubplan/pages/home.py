@@ -58,7 +58,9 @@ from layers.footprints import (
     footprint_fill,
     footprint_highlight,
     footprint_outlines,
+    footprint_view,
     highlight_coords,
+    selected_label,
 )
 from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
@@ -224,9 +226,15 @@ def build_figure(
     else:
         data[index["areas"]].update(choropleth_values(place, indicator))
     lons, lats = highlight_coords(place, footprint)
-    data[index["highlight"]].update(lon=lons, lat=lats)
+    data[index["highlight"]].update(
+        lon=lons, lat=lats, name=selected_label(place, footprint), showlegend=bool(footprint)
+    )
     layout = dict(base["layout"])
     layout["map"] = {**layout["map"], "layers": basemap_layers(basemap)}
+    if footprint and not centre:  # a link to a footprint opens zoomed to it
+        view = footprint_view(place, footprint)
+        if view is not None:
+            centre, zoom = view
     if centre:
         layout["map"]["center"] = centre
     if zoom is not None:
@@ -618,6 +626,12 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         i = index["highlight"]
         fig["data"][i]["lon"] = lons
         fig["data"][i]["lat"] = lats
+        fig["data"][i]["name"] = selected_label(place, footprint)
+        fig["data"][i]["showlegend"] = bool(footprint)
+        view = footprint_view(place, footprint)
+        if view is not None:  # zoom to the selected footprint
+            fig["layout"]["map"]["center"] = view[0]
+            fig["layout"]["map"]["zoom"] = view[1]
         panel = footprint_panel(place, footprint, indicator)
     layers = list(layers or [])
     if trigger == "home-layers" or layers != state.get("layers"):

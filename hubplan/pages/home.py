@@ -196,6 +196,13 @@ def warm(place: Place) -> None:
     cached_profile(place)
 
 
+def fill_hoverinfo(layers: list[str]) -> str:
+    """The footprint click layer steps out of the hover while the small areas are shown, so
+    hovering an area shows its value with its footprint (the area's hover names both); a
+    click on an area still selects its footprint (:func:`footprint_from_click`)."""
+    return "skip" if "areas" in set(layers or []) else "all"
+
+
 def build_figure(
     place: Place,
     indicator: str,
@@ -216,6 +223,7 @@ def build_figure(
     for key, ids in index["layers"].items():
         for i in ids:
             data[i]["visible"] = key in on
+    data[index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if "detail" in index:  # a large place: footprints when zoomed out, areas in view when in
         detail = detail_for_view(place, {"zoom": zoom, "center": centre} if centre else None)
         index = {**index, "detail": detail}
@@ -638,6 +646,7 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         for key, ids in index["layers"].items():
             for i in ids:
                 fig["data"][i]["visible"] = key in layers
+        fig["data"][index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if trigger == "home-basemap" or basemap != state.get("basemap"):
         fig["layout"]["map"]["layers"] = basemap_layers(basemap)
     new_state.update(indicator=indicator, footprint=footprint, layers=layers, basemap=basemap)

@@ -171,6 +171,10 @@ def test_layer_toggle_patches_visibility_only(home, view):
         "imd_score", None, ["footprints"], "none", index, state, trigger="home-layers"
     )
     ops = patch_ops(fig)
+    # The footprint click layer takes the hover only while the small areas are hidden.
+    (hover,) = [op for op in ops if op["location"][-1] == "hoverinfo"]
+    assert hover["location"][1] == index["fill"] and hover["params"]["value"] == "all"
+    ops = [op for op in ops if op is not hover]
     assert all(op["location"][-1] == "visible" for op in ops)
     visible = {op["location"][1]: op["params"]["value"] for op in ops}
     assert visible[index["areas"]] is False
@@ -188,7 +192,19 @@ def test_footprint_change_highlights_and_panel_matches_profile(home, place, view
     assert {tuple(op["location"]) for op in ops} == {
         ("data", index["highlight"], "lon"),
         ("data", index["highlight"], "lat"),
+        ("data", index["highlight"], "name"),
+        ("data", index["highlight"], "showlegend"),
+        ("layout", "map", "center"),
+        ("layout", "map", "zoom"),
     }
+    values = {tuple(op["location"]): op["params"]["value"] for op in ops}
+    # The selected footprint gets a legend entry and the map zooms to it.
+    assert fp in values[("data", index["highlight"], "name")]
+    assert values[("data", index["highlight"], "showlegend")] is True
+    bounds = place.footprints.set_index("footprint").to_crs(4326).loc[fp].geometry.bounds
+    centre = values[("layout", "map", "center")]
+    assert bounds[0] < centre["lon"] < bounds[2] and bounds[1] < centre["lat"] < bounds[3]
+    assert values[("layout", "map", "zoom")] > 10
     row = profile_table(place).set_index("footprint").loc[fp]
     shown = texts(tree_of(panel))
     assert fp in shown

@@ -580,6 +580,33 @@ def layout(
                         id="home-values-table",
                         className="table-scroll",
                     ),
+                    html.Div(
+                        [
+                            html.Span("Download what you see: ", className="control-help"),
+                            html.Button(
+                                "CSV",
+                                id="home-values-dl-csv",
+                                n_clicks=0,
+                                type="button",
+                                className="button",
+                                **{"aria-label": "Download the table of mapped values as CSV"},
+                            ),
+                            html.Button(
+                                "XLSX",
+                                id="home-values-dl-xlsx",
+                                n_clicks=0,
+                                type="button",
+                                className="button",
+                                **{"aria-label": "Download the table of mapped values as XLSX"},
+                            ),
+                            html.Span(
+                                id="home-values-dl-status", role="status", className="control-help"
+                            ),
+                            dcc.Download(id="home-values-download"),
+                            dcc.Download(id="home-values-download-meta"),
+                        ],
+                        className="table-downloads",
+                    ),
                 ],
                 className="values-details",
             ),
@@ -701,6 +728,51 @@ def on_values_page(page, size, sort_by, filter_query, state):
     )
     shown = min(max(int(page or 0), 0), pages - 1)
     return rows, pages, status, (shown if shown != asked else dash.no_update)
+
+
+@callback(
+    Output("home-values-download", "data"),
+    Output("home-values-download-meta", "data"),
+    Output("home-values-dl-status", "children"),
+    Input("home-values-dl-csv", "n_clicks"),
+    Input("home-values-dl-xlsx", "n_clicks"),
+    State(TABLE_ID, "sort_by"),
+    State(TABLE_ID, "filter_query"),
+    State("home-state", "data"),
+    prevent_initial_call=True,
+)
+def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=None):
+    """The values table as filtered and sorted on screen (every page), as CSV (with its
+    metadata sidecar) or XLSX, through the one table writer."""
+    from geo.indicators.disclosure import apply_disclosure
+    from hubplan.pages._export import table_files
+    from hubplan.pages._values_table import download_frame
+
+    trigger = trigger or ctx.triggered_id
+    fmt = "xlsx" if trigger == "home-values-dl-xlsx" else "csv"
+    place, notice = open_place_safe((state or {}).get("place"))
+    indicator = (state or {}).get("indicator")
+    if notice or indicator not in place.catalogue:
+        return dash.no_update, dash.no_update, notice or "Choose an indicator first."
+    frame, shown = download_frame(place, indicator, sort_by=sort_by, filter_query=filter_query)
+    note = apply_disclosure(place.values(), place.catalogue, group_column=None).note or ""
+    ind = place.catalogue[indicator]
+    data, meta = table_files(
+        fmt,
+        place,
+        frame,
+        title=f"{place.name}: {ind.label} by small area",
+        stem=f"{current_place_key(place)}-{indicator}-values",
+        disclosure=note,
+        notes=(shown,),
+        labels={
+            "code": "Small area code",
+            "name": "Small area name",
+            "footprint": place.footprint_label,
+        },
+    )
+    rows = f"{len(frame):,} rows"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready ({rows})."
 
 
 def footprint_from_click(click: dict | None, index: dict, place: Place) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from dash import Patch
 
@@ -363,3 +364,35 @@ def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
         (place.areas["looked_after_children"] < 5).sum()
     )
     assert hidden.iloc[-int(hidden.sum()) :].all()  # suppressed rows sort last
+
+
+def test_values_download_callback_csv_and_xlsx(home, place):
+    import base64
+    import csv
+    import io
+    import json
+
+    import openpyxl
+
+    state = {"place": "demo", "indicator": "imd_score"}
+    data, meta, status = home.on_values_download(
+        1, 0, [], "{footprint} icontains dun", state, trigger="home-values-dl-csv"
+    )
+    raw = base64.b64decode(data["content"])
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    n = int((place.areas["footprint"] == "Dunmere").sum())
+    assert len(rows) == n and status == f"CSV ready ({n} rows)."
+    assert set(rows[0]) == {
+        "Small area code",
+        "Small area name",
+        place.footprint_label,
+        f"{place.catalogue['imd_score'].label} ({place.catalogue['imd_score'].unit})",
+    }
+    assert pd.read_csv(io.BytesIO(raw)).shape == (n, 4)
+    doc = json.loads(base64.b64decode(meta["content"]))
+    assert meta["filename"] == data["filename"] + "-metadata.json"
+    assert "synthetic demo data" in json.dumps(doc).lower()
+    data, meta, _ = home.on_values_download(0, 1, [], "", state, trigger="home-values-dl-xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    assert book["Data"].max_row == len(place.areas) + 1
+    assert meta is home.dash.no_update

@@ -140,7 +140,7 @@ def footprint_view(
 
 def selected_label(place: Place, name: str | None) -> str:
     """Legend text of the selected footprint's outline."""
-    return f"Selected {place.footprint_label.lower()}: {name}" if name else "Selected footprint"
+    return f"Selected: {name}" if name else f"Selected {place.footprint_label.lower()}"
 
 
 def footprint_fill(

@@ -304,6 +304,11 @@ def snapshot_figure(
         },
         selector={"type": "choroplethmap", "uid": "areas"},
     )
+    # Scale bar, north arrow and footprint names as vector shapes and text (issue 14).
+    from layers.static import add_map_furniture, footprint_label_points
+
+    show_names = "footprints" in layers or footprint is not None
+    add_map_furniture(fig, labels=footprint_label_points(place) if show_names else ())
     return fig
 
 

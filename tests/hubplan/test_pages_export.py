@@ -74,6 +74,32 @@ def test_home_page_has_the_export_controls():
     } <= ids
 
 
+def test_page_language_and_copy_link_is_a_button():
+    from dash import html
+
+    from hubplan.pages._export import export_controls
+    from hubplan.web import create_app
+
+    app = create_app()
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="en-GB">' in page
+
+    def find(node, wanted):
+        if getattr(node, "id", None) == wanted:
+            return node
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                hit = find(child, wanted)
+                if hit is not None:
+                    return hit
+        return None
+
+    button = find(export_controls("home"), "home-copy-link")
+    assert isinstance(button, html.Button) and button.type == "button"
+    assert "Copy link" in button.children
+
+
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
@@ -130,5 +156,6 @@ def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
     )
     assert copied == dash_duo.driver.current_url
     assert "footprint=Dunmere" in copied and "indicator=imd_score" in copied
+    dash_duo.wait_for_text_to_equal("#home-export-status", "Link to this view copied.")
     dash_duo.driver.save_screenshot(str(artefacts / "export_home_controls.png"))
     Image.open(io.BytesIO(png.read_bytes())).save(artefacts / "export_download.png")

@@ -200,6 +200,9 @@ def snapshot_figure(
                 f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
             )
         traces.append(choro)
+    from layers.base import road_traces
+
+    traces += road_traces(place)  # offline road context when the place has a network
     if "footprints" in layers:
         traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
     from layers.overlays import OVERLAYS, overlay_traces

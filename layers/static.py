@@ -321,6 +321,8 @@ WORLD_PX = 512
 EARTH_CIRCUMFERENCE_M = 40_075_016.686
 #: Class of every annotation and shape this module adds (``name``), so they can be found.
 FURNITURE = "map-furniture"
+#: A map frame narrower or lower than this (pixels) gets no scale bar, arrow or labels.
+MIN_FURNISHED_PX = 60
 
 
 def _merc_y(lat: float) -> float:
@@ -398,6 +400,8 @@ def add_map_furniture(
     x0, x1 = (domain.get("x") or [0, 1])[:2]
     y0, y1 = (domain.get("y") or [0, 1])[:2]
     map_w_px = (x1 - x0) * plot_w
+    if map_w_px < MIN_FURNISHED_PX or (y1 - y0) * plot_h < MIN_FURNISHED_PX:
+        return fig  # no room to draw in (the export's size check names the problem)
 
     # Scale bar: a nice length about a fifth of the map's width, bottom left of the map.
     per_px = metres_per_pixel(center["lat"], zoom)

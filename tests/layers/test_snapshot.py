@@ -179,3 +179,28 @@ def test_areas_without_data_are_noted(demo):
         fig
     )
     assert "Grey" not in _footer(snapshot_figure(demo, indicator="imd_score", when=WHEN))
+
+
+def test_road_basemap_from_the_place_network(demo):
+    import dataclasses
+
+    from layers.base import MAJOR_ROADS, road_traces
+
+    traces = road_traces(demo)
+    assert [t.name for t in traces] == ["Streets", "Major roads"]
+    assert all(t.hoverinfo == "skip" and len(t.lon) > 0 for t in traces)
+    assert traces[1].line.width > traces[0].line.width
+    edges = demo.tables["network_edges"]
+    n_major = int(edges["highway"].isin(MAJOR_ROADS).sum())
+    assert sum(v is None for v in traces[1].lon) >= n_major  # one line per major edge at least
+    lons = [v for v in traces[0].lon if v is not None]
+    import geopandas as gpd
+
+    west, _, east, _ = gpd.GeoSeries([demo.boundary], crs=demo.crs).to_crs(4326).total_bounds
+    # EPSG:4326, not the working CRS, and on the place.
+    assert west - 0.05 < min(lons) < max(lons) < east + 0.05
+    uids = {t.uid for t in snapshot_figure(demo).data}
+    assert {"roads-streets", "roads-major"} <= uids
+    bare = dataclasses.replace(demo, tables={})
+    assert road_traces(bare) == []
+    assert not {"roads-streets", "roads-major"} & {t.uid for t in snapshot_figure(bare).data}

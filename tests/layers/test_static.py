@@ -246,3 +246,9 @@ def test_labels_land_where_maplibre_draws_the_place():
             plot_w=800, plot_h=600,
         )  # fmt: skip
         assert abs(x * 800 - px) <= 3 and abs((1 - y) * 600 - py) <= 3
+
+
+def test_furniture_skips_a_map_too_small_to_hold_it():
+    fig = _square_map({"lat": 53.5, "lon": -2.6})
+    fig.update_layout(width=20, height=600, map={"domain": {"x": [0, 1], "y": [0, 1]}})
+    assert not static.add_map_furniture(fig, labels=[("Middle", -2.6, 53.5)]).layout.annotations

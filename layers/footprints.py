@@ -138,6 +138,34 @@ def footprint_view(
     return fit_view(geoms.loc[name].bounds, width_px=width_px, height_px=height_px, padding=0.1)
 
 
+LABELS_UID = "footprint-labels"
+
+
+def footprint_labels(place: Place, *, visible: bool | str = True) -> go.Scattermap:
+    """Footprint names at a point well inside each footprint, for the dashboard map.
+
+    MapLibre draws map text only with glyphs fetched from a font server (the internet), so the
+    trace itself draws nothing (``mode="none"``): ``assets/map_labels.js`` places the names as
+    HTML text over the map at these points and moves them with every pan and zoom, offline.
+    Static exports use vector annotations instead (:func:`layers.static.add_map_furniture`).
+    """
+    from layers.static import footprint_label_points
+
+    points = footprint_label_points(place)
+    return go.Scattermap(
+        lon=[p[1] for p in points],
+        lat=[p[2] for p in points],
+        text=[p[0] for p in points],
+        mode="none",
+        hoverinfo="skip",
+        showlegend=False,
+        name=f"{place.footprint_label} names",
+        meta="labels",
+        visible=visible,
+        uid=LABELS_UID,
+    )
+
+
 def selected_label(place: Place, name: str | None) -> str:
     """Legend text of the selected footprint's outline."""
     return f"Selected: {name}" if name else f"Selected {place.footprint_label.lower()}"

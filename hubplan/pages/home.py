@@ -54,9 +54,11 @@ from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
 from layers.footprints import (
     FILL_UID,
     HIGHLIGHT_UID,
+    LABELS_UID,
     OUTLINE_UID_PREFIX,
     footprint_fill,
     footprint_highlight,
+    footprint_labels,
     footprint_outlines,
     footprint_view,
     highlight_coords,
@@ -152,6 +154,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         footprint_fill(place, **tol),
         areas_trace,
         *footprint_outlines(place, **tol),
+        footprint_labels(place),  # names drawn offline by assets/map_labels.js
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:
@@ -171,7 +174,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     index = {
         "layers": {
             "areas": [uids.index(AREAS_UID)],
-            "footprints": outlines,
+            "footprints": [*outlines, uids.index(LABELS_UID)],
             **{f"sites-{k}": [uids.index(site_uid(k))] for k in place.site_kinds},
             **{key: [uids.index(u) for u in ids] for key, ids in overlay_uids.items()},
         },

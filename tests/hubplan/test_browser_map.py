@@ -368,3 +368,39 @@ def test_demo_values_table_pages_and_filters_on_the_server(dash_duo, artefacts):
         )
     )
     dash_duo.driver.save_screenshot(str(artefacts / "map_demo_values_table.png"))
+
+
+def test_footprint_names_are_on_the_map_offline(dash_duo, artefacts):
+    place = open_place("demo")
+    dash_duo.start_server(create_app())
+    wait_map(dash_duo)
+
+    def labels():
+        # Read in one go: the labels are redrawn on every render of the map.
+        return dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('#home-map .hubplan-map-label')]"
+            ".map(e => e.textContent)"
+        )
+
+    wait_until(lambda: sorted(labels()) == place.footprint_names)
+    # Each name sits inside its footprint: the map says which footprint is under it.
+    js = (
+        "const m = document.querySelector('#home-map .js-plotly-plot')._fullLayout.map._subplot.map;"
+        "const box = m.getContainer().getBoundingClientRect();"
+        "return [...document.querySelectorAll('#home-map .hubplan-map-label')].map(e => {"
+        " const r = e.getBoundingClientRect();"
+        " const ll = m.unproject([r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top]);"
+        " return [e.textContent, ll.lng, ll.lat]; });"
+    )
+    from shapely.geometry import Point
+
+    polys = place.footprints.set_index("footprint").geometry.to_crs(4326)
+    for name, lon, lat in dash_duo.driver.execute_script(js):
+        assert polys.loc[name].contains(Point(lon, lat)), name
+    dash_duo.driver.save_screenshot(str(artefacts / "map_demo_labels.png"))
+    # The names follow the footprints layer toggle.
+    dash_duo.find_element("#home-layers input[value='footprints']").click()
+    wait_until(lambda: labels() == [])
+    dash_duo.find_element("#home-layers input[value='footprints']").click()
+    wait_until(lambda: len(labels()) == len(place.footprint_names))
+    assert dash_duo.get_logs() == []

@@ -200,6 +200,9 @@ def emit_table(
         if fmt != "csv":
             raise InputError(f"--format {fmt} writes a file: give --out FILE.{fmt}")
         sys.stdout.write(tabular.csv_text(frame, columns, keys=keys))
+        # Silence is the worst failure: the sources travel on stderr when there is no sidecar.
+        meta = tabular.place_meta(place, title, notes=notes, disclosure=disclosure)
+        print(f"{title}. " + " ".join(meta.lines()[1:]), file=sys.stderr)
         return 0
     path = check_suffix(out, (f".{fmt}",))
     _check_folder(path)

@@ -273,6 +273,8 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
         title=APP_NAME,
         update_title=None,
     )
+    # WCAG 3.1.1: the page's language is announced (Dash's default <html> has none).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
     _refuse_component_traversal(app)

@@ -173,3 +173,61 @@ def indicator_title(ind: Indicator) -> str:
 def attribution_lines(place: Place) -> list[str]:
     """Lines to show under every map: the synthetic label (if any) and every attribution."""
     return [line for line in place.attribution_text().splitlines() if line.strip()]
+
+
+#: OSM ``highway`` values drawn as major roads on the offline road basemap.
+MAJOR_ROADS = frozenset(
+    {"motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link", "primary_link"}
+)
+ROADS_UID = "roads"
+
+
+def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap]:
+    """The place's road network (``network_edges``) as a light, offline basemap: minor
+    streets faint, major roads (:data:`MAJOR_ROADS`) stronger. Empty without a network.
+
+    Drawn as line traces (no tiles, no internet, no glyphs), so it shows in the dashboard
+    and in static exports alike; hover is off so it never hides the data underneath.
+    """
+    import numpy as np
+    import shapely
+
+    edges = place.tables.get("network_edges")
+    if edges is None or len(edges) == 0 or "geometry" not in edges:
+        return []
+    import geopandas as gpd
+
+    edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=edges.crs or place.crs)
+    edges = edges[edges.geometry.notna() & ~edges.geometry.is_empty]
+    major = edges["highway"].astype(str).isin(MAJOR_ROADS).to_numpy()
+    traces = []
+    for pick, name, colour, width in (
+        (~major, "Streets", "rgba(90,90,90,0.28)", 0.7),
+        (major, "Major roads", "rgba(60,60,60,0.55)", 1.8),
+    ):
+        part = edges[pick]
+        if not len(part):
+            continue
+        geoms = shapely.simplify(part.geometry.to_numpy(), tolerance_m)
+        geoms = gpd.GeoSeries(geoms, crs=part.crs).to_crs(4326)
+        lons: list[float | None] = []
+        lats: list[float | None] = []
+        for line in geoms:
+            for piece in getattr(line, "geoms", [line]):
+                xy = np.round(np.asarray(piece.coords), 5)
+                lons += [*xy[:, 0].tolist(), None]
+                lats += [*xy[:, 1].tolist(), None]
+        traces.append(
+            go.Scattermap(
+                lon=lons,
+                lat=lats,
+                mode="lines",
+                line={"color": colour, "width": width},
+                name=name,
+                legendgroup="roads",
+                hoverinfo="skip",
+                showlegend=False,
+                uid=f"{ROADS_UID}-{name.split()[0].lower()}",
+            )
+        )
+    return traces

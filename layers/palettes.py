@@ -5,10 +5,18 @@
   greyscale); the scale is reversed for ``"better"`` so the worse end is always the dark end.
 * Indicators with no direction (counts such as population) use ColorBrewer **Blues**, darker
   for more, so they are not read as good or bad.
-* Categorical layers (footprints, site kinds) use the Okabe-Ito palette.
+* Categorical layers (site kinds, clusters) use the Okabe-Ito palette.
+* Footprint outlines use :data:`FOOTPRINT_LINES`: eight colours, each at least 3:1 against
+  white and every pair at least ΔE 20 apart (CIEDE2000); black is kept for the selected
+  footprint. With more than eight footprints no palette can keep every pair 20 apart and
+  still read on white, so :func:`footprint_colours` holds it for *neighbours*: footprints
+  that touch never share a colour (any two palette colours are ΔE 20 apart), found by a
+  smallest-last greedy colouring (at most six colours for a planar map).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
 
 from geo.place.config import Indicator
 
@@ -30,6 +38,53 @@ OKABE_ITO_LINES = [
     "#8A7F00",
     "#000000",
 ]
+
+#: Footprint outline colours: Okabe-Ito blue, vermillion, bluish green and reddish purple,
+#: then olive, purple, brown and grey; >= 3:1 on white, every pair >= ΔE 20 (CIEDE2000),
+#: and >= ΔE 20 from :data:`SELECTED_COLOUR`.
+FOOTPRINT_LINES = [
+    "#0072B2",
+    "#D55E00",
+    "#007A5A",
+    "#B4578E",
+    "#8A7F00",
+    "#6A3D9A",
+    "#8C564B",
+    "#767676",
+]
+#: The selected footprint's outline.
+SELECTED_COLOUR = "#000000"
+#: The smallest colour difference (CIEDE2000) between two footprints (neighbours, when many).
+MIN_FOOTPRINT_DELTA_E = 20
+
+
+def footprint_colours(
+    names: Sequence[str], *, neighbours: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, str]:
+    """A colour from :data:`FOOTPRINT_LINES` for each footprint name.
+
+    Up to eight footprints all get different colours (in order). Beyond that, colours are
+    reused, but never by two footprints listed as ``neighbours`` of each other (a
+    smallest-last greedy colouring of the adjacency graph); without ``neighbours`` the
+    palette simply cycles. Raises ``ValueError`` if the neighbours need more colours than the
+    palette has (impossible for footprints that tile a map: those need at most six).
+    """
+    names = [str(n) for n in names]
+    if len(names) <= len(FOOTPRINT_LINES) or neighbours is None:
+        return {n: FOOTPRINT_LINES[i % len(FOOTPRINT_LINES)] for i, n in enumerate(names)}
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(names)
+    for name, others in neighbours.items():
+        graph.add_edges_from((str(name), str(o)) for o in others if str(o) != str(name))
+    slots = nx.greedy_color(graph, strategy="smallest_last")
+    if max(slots.values(), default=0) >= len(FOOTPRINT_LINES):
+        raise ValueError(
+            f"{len(names)} footprints need {max(slots.values()) + 1} colours so that "
+            f"neighbours differ; the palette has {len(FOOTPRINT_LINES)}"
+        )
+    return {n: FOOTPRINT_LINES[slots[n]] for n in names}
 
 
 def _scale(colours: list[str]) -> list[list]:

@@ -190,6 +190,9 @@ def snapshot_figure(
                 f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
             )
         traces.append(choro)
+    from layers.base import road_traces
+
+    traces += road_traces(place)  # offline road context when the place has a network
     if "footprints" in layers:
         traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
     from layers.overlays import OVERLAYS, overlay_traces
@@ -294,6 +297,11 @@ def snapshot_figure(
         },
         selector={"type": "choroplethmap", "uid": "areas"},
     )
+    # Scale bar, north arrow and footprint names as vector shapes and text (issue 14).
+    from layers.static import add_map_furniture, footprint_label_points
+
+    show_names = "footprints" in layers or footprint is not None
+    add_map_furniture(fig, labels=footprint_label_points(place) if show_names else ())
     return fig
 
 

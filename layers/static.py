@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from typing import Literal
 
 import plotly.graph_objects as go
@@ -310,3 +312,156 @@ def _require_drawn(fraction: float) -> None:
             f"the exported map came out blank ({fraction:.2%} of the map area drawn); "
             "check the indicator has values and the view shows the place"
         )
+
+
+# --------------------------------------------------------------------------- map furniture
+
+#: Web Mercator world width in pixels at zoom 0 (MapLibre, as :func:`layers.base.fit_view`).
+WORLD_PX = 512
+EARTH_CIRCUMFERENCE_M = 40_075_016.686
+#: Class of every annotation and shape this module adds (``name``), so they can be found.
+FURNITURE = "map-furniture"
+#: A map frame narrower or lower than this (pixels) gets no scale bar, arrow or labels.
+MIN_FURNISHED_PX = 60
+
+
+def _merc_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _map_frame(layout: dict) -> tuple[dict, float, float, float, float]:
+    """``(map subplot, plot width px, plot height px, domain x0..x1 and y0..y1 as tuple)``."""
+    keys = sorted(_map_keys(layout)) or ["map"]
+    sub = layout.get(keys[0]) or {}
+    width = float(layout.get("width") or DEFAULT_WIDTH)
+    height = float(layout.get("height") or DEFAULT_HEIGHT)
+    margin = {"l": 80, "r": 80, "t": 100, "b": 80, **(layout.get("margin") or {})}
+    return sub, width - margin["l"] - margin["r"], height - margin["t"] - margin["b"], width, height
+
+
+def lonlat_to_paper(
+    lon: float, lat: float, *, center: dict, zoom: float, domain: dict, plot_w: float, plot_h: float
+) -> tuple[float, float]:
+    """Paper coordinates of ``lon``/``lat`` on a MapLibre map with ``center`` and ``zoom``."""
+    world = WORLD_PX * 2**zoom
+    dx = (lon - center["lon"]) / 360.0 * world
+    dy = (_merc_y(lat) - _merc_y(center["lat"])) / (2 * math.pi) * world
+    x0, x1 = (domain.get("x") or [0, 1])[:2]
+    y0, y1 = (domain.get("y") or [0, 1])[:2]
+    return (x0 + x1) / 2 + dx / plot_w, (y0 + y1) / 2 + dy / plot_h
+
+
+def metres_per_pixel(lat: float, zoom: float) -> float:
+    """Ground metres per layout pixel at ``lat`` and MapLibre ``zoom``."""
+    return EARTH_CIRCUMFERENCE_M * math.cos(math.radians(lat)) / (WORLD_PX * 2**zoom)
+
+
+def nice_length(metres: float) -> float:
+    """The largest 1, 2 or 5 x 10^k metres not above ``metres``."""
+    if metres <= 0:
+        raise ValueError("length must be positive")
+    power = 10 ** math.floor(math.log10(metres))
+    return max(s * power for s in (1, 2, 5) if s * power <= metres)
+
+
+def _length_text(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def add_map_furniture(
+    fig: go.Figure,
+    *,
+    labels: Sequence[tuple[str, float, float]] = (),
+    label_size: int = 13,
+) -> go.Figure:
+    """Add a scale bar, a north arrow and place labels to a map figure, as vector shapes and
+    annotations (sharp in SVG and PDF, no map glyphs or internet needed).
+
+    The figure's layout must hold the map's ``center``, ``zoom``, ``domain``, ``width``,
+    ``height`` and ``margin`` (as :func:`layers.snapshot.snapshot_figure` sets them).
+
+    Parameters
+    ----------
+    fig
+        The map figure; changed in place and returned.
+    labels
+        ``(text, lon, lat)`` for each label, e.g. footprint names at a point inside each
+        footprint; labels outside the map frame are left out.
+    label_size
+        Label font size in pixels.
+    """
+    layout = fig.layout.to_plotly_json()
+    sub, plot_w, plot_h, _w, _h = _map_frame(layout)
+    center, zoom = sub.get("center"), sub.get("zoom")
+    if not center or zoom is None:
+        raise InputError("the map has no centre and zoom to measure a scale bar from")
+    domain = sub.get("domain") or {"x": [0, 1], "y": [0, 1]}
+    x0, x1 = (domain.get("x") or [0, 1])[:2]
+    y0, y1 = (domain.get("y") or [0, 1])[:2]
+    map_w_px = (x1 - x0) * plot_w
+    if map_w_px < MIN_FURNISHED_PX or (y1 - y0) * plot_h < MIN_FURNISHED_PX:
+        return fig  # no room to draw in (the export's size check names the problem)
+
+    # Scale bar: a nice length about a fifth of the map's width, bottom left of the map.
+    per_px = metres_per_pixel(center["lat"], zoom)
+    length = nice_length(per_px * map_w_px / 5)
+    bar = length / per_px / plot_w
+    left, base = x0 + 0.015, y0 + 0.03
+    tick = 6 / plot_h
+    line = {"color": "#1a1a1a", "width": 2}
+    for xa, ya, xb, yb in (
+        (left, base, left + bar, base),
+        (left, base, left, base + tick),
+        (left + bar, base, left + bar, base + tick),
+    ):
+        fig.add_shape(
+            type="line", xref="paper", yref="paper", x0=xa, y0=ya, x1=xb, y1=yb,
+            line=line, name=FURNITURE,
+        )  # fmt: skip
+    fig.add_annotation(
+        text=f"<b>{_length_text(length)}</b>",
+        xref="paper", yref="paper", x=left + bar / 2, y=base + tick, yanchor="bottom",
+        showarrow=False, font={"size": 13, "color": "#1a1a1a"},
+        bgcolor="rgba(255,255,255,0.8)", name=FURNITURE,
+    )  # fmt: skip
+    # North arrow (Web Mercator: north is straight up), top left of the map.
+    fig.add_annotation(
+        text="<b>N</b>",
+        xref="paper", yref="paper", x=x0 + 0.02, y=y1 - 0.02, xanchor="center", yanchor="top",
+        showarrow=True, arrowhead=2, arrowsize=1.4, arrowwidth=2.5, arrowcolor="#1a1a1a",
+        ax=0, ay=46, standoff=0, startstandoff=22,
+        font={"size": 16, "color": "#1a1a1a"}, bgcolor="rgba(255,255,255,0.8)", name=FURNITURE,
+    )  # fmt: skip
+    # Labels as vector text, kept inside the map frame.
+    for text, lon, lat in labels:
+        px, py = lonlat_to_paper(
+            lon, lat, center=center, zoom=zoom, domain=domain, plot_w=plot_w, plot_h=plot_h
+        )
+        if not (x0 + 0.02 <= px <= x1 - 0.02 and y0 + 0.02 <= py <= y1 - 0.02):
+            continue
+        fig.add_annotation(
+            text=f"<b>{text}</b>",
+            xref="paper", yref="paper", x=px, y=py, showarrow=False,
+            font={"size": label_size, "color": "#1a1a1a"},
+            bgcolor="rgba(255,255,255,0.75)", borderpad=2, name=FURNITURE,
+        )  # fmt: skip
+    return fig
+
+
+def footprint_label_points(place) -> list[tuple[str, float, float]]:
+    """``(name, lon, lat)`` of a point well inside each footprint (its pole of
+    inaccessibility), for labels."""
+    from shapely.ops import polylabel
+
+    from layers.geometry import display_geometries
+
+    geoms = display_geometries(place, "footprints")
+    out = []
+    for name, geom in geoms.items():
+        if geom is None or geom.is_empty:
+            continue
+        largest = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        point = polylabel(largest, tolerance=1e-4)
+        out.append((str(name), float(point.x), float(point.y)))
+    return out

@@ -1,15 +1,17 @@
-"""Data exports for partners: GeoJSON, GeoPackage and CSV, safe to share.
+"""Data exports for partners: GeoJSON, GeoPackage, CSV and XLSX, safe to share.
 
 Every export
 
 * applies disclosure control (:func:`geo.indicators.profile.disclosed_profile`): counts of
   ``sensitive`` indicators below the threshold (default 5), and rates built on them, are
   shown as ``*``;
-* escapes CSV text cells starting with ``= + - @`` (:func:`geo.tables.to_safe_csv`);
+* writes CSV and XLSX with the one table writer, :mod:`geo.export.tabular`: plain RFC 4180
+  CSV (header on row 1, UTF-8 with BOM, labels with units as headers, counts whole, values
+  rounded to their unit) with a CSV on the Web sidecar ``<file>-metadata.json``, or a
+  workbook with a formatted data sheet and an "About" sheet; formulas are always escaped;
 * writes the attribution of every source (and the disclosure note, the export date and, for
-  the demo, "synthetic demo data") to a sidecar ``<file>.attribution.txt``; CSV files also
-  carry them as ``# `` comment lines on top unless asked not to, and a GeoPackage also holds
-  them in an ``attribution`` table;
+  the demo, "synthetic demo data") beside GeoJSON and GeoPackage files in a sidecar
+  ``<file>.attribution.txt``; a GeoPackage also holds them in an ``attribution`` table;
 * is written atomically: on any error nothing (no partial file, no stray sidecar) is left.
 
 GeoJSON is written in EPSG:4326 (RFC 7946) with the place, its synthetic flag, attribution and
@@ -32,6 +34,7 @@ import pandas as pd
 import pyogrio
 
 from geo.errors import InputError
+from geo.export import tabular
 from geo.indicators.aggregate import ALL_AREAS
 from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from geo.indicators.profile import disclosed_profile
@@ -41,16 +44,16 @@ from geo.network.travel import CROWFLY_NOTE, area_point_method, is_approximate
 from geo.place.bundle import atomic_write
 from geo.place.model import SYNTHETIC_LABEL, Place
 from geo.siting.scenarios import ScenarioStore, check_name
-from geo.tables import to_safe_csv
 
 #: What can be exported (``isochrones`` and ``scenario`` need their engines' modules).
 WHATS: tuple[str, ...] = ("areas", "footprints", "sites", "isochrones", "scenario")
-#: File extension -> OGR driver (``None``: CSV, written by :func:`geo.tables.to_safe_csv`).
+#: File extension -> OGR driver (``None``: a table, written by :mod:`geo.export.tabular`).
 DRIVERS: dict[str, str | None] = {
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".gpkg": "GPKG",
     ".csv": None,
+    ".xlsx": None,
 }
 SIDECAR_SUFFIX = ".attribution.txt"
 
@@ -190,7 +193,7 @@ def footprints_data(
     gdf = gpd.GeoDataFrame(table, geometry=geometry, crs=place.areas.crs)
     columns = {"footprint": place.footprint_label, "areas": "Number of small areas"}
     columns |= _indicator_columns(place, keys)
-    columns |= {c: f"Number of sites of kind {c[len('sites_') :]!r}" for c in site_cols}
+    columns |= {c: f"Sites: {c[len('sites_') :].replace('_', ' ')} [sites]" for c in site_cols}
     title = f"{place.name}: {place.footprint_label.lower()} profiles"
     return ExportData("footprints", gdf, title, notes, columns)
 
@@ -206,7 +209,16 @@ def sites_data(place: Place, *, kinds: Sequence[str] | None = None) -> ExportDat
             )
         sites = sites[sites["kind"].isin(kinds)]
     gdf = gpd.GeoDataFrame(sites.reset_index(drop=True), geometry="geometry", crs=place.sites.crs)
-    return ExportData("sites", gdf, f"{place.name}: sites", (), {})
+    columns = {
+        "site_id": "Site id",
+        "name": "Site name",
+        "kind": "Site kind",
+        "area_code": "Small area code",
+        "footprint": place.footprint_label,
+        "outside": "Outside the place",
+        "distance_outside_m": "Distance outside the place [m]",
+    }
+    return ExportData("sites", gdf, f"{place.name}: sites", (), columns)
 
 
 def hub_points(
@@ -576,58 +588,78 @@ def _csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def table_columns(place: Place, data: ExportData) -> list[tabular.Column]:
+    """The :class:`~geo.export.tabular.Column` of every column of ``data`` as a table."""
+    frame = _csv_frame(data.frame)
+    return tabular.columns_for(frame, catalogue=place.catalogue, labels=data.columns)
+
+
+def table_meta(place: Place, data: ExportData, *, when: datetime | None = None):
+    """The metadata (:class:`~geo.export.tabular.TableMeta`) that travels with ``data``."""
+    disclosure = next((n for n in data.notes if "suppress" in n.lower()), "")
+    return tabular.place_meta(
+        place, data.title, notes=data.notes, disclosure=disclosure, created=when
+    )
+
+
 def write_export(
     data: ExportData,
     path: str | Path,
     *,
     place: Place,
-    csv_header: bool = True,
+    keys: bool = False,
     when: datetime | None = None,
 ) -> list[Path]:
-    """Write ``data`` to ``path`` (``.geojson``, ``.gpkg`` or ``.csv``) plus its sidecar.
+    """Write ``data`` to ``path`` (``.geojson``, ``.gpkg``, ``.csv`` or ``.xlsx``).
 
+    CSV and XLSX go through :func:`geo.export.tabular.write_table` (headers are labels with
+    units, or the stable keys with ``keys=True``; a CSV gets its ``-metadata.json`` sidecar,
+    an XLSX its About sheet). GeoJSON and GeoPackage get a ``.attribution.txt`` sidecar.
     Returns the paths written (data file first). Atomic: on error neither file is changed.
     """
     path, driver = check_path(path)
+    if driver is None:
+        frame = _csv_frame(data.frame)
+        return tabular.write_table(
+            path,
+            frame,
+            table_columns(place, data),
+            table_meta(place, data, when=when),
+            keys=keys,
+        )
     lines = attribution_lines(place, data, when=when)
     sidecar = sidecar_path(path)
     frame = tidy_numbers(data.frame)
 
     def write_data(tmp: Path) -> None:
-        if driver is None:
-            header = lines if csv_header else None
-            tmp.write_text(to_safe_csv(_csv_frame(frame), header_lines=header), encoding="utf-8")
-        else:
-            gdf = (
-                frame
-                if isinstance(frame, gpd.GeoDataFrame)
-                else gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
-            )
-            gdf = _geo_ready(gdf)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                if driver == "GeoJSON":
-                    if gdf.crs is not None:
-                        gdf = gdf.to_crs(4326)
-                    pyogrio.write_dataframe(
-                        gdf,
-                        tmp,
-                        driver="GeoJSON",
-                        layer=data.what,
-                        layer_options={
-                            "RFC7946": "YES",
-                            "WRITE_NAME": "YES",
-                            "FOREIGN_MEMBERS_COLLECTION": json.dumps(
-                                geojson_members(place, data), ensure_ascii=False
-                            ),
-                        },
-                    )
-                else:
-                    pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=data.what)
-                    meta = pd.DataFrame({"line": lines})
-                    pyogrio.write_dataframe(
-                        meta, tmp, driver="GPKG", layer="attribution", append=True
-                    )
+        gdf = (
+            frame
+            if isinstance(frame, gpd.GeoDataFrame)
+            else gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
+        )
+        gdf = _geo_ready(gdf)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if driver == "GeoJSON":
+                if gdf.crs is not None:
+                    gdf = gdf.to_crs(4326)
+                pyogrio.write_dataframe(
+                    gdf,
+                    tmp,
+                    driver="GeoJSON",
+                    layer=data.what,
+                    layer_options={
+                        "RFC7946": "YES",
+                        "WRITE_NAME": "YES",
+                        "FOREIGN_MEMBERS_COLLECTION": json.dumps(
+                            geojson_members(place, data), ensure_ascii=False
+                        ),
+                    },
+                )
+            else:
+                pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=data.what)
+                meta = pd.DataFrame({"line": lines})
+                pyogrio.write_dataframe(meta, tmp, driver="GPKG", layer="attribution", append=True)
         # The sidecar is renamed into place only once the data is complete.
         atomic_write(
             sidecar,
@@ -646,7 +678,7 @@ def write_export(
 
 
 def export_data(
-    place: Place, what: str, path: str | Path, *, csv_header: bool = True, **options
+    place: Place, what: str, path: str | Path, *, keys: bool = False, **options
 ) -> list[Path]:
     """Build and write one export: :func:`export_table` then :func:`write_export`.
 
@@ -654,4 +686,4 @@ def export_data(
     """
     check_path(path)
     data = export_table(place, what, **options)
-    return write_export(data, path, place=place, csv_header=csv_header)
+    return write_export(data, path, place=place, keys=keys)

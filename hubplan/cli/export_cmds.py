@@ -11,6 +11,7 @@ import argparse
 import html
 import os
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,6 +24,10 @@ from geo.place.bundle import atomic_write
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+#: Map layers named in ``export-map --help`` (tests check them against layers.snapshot and
+#: layers.overlays, which are not imported here to keep the CLI quick to start).
+MAP_LAYERS = ("areas", "footprints", "sites")
+MAP_OVERLAYS = ("clusters", "isochrones", "hotspots")
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -60,7 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--layers",
         nargs="+",
         metavar="LAYER",
-        help="layers to show: areas footprints sites and/or site kinds (default: areas footprints sites)",
+        help=(
+            f"layers to show (default: areas footprints sites): {', '.join(MAP_LAYERS)}; "
+            f"any site kind of the place (e.g. school, family_hub); the overlays "
+            f"{', '.join(MAP_OVERLAYS)} where the place has data for them. An unknown layer is "
+            "an error naming the layers PLACE has"
+        ),
     )
     p.add_argument("--footprint", metavar="NAME", help="zoom to this footprint and outline it")
     p.add_argument("--scenario", metavar="NAME", help="show the hubs of this saved scenario")
@@ -84,12 +94,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "export-data",
-        help="export areas, footprints, sites, isochrones or a scenario (geojson, gpkg, csv)",
+        help="export areas, footprints, sites, isochrones or a scenario (geojson, gpkg, csv, xlsx)",
         description=(
             "Write data for partners: disclosure control applied (sensitive counts below the "
-            "threshold shown as '*'), CSV cells that could start a spreadsheet formula escaped, "
-            "attributions in FILE.attribution.txt (and on top of a CSV as '# ' lines). "
-            "GeoJSON is EPSG:4326; GeoPackage keeps the place's CRS."
+            "threshold shown as '*'), cells that could start a spreadsheet formula escaped. "
+            "CSV is plain RFC 4180 (header on row 1, UTF-8 with BOM, labels with units as "
+            "headers) with sources, licences, units and notes in FILE.csv-metadata.json (CSV on "
+            "the Web); XLSX has a formatted Data sheet and an About sheet; GeoJSON (EPSG:4326) "
+            "and GeoPackage (the place's CRS) get FILE.attribution.txt."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
@@ -99,7 +111,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("areas", "footprints", "sites", "isochrones", "scenario"),
         help="what to export",
     )
-    p.add_argument("--out", required=True, metavar="FILE.geojson|gpkg|csv", help="file to write")
+    p.add_argument(
+        "--out", required=True, metavar="FILE.geojson|gpkg|csv|xlsx", help="file to write"
+    )
     p.add_argument(
         "--indicators", nargs="+", metavar="KEY", help="areas/footprints: only these indicators"
     )
@@ -129,9 +143,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="suppress sensitive counts below N (default %(default)s)",
     )
     p.add_argument(
-        "--no-csv-header",
+        "--keys",
         action="store_true",
-        help="CSV: no '# ' attribution lines on top (they stay in the sidecar)",
+        help="csv/xlsx: stable column keys as headers instead of labels with units",
     )
     p.set_defaults(func=cmd_export_data)
 
@@ -158,6 +172,46 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="suppress sensitive counts below N (default %(default)s)",
     )
     p.set_defaults(func=cmd_export_profiles)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def emit_table(
+    place,
+    frame,
+    *,
+    title: str,
+    out: str | None,
+    fmt: str = "csv",
+    keys: bool = False,
+    disclosure: str = "",
+    notes: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+) -> int:
+    """Write a table about ``place`` with :mod:`geo.export.tabular` (to ``out`` or stdout).
+
+    A file gets the metadata (a CSV its ``-metadata.json`` sidecar, an XLSX its About sheet);
+    CSV on stdout is the plain table (no byte-order mark) and the metadata is not written.
+    """
+    from geo.export import tabular
+    from hubplan.cli.output import check_suffix
+
+    columns = tabular.columns_for(frame, catalogue=place.catalogue, labels=labels)
+    if out in (None, "-"):
+        if fmt != "csv":
+            raise InputError(f"--format {fmt} writes a file: give --out FILE.{fmt}")
+        sys.stdout.write(tabular.csv_text(frame, columns, keys=keys))
+        # Silence is the worst failure: the sources travel on stderr when there is no sidecar.
+        meta = tabular.place_meta(place, title, notes=notes, disclosure=disclosure)
+        print(f"{title}. " + " ".join(meta.lines()[1:]), file=sys.stderr)
+        return 0
+    path = check_suffix(out, (f".{fmt}",))
+    _check_folder(path)
+    meta = tabular.place_meta(place, title, notes=notes, disclosure=disclosure)
+    paths = tabular.write_table(path, frame, columns, meta, keys=keys)
+    print(f"wrote {' and '.join(str(p) for p in paths)}", file=sys.stderr)
+    return 0
 
 
 # --------------------------------------------------------------------------- export-map
@@ -239,8 +293,8 @@ def cmd_export_data(args: argparse.Namespace) -> int:
         if not args.scenario:
             raise InputError("--what scenario needs --scenario NAME")
         options = {"name": args.scenario, "threshold": args.suppress_below}
-    paths = exports.export_data(place, what, out, csv_header=not args.no_csv_header, **options)
-    print(f"wrote {paths[0]} and {paths[1].name}")
+    paths = exports.export_data(place, what, out, keys=args.keys, **options)
+    print(f"wrote {paths[0]}" + "".join(f" and {p.name}" for p in paths[1:]))
     return 0
 
 

@@ -9,7 +9,7 @@ from geo.build.pipeline import build_bundle
 from geo.build.places import open_place
 from geo.errors import InputError
 from geo.indicators.profile import disclosed_profile
-from geo.tables import records, to_json, to_safe_csv
+from geo.tables import records, to_json
 from hubplan.cli.output import emit_text
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "profile",
-        help="footprint profile: table (csv, json) or printable report (html, pdf)",
+        help="footprint profile: table (csv, xlsx, json) or printable report (html, pdf)",
         description="One row per footprint plus 'All areas': areas, every indicator aggregated by kind, and sites by kind. "
         "html and pdf give the printable report of one footprint (--footprint). "
         "Counts of sensitive indicators below --suppress-below are shown as '*'.",
@@ -50,9 +50,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
     p.add_argument(
         "--format",
-        choices=("csv", "json", "html", "pdf"),
+        choices=("csv", "xlsx", "json", "html", "pdf"),
         default="csv",
-        help="csv/json: the table (default csv); html/pdf: the printable report of --footprint",
+        help="csv/xlsx/json: the table (default csv; a CSV file gets FILE.csv-metadata.json, "
+        "xlsx an About sheet); html/pdf: the printable report of --footprint",
+    )
+    p.add_argument(
+        "--keys",
+        action="store_true",
+        help="csv/xlsx: stable column keys as headers instead of labels with units",
     )
     p.add_argument(
         "--footprint",
@@ -145,10 +151,19 @@ def cmd_profile(args: argparse.Namespace) -> int:
                 f"unknown footprint {args.footprint!r}; known: {', '.join(place.footprint_names)}"
             )
         table = table[table["footprint"].isin([args.footprint, "All areas"])]
-    if args.format == "csv":
-        header = [f"{place.name}: footprint profile"] + [a.text for a in place.attributions]
-        header += [disclosed.note] if disclosed.note else []
-        text = to_safe_csv(table, header_lines=header)
+    if args.format in ("csv", "xlsx"):
+        from hubplan.cli.export_cmds import emit_table
+
+        return emit_table(
+            place,
+            table,
+            title=f"{place.name}: {place.footprint_label.lower()} profile",
+            disclosure=disclosed.note or "",
+            labels={"footprint": place.footprint_label, "areas": "Number of small areas"},
+            out=args.out,
+            fmt=args.format,
+            keys=args.keys,
+        )
     else:
         text = to_json(
             {

@@ -20,8 +20,6 @@ from geo.indicators.need_index import (
 from geo.indicators.profile import profile_table
 from geo.indicators.uploads import MAX_BYTES, UploadError, store_upload
 from geo.place.config import Indicator
-from geo.tables import to_safe_csv
-from hubplan.cli.output import emit_text
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
 
@@ -57,7 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--label", help="label of the new indicator")
     p.add_argument("--save", action="store_true", help="save the index into the place bundle")
     p.add_argument(
-        "--out", metavar="FILE.csv", help="write the footprint table to FILE.csv instead of stdout"
+        "--out",
+        metavar="FILE.csv",
+        help="write the footprint table to FILE.csv (plus FILE.csv-metadata.json) instead of stdout",
+    )
+    p.add_argument(
+        "--keys", action="store_true", help="stable column keys as headers instead of labels"
     )
     p.set_defaults(func=cmd_need_index)
 
@@ -144,13 +147,23 @@ def cmd_need_index(args: argparse.Namespace) -> int:
         table.loc[groups, spec.key].rank(ascending=False, method="min").astype("Int64")
     )
     ind = place.catalogue[spec.key]
-    header = [f"{place.name}: {ind.label} ({spec.key})", ind.description]
-    if place.synthetic:
-        header.append("synthetic demo data")
-    if args.save:
-        header.append(f"saved into {place.path}")
-    emit_text(to_safe_csv(table, header_lines=header), args.out, suffixes=(".csv",))
-    return 0
+    from hubplan.cli.export_cmds import emit_table
+
+    notes = [ind.description] + ([f"Saved into {place.path}."] if args.save else [])
+    return emit_table(
+        place,
+        table,
+        title=f"{place.name}: {ind.label} ({spec.key})",
+        out=args.out,
+        fmt="csv",
+        keys=args.keys,
+        notes=tuple(n for n in notes if n),
+        labels={
+            "footprint": place.footprint_label,
+            "areas": "Number of small areas",
+            "rank": "Rank (1 = highest)",
+        },
+    )
 
 
 def cmd_profile_report(args: argparse.Namespace, place) -> int:

@@ -10,8 +10,8 @@ Mount on a page with two lines::
 ``footprint``, ``layers``, ``basemap``) and ``view_id`` one holding ``lat``/``lon``/``zoom``
 (both optional keys). The export is a print-ready snapshot of that view
 (:func:`layers.snapshot.snapshot_figure`: title, legend with units, date, attributions) on the
-offline ``white-bg`` style, whatever basemap is on screen. "Copy link" copies the page URL,
-which carries the view state.
+offline ``white-bg`` style, whatever basemap is on screen. "Copy link" (a real button) copies
+the page URL, which carries the view state, and says so in the status line.
 """
 
 from __future__ import annotations
@@ -58,17 +58,13 @@ def export_controls(prefix: str) -> html.Div:
                         className="button",
                         type="button",
                     ),
-                    html.Div(
-                        [
-                            dcc.Clipboard(
-                                id=ids["copy-link"],
-                                title="Copy a link to this view",
-                                className="clipboard",
-                                style={"display": "inline-block"},
-                            ),
-                            html.Span(" Copy link to this view", className="control-help"),
-                        ],
-                        className="copy-link",
+                    html.Button(
+                        "Copy link to this view",
+                        id=ids["copy-link"],
+                        n_clicks=0,
+                        type="button",
+                        className="button copy-link",
+                        title="Copy a link to this view (the address carries the view)",
                     ),
                     html.P(
                         "",
@@ -167,10 +163,56 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
         data, message = render_export(fmt, state, view)
         return (data if data is not None else dash.no_update), message
 
-    # The URL is kept up to date in the browser (history API), so read it there.
+    # The URL is kept up to date in the browser (history API), so read it there. A real
+    # <button> (keyboard reachable), and the result is announced in the status line.
     clientside_callback(
-        "function(n) { return n ? window.location.href : window.dash_clientside.no_update; }",
-        Output(ids["copy-link"], "content"),
+        """
+        function(n) {
+            if (!n) { return window.dash_clientside.no_update; }
+            var url = window.location.href;
+            if (!navigator.clipboard) { return 'Copy this link: ' + url; }
+            return navigator.clipboard.writeText(url).then(
+                function() { return 'Link to this view copied.'; },
+                function() { return 'Could not copy; the link is: ' + url; }
+            );
+        }
+        """,
+        Output(ids["export-status"], "children", allow_duplicate=True),
         Input(ids["copy-link"], "n_clicks"),
         prevent_initial_call=True,
     )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_files(
+    fmt: str,
+    place,
+    frame,
+    *,
+    title: str,
+    stem: str,
+    disclosure: str = "",
+    notes: tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+) -> tuple[dict, dict | None]:
+    """``(data file, metadata sidecar or None)`` for ``dcc.Download``, via the one writer.
+
+    CSV (:mod:`geo.export.tabular`: RFC 4180, UTF-8 with BOM, labels with units) comes with
+    its ``-metadata.json`` sidecar (sources, licences, units, disclosure, date, demo label) as
+    a second download; XLSX carries the same in its About sheet.
+    """
+    from geo.export import tabular
+
+    if fmt not in tabular.TABLE_FORMATS:
+        raise InputError(f"unknown table format {fmt!r}; use {', '.join(tabular.TABLE_FORMATS)}")
+    columns = tabular.columns_for(frame, catalogue=place.catalogue, labels=labels)
+    meta = tabular.place_meta(place, title, notes=notes, disclosure=disclosure)
+    filename = f"{_filename(stem)}.{fmt}"
+    files = tabular.table_bytes(fmt, frame, columns, meta, filename=filename)
+    data = dcc.send_bytes(files.pop(filename), filename)
+    if not files:
+        return data, None
+    (side_name, side_bytes) = next(iter(files.items()))
+    return data, dcc.send_bytes(side_bytes, side_name)

@@ -14,7 +14,7 @@ import re
 import pandas as pd
 from dash import dash_table, html
 
-from geo.indicators.disclosure import DEFAULT_THRESHOLD
+from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
 from geo.place.model import Place
 from layers.areas import suppressed_mask
 from layers.base import indicator_title
@@ -170,6 +170,38 @@ def table_page(
     if rejected:
         status += " Filter not understood, ignored: " + "; ".join(rejected) + "."
     return rows, pages, status
+
+
+def download_frame(
+    place: Place,
+    indicator: str,
+    *,
+    sort_by: list[dict] | None = None,
+    filter_query: str | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """What the table shows, every page: ``(frame, note)`` for "Download what you see".
+
+    Rows match the table's filter in its sort order; the value column is named by the
+    indicator key and suppressed cells hold ``*`` (missing ones are empty). The note says
+    which filter and sort were applied.
+    """
+    ind = place.indicator(indicator)
+    terms, _rejected = parse_filter(filter_query)
+    frame = apply_sort(apply_filter(values_frame(place, indicator), terms), sort_by)
+    hidden = pd.Series(suppressed_mask(place, indicator), index=place.areas.index.astype(str))
+    values = frame["value"].astype(object).where(frame["value"].notna(), None)
+    values[hidden.reindex(frame["code"]).fillna(False).to_numpy(dtype=bool)] = SUPPRESSED
+    out = frame.drop(columns="value").assign(**{ind.key: values.to_numpy()})
+    parts = [f"{len(out):,} of {len(place.areas):,} small areas as shown in the map's table"]
+    if terms:
+        parts.append("filter: " + "; ".join(f"{c} {o} {v}" for c, o, v in terms))
+    sorts = [s for s in (sort_by or []) if s.get("column_id") in COLUMNS]
+    if sorts:
+        parts.append(
+            "sorted by "
+            + ", ".join(f"{s['column_id']} ({s.get('direction', 'asc')})" for s in sorts)
+        )
+    return out.reset_index(drop=True), "; ".join(parts) + "."
 
 
 def values_table(place: Place, indicator: str) -> list:

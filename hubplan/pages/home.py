@@ -53,11 +53,15 @@ from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
 from layers.footprints import (
     FILL_UID,
     HIGHLIGHT_UID,
+    LABELS_UID,
     OUTLINE_UID_PREFIX,
     footprint_fill,
     footprint_highlight,
+    footprint_labels,
     footprint_outlines,
+    footprint_view,
     highlight_coords,
+    selected_label,
 )
 from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
@@ -149,6 +153,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         footprint_fill(place, **tol),
         areas_trace,
         *footprint_outlines(place, **tol),
+        footprint_labels(place),  # names drawn offline by assets/map_labels.js
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:
@@ -168,7 +173,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     index = {
         "layers": {
             "areas": [uids.index(AREAS_UID)],
-            "footprints": outlines,
+            "footprints": [*outlines, uids.index(LABELS_UID)],
             **{f"sites-{k}": [uids.index(site_uid(k))] for k in place.site_kinds},
             **{key: [uids.index(u) for u in ids] for key, ids in overlay_uids.items()},
         },
@@ -193,6 +198,13 @@ def warm(place: Place) -> None:
     cached_profile(place)
 
 
+def fill_hoverinfo(layers: list[str]) -> str:
+    """The footprint click layer steps out of the hover while the small areas are shown, so
+    hovering an area shows its value with its footprint (the area's hover names both); a
+    click on an area still selects its footprint (:func:`footprint_from_click`)."""
+    return "skip" if "areas" in set(layers or []) else "all"
+
+
 def build_figure(
     place: Place,
     indicator: str,
@@ -213,6 +225,7 @@ def build_figure(
     for key, ids in index["layers"].items():
         for i in ids:
             data[i]["visible"] = key in on
+    data[index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if "detail" in index:  # a large place: footprints when zoomed out, areas in view when in
         detail = detail_for_view(place, {"zoom": zoom, "center": centre} if centre else None)
         index = {**index, "detail": detail}
@@ -223,9 +236,15 @@ def build_figure(
     else:
         data[index["areas"]].update(choropleth_values(place, indicator))
     lons, lats = highlight_coords(place, footprint)
-    data[index["highlight"]].update(lon=lons, lat=lats)
+    data[index["highlight"]].update(
+        lon=lons, lat=lats, name=selected_label(place, footprint), showlegend=bool(footprint)
+    )
     layout = dict(base["layout"])
     layout["map"] = {**layout["map"], "layers": basemap_layers(basemap)}
+    if footprint and not centre:  # a link to a footprint opens zoomed to it
+        view = footprint_view(place, footprint)
+        if view is not None:
+            centre, zoom = view
     if centre:
         layout["map"]["center"] = centre
     if zoom is not None:
@@ -563,6 +582,33 @@ def layout(
                         id="home-values-table",
                         className="table-scroll",
                     ),
+                    html.Div(
+                        [
+                            html.Span("Download what you see: ", className="control-help"),
+                            html.Button(
+                                "CSV",
+                                id="home-values-dl-csv",
+                                n_clicks=0,
+                                type="button",
+                                className="button",
+                                **{"aria-label": "Download the table of mapped values as CSV"},
+                            ),
+                            html.Button(
+                                "XLSX",
+                                id="home-values-dl-xlsx",
+                                n_clicks=0,
+                                type="button",
+                                className="button",
+                                **{"aria-label": "Download the table of mapped values as XLSX"},
+                            ),
+                            html.Span(
+                                id="home-values-dl-status", role="status", className="control-help"
+                            ),
+                            dcc.Download(id="home-values-download"),
+                            dcc.Download(id="home-values-download-meta"),
+                        ],
+                        className="table-downloads",
+                    ),
                 ],
                 className="values-details",
             ),
@@ -617,12 +663,19 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         i = index["highlight"]
         fig["data"][i]["lon"] = lons
         fig["data"][i]["lat"] = lats
+        fig["data"][i]["name"] = selected_label(place, footprint)
+        fig["data"][i]["showlegend"] = bool(footprint)
+        view = footprint_view(place, footprint)
+        if view is not None:  # zoom to the selected footprint
+            fig["layout"]["map"]["center"] = view[0]
+            fig["layout"]["map"]["zoom"] = view[1]
         panel = footprint_panel(place, footprint, indicator)
     layers = list(layers or [])
     if trigger == "home-layers" or layers != state.get("layers"):
         for key, ids in index["layers"].items():
             for i in ids:
                 fig["data"][i]["visible"] = key in layers
+        fig["data"][index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if trigger == "home-basemap" or basemap != state.get("basemap"):
         fig["layout"]["map"]["layers"] = basemap_layers(basemap)
     new_state.update(indicator=indicator, footprint=footprint, layers=layers, basemap=basemap)
@@ -677,6 +730,51 @@ def on_values_page(page, size, sort_by, filter_query, state):
     )
     shown = min(max(int(page or 0), 0), pages - 1)
     return rows, pages, status, (shown if shown != asked else dash.no_update)
+
+
+@callback(
+    Output("home-values-download", "data"),
+    Output("home-values-download-meta", "data"),
+    Output("home-values-dl-status", "children"),
+    Input("home-values-dl-csv", "n_clicks"),
+    Input("home-values-dl-xlsx", "n_clicks"),
+    State(TABLE_ID, "sort_by"),
+    State(TABLE_ID, "filter_query"),
+    State("home-state", "data"),
+    prevent_initial_call=True,
+)
+def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=None):
+    """The values table as filtered and sorted on screen (every page), as CSV (with its
+    metadata sidecar) or XLSX, through the one table writer."""
+    from geo.indicators.disclosure import apply_disclosure
+    from hubplan.pages._export import table_files
+    from hubplan.pages._values_table import download_frame
+
+    trigger = trigger or ctx.triggered_id
+    fmt = "xlsx" if trigger == "home-values-dl-xlsx" else "csv"
+    place, notice = open_place_safe((state or {}).get("place"))
+    indicator = (state or {}).get("indicator")
+    if notice or indicator not in place.catalogue:
+        return dash.no_update, dash.no_update, notice or "Choose an indicator first."
+    frame, shown = download_frame(place, indicator, sort_by=sort_by, filter_query=filter_query)
+    note = apply_disclosure(place.values(), place.catalogue, group_column=None).note or ""
+    ind = place.catalogue[indicator]
+    data, meta = table_files(
+        fmt,
+        place,
+        frame,
+        title=f"{place.name}: {ind.label} by small area",
+        stem=f"{current_place_key(place)}-{indicator}-values",
+        disclosure=note,
+        notes=(shown,),
+        labels={
+            "code": "Small area code",
+            "name": "Small area name",
+            "footprint": place.footprint_label,
+        },
+    )
+    rows = f"{len(frame):,} rows"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready ({rows})."
 
 
 def footprint_from_click(click: dict | None, index: dict, place: Place) -> str | None:

@@ -18,7 +18,6 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 from geo.indicators.footprint_profile import FootprintProfile, footprint_profile, format_value
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
-from geo.tables import to_safe_csv
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
@@ -302,8 +301,15 @@ def layout(footprint=None, place=None, **_other):
                     html.Button(
                         "Download table (CSV)", id="profile-dl-csv", n_clicks=0, className="button"
                     ),
+                    html.Button(
+                        "Download table (XLSX)",
+                        id="profile-dl-xlsx",
+                        n_clicks=0,
+                        className="button",
+                    ),
                     dcc.Loading(html.Span(id="profile-dl-status", role="status"), type="dot"),
                     dcc.Download(id="profile-download"),
+                    dcc.Download(id="profile-download-meta"),
                 ],
                 className="profile-actions",
             ),
@@ -323,33 +329,45 @@ def layout(footprint=None, place=None, **_other):
 @callback(
     Output("profile-download", "data"),
     Output("profile-dl-status", "children"),
+    Output("profile-download-meta", "data"),
     Input("profile-dl-html", "n_clicks"),
     Input("profile-dl-pdf", "n_clicks"),
     Input("profile-dl-csv", "n_clicks"),
+    Input("profile-dl-xlsx", "n_clicks"),
     State("profile-state", "data"),
     prevent_initial_call=True,
 )
-def download(_html, _pdf, _csv, state):
-    """Send the report (HTML/PDF, with static charts) or the disclosed profile table (CSV)."""
+def download(_html, _pdf, _csv, _xlsx, state):
+    """Send the report (HTML/PDF, with static charts) or this footprint's disclosed profile
+    table (CSV with its metadata sidecar, or XLSX with an About sheet)."""
     from layers.report import html_to_pdf, profile_report_html
 
     trigger = dash.ctx.triggered_id
     place, _ = open_place_safe((state or {}).get("place"))
     name = (state or {}).get("footprint")
     if name not in place.footprint_names:
-        return dash.no_update, "Unknown footprint."
+        return dash.no_update, "Unknown footprint.", dash.no_update
     stem = f"{place.name}-{name}".replace(" ", "_").replace("/", "_")
     try:
-        if trigger == "profile-dl-csv":
+        if trigger in ("profile-dl-csv", "profile-dl-xlsx"):
+            from hubplan.pages._export import table_files
+
             disclosed = disclosed_profile(place, table=cached_profile(place).reset_index())
-            header = [f"{place.name}: footprint profile", *place.attribution_text().splitlines()]
-            header += [disclosed.note] if disclosed.note else []
-            return dcc.send_string(
-                to_safe_csv(disclosed.table, header_lines=header), f"{stem}.csv"
-            ), "Table ready."
+            table = disclosed.table
+            table = table[table["footprint"].isin([name, "All areas"])]
+            data, meta = table_files(
+                "xlsx" if trigger == "profile-dl-xlsx" else "csv",
+                place,
+                table,
+                title=f"{place.name}: {place.footprint_label.lower()} profile of {name}",
+                stem=stem,
+                disclosure=disclosed.note or "",
+                labels={"footprint": place.footprint_label, "areas": "Number of small areas"},
+            )
+            return data, "Table ready.", meta if meta is not None else dash.no_update
         text = profile_report_html(place, name, profile=build_profile(place, name))
         if trigger == "profile-dl-pdf":
-            return dcc.send_bytes(html_to_pdf(text), f"{stem}.pdf"), "PDF ready."
-        return dcc.send_string(text, f"{stem}.html"), "Report ready."
+            return dcc.send_bytes(html_to_pdf(text), f"{stem}.pdf"), "PDF ready.", dash.no_update
+        return dcc.send_string(text, f"{stem}.html"), "Report ready.", dash.no_update
     except Exception as exc:  # report generation needs Chromium: say so, do not crash the page
-        return dash.no_update, f"Could not make the file: {exc}"
+        return dash.no_update, f"Could not make the file: {exc}", dash.no_update

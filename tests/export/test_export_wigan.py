@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import io
+import json
 import re
 
 import geopandas as gpd
@@ -42,16 +44,21 @@ def test_wigan_data_exports(wigan, tmp_path):
     )
 
     exports.export_data(wigan, "footprints", tmp_path / "fp.csv")
-    text = (tmp_path / "fp.csv.attribution.txt").read_text()
+    text = (tmp_path / "fp.csv-metadata.json").read_text(encoding="utf-8")
     for line in wigan.attribution_text().splitlines():
-        assert line in text
-    assert OGL in text and "synthetic" not in text.lower()
-    table = pd.read_csv(tmp_path / "fp.csv", comment="#")
-    assert list(table["footprint"]) == [*wigan.footprint_names, "All areas"]
-    assert (
-        table.loc[table["footprint"] == "All areas", "population"].item()
-        == wigan.areas["population"].sum()
-    )
+        assert json.dumps(line, ensure_ascii=False) in text
+    assert OGL in text and "synthetic demo data" not in text.lower()
+    assert json.loads(text)["synthetic"] is False
+    assert "open-government-licence/version/3" in text
+    table = pd.read_csv(tmp_path / "fp.csv")
+    label = wigan.footprint_label
+    assert list(table[label]) == [*wigan.footprint_names, "All areas"]
+    pop = f"{wigan.catalogue['population'].label} ({wigan.catalogue['population'].unit})"
+    assert pd.api.types.is_integer_dtype(table[pop])
+    assert table.loc[table[label] == "All areas", pop].item() == wigan.areas["population"].sum()
+    with (tmp_path / "fp.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r[label] for r in rows] == [*wigan.footprint_names, "All areas"]
 
 
 @pytest.mark.browser

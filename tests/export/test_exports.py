@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
+import json
 import shutil
 from pathlib import Path
 
@@ -39,15 +39,13 @@ def demo():
 
 
 def _read_csv(path) -> pd.DataFrame:
-    lines = [
-        line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# ")
-    ]
-    return pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
+    """The CSV as text cells, read with pandas' defaults otherwise (header on row 1)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def test_area_counts_below_threshold_are_suppressed(tiny, tmp_path):
     out = tmp_path / "areas.csv"
-    exports.export_data(tiny, "areas", out, threshold=2)
+    exports.export_data(tiny, "areas", out, threshold=2, keys=True)
     table = _read_csv(out).set_index("code")
     assert len(table) == 12
     for n in range(1, 13):
@@ -67,7 +65,7 @@ def test_area_counts_below_threshold_are_suppressed(tiny, tmp_path):
 def test_footprint_export_suppresses_with_total_row(tiny, tmp_path):
     out = tmp_path / "fp.csv"
     # Each footprint has 9 events; threshold 10 hides both but keeps the total (18).
-    exports.export_data(tiny, "footprints", out, threshold=10)
+    exports.export_data(tiny, "footprints", out, threshold=10, keys=True)
     table = _read_csv(out).set_index("footprint")
     assert list(table.index) == ["East", "West", "All areas"]
     assert table.loc["East", "events"] == "*" and table.loc["West", "events"] == "*"
@@ -85,9 +83,8 @@ def test_csv_formula_cells_escaped(tiny, tmp_path):
     evil = dataclasses.replace(tiny, areas=areas)
     out = tmp_path / "evil.csv"
     exports.export_data(evil, "areas", out)
-    rows = list(
-        csv.reader(line for line in out.read_text().splitlines() if not line.startswith("# "))
-    )
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
     names = {r[0]: r[1] for r in rows[1:]}
     assert names["A01"] == '\'=HYPERLINK("http://x","y")'
     assert names["A02"] == "'+cmd|' /C calc'!A0"
@@ -98,19 +95,23 @@ def test_csv_formula_cells_escaped(tiny, tmp_path):
     assert not [c for r in rows for c in r if c[:1] in ("=", "+", "@")]
 
 
-def test_sidecar_and_csv_header_carry_attributions(tiny, tmp_path):
+def test_csv_sidecar_carries_attributions_and_header_is_row_one(tiny, tmp_path):
     out = tmp_path / "areas.csv"
     paths = exports.export_data(tiny, "areas", out)
-    sidecar = tmp_path / "areas.csv.attribution.txt"
+    sidecar = tmp_path / "areas.csv-metadata.json"
     assert paths == [out.resolve(), sidecar.resolve()]
-    text = sidecar.read_text()
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert meta["url"] == "areas.csv"
     for line in tiny.attribution_text().splitlines():
-        assert line in text
-    assert "Disclosure control" in text and "events:" in text
-    header = [line for line in out.read_text().splitlines() if line.startswith("# ")]
-    assert any("Tiny areas (test)" in line for line in header)
-    exports.export_data(tiny, "areas", tmp_path / "plain.csv", csv_header=False)
-    assert (tmp_path / "plain.csv").read_text().startswith("code,name,footprint")
+        assert line in meta["dc:source"]
+    assert any("Disclosure control" in c for c in meta["rdfs:comment"])
+    assert any("Tiny areas (test)" in line for line in meta["dc:source"])
+    assert meta["dc:title"] == "Tiny: small areas with indicators"
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfSmall area code,Small area name,")
+    assert b"# " not in raw.split(b"\r\n")[0]
+    exports.export_data(tiny, "areas", tmp_path / "keys.csv", keys=True)
+    assert (tmp_path / "keys.csv").read_bytes().startswith(b"\xef\xbb\xbfcode,name,footprint")
 
 
 def test_demo_exports_say_synthetic(demo, tmp_path):
@@ -119,7 +120,8 @@ def test_demo_exports_say_synthetic(demo, tmp_path):
     assert "synthetic demo data" in (tmp_path / "fp.geojson.attribution.txt").read_text().lower()
     csv_out = tmp_path / "sites.csv"
     exports.export_data(demo, "sites", csv_out)
-    assert "synthetic demo data" in csv_out.read_text().lower()
+    meta = (tmp_path / "sites.csv-metadata.json").read_text(encoding="utf-8")
+    assert "synthetic demo data" in meta.lower()
 
 
 def test_geojson_and_gpkg_readable_with_right_rows(demo, tmp_path):
@@ -146,7 +148,9 @@ def test_geojson_and_gpkg_readable_with_right_rows(demo, tmp_path):
 
 def test_indicator_and_footprint_selection(demo, tmp_path):
     out = tmp_path / "dun.csv"
-    exports.export_data(demo, "areas", out, indicators=["imd_score"], footprint="Dunmere")
+    exports.export_data(
+        demo, "areas", out, indicators=["imd_score"], footprint="Dunmere", keys=True
+    )
     table = _read_csv(out)
     assert list(table.columns) == ["code", "name", "footprint", "imd_score"]
     assert set(table["footprint"]) == {"Dunmere"}
@@ -169,8 +173,8 @@ def test_bad_input_raises_and_writes_nothing(demo, tmp_path, what, options, mess
 
 
 def test_unsupported_extension_and_missing_folder(demo, tmp_path):
-    with pytest.raises(InputError, match=r"unsupported extension '\.xlsx'"):
-        exports.export_data(demo, "areas", tmp_path / "x.xlsx")
+    with pytest.raises(InputError, match=r"unsupported extension '\.txt'"):
+        exports.export_data(demo, "areas", tmp_path / "x.txt")
     with pytest.raises(InputError, match="folder does not exist"):
         exports.export_data(demo, "areas", tmp_path / "missing" / "x.csv")
     assert list(tmp_path.iterdir()) == []
@@ -242,14 +246,14 @@ def demo_with_scenario(tmp_path):
 def test_scenario_export(demo_with_scenario, tmp_path):
     place = demo_with_scenario
     out = tmp_path / "plan.csv"
-    exports.export_data(place, "scenario", out, name="Plan A")
+    exports.export_data(place, "scenario", out, name="Plan A", keys=True)
     table = _read_csv(out).set_index("code")
     assert len(table) == 215
     assert table["hub_name"].str.startswith("'=Hub").all()  # escaped
     lac = place.areas["looked_after_children"]
     small = lac[lac < 5].index
     assert (table.loc[small, "looked_after_children"] == "*").all()
-    text = (tmp_path / "plan.csv.attribution.txt").read_text()
+    text = (tmp_path / "plan.csv-metadata.json").read_text(encoding="utf-8")
     assert "Scenario 'Plan A': coverage with 4 hub(s), mode walk, limit 15 min" in text
     gj = gpd.read_file(
         exports.export_data(place, "scenario", tmp_path / "plan.geojson", name="Plan A")[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from dash import Patch
 
@@ -171,6 +172,10 @@ def test_layer_toggle_patches_visibility_only(home, view):
         "imd_score", None, ["footprints"], "none", index, state, trigger="home-layers"
     )
     ops = patch_ops(fig)
+    # The footprint click layer takes the hover only while the small areas are hidden.
+    (hover,) = [op for op in ops if op["location"][-1] == "hoverinfo"]
+    assert hover["location"][1] == index["fill"] and hover["params"]["value"] == "all"
+    ops = [op for op in ops if op is not hover]
     assert all(op["location"][-1] == "visible" for op in ops)
     visible = {op["location"][1]: op["params"]["value"] for op in ops}
     assert visible[index["areas"]] is False
@@ -188,7 +193,19 @@ def test_footprint_change_highlights_and_panel_matches_profile(home, place, view
     assert {tuple(op["location"]) for op in ops} == {
         ("data", index["highlight"], "lon"),
         ("data", index["highlight"], "lat"),
+        ("data", index["highlight"], "name"),
+        ("data", index["highlight"], "showlegend"),
+        ("layout", "map", "center"),
+        ("layout", "map", "zoom"),
     }
+    values = {tuple(op["location"]): op["params"]["value"] for op in ops}
+    # The selected footprint gets a legend entry and the map zooms to it.
+    assert fp in values[("data", index["highlight"], "name")]
+    assert values[("data", index["highlight"], "showlegend")] is True
+    bounds = place.footprints.set_index("footprint").to_crs(4326).loc[fp].geometry.bounds
+    centre = values[("layout", "map", "center")]
+    assert bounds[0] < centre["lon"] < bounds[2] and bounds[1] < centre["lat"] < bounds[3]
+    assert values[("layout", "map", "zoom")] > 10
     row = profile_table(place).set_index("footprint").loc[fp]
     shown = texts(tree_of(panel))
     assert fp in shown
@@ -347,3 +364,35 @@ def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
         (place.areas["looked_after_children"] < 5).sum()
     )
     assert hidden.iloc[-int(hidden.sum()) :].all()  # suppressed rows sort last
+
+
+def test_values_download_callback_csv_and_xlsx(home, place):
+    import base64
+    import csv
+    import io
+    import json
+
+    import openpyxl
+
+    state = {"place": "demo", "indicator": "imd_score"}
+    data, meta, status = home.on_values_download(
+        1, 0, [], "{footprint} icontains dun", state, trigger="home-values-dl-csv"
+    )
+    raw = base64.b64decode(data["content"])
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    n = int((place.areas["footprint"] == "Dunmere").sum())
+    assert len(rows) == n and status == f"CSV ready ({n} rows)."
+    assert set(rows[0]) == {
+        "Small area code",
+        "Small area name",
+        place.footprint_label,
+        f"{place.catalogue['imd_score'].label} ({place.catalogue['imd_score'].unit})",
+    }
+    assert pd.read_csv(io.BytesIO(raw)).shape == (n, 4)
+    doc = json.loads(base64.b64decode(meta["content"]))
+    assert meta["filename"] == data["filename"] + "-metadata.json"
+    assert "synthetic demo data" in json.dumps(doc).lower()
+    data, meta, _ = home.on_values_download(0, 1, [], "", state, trigger="home-values-dl-xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    assert book["Data"].max_row == len(place.areas) + 1
+    assert meta is home.dash.no_update

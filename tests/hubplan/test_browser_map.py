@@ -162,9 +162,25 @@ def test_demo_map_renders_indicator_recolours_and_footprint_panel(dash_duo, arte
     assert query(dash_duo)["indicator"] == "children_0_4"
     dash_duo.driver.save_screenshot(str(artefacts / "map_demo_children.png"))
 
+    view_js = (
+        "const m = document.querySelector('#home-map .js-plotly-plot')._fullLayout.map;"
+        "return [m.center.lon, m.center.lat, m.zoom];"
+    )
+    lon0, lat0, zoom0 = dash_duo.driver.execute_script(view_js)
     footprint = place.footprint_names[2]
     choose(dash_duo, "home-footprint", footprint)
     check_panel(dash_duo, place, footprint, "children_0_4")
+    # Selecting a footprint zooms the map to it and gives it a legend entry.
+    west, south, east, north = (
+        place.footprints.set_index("footprint").geometry.to_crs(4326).loc[footprint].bounds
+    )
+    wait_until(lambda: dash_duo.driver.execute_script(view_js)[2] > zoom0 + 0.3)
+    lon, lat, _ = dash_duo.driver.execute_script(view_js)
+    assert west < lon < east and south < lat < north
+    legend = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#home-map .legendtext')].map(e => e.textContent)"
+    )
+    assert f"Selected: {footprint}" in legend
     link = dash_duo.find_element("#home-profile-link").get_attribute("href")
     assert "/profile/" in link and "place=demo" in link
     assert query(dash_duo)["footprint"] == footprint
@@ -183,7 +199,17 @@ def test_demo_map_renders_indicator_recolours_and_footprint_panel(dash_duo, arte
     )
     assert hidden == [False] * len(place.site_kinds)
     assert "sites-school" not in query(dash_duo)["layers"]
-    # Click deep inside another footprint (its pole of inaccessibility, far from any outline).
+    # Back to the whole place, then click deep inside another footprint (its pole of
+    # inaccessibility, far from any outline).
+    dash_duo.driver.execute_script(
+        "const gd = document.querySelector('#home-map .js-plotly-plot');"
+        "Plotly.relayout(gd, {'map.center': {lon: arguments[0], lat: arguments[1]},"
+        " 'map.zoom': arguments[2]});",
+        lon0,
+        lat0,
+        zoom0,
+    )
+    time.sleep(1)
     target = place.footprint_names[5]
     assert target != footprint
     poly = place.footprints.set_index("footprint").geometry.to_crs(4326).loc[target]
@@ -342,3 +368,39 @@ def test_demo_values_table_pages_and_filters_on_the_server(dash_duo, artefacts):
         )
     )
     dash_duo.driver.save_screenshot(str(artefacts / "map_demo_values_table.png"))
+
+
+def test_footprint_names_are_on_the_map_offline(dash_duo, artefacts):
+    place = open_place("demo")
+    dash_duo.start_server(create_app())
+    wait_map(dash_duo)
+
+    def labels():
+        # Read in one go: the labels are redrawn on every render of the map.
+        return dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('#home-map .hubplan-map-label')]"
+            ".map(e => e.textContent)"
+        )
+
+    wait_until(lambda: sorted(labels()) == place.footprint_names)
+    # Each name sits inside its footprint: the map says which footprint is under it.
+    js = (
+        "const m = document.querySelector('#home-map .js-plotly-plot')._fullLayout.map._subplot.map;"
+        "const box = m.getContainer().getBoundingClientRect();"
+        "return [...document.querySelectorAll('#home-map .hubplan-map-label')].map(e => {"
+        " const r = e.getBoundingClientRect();"
+        " const ll = m.unproject([r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top]);"
+        " return [e.textContent, ll.lng, ll.lat]; });"
+    )
+    from shapely.geometry import Point
+
+    polys = place.footprints.set_index("footprint").geometry.to_crs(4326)
+    for name, lon, lat in dash_duo.driver.execute_script(js):
+        assert polys.loc[name].contains(Point(lon, lat)), name
+    dash_duo.driver.save_screenshot(str(artefacts / "map_demo_labels.png"))
+    # The names follow the footprints layer toggle.
+    dash_duo.find_element("#home-layers input[value='footprints']").click()
+    wait_until(lambda: labels() == [])
+    dash_duo.find_element("#home-layers input[value='footprints']").click()
+    wait_until(lambda: len(labels()) == len(place.footprint_names))
+    assert dash_duo.get_logs() == []

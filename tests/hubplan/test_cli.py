@@ -81,9 +81,9 @@ def test_build_info_profile_round_trip(tmp_path):
     assert "built" in proc.stdout and "12 areas" in proc.stdout
     info = run("info", str(out))
     assert info.returncode == 0 and "Tiny" in info.stdout and "event_rate" in info.stdout
-    csv = run("profile", str(out), "--format", "csv")
+    csv = run("profile", str(out), "--format", "csv", "--keys")
     assert csv.returncode == 0
-    table = pd.read_csv(io.StringIO(csv.stdout), comment="#")
+    table = pd.read_csv(io.StringIO(csv.stdout))
     assert list(table["footprint"]) == ["East", "West", "All areas"]
     assert table.set_index("footprint").loc["All areas", "population"] == sum(
         1000 + 100 * n for n in range(1, 13)
@@ -99,6 +99,8 @@ def test_profile_bad_extension_and_footprint(tmp_path):
     run("build", str(write_tiny_place(tmp_path / "src")), "--out", str(out))
     proc = run("profile", str(out), "--format", "csv", "--out", str(tmp_path / "p.xlsx"))
     assert proc.returncode == 2 and "unsupported extension '.xlsx'" in proc.stderr
+    proc = run("profile", str(out), "--format", "xlsx")
+    assert proc.returncode == 2 and "give --out FILE.xlsx" in proc.stderr
     proc = run("profile", str(out), "--footprint", "Nowhere")
     assert proc.returncode == 2 and "unknown footprint 'Nowhere'" in proc.stderr
     proc = run("info", str(tmp_path / "missing.gpkg"))

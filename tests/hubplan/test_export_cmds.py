@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -36,7 +38,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
         ["export-map", "demo", "--width", "20", "--out", "{d}/map.png"],
         ["export-map", "demo", "--out", "{d}/no/such/folder/map.png"],
         ["export-map", "no-such-place", "--out", "{d}/map.png"],
-        ["export-data", "demo", "--what", "areas", "--out", "{d}/a.xlsx"],
+        ["export-data", "demo", "--what", "areas", "--out", "{d}/a.ods"],
         ["export-data", "demo", "--what", "areas", "--indicators", "nope", "--out", "{d}/a.csv"],
         [
             "export-data",
@@ -73,6 +75,41 @@ def test_export_data_writes_file_and_sidecar(capsys, tmp_path):
     assert "fp.gpkg.attribution.txt" in out
     assert len(gpd.read_file(tmp_path / "fp.gpkg", layer="footprints")) == 8
     assert "synthetic demo data" in (tmp_path / "fp.gpkg.attribution.txt").read_text().lower()
+
+
+def test_export_data_csv_keys_and_xlsx(capsys, tmp_path):
+    code, out, err = _run(
+        capsys, "export-data", "demo", "--what", "areas", "--keys", "--out", str(tmp_path / "a.csv")
+    )
+    assert code == 0, err
+    assert "a.csv-metadata.json" in out
+    table = pd.read_csv(tmp_path / "a.csv")
+    assert list(table.columns[:3]) == ["code", "name", "footprint"]
+    code, out, err = _run(
+        capsys, "export-data", "demo", "--what", "sites", "--out", str(tmp_path / "s.xlsx")
+    )
+    assert code == 0, err
+    book = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    assert book.sheetnames == ["Data", "About"]
+    assert book["Data"]["A1"].value == "Site id"
+
+
+def test_export_map_help_lists_the_layers_that_exist(capsys):
+    from hubplan.cli.export_cmds import MAP_LAYERS, MAP_OVERLAYS
+    from layers.overlays import OVERLAYS
+    from layers.snapshot import BASE_LAYERS
+
+    assert set(MAP_LAYERS) == set(BASE_LAYERS)
+    assert set(MAP_OVERLAYS) == set(OVERLAYS)
+    with pytest.raises(SystemExit):
+        main(["export-map", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for layer in (*BASE_LAYERS, *OVERLAYS, "site kind"):
+        assert layer in text
+    code, _out, err = _run(capsys, "export-map", "demo", "--layers", "moats", "--out", "/tmp/x.png")
+    assert code == 2
+    for layer in ("areas", "footprints", "sites", "school", "family_hub"):
+        assert layer in err
 
 
 @pytest.mark.browser

@@ -74,6 +74,32 @@ def test_home_page_has_the_export_controls():
     } <= ids
 
 
+def test_page_language_and_copy_link_is_a_button():
+    from dash import html
+
+    from hubplan.pages._export import export_controls
+    from hubplan.web import create_app
+
+    app = create_app()
+    page = app.server.test_client().get("/").get_data(as_text=True)
+    assert '<html lang="en-GB">' in page
+
+    def find(node, wanted):
+        if getattr(node, "id", None) == wanted:
+            return node
+        children = getattr(node, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str | int | float):
+                hit = find(child, wanted)
+                if hit is not None:
+                    return hit
+        return None
+
+    button = find(export_controls("home"), "home-copy-link")
+    assert isinstance(button, html.Button) and button.type == "button"
+    assert "Copy link" in button.children
+
+
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
@@ -130,5 +156,40 @@ def test_export_button_downloads_snapshot_and_copy_link(dash_duo, artefacts):
     )
     assert copied == dash_duo.driver.current_url
     assert "footprint=Dunmere" in copied and "indicator=imd_score" in copied
+    dash_duo.wait_for_text_to_equal("#home-export-status", "Link to this view copied.")
     dash_duo.driver.save_screenshot(str(artefacts / "export_home_controls.png"))
     Image.open(io.BytesIO(png.read_bytes())).save(artefacts / "export_download.png")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_values_table_downloads_csv_with_metadata_and_xlsx(dash_duo):
+    import csv
+    import json
+
+    import openpyxl
+
+    from geo.build.places import open_place
+    from hubplan.web import create_app
+
+    place = open_place("demo")
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(f"{dash_duo.server_url}/?place=demo&indicator=imd_score")
+    dash_duo.wait_for_element(".values-details summary", timeout=40).click()
+    folder = Path(dash_duo.download_path)
+    button = dash_duo.find_element("#home-values-dl-csv")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    dash_duo.wait_for_contains_text("#home-values-dl-status", "CSV ready", timeout=30)
+    data = _wait_file(folder, ".csv")
+    meta = _wait_file(folder, "-metadata.json")
+    with data.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(place.areas)
+    assert "Small area code" in rows[0]
+    doc = json.loads(meta.read_text(encoding="utf-8"))
+    assert doc["url"] == data.name and doc["synthetic"] is True
+    dash_duo.find_element("#home-values-dl-xlsx").click()
+    book = openpyxl.load_workbook(_wait_file(folder, ".xlsx"))
+    assert book.sheetnames == ["Data", "About"]
+    assert dash_duo.get_logs() == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 
+import dash
 import pandas as pd
 import pytest
 from dash._callback_context import context_value
@@ -64,15 +65,35 @@ def test_profile_layout_and_unknown_footprint(app):
 
 
 def test_profile_csv_download_applies_disclosure(app):
+    import csv
+    import io
+    import json
+
+    import openpyxl
+
     from hubplan.pages import profile
 
     trigger("profile-dl-csv.n_clicks")
-    fp = open_place("demo").footprint_names[0]
-    data, status = profile.download(0, 0, 1, {"place": "demo", "footprint": fp})
+    place = open_place("demo")
+    fp = place.footprint_names[0]
+    data, status, meta = profile.download(0, 0, 1, 0, {"place": "demo", "footprint": fp})
     assert status == "Table ready." and data["filename"].endswith(".csv")
-    assert (
-        "Disclosure control" in data["content"] and "synthetic demo data" in data["content"].lower()
-    )
+    raw = base64.b64decode(data["content"])
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    # That footprint's profile (and the total), not every footprint.
+    assert [r[place.footprint_label] for r in rows] == [fp, "All areas"]
+    assert pd.read_csv(io.BytesIO(raw)).shape[0] == 2
+    assert meta["filename"] == data["filename"] + "-metadata.json"
+    doc = json.loads(base64.b64decode(meta["content"]))
+    assert "Disclosure control" in doc["disclosure"]
+    assert "synthetic demo data" in json.dumps(doc).lower()
+
+    trigger("profile-dl-xlsx.n_clicks")
+    data, status, meta = profile.download(0, 0, 0, 1, {"place": "demo", "footprint": fp})
+    assert data["filename"].endswith(".xlsx") and meta is dash.no_update
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+    assert book.sheetnames == ["Data", "About"] and book["Data"].max_row == 3
 
 
 def test_compare_ranks_match_pandas(app):

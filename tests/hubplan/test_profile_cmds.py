@@ -22,15 +22,15 @@ def read_csv_output(text: str) -> pd.DataFrame:
 def test_need_index_preview_does_not_save(tmp_path, capsys):
     path = demo_copy(tmp_path)
     before = path.read_bytes()
-    assert main(["need-index", str(path), "--preset", "children"]) == 0
-    out = capsys.readouterr().out
+    assert main(["need-index", str(path), "--preset", "children", "--keys"]) == 0
+    out, err = capsys.readouterr()
     table = read_csv_output(out)
     assert list(table.columns) == ["footprint", "areas", "need_index", "rank"]
     fps = table[table["footprint"] != "All areas"]
     assert sorted(fps["rank"].astype(int)) == list(range(1, len(fps) + 1))
     top = fps.sort_values("need_index", ascending=False)["footprint"].iloc[0]
     assert int(fps.set_index("footprint").loc[top, "rank"]) == 1
-    assert "synthetic demo data" in out and path.read_bytes() == before
+    assert "synthetic demo data" in err and path.read_bytes() == before
 
 
 def test_need_index_save_and_profile(tmp_path, capsys):
@@ -54,8 +54,9 @@ def test_need_index_save_and_profile(tmp_path, capsys):
     assert main(args) == 0
     place = read_place(path)
     assert place.catalogue["my_need"].label == "My need"
-    assert "saved into" in out_csv.read_text()
-    assert main(["profile", str(path), "--format", "csv"]) == 0
+    assert "Saved into" in (tmp_path / "ni.csv-metadata.json").read_text(encoding="utf-8")
+    assert pd.read_csv(out_csv).columns[0] == place.footprint_label
+    assert main(["profile", str(path), "--format", "csv", "--keys"]) == 0
     assert "my_need" in read_csv_output(capsys.readouterr().out).columns
 
 
@@ -74,11 +75,14 @@ def test_need_index_bad_input(tmp_path, capsys, args, message):
     assert message in err and err.count("\n") == 1
 
 
-def test_profile_csv_json_disclosure(capsys):
-    assert main(["profile", "demo", "--format", "csv", "--suppress-below", "200"]) == 0
-    out = capsys.readouterr().out
-    assert "# Disclosure control: Looked after children" in out and "suppression was applied" in out
-    table = read_csv_output(out)
+def test_profile_csv_json_disclosure(capsys, tmp_path):
+    out_csv = tmp_path / "profile.csv"
+    argv = ["profile", "demo", "--format", "csv", "--suppress-below", "200", "--keys"]
+    assert main([*argv, "--out", str(out_csv)]) == 0
+    meta = (tmp_path / "profile.csv-metadata.json").read_text(encoding="utf-8")
+    assert "Disclosure control: Looked after children" in meta and "suppression was applied" in meta
+    assert "synthetic demo data" in meta.lower()
+    table = pd.read_csv(out_csv)
     demo = open_place("demo")
     lac = demo.areas.groupby("footprint")["looked_after_children"].sum()
     for fp, v in lac.items():

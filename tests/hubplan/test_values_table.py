@@ -104,3 +104,19 @@ def test_filter_status_counts_matches(place):
     assert status.startswith(f"{count:,} of {len(place.areas):,} small areas match")
     rows, pages, status = table_page(place, "imd_score", filter_query="{name} icontains zzzz-none")
     assert rows == [] and pages == 1 and status.startswith("0 of")
+
+
+def test_download_is_what_the_table_shows_every_page(place):
+    from hubplan.pages._values_table import download_frame
+
+    query = "{footprint} icontains dun"
+    sort = [{"column_id": "name", "direction": "desc"}]
+    frame, note = download_frame(place, "looked_after_children", sort_by=sort, filter_query=query)
+    expected = place.areas[place.areas["footprint"] == "Dunmere"]
+    assert len(frame) == len(expected)
+    assert list(frame["name"]) == sorted(frame["name"], reverse=True)
+    assert list(frame.columns) == ["code", "name", "footprint", "looked_after_children"]
+    small = expected.index[expected["looked_after_children"] < 5].astype(str)
+    shown = frame.set_index("code")["looked_after_children"]
+    assert (shown.reindex(small).dropna() == "*").all() and (shown == "*").any()
+    assert "sorted by name (desc)" in note and "filter" in note

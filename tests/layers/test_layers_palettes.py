@@ -64,3 +64,49 @@ def test_line_colours_are_visible_on_white():
 def test_contrast_ratio_known_values():
     assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def _delta_e(a: str, b: str) -> float:
+    from coloraide import Color
+
+    return Color(a).delta_e(b, method="2000")
+
+
+def test_footprint_palette_is_at_least_delta_e_20_apart_and_readable():
+    import itertools
+
+    colours = [*palettes.FOOTPRINT_LINES, palettes.SELECTED_COLOUR]
+    assert len(set(colours)) == len(colours)
+    for a, b in itertools.combinations(colours, 2):
+        assert _delta_e(a, b) >= palettes.MIN_FOOTPRINT_DELTA_E, (a, b)
+    for colour in palettes.FOOTPRINT_LINES:
+        assert contrast_ratio(colour, "#ffffff") >= 3.0, colour
+    # The pair the issue found (A #0072B2 and F #2D7FB0, ΔE about 5) cannot come back.
+    assert _delta_e("#0072B2", "#2D7FB0") < 20
+
+
+def test_footprint_colours_hold_for_neighbours_when_there_are_many():
+    import itertools
+
+    names = [f"F{i:02d}" for i in range(30)]
+    # A 5 x 6 grid of footprints, each touching its rook and queen neighbours.
+    pos = {n: divmod(i, 6) for i, n in enumerate(names)}
+    neighbours = {
+        a: [
+            b
+            for b in names
+            if b != a and max(abs(pos[a][0] - pos[b][0]), abs(pos[a][1] - pos[b][1])) == 1
+        ]
+        for a in names
+    }
+    colours = palettes.footprint_colours(names, neighbours=neighbours)
+    assert set(colours) == set(names)
+    for a, others in neighbours.items():
+        for b in others:
+            assert _delta_e(colours[a], colours[b]) >= 20, (a, b)
+    few = palettes.footprint_colours(names[:8])
+    for a, b in itertools.combinations(few.values(), 2):
+        assert _delta_e(a, b) >= 20
+    clique = {n: [m for m in names[:9] if m != n] for n in names[:9]}
+    with pytest.raises(ValueError, match="need 9 colours"):
+        palettes.footprint_colours(names[:9], neighbours=clique)

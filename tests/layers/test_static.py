@@ -178,3 +178,77 @@ def test_blank_map_is_refused():
     fig = _square_map({"lat": 0.0, "lon": 0.0})
     with pytest.raises(static.BlankExportError, match="came out blank"):
         static.figure_to_bytes(fig)
+
+
+# --------------------------------------------------------------------------- map furniture
+
+
+def test_nice_length_and_metres_per_pixel_match_the_geodesic():
+    from pyproj import Geod
+
+    assert static.nice_length(2700) == 2000
+    assert static.nice_length(999) == 500
+    assert static.nice_length(0.7) == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        static.nice_length(0)
+    # One pixel east at zoom 10 near Wigan, measured on the WGS 84 ellipsoid.
+    lat, zoom = 53.5, 10
+    dlon = 360 / (static.WORLD_PX * 2**zoom)
+    _, _, metres = Geod(ellps="WGS84").inv(-2.6, lat, -2.6 + dlon, lat)
+    assert static.metres_per_pixel(lat, zoom) == pytest.approx(metres, rel=0.01)
+
+
+def _furnished(labels):
+    fig = _square_map({"lat": 53.5, "lon": -2.6})
+    fig.update_layout(
+        width=800,
+        height=600,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        map={"domain": {"x": [0, 1], "y": [0, 1]}},
+    )
+    return static.add_map_furniture(fig, labels=labels)
+
+
+def test_furniture_adds_scale_bar_north_arrow_and_labels_inside_the_frame():
+    fig = _furnished([("Middle", -2.6, 53.5), ("Far away", 10.0, 60.0)])
+    texts = [a.text for a in fig.layout.annotations]
+    assert "<b>Middle</b>" in texts and "<b>Far away</b>" not in texts
+    assert "<b>N</b>" in texts
+    (scale,) = [t for t in texts if t.endswith("km</b>") or t.endswith(" m</b>")]
+    bar = fig.layout.shapes[0]
+    length_px = (bar.x1 - bar.x0) * 800
+    metres = float(scale[3:].split()[0]) * (1000 if "km" in scale else 1)
+    # The bar is as long on the map as the distance it names.
+    assert length_px * static.metres_per_pixel(53.5, 9) == pytest.approx(metres, rel=1e-6)
+    middle = next(a for a in fig.layout.annotations if a.text == "<b>Middle</b>")
+    assert (middle.x, middle.y) == pytest.approx((0.5, 0.5))
+    with pytest.raises(InputError, match="centre and zoom"):
+        static.add_map_furniture(go.Figure(go.Scattermap(lat=[1], lon=[1])))
+
+
+@pytest.mark.browser
+def test_labels_land_where_maplibre_draws_the_place():
+    """Paper coordinates from lonlat_to_paper agree with the rendered map (pixels)."""
+    fig = _furnished([])
+    png = static.figure_to_bytes(fig, width=800, height=600)
+    with Image.open(io.BytesIO(png)) as img:
+        arr = np.asarray(img.convert("RGB")).astype(int)
+    red = (abs(arr[..., 0] - 0xD7) < 20) & (abs(arr[..., 1] - 0x30) < 20) & (arr[..., 2] < 60)
+    ys, xs = np.nonzero(red)
+    layout = fig.layout.to_plotly_json()
+    sub = layout["map"]
+    for lon, lat, px, py in (
+        (-2.65, 53.47, xs.min(), ys.max()),
+        (-2.55, 53.53, xs.max(), ys.min()),
+    ):
+        x, y = static.lonlat_to_paper(
+            lon, lat, center=sub["center"], zoom=sub["zoom"], domain=sub["domain"],
+            plot_w=800, plot_h=600,
+        )  # fmt: skip
+        assert abs(x * 800 - px) <= 3 and abs((1 - y) * 600 - py) <= 3
+
+
+def test_furniture_skips_a_map_too_small_to_hold_it():
+    fig = _square_map({"lat": 53.5, "lon": -2.6})
+    fig.update_layout(width=20, height=600, map={"domain": {"x": [0, 1], "y": [0, 1]}})
+    assert not static.add_map_furniture(fig, labels=[("Middle", -2.6, 53.5)]).layout.annotations

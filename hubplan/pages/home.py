@@ -746,7 +746,6 @@ def on_values_page(page, size, sort_by, filter_query, state):
 def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=None):
     """The values table as filtered and sorted on screen (every page), as CSV (with its
     metadata sidecar) or XLSX, through the one table writer."""
-    from geo.indicators.disclosure import apply_disclosure
     from hubplan.pages._export import table_files
     from hubplan.pages._values_table import download_frame
 
@@ -757,7 +756,7 @@ def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=Non
     if notice or indicator not in place.catalogue:
         return dash.no_update, dash.no_update, notice or "Choose an indicator first."
     frame, shown = download_frame(place, indicator, sort_by=sort_by, filter_query=filter_query)
-    note = apply_disclosure(place.values(), place.catalogue, group_column=None).note or ""
+    note = disclosed_profile(place, by="area").note or ""
     ind = place.catalogue[indicator]
     data, meta = table_files(
         fmt,

@@ -282,11 +282,11 @@ def _assemble(
     crs = meta.get("crs", "EPSG:27700")
     postgis_place = isinstance(location, str)  # a PostGIS geometry column's SRID is exact
     for what, frame in (("areas", areas), ("footprints", footprints), ("sites", sites)):
-        if postgis_place and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None:
-            if not frame.crs.equals(crs):
-                raise InputError(
-                    f"{label}: {what} are in {frame.crs.to_string()} but the place's CRS is {crs}"
-                )
+        geo = postgis_place and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None
+        if geo and not frame.crs.equals(crs):
+            raise InputError(
+                f"{label}: {what} are in {frame.crs.to_string()} but the place's CRS is {crs}"
+            )
     if "footprint" in areas:
         areas["footprint"] = (
             areas["footprint"].astype("object").where(areas["footprint"].notna(), None)

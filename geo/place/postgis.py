@@ -105,7 +105,9 @@ def parse_url(spec: str) -> PostgisPlace:
             f"starting with a letter or _, at most 40 characters): {where}"
         )
     if schema in _RESERVED or schema.startswith("pg_") or _TEMP_MARK in schema:
-        raise InputError(f"schema {schema!r} is reserved; choose another name for the place: {where}")
+        raise InputError(
+            f"schema {schema!r} is reserved; choose another name for the place: {where}"
+        )
     rest = urlencode([(k, v) for k, v in query if k != "schema"])
     url = urlunsplit(("postgresql", parts.netloc, parts.path, rest, ""))
     return PostgisPlace(url=url, schema=schema, host=host, database=database)
@@ -139,7 +141,9 @@ def _connection(place: PostgisPlace) -> Iterator[Any]:
         try:
             con = engine.connect()
         except sa.exc.SQLAlchemyError as exc:
-            raise InputError(f"cannot connect to PostgreSQL for {place.label}: {_short(exc)}") from None
+            raise InputError(
+                f"cannot connect to PostgreSQL for {place.label}: {_short(exc)}"
+            ) from None
         try:
             yield con
         finally:
@@ -358,3 +362,10 @@ def _geometry_columns(con: Any, schema: str) -> dict[str, tuple[str, int]]:
     except Exception as exc:
         raise InputError(f"the database has no PostGIS (geometry_columns): {_short(exc)}") from None
     return {str(t): (str(c), int(s or 0)) for t, c, s in rows}
+
+
+def short_name(where: object) -> str:
+    """A place's store in one short word for messages: ``schema@host/db`` or the file name."""
+    if is_database_url(where):
+        return describe(where)
+    return Path(str(where)).name

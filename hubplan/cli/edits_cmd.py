@@ -12,7 +12,10 @@ from geo.place.bundle import read_place, write_place
 from geo.place.edits import EditStore, place_id
 from hubplan.cli.output import check_suffix, emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in the places folder, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in the places folder"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,10 +60,14 @@ def cmd_edits(args: argparse.Namespace) -> int:
                 for e in edits
             ],
         }
-        emit_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", args.out, suffixes=(".json",))
+        emit_text(
+            json.dumps(data, indent=1, ensure_ascii=False) + "\n", args.out, suffixes=(".json",)
+        )
         return 0
     if not args.out:
-        raise InputError("'edits apply' needs --out NEW.gpkg (the bundle itself is never rewritten)")
+        raise InputError(
+            "'edits apply' needs --out NEW.gpkg (the bundle itself is never rewritten)"
+        )
     out = check_suffix(args.out, (".gpkg",))
     if out.expanduser().resolve() == Path(path).resolve():
         raise InputError("choose a new file: the place's own bundle is never rewritten", path=out)

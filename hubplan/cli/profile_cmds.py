@@ -19,10 +19,14 @@ from geo.indicators.need_index import (
 from geo.indicators.profile import profile_table
 from geo.indicators.uploads import MAX_BYTES, UploadError, store_upload
 from geo.place.config import Indicator
+from geo.place.postgis import describe
 from geo.tables import to_safe_csv
 from hubplan.cli.output import emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,8 +106,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_add_indicator)
 
 
-def _bundle_path(spec: str) -> Path:
+def _bundle_path(spec: str) -> Path | str:
     path = resolve_place(spec)
+    if isinstance(path, str):  # a PostGIS place
+        return path
     if path.suffix.lower() != ".gpkg":
         raise InputError("can only save into a place bundle (.gpkg)", path=path)
     return path
@@ -141,7 +147,7 @@ def cmd_need_index(args: argparse.Namespace) -> int:
     if place.synthetic:
         header.append("synthetic demo data")
     if args.save:
-        header.append(f"saved into {place.path}")
+        header.append(f"saved into {describe(place.path)}")
     emit_text(to_safe_csv(table, header_lines=header), args.out, suffixes=(".csv",))
     return 0
 
@@ -212,7 +218,7 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
         plain_filename=False,  # a local path the user typed, not a browser's file name
     )
     print(
-        f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {place.path}: "
+        f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {describe(place.path)}: "
         f"{upload.rows} rows; " + "; ".join(upload.notes)
     )
     return 0

@@ -136,8 +136,19 @@ def test_schema_holds_postgis_tables_in_the_working_crs(built, postgres_url):  #
     )
 
 
-def test_cli_takes_the_url_and_never_prints_the_password(built, config, capsys):
+def test_cli_takes_the_url_and_never_prints_the_password(built, config, capsys, postgres_url):  # noqa: F811
+    from hubplan.web import prepare_place
+
     _, url = built
+    cli_url = place_url(postgres_url, "from_cli")
+    assert main(["build", str(config), "--out", cli_url, "--quiet"]) == 0
+    out = capsys.readouterr()
+    assert "built from_cli@127.0.0.1/postgres" in out.out and SECRET not in out.out + out.err
+    assert read_place(cli_url).name == read_place(url).name
+    assert main(["edits", cli_url, "list"]) == 0
+    out = capsys.readouterr()
+    assert "0 edit(s)" in out.out and SECRET not in out.out + out.err
+    assert prepare_place(url) == url  # hubplan serve --place URL / HUBPLAN_PLACE=URL
     assert main(["info", url]) == 0
     out = capsys.readouterr()
     assert "tiny@127.0.0.1/postgres" in out.out and SECRET not in out.out + out.err
@@ -256,7 +267,7 @@ def test_a_reader_during_rebuilds_always_sees_a_whole_place(built, postgres_url)
         while not stop.is_set():
             try:
                 got = read_place(url, edits=False)
-            except BaseException as exc:  # noqa: BLE001  (reported by the test)
+            except BaseException as exc:  # reported by the test below
                 errors.append(exc)
                 return
             n = int(got.name.split()[-1])

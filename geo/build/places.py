@@ -16,9 +16,9 @@ from geo.settings import cache_dir, places_dir
 from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
 from geo.place._edit import copy_place
-from geo.place.bundle import read_meta, read_place
+from geo.place.bundle import read_place
 from geo.place.edits import EditStore, apply_edits, place_id
-from geo.place.postgis import is_database_url, parse_url
+from geo.place.postgis import is_database_url, parse_url, read_stamp
 
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent
@@ -75,8 +75,7 @@ def _stamp(where: Path | str) -> tuple[str, str]:
     """What changes when the stored place is replaced: a file's modification time and size,
     a PostGIS place's build time and identity (its small ``meta`` table, read each time)."""
     if isinstance(where, str):
-        meta = read_meta(where)
-        return meta.get("built_at", ""), meta.get("place_id", "")
+        return read_stamp(where)
     stat = where.stat()
     return str(stat.st_mtime_ns), str(stat.st_size)
 

@@ -369,3 +369,36 @@ def short_name(where: object) -> str:
     if is_database_url(where):
         return describe(where)
     return Path(str(where)).name
+
+
+def read_stamp(spec: str) -> tuple[str, str]:
+    """The place's ``built_at`` and ``place_id`` from its ``meta`` table: one psycopg query,
+    so callers can tell cheaply whether the place was rebuilt.
+
+    Raises
+    ------
+    geo.errors.InputError
+        If the server cannot be reached or the schema holds no place (one line).
+    """
+    import psycopg
+    from psycopg import sql
+
+    place = parse_url(spec)
+    query = sql.SQL("SELECT key, value FROM {}.meta WHERE key IN ('built_at', 'place_id')").format(
+        sql.Identifier(place.schema)
+    )
+    try:
+        con = psycopg.connect(place.url, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise InputError(f"cannot connect to PostgreSQL for {place.label}: {_short(exc)}") from None
+    try:
+        with con:
+            rows = dict(con.execute(query).fetchall())
+    except psycopg.errors.UndefinedTable:
+        raise InputError(
+            f"no place in schema {place.schema!r} (the schema does not exist or is empty; "
+            f"build one with hubplan build CONFIG --out URL): {place.label}"
+        ) from None
+    except psycopg.Error as exc:
+        raise InputError(f"cannot read the place in {place.label}: {_short(exc)}") from None
+    return str(rows.get("built_at", "")), str(rows.get("place_id", ""))

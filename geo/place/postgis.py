@@ -11,7 +11,9 @@ This module moves those tables in and out (geopandas ``to_postgis``/``read_postg
 SQLAlchemy and psycopg 3); :mod:`geo.place.bundle` turns them into a :class:`Place`.
 
 Writing is atomic: every table goes into a temporary schema, then one transaction drops the
-old place's tables and schema and renames the temporary schema. Readers hold a shared advisory
+old place's tables and schema and renames the temporary schema (a temporary schema whose
+writer died is dropped by the next writer: each writer holds a session advisory lock on its
+own). Readers hold a shared advisory
 lock for the place while they read, so a reader sees either the old place or the new one,
 never a mixture. A password in a URL never appears in a message: places are described as
 ``schema@host/db`` (:func:`describe`).
@@ -238,6 +240,11 @@ def write_tables(spec: str, frames: Mapping[str, pd.DataFrame], *, fmt: str) -> 
                 f"choose another schema (nothing was changed): {place.label}"
             )
         con.rollback()
+        # A session lock marks the temp schema as in use until this connection ends, so a
+        # later writer can tell a dead writer's leftover from one still being written.
+        con.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _temp_lock(tmp)})
+        con.commit()
+        _drop_stale_temps(con, place.schema)
         try:
             con.execute(text(f"CREATE SCHEMA {_q(tmp)}"))
             for name, frame in frames.items():
@@ -282,6 +289,27 @@ def place_exists_in(con: Any, schema: str) -> bool:
 
     row = con.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema})
     return row.fetchone() is not None
+
+
+def _temp_lock(tmp: str) -> int:
+    return _LOCK_BASE + 1_000_000 + zlib.crc32(tmp.encode()) % 1_000_000
+
+
+def _drop_stale_temps(con: Any, schema: str) -> None:
+    """Drop temp schemas of ``schema`` left by writers that died (their session lock is gone)."""
+    from sqlalchemy import text
+
+    rows = con.execute(
+        text("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, :p)"),
+        {"p": schema + _TEMP_MARK},
+    ).fetchall()
+    con.commit()
+    for (name,) in rows:
+        lock = _temp_lock(str(name))
+        if con.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock}).scalar():
+            _drop_quietly(con, str(name))
+            con.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock})
+            con.commit()
 
 
 def _drop_quietly(con: Any, schema: str) -> None:

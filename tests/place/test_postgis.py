@@ -355,3 +355,22 @@ def test_the_app_serves_a_postgis_place(built):
     assert status == 200 and SECRET.encode() not in data
     response = json.loads(data)["response"]
     assert "West" in texts(response["home-panel"]["children"])
+
+
+def test_a_dead_writers_temp_schema_is_dropped_and_a_live_ones_kept(built, postgres_url):  # noqa: F811
+    from geo.place.postgis import _temp_lock
+
+    gpkg, _ = built
+    url = place_url(postgres_url, "leftover")
+    dead, live = "leftover__hubplan_tmp_deadbeef", "leftover__hubplan_tmp_0badcafe"
+    sql(postgres_url, f"CREATE SCHEMA {dead}; CREATE TABLE {dead}.areas (x int)")
+    sql(postgres_url, f"CREATE SCHEMA {live}")
+    with psycopg.connect(postgres_url, autocommit=True) as holder:  # a writer still at work
+        holder.execute("SELECT pg_advisory_lock(%s)", (_temp_lock(live),))
+        write_place(read_place(gpkg, edits=False), url)
+        temps = sql(
+            postgres_url,
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, 'leftover__') ORDER BY 1",
+        )
+        assert temps == [(live,)]
+    assert read_place(url, edits=False).name == read_place(gpkg, edits=False).name

@@ -18,7 +18,7 @@ from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.place.bundle import atomic_write
-from geo.place.postgis import is_database_url
+from geo.place.postgis import describe, is_database_url
 from geo.place.readers import read_table
 from geo.tables import to_safe_csv
 from hubplan.cli.output import check_suffix, emit_text
@@ -218,7 +218,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     )
     lines.append(
         f"wrote {out}"
-        + (f"; saved as footprint set {args.save_as!r} in {place.path}" if args.save_as else "")
+        + (
+            f"; saved as footprint set {args.save_as!r} in {describe(place.path)}"
+            if args.save_as
+            else ""
+        )
     )
     print("\n".join(lines))
     return 0

@@ -21,6 +21,7 @@ from geo.place._edit import copy_place
 from geo.place.bundle import CORE_LAYERS, read_meta, read_place, write_place
 from geo.place.edits import EditStore, place_id
 from geo.place.postgis import describe, parse_url
+from geo.siting.scenarios import ScenarioStore
 from hubplan.cli.main import main
 from tests.support.dash_http import find_component, flask_post, router_body, texts, update_body
 from tests.support.postgres import postgres_url  # noqa: F401  (fixture)
@@ -212,6 +213,8 @@ def test_edits_go_to_the_same_database_and_reopen(config, postgres_url, monkeypa
     assert "need_index" not in before.catalogue
     store = EditStore.for_bundle(url)
     assert store.backend == "postgresql" and SECRET not in store.describe()
+    assert ScenarioStore.for_bundle(url).backend == "postgresql"
+    assert "schema" not in ScenarioStore.for_bundle(url).url  # the server URL alone, for libpq
     spec = NeedIndexSpec(weights={"score": 1.0}, key="need_index", label="Need index")
     saved = save_need_index(url, spec)
     assert saved.path == url and "need_index" in saved.catalogue
@@ -226,6 +229,9 @@ def test_edits_go_to_the_same_database_and_reopen(config, postgres_url, monkeypa
     assert rows == [(1,)]
     # Reading the place alone (no edits) still gives the stored place.
     assert "need_index" not in read_place(url, edits=False).catalogue
+    # HUBPLAN_DATABASE_URL, when set, is where edits go instead.
+    monkeypatch.setenv("HUBPLAN_DATABASE_URL", postgres_url.rsplit("/", 1)[0] + "/template1")
+    assert EditStore.for_bundle(url).url.endswith("/template1")
 
 
 def test_open_cache_notices_a_rebuild(config, postgres_url):  # noqa: F811

@@ -24,7 +24,7 @@ from geo.place.postgis import describe, parse_url
 from geo.siting.scenarios import ScenarioStore
 from hubplan.cli.main import main
 from tests.support.dash_http import find_component, flask_post, router_body, texts, update_body
-from tests.support.postgres import postgres_url  # noqa: F401  (fixture)
+from tests.support.postgres import _required, postgres_url  # noqa: F401  (fixture)
 from tests.support.tiny import write_tiny_place
 
 SECRET = "s3cretpw"  # the test cluster trusts every login, so any password works
@@ -33,6 +33,17 @@ SECRET = "s3cretpw"  # the test cluster trusts every login, so any password work
 def place_url(server: str, schema: str) -> str:
     """``server`` with a password in it and ``?schema=schema``."""
     return server.replace("postgres@", f"postgres:{SECRET}@") + f"?schema={schema}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def postgis_available(postgres_url):  # noqa: F811
+    """Skip when the server has no PostGIS extension files (fail under REQUIRE_POSTGRES=1)."""
+    found = sql(postgres_url, "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")
+    if not found:
+        msg = "the PostGIS extension is not installed (apt-get install postgis)"
+        if _required():
+            pytest.fail(f"{msg}; REQUIRE_POSTGRES=1 so this is an error", pytrace=False)
+        pytest.skip(msg)
 
 
 @pytest.fixture(scope="module")

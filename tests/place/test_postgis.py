@@ -249,7 +249,8 @@ def test_open_cache_notices_a_rebuild(config, postgres_url):  # noqa: F811
     url = place_url(postgres_url, "rebuilt")
     first = build_bundle(config, url)
     opened = open_place(url)
-    assert opened.meta["place_id"] == first.meta.get("place_id", opened.meta["place_id"])
+    assert opened.name == first.name and open_place(url) is opened  # cached while unchanged
+    assert opened.meta["place_id"] == read_meta(url)["place_id"]
     changed = copy_place(opened)
     changed.name = "Renamed town"
     changed.meta = {
@@ -258,7 +259,8 @@ def test_open_cache_notices_a_rebuild(config, postgres_url):  # noqa: F811
         "built_at": "2030-01-01T00:00:00+00:00",
     }
     write_place(changed, url)
-    assert open_place(url).name == "Renamed town"
+    reopened = open_place(url)
+    assert reopened.name == "Renamed town" and reopened.meta["place_id"] == "second-build"
 
 
 # --------------------------------------------------------------------------- atomic rebuild
@@ -391,3 +393,17 @@ def test_a_dead_writers_temp_schema_is_dropped_and_a_live_ones_kept(built, postg
         )
         assert temps == [(live,)]
     assert read_place(url, edits=False).name == read_place(gpkg, edits=False).name
+
+
+def test_a_rebuild_keeps_what_users_added(config, postgres_url, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("HUBPLAN_DATABASE_URL", raising=False)
+    url = place_url(postgres_url, "carried")
+    build_bundle(config, url)
+    first_id = read_meta(url)["place_id"]
+    spec = NeedIndexSpec(weights={"score": 1.0}, key="need_index", label="Need index")
+    save_need_index(url, spec)
+    rebuilt = build_bundle(config, url)
+    assert read_meta(url)["place_id"] != first_id
+    opened = open_place(url)
+    assert "need_index" in opened.catalogue and "edits" not in opened.meta
+    assert any("need index" in f.message.lower() for f in rebuilt.findings)

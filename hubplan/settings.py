@@ -2,7 +2,8 @@
 
 ``HUBPLAN_PLACE``
     The place served by default: a bundle (``.gpkg``), a place config (``.toml``, built into
-    the cache once) or ``demo`` (the default).
+    the cache once), a PostGIS place URL (``postgresql://USER@HOST/DB?schema=NAME``) or
+    ``demo`` (the default).
 ``HUBPLAN_CACHE``, ``HUBPLAN_PLACES``
     The cache and places folders (see :mod:`geo.settings`; platformdirs defaults).
 ``HUBPLAN_BASIC_AUTH``
@@ -57,7 +58,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEMO,
         metavar="PATH|demo",
         help="place bundle (.gpkg), place config (.toml), a bundle name in the places folder "
-        "($HUBPLAN_PLACES), or 'demo' (default)",
+        "($HUBPLAN_PLACES), a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), "
+        "or 'demo' (default)",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"

@@ -32,6 +32,7 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from geo.build.places import DEMO, open_place
 from geo.errors import InputError
+from geo.place.postgis import describe
 from hubplan.jobs import background_manager
 from hubplan.settings import (
     AUTH_ENV,
@@ -107,7 +108,7 @@ def prepare_place(spec: str | None) -> str:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"cannot open place bundle: {exc}", path=spec) from None
+        raise InputError(f"cannot open place bundle: {exc}", path=describe(spec)) from None
     return str(place.path) if place.path else spec
 
 

@@ -23,6 +23,7 @@ from geo.errors import ConfigError, InputError
 from geo.place.bundle import read_place, write_place
 from geo.place.config import PlaceConfig, load_config
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
+from geo.place.postgis import is_database_url, parse_url, place_exists
 from geo.progress import Steps
 
 
@@ -162,16 +163,27 @@ def build_bundle(
 ) -> Place:
     """Build the place described by ``config_path`` and write it atomically to ``out``.
 
+    ``out`` is a ``.gpkg`` path or a PostGIS place URL (``postgresql://...?schema=NAME``,
+    :mod:`geo.place.postgis`).
+
     When ``out`` already holds a bundle, what people added to it (uploaded indicators, need
     indices, footprint sets) is carried into the new one (:mod:`geo.build._carry_over`) unless
     ``keep_added`` is false; the findings say what was kept and what could not be.
     """
-    out = Path(out)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError("output must end in .gpkg", path=out)
+    if is_database_url(out):
+        out = str(out).strip()
+        parse_url(out)  # a missing or bad ?schema= fails before the build, not after
+        replacing = place_exists(out)
+    else:
+        out = Path(out)
+        if out.suffix.lower() != ".gpkg":
+            raise InputError(
+                "output must end in .gpkg (or be a postgresql://...?schema=NAME URL)", path=out
+            )
+        replacing = out.exists()
     config = load_config(config_path)
     place = build_place(config, progress=progress)
-    if keep_added and out.exists() and may_hold_added(out):  # a whole read only when needed
+    if keep_added and replacing and may_hold_added(out):  # a whole read only when needed
         try:
             previous = read_place(out)
         except InputError as exc:

@@ -1,4 +1,4 @@
-"""Finding and opening places: the built-in demo and bundles on disk."""
+"""Finding and opening places: the built-in demo, bundles on disk and places in PostGIS."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from geo.place._edit import copy_place
 from geo.place.bundle import read_place
 from geo.place.edits import EditStore, apply_edits, place_id
 from geo.place.model import Place
+from geo.place.postgis import is_database_url, parse_url, read_stamp
 from geo.settings import cache_dir, places_dir
 
 DEMO = "demo"
@@ -48,10 +49,15 @@ def _code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def resolve_place(spec: str | Path) -> Path:
-    """Turn ``demo``, a bundle path, or a bundle name in :func:`places_dir` into a path."""
+def resolve_place(spec: str | Path) -> Path | str:
+    """Turn ``demo``, a bundle path, a bundle name in :func:`places_dir` or a PostGIS place URL
+    (``postgresql://user@host:port/db?schema=NAME``, returned as given once checked) into
+    where the place is."""
     if str(spec) == DEMO:
         return demo_bundle_path()
+    if is_database_url(spec):
+        parse_url(str(spec))  # a missing or bad schema is one line now, not at first read
+        return str(spec).strip()
     path = Path(spec).expanduser()
     if is_temp_bundle(path):
         raise InputError("is a temporary file of an unfinished write, not a place", path=path.name)
@@ -61,35 +67,47 @@ def resolve_place(spec: str | Path) -> Path:
     if "/" not in str(spec) and candidate.exists():
         return candidate.resolve()
     raise InputError(
-        "place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec
+        "place not found (give 'demo', a .gpkg bundle, a name in data/places, or a "
+        "postgresql://...?schema=NAME URL)",
+        path=spec,
     )
 
 
-def open_place(spec: str | Path) -> Place:
-    """Open a place by spec: its bundle with its shared edits applied.
+def _stamp(where: Path | str) -> tuple[str, str]:
+    """What changes when the stored place is replaced: a file's modification time and size,
+    a PostGIS place's build time and identity (its small ``meta`` table, read each time)."""
+    if isinstance(where, str):
+        return read_stamp(where)
+    stat = where.stat()
+    return str(stat.st_mtime_ns), str(stat.st_size)
 
-    Cached per file (path, modification time, size) and per edit count, so an edit saved by
-    another process or machine is seen on the next call.
+
+def open_place(spec: str | Path) -> Place:
+    """Open a place by spec: its bundle (or PostGIS schema) with its shared edits applied.
+
+    Cached per stored place (a file's path, modification time and size; a PostGIS place's
+    URL, build time and identity) and per edit count, so a rebuild or an edit saved by another
+    process or machine is seen on the next call.
     """
-    path = resolve_place(spec)
-    stat = path.stat()
-    bundle = _open_cached(str(path), stat.st_mtime_ns, stat.st_size)
-    store = EditStore.for_bundle(path)
+    where = resolve_place(spec)
+    stamp = _stamp(where)
+    bundle = _open_cached(where, stamp)
+    store = EditStore.for_bundle(where)
     version = store.version(place_id(bundle))
     if not version:
         return bundle
-    return _edited_cached(str(path), stat.st_mtime_ns, stat.st_size, store.describe(), version)
+    return _edited_cached(where, stamp, store.describe(), version)
 
 
 @lru_cache(maxsize=8)
-def _open_cached(path: str, mtime_ns: int, size: int) -> Place:
-    return read_place(path, edits=False)
+def _open_cached(where: Path | str, stamp: tuple[str, str]) -> Place:
+    return read_place(where, edits=False)
 
 
 @lru_cache(maxsize=8)
-def _edited_cached(path: str, mtime_ns: int, size: int, store: str, version: int) -> Place:
-    place = copy_place(_open_cached(path, mtime_ns, size))
-    return apply_edits(place, EditStore.for_bundle(path))
+def _edited_cached(where: Path | str, stamp: tuple[str, str], store: str, version: int) -> Place:
+    place = copy_place(_open_cached(where, stamp))
+    return apply_edits(place, EditStore.for_bundle(where))
 
 
 def is_temp_bundle(path: Path) -> bool:

@@ -22,6 +22,7 @@ from geo.clusters.footprint_sets import (
 from geo.clusters.regionalize import Regionalization, regionalize
 from geo.errors import InputError
 from geo.place.model import Place
+from geo.place.postgis import short_name
 
 DESIGNED = "designed"
 
@@ -167,7 +168,7 @@ def save_design(place: Place, design: FootprintDesign, name: str | None) -> tupl
         raise InputError(f"{design.label!r} is already a saved set")
     saved = save_footprint_set(place.path, name, design.assignment)
     message = (
-        f"Saved {name!r} ({design.assignment.nunique()} footprints) into {saved.path.name}: "
+        f"Saved {name!r} ({design.assignment.nunique()} footprints) into {short_name(saved.path)}: "
         "compare with it here, or rebuild with it as the footprints lookup."
     )
     return saved, message

@@ -16,6 +16,7 @@ from geo.errors import InputError
 from geo.place.bundle import read_place
 from geo.place.edits import EditStore, apply_edits, diff_places, place_id
 from geo.place.model import Place
+from geo.place.postgis import is_database_url
 
 
 def copy_place(place: Place) -> Place:
@@ -44,9 +45,12 @@ def edit_place(path: str | Path, change: Callable[[Place], Place], *, what: str)
     nothing is stored. ``what`` is recorded with the edit and in the place's meta
     (``edited_at``, ``last_edit``).
     """
-    path = Path(path).expanduser().resolve()
-    if str(path).endswith(".gpkg") is False:
-        raise InputError("can only save into a place bundle (.gpkg)", path=path)
+    if not is_database_url(path):
+        path = Path(path).expanduser().resolve()
+        if str(path).endswith(".gpkg") is False:
+            raise InputError(
+                "can only save into a place bundle (.gpkg) or a PostGIS place", path=path
+            )
     bundle = read_place(path, edits=False)
     key = place_id(bundle)
     store = EditStore.for_bundle(path)

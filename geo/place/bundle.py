@@ -1,5 +1,8 @@
 """Place bundles: one GeoPackage holding a whole place, written atomically.
 
+A place can live in a PostGIS schema instead (``postgresql://...?schema=NAME``): every function
+here takes such a URL in place of a path and dispatches to :mod:`geo.place.postgis`.
+
 Layers: ``areas``, ``footprints``, ``sites`` (working CRS) and the attribute tables
 ``catalogue``, ``attributions``, ``findings`` and ``meta``. Other engines add their own
 tables through :attr:`Place.tables` (for example the road network); they round-trip as-is.
@@ -25,9 +28,11 @@ import pyogrio
 
 from geo._version import __version__
 from geo.errors import DataError, InputError
+from geo.place import postgis
 from geo.place.config import Indicator
 from geo.place.edits import apply_edits
 from geo.place.model import Attribution, Finding, Place
+from geo.place.postgis import is_database_url
 
 FORMAT = "hubplan-place"
 FORMAT_VERSION = "1"
@@ -130,13 +135,8 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_place(place: Place, path: str | Path) -> Path:
-    """Write ``place`` to a GeoPackage bundle at ``path``, atomically."""
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg":
-        raise InputError("a place bundle must have the extension .gpkg", path=path)
-
-    meta = {
+def _meta(place: Place) -> dict[str, str]:
+    return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": place.name,
@@ -150,32 +150,46 @@ def write_place(place: Place, path: str | Path) -> Path:
         "config": place.config_text,
     } | {k: v for k, v in place.meta.items() if k not in ("format", "format_version")}
 
+
+def place_tables(place: Place) -> dict[str, pd.DataFrame]:
+    """The place as named tables, in writing order: the core layers, then :attr:`Place.tables`."""
+    meta = _meta(place)
+    frames: dict[str, pd.DataFrame] = {
+        "areas": place.areas.reset_index(),
+        "footprints": place.footprints,
+        "sites": place.sites,
+        "catalogue": catalogue_frame(place.catalogue),
+        "attributions": pd.DataFrame(
+            [dataclasses.asdict(a) for a in place.attributions], columns=["source", "text"]
+        ),
+        "findings": pd.DataFrame(
+            [dataclasses.asdict(f) for f in place.findings], columns=["level", "message"]
+        ),
+        "meta": pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}),
+    }
+    for name, frame in place.tables.items():
+        if name in CORE_LAYERS:
+            raise ValueError(f"table name {name!r} is reserved")
+        frames[name] = frame
+    return frames
+
+
+def write_place(place: Place, path: str | Path) -> Path | str:
+    """Write ``place`` to a GeoPackage bundle at ``path``, atomically.
+
+    ``path`` may instead be a PostGIS place URL (``postgresql://...?schema=NAME``, see
+    :mod:`geo.place.postgis`): the place is then written to that schema, atomically too, and
+    the URL is returned.
+    """
+    if is_database_url(path):
+        return postgis.write_tables(str(path), place_tables(place), fmt=FORMAT)
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError("a place bundle must have the extension .gpkg", path=path)
+    frames = place_tables(place)
+
     def write(tmp: Path) -> None:
-        areas = place.areas.reset_index()
-        _write_layer(areas, tmp, "areas")
-        _write_layer(place.footprints, tmp, "footprints")
-        _write_layer(place.sites, tmp, "sites")
-        _write_layer(catalogue_frame(place.catalogue), tmp, "catalogue")
-        _write_layer(
-            pd.DataFrame(
-                [dataclasses.asdict(a) for a in place.attributions], columns=["source", "text"]
-            ),
-            tmp,
-            "attributions",
-        )
-        _write_layer(
-            pd.DataFrame(
-                [dataclasses.asdict(f) for f in place.findings], columns=["level", "message"]
-            ),
-            tmp,
-            "findings",
-        )
-        _write_layer(
-            pd.DataFrame({"key": list(meta), "value": [str(v) for v in meta.values()]}), tmp, "meta"
-        )
-        for name, frame in place.tables.items():
-            if name in CORE_LAYERS:
-                raise ValueError(f"table name {name!r} is reserved")
+        for name, frame in frames.items():
             _write_layer(frame, tmp, name)
 
     return atomic_write(path, write)
@@ -188,7 +202,10 @@ def _read(path: Path, layer: str) -> pd.DataFrame:
 
 
 def read_meta(path: str | Path) -> dict[str, str]:
-    """The bundle's ``meta`` table alone (cheap: no areas are read)."""
+    """The bundle's ``meta`` table alone (cheap: no areas are read); a PostGIS URL too."""
+    if is_database_url(path):
+        meta_df = postgis.read_tables(str(path), only=("meta",), required=("meta",))["meta"]
+        return dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
     try:
         meta_df = _read(Path(path), "meta")
     except Exception as exc:
@@ -199,9 +216,17 @@ def read_meta(path: str | Path) -> dict[str, str]:
 def read_place(path: str | Path, *, edits: bool = True) -> Place:
     """Open a place bundle; a missing, corrupted or foreign file gets a clear error.
 
-    With ``edits`` (the default) the place's shared edits (:mod:`geo.place.edits`) are applied
-    over the bundle, so every reader sees what users added; ``edits=False`` gives the file alone.
+    ``path`` may instead be a PostGIS place URL (``postgresql://...?schema=NAME``); the
+    place's ``path`` is then that URL (a ``str``). With ``edits`` (the default) the place's
+    shared edits (:mod:`geo.place.edits`) are applied over the bundle, so every reader sees
+    what users added; ``edits=False`` gives the stored place alone.
     """
+    if is_database_url(path):
+        url = str(path)
+        label = postgis.describe(url)
+        frames = postgis.read_tables(url, required=CORE_LAYERS)
+        place = _assemble(frames, location=url, label=label, fallback_name=label)
+        return apply_edits(place) if edits else place
     path = Path(path).expanduser().resolve()
     if not path.is_file():
         raise InputError("place bundle not found", path=path)
@@ -221,25 +246,47 @@ def read_place(path: str | Path, *, edits: bool = True) -> Place:
         meta = dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
         if meta.get("format") != FORMAT:
             raise DataError("is a GeoPackage but not a hubplan place bundle", path=path)
-        areas = _read(path, "areas").set_index("code")
-        areas.index = areas.index.astype(str)
-        footprints = _read(path, "footprints")
-        sites = _read(path, "sites")
-        catalogue = catalogue_from_frame(_read(path, "catalogue"))
-        attributions = [
-            Attribution(str(r.source), str(r.text))
-            for r in _read(path, "attributions").itertuples()
-        ]
-        findings = [
-            Finding(str(r.level), str(r.message)) for r in _read(path, "findings").itertuples()
-        ]
-        tables = {name: _read(path, name) for name in sorted(layers - set(CORE_LAYERS))}
+        names = [*CORE_LAYERS, *sorted(layers - set(CORE_LAYERS))]
+        frames = {name: _read(path, name) for name in names}
+        place = _assemble(frames, location=path, label=str(path), fallback_name=path.stem)
     except InputError:
         raise
     except Exception as exc:
         raise DataError(
             f"cannot open place bundle (corrupted or truncated?): {exc}", path=path
         ) from None
+    return apply_edits(place) if edits else place
+
+
+def _assemble(
+    frames: dict[str, pd.DataFrame], *, location: Path | str, label: str, fallback_name: str
+) -> Place:
+    """A :class:`Place` from its tables (as :func:`place_tables` writes them)."""
+    meta_df = frames["meta"]
+    meta = dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
+    if meta.get("format") != FORMAT:
+        raise InputError(f"{label}: holds tables but not a hubplan place (meta format)")
+    try:
+        areas = frames["areas"].set_index("code")
+        areas.index = areas.index.astype(str)
+        footprints = frames["footprints"]
+        sites = frames["sites"]
+        catalogue = catalogue_from_frame(frames["catalogue"])
+        attributions = [
+            Attribution(str(r.source), str(r.text)) for r in frames["attributions"].itertuples()
+        ]
+        findings = [Finding(str(r.level), str(r.message)) for r in frames["findings"].itertuples()]
+    except (KeyError, AttributeError) as exc:
+        raise InputError(f"{label}: a core table lacks a column ({exc})") from None
+    tables = {name: frame for name, frame in frames.items() if name not in CORE_LAYERS}
+    crs = meta.get("crs", "EPSG:27700")
+    postgis_place = isinstance(location, str)  # a PostGIS geometry column's SRID is exact
+    for what, frame in (("areas", areas), ("footprints", footprints), ("sites", sites)):
+        geo = postgis_place and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None
+        if geo and not frame.crs.equals(crs):
+            raise InputError(
+                f"{label}: {what} are in {frame.crs.to_string()} but the place's CRS is {crs}"
+            )
     if "footprint" in areas:
         areas["footprint"] = (
             areas["footprint"].astype("object").where(areas["footprint"].notna(), None)
@@ -247,9 +294,9 @@ def read_place(path: str | Path, *, edits: bool = True) -> Place:
     if len(sites) and "outside" in sites:
         sites["outside"] = sites["outside"].astype(bool)
     base = {"format", "format_version", "name", "crs", "synthetic", "footprint_label", "config"}
-    place = Place(
-        name=meta.get("name", path.stem),
-        crs=meta.get("crs", "EPSG:27700"),
+    return Place(
+        name=meta.get("name", fallback_name),
+        crs=crs,
         areas=areas,
         footprints=footprints,
         sites=sites,
@@ -261,9 +308,8 @@ def read_place(path: str | Path, *, edits: bool = True) -> Place:
         config_text=meta.get("config", ""),
         meta={k: v for k, v in meta.items() if k not in base},
         tables=tables,
-        path=path,
+        path=location,  # type: ignore[arg-type]
     )
-    return apply_edits(place) if edits else place
 
 
 def _check_integrity(path: Path) -> None:

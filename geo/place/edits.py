@@ -7,6 +7,7 @@ bundle file:
 
 * with ``HUBPLAN_DATABASE_URL`` set, in that PostgreSQL database, so every app server and
   command pointed at it, on any machine, with its own copy of the bundle, sees every edit;
+* otherwise, for a place in PostGIS (:mod:`geo.place.postgis`), in that place's database;
 * otherwise in SQLite beside the bundle (``<bundle stem>.edits.sqlite``, WAL mode).
 
 Both go through one code path (:class:`EditStore` over :class:`geo.place._db.SqlStore`).
@@ -40,6 +41,7 @@ from geo.errors import DataError, InputError
 from geo.place._db import ENV_URL, SqlStore
 from geo.place.config import Indicator
 from geo.place.model import Attribution, Place
+from geo.place.postgis import is_database_url, parse_url
 
 __all__ = [
     "ENV_URL",
@@ -272,8 +274,11 @@ class EditStore(SqlStore):
 
     @classmethod
     def for_bundle(cls, bundle: str | Path, *, url: str | None = None) -> EditStore:
-        """``url`` or ``$HUBPLAN_DATABASE_URL`` when set, else the SQLite file beside the bundle."""
+        """``url`` or ``$HUBPLAN_DATABASE_URL`` when set, else the SQLite file beside the bundle
+        (for a PostGIS place, its own database)."""
         url = url or os.environ.get(ENV_URL, "").strip() or None
+        if not url and is_database_url(bundle):
+            url = parse_url(str(bundle)).url
         return cls(url=url) if url else cls(path=sqlite_path_for(bundle))
 
     def version(self, place: str, *, con: Any = None) -> int:

@@ -71,7 +71,8 @@ class Place:
     config_text: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    path: Path | None = None
+    #: The bundle file, or the PostGIS place URL (a ``str``, see :mod:`geo.place.postgis`).
+    path: Path | str | None = None
 
     @property
     def site_kinds(self) -> list[str]:

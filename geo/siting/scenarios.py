@@ -28,6 +28,7 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.place._db import ENV_URL, SqlStore
+from geo.place.postgis import is_database_url, parse_url
 
 SUFFIX = ".scenarios.sqlite"
 MAX_NAME = 120
@@ -167,8 +168,10 @@ class ScenarioStore(SqlStore):
     @classmethod
     def for_bundle(cls, bundle: str | Path, *, url: str | None = None) -> ScenarioStore:
         """The store for a place bundle: ``url`` or ``$HUBPLAN_DATABASE_URL`` if set, else
-        the SQLite file beside the bundle."""
+        the SQLite file beside the bundle (for a PostGIS place, its own database)."""
         url = url or os.environ.get(ENV_URL, "").strip() or None
+        if not url and is_database_url(bundle):
+            url = parse_url(str(bundle)).url
         return cls(url=url) if url else cls(path=sqlite_path_for(bundle))
 
     # ------------------------------------------------------------------ API

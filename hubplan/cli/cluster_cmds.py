@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -17,11 +18,15 @@ from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.place.bundle import atomic_write
+from geo.place.postgis import describe, is_database_url
 from geo.place.readers import read_table
 from geo.tables import to_safe_csv
 from hubplan.cli.output import check_suffix, emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -176,8 +181,10 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     out = check_suffix(args.out, (".csv",))
     place = open_place(args.place)
     if args.save_as:
-        if place.path is None or place.path.suffix.lower() != ".gpkg":
-            raise InputError("--save-as needs a place bundle (.gpkg)")
+        if place.path is None or (
+            not is_database_url(place.path) and Path(place.path).suffix.lower() != ".gpkg"
+        ):
+            raise InputError("--save-as needs a place bundle (.gpkg) or a PostGIS place")
         check_set_name(place, args.save_as)
     design = design_footprints(
         place,
@@ -211,7 +218,11 @@ def cmd_cluster(args: argparse.Namespace) -> int:
     )
     lines.append(
         f"wrote {out}"
-        + (f"; saved as footprint set {args.save_as!r} in {place.path}" if args.save_as else "")
+        + (
+            f"; saved as footprint set {args.save_as!r} in {describe(place.path)}"
+            if args.save_as
+            else ""
+        )
     )
     print("\n".join(lines))
     return 0

@@ -12,7 +12,10 @@ from geo.place.bundle import read_place, write_place
 from geo.place.edits import EditStore, place_id
 from hubplan.cli.output import check_suffix, emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in the places folder, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in the places folder"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -22,7 +22,10 @@ from geo.errors import InputError
 from geo.indicators.disclosure import DEFAULT_THRESHOLD
 from geo.place.bundle import atomic_write
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 #: Map layers named in ``export-map --help`` (tests check them against layers.snapshot and
 #: layers.overlays, which are not imported here to keep the CLI quick to start).

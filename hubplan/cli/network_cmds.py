@@ -20,7 +20,10 @@ from geo.tables import to_safe_csv
 from geo.transit.store import transit_method
 from hubplan.cli.output import check_suffix, emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 _LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 

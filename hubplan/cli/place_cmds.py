@@ -9,10 +9,14 @@ from geo.build.pipeline import build_bundle
 from geo.build.places import open_place
 from geo.errors import InputError
 from geo.indicators.profile import disclosed_profile
+from geo.place.postgis import describe
 from geo.tables import records, to_json
 from hubplan.cli.output import emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,7 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Read every source in CONFIG, check it, and write one GeoPackage bundle atomically.",
     )
     p.add_argument("config", metavar="CONFIG.toml", help="place config file")
-    p.add_argument("--out", required=True, metavar="PLACE.gpkg", help="bundle to write")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="PLACE.gpkg",
+        help="bundle to write, or a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME)",
+    )
     p.add_argument(
         "--fresh",
         action="store_true",
@@ -97,7 +106,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"  {finding}", file=sys.stderr)
     kinds = place.sites["kind"].value_counts().to_dict() if len(place.sites) else {}
     print(
-        f"built {place.path}: {len(place.areas)} areas, {len(place.footprints)} footprints, "
+        f"built {describe(place.path)}: {len(place.areas)} areas, {len(place.footprints)} footprints, "
         f"{len(place.sites)} sites {kinds}, {len(place.catalogue)} indicators, "
         f"{sum(f.level == 'warning' for f in place.findings)} warning(s)"
     )
@@ -107,7 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     place = open_place(args.place)
     out = [f"{place.name}" + ("  [synthetic demo data]" if place.synthetic else "")]
-    out.append(f"  bundle:      {place.path}")
+    out.append(f"  bundle:      {describe(place.path)}")
     out.append(f"  built:       {place.meta.get('built_at', '?')}   crs: {place.crs}")
     out.append(f"  areas:       {len(place.areas)}")
     fp = place.areas["footprint"].value_counts().sort_index()

@@ -20,8 +20,12 @@ from geo.indicators.need_index import (
 from geo.indicators.profile import profile_table
 from geo.indicators.uploads import MAX_BYTES, UploadError, store_upload
 from geo.place.config import Indicator
+from geo.place.postgis import describe
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -112,8 +116,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_add_indicator)
 
 
-def _bundle_path(spec: str) -> Path:
+def _bundle_path(spec: str) -> Path | str:
     path = resolve_place(spec)
+    if isinstance(path, str):  # a PostGIS place
+        return path
     if path.suffix.lower() != ".gpkg":
         raise InputError("can only save into a place bundle (.gpkg)", path=path)
     return path
@@ -149,7 +155,7 @@ def cmd_need_index(args: argparse.Namespace) -> int:
     ind = place.catalogue[spec.key]
     from hubplan.cli.export_cmds import emit_table
 
-    notes = [ind.description] + ([f"Saved into {place.path}."] if args.save else [])
+    notes = [ind.description] + ([f"Saved into {describe(place.path)}."] if args.save else [])
     return emit_table(
         place,
         table,
@@ -237,7 +243,7 @@ def cmd_add_indicator(args: argparse.Namespace) -> int:
         unknown_codes="error" if args.strict_codes else "warn",
     )
     print(
-        f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {place.path}: "
+        f"added indicator {upload.indicator.key!r} ({upload.indicator.label}) to {describe(place.path)}: "
         f"{upload.rows} rows; " + "; ".join(upload.notes)
     )
     return 0

@@ -16,7 +16,10 @@ from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingPr
 from geo.tables import records, to_json
 from hubplan.cli.output import check_suffix, emit_text
 
-PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo' (omit with --matrix)"
+PLACE_HELP = (
+    "a place bundle (.gpkg), a name in data/places"
+    ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo' (omit with --matrix)"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -3,7 +3,7 @@
 Every page reads the same query parameters so a link works the same everywhere:
 
 ``?place=KEY`` (``demo``, a bundle name in ``data/places``, or the place the app was started
-with), ``footprint=NAME``, ``indicator=KEY``, ``layers=a,b,c``, ``basemap=none|osm|carto``,
+with: its file stem, or its schema name for a place in PostGIS), ``footprint=NAME``, ``indicator=KEY``, ``layers=a,b,c``, ``basemap=none|osm|carto``,
 ``lat=..&lon=..&zoom=..``. Unknown values never break a page: the helpers return a default
 plus a friendly notice to show (see :func:`notice`).
 
@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from geo.build.places import DEMO, cache_dir, list_places, open_place, resolve_place
 from geo.errors import InputError
 from geo.place.model import Place
+from geo.place.postgis import describe, is_database_url, parse_url
 
 CONFIG_KEY = "HUBPLAN_PLACE"
 _fallback_default = {"spec": DEMO}
@@ -52,8 +53,27 @@ def default_place_spec() -> str:
 
 
 def place_key(spec: str) -> str:
-    """The short key a place has in URLs: ``demo`` or the bundle's file stem."""
-    return DEMO if str(spec) == DEMO else Path(spec).stem
+    """The short key a place has in URLs: ``demo``, the bundle's file stem, or a PostGIS
+    place's schema name (a database URL never appears in a page or a link)."""
+    if str(spec) == DEMO:
+        return DEMO
+    if is_database_url(spec):
+        try:
+            return parse_url(str(spec)).schema
+        except InputError:
+            return "postgis"
+    return Path(spec).stem
+
+
+def place_label(spec: str) -> str:
+    """How the switcher names a place: the file stem, or ``schema@host/db`` for PostGIS."""
+    return describe(spec) if is_database_url(spec) else Path(spec).stem
+
+
+def _same_place(a: str, b: str) -> bool:
+    if is_database_url(a) or is_database_url(b):
+        return str(a).strip() == str(b).strip()
+    return Path(a).resolve() == Path(b).resolve()
 
 
 def place_choices() -> list[dict[str, str]]:
@@ -67,10 +87,10 @@ def place_choices() -> list[dict[str, str]]:
         out.setdefault(place_key(spec), {"label": label, "value": place_key(spec), "spec": spec})
     key = place_key(default)
     if key not in out:
-        out[key] = {"label": Path(default).stem, "value": key, "spec": default}
-    elif default != DEMO and Path(out[key]["spec"]).resolve() != Path(default).resolve():
+        out[key] = {"label": place_label(default), "value": key, "spec": default}
+    elif default != DEMO and not _same_place(out[key]["spec"], default):
         # Same stem as a bundle in data/places: the default wins the short key.
-        out[key] = {"label": Path(default).stem, "value": key, "spec": default}
+        out[key] = {"label": place_label(default), "value": key, "spec": default}
     return list(out.values())
 
 
@@ -109,12 +129,16 @@ def open_place_safe(spec: str | None) -> tuple[Place, str | None]:
                 return open_place(target), None
             except Exception as exc:  # a corrupt bundle can raise anything from the drivers
                 notice = (
-                    f"Could not open place file {target}: {_short(exc)}. Showing the default place."
+                    f"Could not open place file {describe(target)}: {_short(exc)}. "
+                    "Showing the default place."
                 )
     try:
         place = open_place(default)
     except Exception as exc:
-        extra = f"Could not open the default place file {default}: {_short(exc)}. Showing the demo."
+        extra = (
+            f"Could not open the default place file {describe(default)}: {_short(exc)}. "
+            "Showing the demo."
+        )
         notice = f"{notice} {extra}" if notice else extra
         place = open_place(DEMO)
     return place, notice
@@ -133,6 +157,8 @@ def current_place_key(place: Place) -> str:
     """
     if place.path is None:
         return DEMO
+    if is_database_url(place.path):
+        return place_key(str(place.path))
     path = Path(place.path).resolve()
     for choice in place_choices():
         if choice["spec"] == DEMO:

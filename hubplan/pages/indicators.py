@@ -30,6 +30,7 @@ from geo.indicators.uploads import MAX_BYTES, UploadError, contents_bytes, decod
 from geo.place._edit import copy_place
 from geo.place.config import Indicator
 from geo.place.model import Place
+from geo.place.postgis import short_name
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 
@@ -453,7 +454,7 @@ def preview_or_save(_p, _s, weights, ids, method, key, label, state):
                 [
                     html.P(
                         [
-                            f"Saved {spec.label!r} ({spec.key}) into {saved.path.name}. ",
+                            f"Saved {spec.label!r} ({spec.key}) into {short_name(saved.path)}. ",
                             dcc.Link("Show it on the map", href=link),
                             ".",
                         ]

@@ -226,6 +226,15 @@ class ScenarioStore:
             return f"PostgreSQL {host}:{parts.port or 5432}{parts.path}"
         return f"SQLite {self.path}"
 
+    def public_label(self) -> str:
+        """Where scenarios are kept, for messages to users: no path, host or password."""
+        if self.url:
+            from urllib.parse import urlsplit
+
+            db = urlsplit(self.url).path.strip("/")
+            return f"PostgreSQL database {db!r}" if db else "PostgreSQL database"
+        return "the scenario file beside the place bundle"
+
     # ------------------------------------------------------------------ connections
     @contextmanager
     def _connect(self) -> Iterator[Any]:

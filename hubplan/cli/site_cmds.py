@@ -5,19 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from geo.place.readers import read_table
-from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingProblem, SitingResult
+from geo.siting.matrix import read_capacities, read_matrix
+from geo.siting.plan import PlanRun, run_plan, solve_plan
+from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingResult
 from geo.tables import records, to_json
 from hubplan.cli.output import check_suffix, emit_text
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo' (omit with --matrix)"
 DEFAULT_WEIGHTS = ("children_0_4", "children_0_17", "children_0_15", "population")
+CURVE_COLUMNS = (
+    "hubs",
+    "covered_weight",
+    "covered_share",
+    "mean_minutes",
+    "added",
+    "method",
+    "gap",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,6 +114,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--curve", type=int, metavar="N", help="also compute the coverage curve for 1..N hubs"
     )
     p.add_argument(
+        "--curve-to",
+        type=int,
+        metavar="N",
+        help="also return 'curve': the exact optimum for every p = 1..N hubs (hubs, selected, "
+        "objective_value, covered_share, weighted_mean_minutes), solved incrementally; 0 for none",
+    )
+    p.add_argument(
         "--teams",
         type=float,
         metavar="N",
@@ -159,177 +175,126 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_scenarios)
 
 
-# ---------------------------------------------------------------------- matrix input
-def read_matrix(
-    costs_path: str | Path, demand_path: str | Path, *, weight: str = "weight"
-) -> SitingProblem:
-    """A problem from ``origin,destination,minutes`` and ``id,<weight>`` CSVs (strict checks)."""
-    costs_path, demand_path = Path(costs_path), Path(demand_path)
-    table = read_table(costs_path, dtype_str=("origin", "destination", "minutes"))
-    _require(table, ("origin", "destination", "minutes"), costs_path)
-    if table.empty:
-        raise InputError("has no rows", path=costs_path)
-    for col in ("origin", "destination"):
-        blank = table[col].isna() | (table[col].astype(str).str.strip() == "")
-        if blank.any():
-            raise InputError(
-                f"row {int(np.flatnonzero(blank)[0]) + 2}: blank {col}", path=costs_path
-            )
-        table[col] = table[col].astype(str).str.strip()
-    raw = table["minutes"].astype(str).str.strip()
-    minutes = pd.to_numeric(
-        raw.str.lower().replace({"inf": "inf", "infinity": "inf"}), errors="coerce"
-    )
-    bad = minutes.isna()
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        shown = (
-            "is blank or NaN"
-            if pd.isna(table["minutes"].iloc[k]) or raw.iloc[k].lower() == "nan"
-            else f"{raw.iloc[k]!r} is not a number"
-        )
-        raise InputError(
-            f"row {k + 2}: minutes {shown} ({int(bad.sum())} such row(s); "
-            "write 'inf' for unreachable pairs)",
-            path=costs_path,
-        )
-    neg = minutes < 0
-    if neg.any():
-        k = int(np.flatnonzero(neg)[0])
-        raise InputError(
-            f"row {k + 2}: negative minutes ({minutes.iloc[k]:g}) from {table['origin'].iloc[k]!r} "
-            f"to {table['destination'].iloc[k]!r}",
-            path=costs_path,
-        )
-    table["minutes"] = minutes.astype(float)
-    dup = table.duplicated(["origin", "destination"])
-    if dup.any():
-        k = int(np.flatnonzero(dup)[0])
-        raise InputError(
-            f"row {k + 2}: pair {table['origin'].iloc[k]!r} -> {table['destination'].iloc[k]!r} "
-            "appears more than once",
-            path=costs_path,
-        )
-    origins = list(dict.fromkeys(table["origin"]))
-    dests = list(dict.fromkeys(table["destination"]))
-    wide = table.pivot(index="origin", columns="destination", values="minutes").reindex(
-        index=origins, columns=dests
-    )
-    if wide.isna().any().any():
-        i, j = np.argwhere(wide.isna().to_numpy())[0]
-        n_missing = int(wide.isna().sum().sum())
-        raise InputError(
-            f"{n_missing} origin-destination pair(s) missing, e.g. {origins[i]!r} -> {dests[j]!r} "
-            "(give every pair; 'inf' for unreachable)",
-            path=costs_path,
-        )
-    demand = read_table(demand_path, dtype_str=("id",))
-    _require(demand, ("id",), demand_path)
-    if weight not in demand.columns:
-        others = [c for c in demand.columns if c != "id"]
-        raise InputError(
-            f"unknown weight key {weight!r}: no such column; columns are: {', '.join(others)}",
-            path=demand_path,
-        )
-    demand["weight"] = demand[weight]
-    demand["id"] = demand["id"].astype(str).str.strip()
-    if demand["id"].duplicated().any():
-        raise InputError(
-            f"id {demand['id'][demand['id'].duplicated()].iloc[0]!r} appears more than once",
-            path=demand_path,
-        )
-    values = pd.to_numeric(demand["weight"], errors="coerce")
-    if values.isna().any() or (values < 0).any() or np.isinf(values).any():
-        k = int(np.flatnonzero(values.isna() | (values < 0) | np.isinf(values))[0])
-        raise InputError(
-            f"row {k + 2}: weight {demand['weight'].iloc[k]!r} for id {demand['id'].iloc[k]!r} "
-            "is not a non-negative number",
-            path=demand_path,
-        )
-    missing = [d for d in demand["id"] if d not in wide.index]
-    if missing:
-        raise InputError(
-            f"{len(missing)} demand id(s) not among the matrix origins, e.g. {', '.join(map(repr, missing[:3]))}",
-            path=demand_path,
-        )
-    wide = wide.loc[list(demand["id"])]
-    problem = SitingProblem.from_cost_matrix(wide, values.to_numpy(), weight_label=weight)
-    extra = len(origins) - len(demand)
-    if extra:
-        problem.notes.append(f"{extra} matrix origin(s) have no demand row and are ignored")
-    return problem
-
-
-def _require(df: pd.DataFrame, cols: tuple[str, ...], path: Path) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}; columns are: {', '.join(map(str, df.columns))}",
-            path=path,
-        )
-
-
-def _capacities(spec: str | None, ids: list[str]) -> dict[str, float] | float | None:
-    if spec is None:
-        return None
-    try:
-        value = float(spec)
-    except ValueError:
-        value = None
-    if value is not None:
-        if not np.isfinite(value) or value <= 0:
-            raise InputError(f"--capacity must be a positive number, got {spec!r}")
-        return value
-    table = read_table(Path(spec), dtype_str=("id",))
-    _require(table, ("id", "capacity"), Path(spec))
-    caps = pd.to_numeric(table["capacity"], errors="coerce")
-    if caps.isna().any() or (caps <= 0).any():
-        raise InputError("capacity must be a positive number on every row", path=spec)
-    unknown = [i for i in table["id"].astype(str) if i not in ids]
-    if unknown:
-        raise InputError(f"capacity for {unknown[0]!r}, which is not a candidate", path=spec)
-    return dict(zip(table["id"].astype(str), caps.astype(float), strict=True))
-
-
 # ---------------------------------------------------------------------- site
 def default_weight(place) -> str:
     return next((k for k in DEFAULT_WEIGHTS if k in place.catalogue), next(iter(place.catalogue)))
 
 
-def place_problem(args: argparse.Namespace):
-    """``(place, problem)`` for ``hubplan site PLACE`` arguments."""
+def _points(texts: list[str]) -> list[tuple[float, float]]:
+    pts = []
+    for text in texts:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            raise InputError(f"--add-point {text!r} is not LON,LAT") from None
+        pts.append((lon, lat))
+    return pts
+
+
+def _curve_top(args: argparse.Namespace) -> int:
+    """How far the curve runs: the larger of ``--curve`` and ``--curve-to`` (0 = none)."""
+    for flag, value in (("--curve", args.curve), ("--curve-to", args.curve_to)):
+        if value is not None and value < 0:
+            raise InputError(f"{flag} must be 0 or more, got {value}")
+    return max(args.curve or 0, args.curve_to or 0)
+
+
+def _staff(args: argparse.Namespace) -> tuple[float | None, float]:
+    if args.teams is not None:
+        return args.teams, 1.0
+    if args.fte is not None:
+        return args.fte, args.step
+    return None, 1.0
+
+
+def matrix_plan(args: argparse.Namespace, *, minutes, target) -> PlanRun:
+    """``hubplan site --matrix COSTS.csv --demand DEMAND.csv``: solve on the given minutes."""
+    if args.place:
+        raise InputError("give either PLACE or --matrix/--demand, not both")
+    if not (args.matrix and args.demand):
+        raise InputError("--matrix and --demand go together")
+    if args.save:
+        raise InputError("--save needs a PLACE (scenarios are stored beside its bundle)")
+    problem = read_matrix(args.matrix, args.demand, weight=args.weight or "weight")
+    if args.existing:
+        ids = [s.strip() for s in args.existing.split(",") if s.strip()]
+        unknown = [i for i in ids if i not in problem.candidate_ids]
+        if unknown:
+            raise InputError(
+                f"--existing {unknown[0]!r} is not a destination in the matrix",
+                path=args.matrix,
+            )
+        problem.required[[problem.candidate_ids.index(i) for i in ids]] = True
+    problem.set_capacities(read_capacities(args.capacity, problem.candidate_ids))
+    if args.objective != "cover" and args.hubs is None:
+        raise InputError(f"--hubs is required for objective {args.objective!r}")
+    if args.team_need and (args.teams is not None or args.fte is not None):
+        raise InputError("--team-need needs a PLACE; with --matrix the demand weight is the need")
+    staff, step = _staff(args)
+    return solve_plan(
+        problem,
+        objective=args.objective,
+        hubs=args.hubs,
+        minutes=minutes,
+        target=target,
+        method=args.method,
+        time_limit=args.time_limit,
+        curve_to=_curve_top(args),
+        staff=staff,
+        staff_step=step,
+    )
+
+
+def place_plan(args: argparse.Namespace, *, minutes, target):
+    """``(place, weight, run)`` for ``hubplan site PLACE`` (one travel-time matrix)."""
     from geo.build.places import open_place
     from geo.network.travel import check_mode
-    from geo.siting import candidates as cand
 
     place = open_place(args.place)
     check_mode(place, args.mode)
     weight = args.weight or default_weight(place)
-    pool = cand.resolve(place, args.candidates)
-    if args.add_point:
-        pts = []
-        for text in args.add_point:
-            try:
-                lon, lat = (float(v) for v in text.split(","))
-            except ValueError:
-                raise InputError(f"--add-point {text!r} is not LON,LAT") from None
-            pts.append((lon, lat))
-        pool = cand.combine(pool, cand.from_points(place, pts))
     existing = [k.strip() for k in args.existing.split(",")] if args.existing else None
-    problem = SitingProblem.from_place(
-        place, weight=weight, candidates=pool, existing=existing, mode=args.mode
+    if args.objective != "cover" and args.hubs is None:
+        raise InputError(f"--hubs is required for objective {args.objective!r}")
+    staff, step = _staff(args)
+    run = run_plan(
+        place,
+        objective=args.objective,
+        hubs=args.hubs,
+        minutes=minutes,
+        target=target,
+        mode=args.mode,
+        weight=weight,
+        candidates=args.candidates,
+        existing=existing,
+        added=_points(args.add_point),
+        capacities=args.capacity,
+        method=args.method,
+        staff=staff,
+        staff_step=step,
+        team_need=args.team_need,
+        curve_to=_curve_top(args),
+        time_limit=args.time_limit,
     )
-    caps = _capacities(args.capacity, problem.candidate_ids)
-    if caps is not None:
-        problem = SitingProblem.from_place(
-            place,
-            weight=weight,
-            candidates=pool,
-            existing=existing,
-            mode=args.mode,
-            capacities=caps,
-        )
-    return place, problem, weight
+    return place, weight, run
+
+
+def curve_points(curve: pd.DataFrame | None) -> list[dict]:
+    """The ``curve`` of the JSON result: one point per number of hubs."""
+    if curve is None:
+        return []
+    cols = ["hubs", "selected", "objective_value", "covered_share", "weighted_mean_minutes"]
+    return [{k: _plain(row[k]) for k in cols} for row in curve.to_dict("records")]
+
+
+def _plain(value):
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if value is None or pd.isna(value):
+        return None
+    return float(value) if isinstance(value, float | np.floating) else value
 
 
 def cmd_site(args: argparse.Namespace) -> int:
@@ -341,45 +306,13 @@ def cmd_site(args: argparse.Namespace) -> int:
         minutes = 15.0
     place = None
     if args.matrix or args.demand:
-        if args.place:
-            raise InputError("give either PLACE or --matrix/--demand, not both")
-        if not (args.matrix and args.demand):
-            raise InputError("--matrix and --demand go together")
-        if args.save:
-            raise InputError("--save needs a PLACE (scenarios are stored beside its bundle)")
-        problem = read_matrix(args.matrix, args.demand, weight=args.weight or "weight")
-        if args.existing:
-            ids = [s.strip() for s in args.existing.split(",") if s.strip()]
-            unknown = [i for i in ids if i not in problem.candidate_ids]
-            if unknown:
-                raise InputError(
-                    f"--existing {unknown[0]!r} is not a destination in the matrix",
-                    path=args.matrix,
-                )
-            problem.required[[problem.candidate_ids.index(i) for i in ids]] = True
-        caps = _capacities(args.capacity, problem.candidate_ids)
-        if caps is not None:
-            problem.capacities = np.array(
-                [caps.get(c, np.inf) for c in problem.candidate_ids]
-                if isinstance(caps, dict)
-                else [caps] * problem.n_candidates,
-                dtype=float,
-            )
+        run = matrix_plan(args, minutes=minutes, target=target)
         weight = args.weight or "weight"
     else:
         if not args.place:
             raise InputError("give a PLACE, or --matrix and --demand")
-        place, problem, weight = place_problem(args)
-    if args.objective != "cover" and args.hubs is None:
-        raise InputError(f"--hubs is required for objective {args.objective!r}")
-    result = problem.solve(
-        objective=args.objective,
-        hubs=args.hubs,
-        minutes=minutes,
-        target=target,
-        method=args.method,
-        time_limit=args.time_limit,
-    )
+        place, weight, run = place_plan(args, minutes=minutes, target=target)
+    problem, result = run.problem, run.result
     payload = {
         "place": place.name if place else None,
         "matrix": args.matrix,
@@ -392,17 +325,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     if place is not None:
         payload["attribution"] = place.attribution_text()
         payload["synthetic"] = place.synthetic
-    if args.curve:
-        curve = problem.coverage_curve(
-            max_hubs=args.curve,
-            minutes=minutes,
-            objective=args.objective,
-            method=args.method,
-            time_limit=args.time_limit,
-        )
-        payload["coverage_curve"] = records(curve)
-    if args.teams is not None or args.fte is not None:
-        payload["teams"] = _teams(args, result, problem, place)
+    if args.curve and run.curve is not None:
+        old = run.curve[run.curve["hubs"] <= args.curve]
+        payload["coverage_curve"] = records(old[list(CURVE_COLUMNS)])
+    if args.curve_to is not None:
+        part = None if run.curve is None else run.curve[run.curve["hubs"] <= args.curve_to]
+        payload["curve"] = curve_points(part)
+    if run.teams is not None:
+        payload["teams"] = records(run.teams.reset_index())
     if args.save:
         from geo.siting.scenarios import ScenarioStore, from_result
 
@@ -420,31 +350,11 @@ def cmd_site(args: argparse.Namespace) -> int:
             args.save, result, mode=args.mode, params=params, candidates=problem.candidates
         )
         store.save(place.name, scenario, overwrite=args.overwrite)
-        print(f"saved scenario {args.save!r} ({store.describe()})", file=sys.stderr)
+        print(f"saved scenario {args.save!r} in {store.public_label()}", file=sys.stderr)
     emit_text(to_json(payload), args.out)
     if args.out:
         print(summary_line(result), file=sys.stderr)
     return 0
-
-
-def _teams(args, result: SitingResult, problem: SitingProblem, place) -> list[dict]:
-    from geo.siting import teams
-    from geo.siting.problem import demand_weights
-
-    if args.team_need and place is not None:
-        need = demand_weights(place, args.team_need)[0]
-    elif args.team_need:
-        raise InputError("--team-need needs a PLACE; with --matrix the demand weight is the need")
-    else:
-        need = pd.Series(problem.weights, index=problem.demand_ids)
-    by_hub = teams.catchment_need(result.assignment, need, result.selected)
-    if args.teams is not None:
-        table = teams.allocate(by_hub, total=args.teams, step=1.0)
-    else:
-        table = teams.allocate(by_hub, total=args.fte, step=args.step)
-    names = dict(zip(result.per_hub["hub"], result.per_hub["name"], strict=True))
-    table.insert(0, "name", [names.get(h, h) for h in table.index])
-    return records(table.reset_index())
 
 
 def summary_line(result: SitingResult) -> str:
@@ -477,7 +387,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         if args.format == "json":
             text = to_json(records(table))
         elif table.empty:
-            text = f"no saved scenarios for {place.name} ({store.describe()})\n"
+            text = f"no saved scenarios for {place.name} in {store.public_label()}\n"
         else:
             text = table.to_string(index=False) + "\n"
     elif args.action == "show":

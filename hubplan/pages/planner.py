@@ -143,10 +143,96 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
     return settings, notices
 
 
+def planner_sites(place: Place, query: dict) -> tuple[list[list[float]], list[str], Notices]:
+    """Added sites (``added=lon,lat;lon,lat``) and removed candidate ids (``removed=a,b``)
+    from the URL; points outside the place's bounds or malformed are ignored with a notice."""
+    notices = Notices()
+    added: list[list[float]] = []
+    raw = first(query.get("added")) or ""
+    lon0, lat0, lon1, lat1 = place.areas.to_crs(4326).total_bounds
+    for text in [t for t in raw.split(";") if t.strip()]:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            notices.add(f"Ignored added site {text!r}: give lon,lat.")
+            continue
+        if not (lon0 - 0.05 <= lon <= lon1 + 0.05 and lat0 - 0.05 <= lat <= lat1 + 0.05):
+            notices.add(f"Ignored added site {text!r}: it is outside {place.name}.")
+            continue
+        added.append([round(lon, 6), round(lat, 6)])
+    removed = [r.strip() for r in (first(query.get("removed")) or "").split(",") if r.strip()]
+    return added, list(dict.fromkeys(removed)), notices
+
+
+def settings_key(
+    objective, hubs, minutes, target, mode, weight, candidates, existing, staff, added, removed
+) -> dict:
+    """The settings that make a plan, normalised so that equal settings compare equal."""
+
+    def num(v):
+        try:
+            return None if v is None or v == "" else float(v)
+        except (TypeError, ValueError):
+            return str(v)
+
+    return {
+        "objective": objective,
+        "hubs": num(hubs),
+        "minutes": num(minutes),
+        "target": num(target),
+        "mode": mode,
+        "weight": weight,
+        "candidates": candidates or "all",
+        "existing": sorted(existing or []),
+        "staff": num(staff),
+        "added": [[round(float(a), 6), round(float(b), 6)] for a, b in (added or [])],
+        "removed": sorted(str(r) for r in (removed or [])),
+    }
+
+
+SETTING_LABELS = {
+    "objective": "objective",
+    "hubs": "hubs",
+    "minutes": "time limit",
+    "target": "cover target",
+    "mode": "travel mode",
+    "weight": "weight",
+    "candidates": "candidate sites",
+    "existing": "existing hubs kept",
+    "staff": "staff",
+    "added": "added sites",
+    "removed": "removed sites",
+}
+
+
+def stale_changes(made_with: dict | None, current: dict) -> list[str]:
+    """What differs between the settings a result was made with and the current ones."""
+    if not made_with:
+        return []
+    out = []
+    for key, label in SETTING_LABELS.items():
+        a, b = made_with.get(key), current.get(key)
+        if a != b:
+            if key in ("added", "removed", "existing"):
+                out.append(label)
+            else:
+                out.append(f"{label} {_show(a)} → {_show(b)}")
+    return out
+
+
+def _show(value) -> str:
+    if isinstance(value, float) and value == int(value):
+        return f"{int(value)}"
+    return "none" if value is None else str(value)
+
+
 def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
+    added, removed, site_notices = planner_sites(the_place, query)
+    for item in site_notices.items:
+        notices.add(item)
     kinds = the_place.site_kinds
     cand_opts = [{"label": "All sites", "value": "all"}] + [
         {"label": k.replace("_", " "), "value": k} for k in kinds
@@ -253,7 +339,7 @@ def layout(place=None, **query):
                             maxLength=120,
                         ),
                     ),
-                    html.Button("Save scenario", id="planner-save", n_clicks=0),
+                    html.Button("Save scenario", id="planner-save", n_clicks=0, disabled=True),
                     dcc.ConfirmDialog(id="planner-confirm", message=""),
                 ],
                 className="form-grid",
@@ -296,6 +382,13 @@ def layout(place=None, **query):
                 className="control-help",
             ),
             controls,
+            html.Div(
+                id="planner-stale",
+                role="status",
+                className="notice-line",
+                hidden=True,
+                **{"aria-live": "polite"},
+            ),
             dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
             dcc.Graph(
                 id="planner-map",
@@ -353,8 +446,8 @@ def layout(place=None, **query):
             scenarios,
             attribution_footer(the_place),
             dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
-            dcc.Store(id="planner-added", data=[]),
-            dcc.Store(id="planner-removed", data=[]),
+            dcc.Store(id="planner-added", data=added),
+            dcc.Store(id="planner-removed", data=removed),
             dcc.Store(id="planner-result", data=None),
         ],
         className="page page-planner",
@@ -500,6 +593,19 @@ def run(
         "minutes": scenario.minutes,
         "params": scenario.params,
         "results": scenario.results,
+        "settings": settings_key(
+            objective,
+            hubs,
+            minutes,
+            target,
+            mode,
+            weight,
+            candidates,
+            existing,
+            staff,
+            added,
+            removed,
+        ),
     }
     return (
         fig,
@@ -565,6 +671,46 @@ def click(click_data, added, removed, state):
     return dash.no_update, removed
 
 
+SETTING_INPUTS = [
+    Input("planner-objective", "value"),
+    Input("planner-hubs", "value"),
+    Input("planner-minutes", "value"),
+    Input("planner-target", "value"),
+    Input("planner-mode", "value"),
+    Input("planner-weight", "value"),
+    Input("planner-candidates", "value"),
+    Input("planner-existing", "value"),
+    Input("planner-staff", "value"),
+    Input("planner-added", "data"),
+    Input("planner-removed", "data"),
+]
+
+
+@callback(
+    Output("planner-stale", "children"),
+    Output("planner-stale", "hidden"),
+    Output("planner-save", "disabled"),
+    Output("planner-save", "title"),
+    *SETTING_INPUTS,
+    Input("planner-result", "data"),
+)
+def mark_stale(*values):
+    """The result on screen is tied to the settings that made it: any change marks it stale
+    and disables Save until Run."""
+    *controls, payload = values
+    if not payload:
+        return "", True, True, "Run a plan before saving it."
+    changes = stale_changes(payload.get("settings"), settings_key(*controls))
+    if not changes:
+        return "", True, False, "Save the plan shown"
+    text = (
+        "Out of date: the plan below was made with other settings ("
+        + "; ".join(changes)
+        + "). Press Run to plan with the new settings; Save is off until then."
+    )
+    return text, False, True, "Press Run first: the settings changed since the plan shown"
+
+
 @callback(
     Output("planner-confirm", "displayed"),
     Output("planner-confirm", "message"),
@@ -576,13 +722,25 @@ def click(click_data, added, removed, state):
     State("planner-name", "value"),
     State("planner-result", "data"),
     State("planner-state", "data"),
+    *[State(i.component_id, i.component_property) for i in SETTING_INPUTS],
     prevent_initial_call=True,
 )
-def save(_n, _confirmed, name, payload, state):
-    """Save the current plan; a clashing name asks first (the dialog's OK overwrites)."""
+def save(_n, _confirmed, name, payload, state, *controls):
+    """Save the current plan; a clashing name asks first (the dialog's OK overwrites).
+
+    A plan whose settings differ from the controls' is never saved (the button is disabled
+    then too; this is the server's own check)."""
     place, _ = open_place_safe((state or {}).get("place"))
     if not payload:
         return False, "", "Run a plan before saving it.", dash.no_update, dash.no_update
+    if stale_changes(payload.get("settings"), settings_key(*controls)):
+        return (
+            False,
+            "",
+            "Not saved: the settings changed since the plan shown. Press Run first.",
+            dash.no_update,
+            dash.no_update,
+        )
     store = store_for(place)
     overwrite = ctx.triggered_id == "planner-confirm"
     try:
@@ -614,7 +772,7 @@ def save(_n, _confirmed, name, payload, state):
         return False, "", f"Not saved: {exc}", dash.no_update, dash.no_update
     names = store.names(place.name)
     verb = "Overwrote" if overwrite else "Saved"
-    return False, "", f"{verb} scenario '{name}' ({store.describe()}).", names, names
+    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names
 
 
 @callback(
@@ -671,7 +829,8 @@ def equity_label(place: Place) -> str:
 # so a link reopens the planner as it was set up.
 clientside_callback(
     """
-    function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff, state) {
+    function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff,
+             added, removed, state) {
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
@@ -680,7 +839,9 @@ clientside_callback(
         put('target', target); put('mode', mode); put('weight', weight);
         put('candidates', candidates); p.set('existing', (existing || []).join(','));
         put('staff', staff);
-        var search = '?' + p.toString().replace(/%2C/g, ',');
+        put('added', (added || []).map(function(p) { return p[0] + ',' + p[1]; }).join(';'));
+        put('removed', (removed || []).join(','));
+        var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
         if (search !== window.location.search) {
             window.history.replaceState(window.history.state, '', window.location.pathname + search);
         }
@@ -697,5 +858,7 @@ clientside_callback(
     Input("planner-candidates", "value"),
     Input("planner-existing", "value"),
     Input("planner-staff", "value"),
+    Input("planner-added", "data"),
+    Input("planner-removed", "data"),
     State("planner-state", "data"),
 )

@@ -174,6 +174,44 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_scenarios)
 
+    p = sub.add_parser(
+        "impact",
+        help="closure / relocation impact pack (PDF + CSV) against today's hubs",
+        description=(
+            "Which areas, and how many children, lose or gain access to a hub within --minutes "
+            "if the --close hubs close (and --open sites open), how their travel time changes, "
+            "by national IMD decile and by footprint. Writes a printable pack (PDF, or HTML) "
+            "with a map of the areas losing access, and every area in a CSV beside it."
+        ),
+    )
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP.replace(" (omit with --matrix)", ""))
+    p.add_argument(
+        "--close", required=True, metavar="ID[,ID...]", help="ids of today's hubs that close"
+    )
+    p.add_argument(
+        "--open",
+        action="append",
+        default=[],
+        metavar="ID|LON,LAT",
+        help="a site (id) or new point that opens (repeatable; write --open=-2.6,53.5 for a "
+        "negative longitude)",
+    )
+    p.add_argument("--mode", default="walk", help="travel mode: walk, cycle or drive")
+    p.add_argument("--minutes", type=float, default=15.0, metavar="T", help="access threshold")
+    p.add_argument(
+        "--weight", metavar="KEY", help="who is counted (default children_0_4 or population)"
+    )
+    p.add_argument(
+        "--hubs",
+        metavar="KIND[,KIND]",
+        help="site kind(s) that are today's hubs (default family hubs / children's centres, "
+        "else every site)",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="PACK.pdf", help="the pack (.pdf or .html); CSV beside it"
+    )
+    p.set_defaults(func=cmd_impact)
+
 
 # ---------------------------------------------------------------------- site
 def default_weight(place) -> str:
@@ -418,7 +456,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                 "\n\n".join(
                     [f"A = {a.name!r}   B = {b.name!r}"]
                     + [
-                        f"{k}:\n{v.to_string(index=False)}"
+                        f"{k}:\n{format_table(v).to_string(index=False)}"
                         for k, v in out.items()
                         if isinstance(v, pd.DataFrame) and len(v)
                     ]
@@ -430,16 +468,88 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_value(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    value = float(value)
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "minutes":
+        return f"{value:.1f} min"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _kind(name: str) -> str:
+    name = name.lower()
+    if "share" in name:
+        return "share"
+    if "minutes" in name:
+        return "minutes"
+    return "number"
+
+
+def format_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers for people to read: whole numbers with thousands separators, shares as
+    percentages, minutes with their unit (by the column name, or the ``metric`` of a row)."""
+    out = frame.copy().astype(object)
+    for i, row in frame.iterrows():
+        for col in frame.columns:
+            kind = _kind(str(row["metric"])) if "metric" in frame.columns else _kind(str(col))
+            if str(row.get("metric", "")) == "hubs":
+                kind = "number"
+            out.at[i, col] = _format_value(row[col], kind) if col != "metric" else row[col]
+    return out
+
+
 def _show_text(sc) -> str:
     r = sc.results
     lines = [
         f"{sc.name}: {sc.objective}, {len(sc.hubs)} hubs, mode {sc.mode}, minutes {sc.minutes}",
-        f"  saved {sc.saved_at}; method {r.get('method')}; gap {r.get('gap')}",
-        f"  covered share {r.get('covered_share')}; weighted mean minutes {r.get('weighted_mean_minutes')}",
+        f"  saved {sc.saved_at}; method {r.get('method')}; gap {_format_value(r.get('gap'), 'share')}",
+        f"  covered share {_format_value(r.get('covered_share'), 'share')}; weighted mean "
+        f"journey {_format_value(r.get('weighted_mean_minutes'), 'minutes')}",
         "  hubs:",
     ]
     lines += [
-        f"    {h.get('hub')}  {h.get('name')}  weight {h.get('weight')}  gain {h.get('marginal_gain')}"
+        f"    {h.get('name')} ({h.get('hub')})  weight {_format_value(h.get('weight'), 'number')}  "
+        f"gain {_format_value(h.get('marginal_gain'), 'number')}"
         for h in r.get("per_hub") or []
     ]
     return "\n".join(lines) + "\n" + json.dumps(sc.params) + "\n"
+
+
+# ---------------------------------------------------------------------- impact
+def cmd_impact(args: argparse.Namespace) -> int:
+    from geo.build.places import open_place
+    from geo.network.travel import check_mode
+    from geo.siting.impact import closure_impact
+    from layers.impact import write_impact_pack
+
+    check_suffix(args.out, (".pdf", ".html"))
+    place = open_place(args.place)
+    check_mode(place, args.mode)
+    hubs = [k.strip() for k in args.hubs.split(",") if k.strip()] if args.hubs else None
+    impact = closure_impact(
+        place,
+        close=[c for c in args.close.split(",") if c.strip()],
+        open_=args.open,
+        mode=args.mode,
+        minutes=args.minutes,
+        weight=args.weight,
+        hubs=hubs,
+    )
+    pack, table = write_impact_pack(place, impact, args.out)
+    s = impact.summary
+    print(
+        f"{impact.place}: closing {', '.join(impact.closed) or 'none'}"
+        + (f", opening {', '.join(impact.opened)}" if impact.opened else "")
+        + f": {s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {impact.weight_label} "
+        f"lose access within {impact.minutes:g} min ({impact.mode}); {s['areas_gaining']} "
+        f"area(s) with {s['weight_gaining']:,.0f} gain it. Wrote {pack.name} and {table.name}.",
+        file=sys.stderr,
+    )
+    return 0

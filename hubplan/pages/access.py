@@ -58,11 +58,16 @@ def _control(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(kids, className="control-group")
 
 
+HUB_KINDS = ("family_hub", "childrens_centre", "hub")
+
+
 def default_kind(place: Place) -> str | None:
-    for kind in ("family_hub", "childrens_centre"):
+    """The place's hubs: its family hubs, else its children's centres, else ``None``
+    (no existing hubs: drop candidates on the map). Never every school by default."""
+    for kind in HUB_KINDS:
         if kind in place.site_kinds:
             return kind
-    return place.site_kinds[0] if place.site_kinds else None
+    return None
 
 
 def kind_label(kind: str) -> str:
@@ -75,11 +80,8 @@ def layout(place=None, **_other):
     the_place, notice = open_place_safe(first(place))
     kinds = the_place.site_kinds
     approx = is_approximate(the_place)
-    method = (
-        f"Travel times are approximate ({CROWFLY_NOTE})."
-        if approx
-        else "Travel times are shortest paths on the road network."
-    )
+    # said once: the approximation is the notice below, not repeated in the intro
+    method = "" if approx else "Travel times are shortest paths on the road network."
     controls = html.Div(
         [
             _control(
@@ -119,12 +121,12 @@ def layout(place=None, **_other):
             html.H1(f"{the_place.name}: access to hubs", className="page-title"),
             html.P(
                 "Who can reach a hub within each time band, and where the gaps are. Click an area on the map "
-                f"to drop a candidate hub there and see its reach at once. {method} Areas are counted when "
-                f"their {area_point_method(the_place)} point is within the band.",
+                f"to drop a candidate hub there and see its reach at once. {method + ' ' if method else ''}"
+                f"Areas are counted when their {area_point_method(the_place)} point is within the band.",
                 className="control-help",
             ),
             html.P(
-                "Approximate travel times: this place has no road network.",
+                f"Travel times are {CROWFLY_NOTE}.",
                 className="notice-line access-approx",
             )
             if approx

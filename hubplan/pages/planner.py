@@ -466,13 +466,112 @@ def _records(df: pd.DataFrame | None, digits: int = 3) -> tuple[list[dict], list
     return out.to_dict("records"), cols
 
 
+def _pct(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
+
+
+def _min(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.1f} min"
+
+
+def _count(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
+def hub_rows(
+    per_hub: pd.DataFrame, *, weight_label: str, minutes: float | None, today: list[str]
+) -> tuple[list[dict], list[dict]]:
+    """The hubs table: names (not ids), role, catchment and journeys with units."""
+    today_set = set(today)
+    rows = []
+    for r in per_hub.itertuples():
+        covered = (
+            r.covered_weight / r.weight
+            if r.covered_weight is not None and not pd.isna(r.covered_weight) and r.weight > 0
+            else None
+        )
+        rows.append(
+            {
+                "hub": str(r.name),
+                "role": "existing hub kept" if r.hub in today_set else "new hub",
+                "areas": f"{r.areas:,}",
+                "weight": _count(r.weight),
+                "within": _pct(covered),
+                "mean": _min(r.mean_minutes),
+                "gain": _count(r.marginal_gain),
+            }
+        )
+    gain = "Lost if removed" if minutes is not None else "Extra weighted minutes if removed"
+    cols = [
+        ("hub", "Hub"),
+        ("role", "Role"),
+        ("areas", "Areas in catchment"),
+        ("weight", f"Catchment ({weight_label})"),
+        ("within", f"Of which within {minutes:g} min" if minutes is not None else "Within limit"),
+        ("mean", "Average journey"),
+        ("gain", gain),
+    ]
+    if minutes is None:
+        cols = [c for c in cols if c[0] != "within"]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def equity_rows(
+    equity: pd.DataFrame | None, *, weight_label: str, minutes: float | None
+) -> tuple[list[dict], list[dict]]:
+    """Coverage by deprivation decile with units."""
+    if equity is None or equity.empty:
+        return [], []
+    rows = [
+        {
+            "group": str(r.group),
+            "weight": _count(r.weight),
+            "share": _pct(r.covered_share),
+            "mean": _min(r.mean_minutes),
+        }
+        for r in equity.itertuples()
+    ]
+    cols = [
+        ("group", equity.attrs.get("label", "Decile")),
+        ("weight", weight_label),
+        ("share", f"Within {minutes:g} min" if minutes is not None else "Within limit"),
+        ("mean", "Average journey"),
+    ]
+    if minutes is None:
+        cols = [c for c in cols if c[0] != "share"]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def band_rows(bands: pd.DataFrame, *, weight_label: str) -> tuple[list[dict], list[dict]]:
+    """Weight by travel-time band, with units."""
+    rows = [
+        {
+            "band": r.band if r.band == "unreachable" else f"{r.band} min",
+            "weight": _count(r.weight),
+            "share": _pct(r.share),
+        }
+        for r in bands.itertuples()
+    ]
+    cols = [("band", "Travel time"), ("weight", weight_label), ("share", "Share")]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def today_hubs(place: Place, existing: list[str] | None) -> list[str]:
+    """Ids of today's hubs: the sites of the kinds kept as existing hubs."""
+    kinds = [k for k in (existing or []) if k in place.site_kinds]
+    if not kinds:
+        return []
+    return list(place.sites.loc[place.sites["kind"].isin(kinds), "site_id"].astype(str))
+
+
 def _summary(run, place: Place) -> html.Div:
     r = run.result
     bits = [f"{r.hubs} hubs"]
+    label = r.weight_label
     if r.covered_share is not None:
         bits.append(
-            f"{r.covered_share:.1%} of {r.weight_label.lower()} within {r.minutes:g} minutes "
-            f"({r.covered_weight:,.0f} of {r.total_weight:,.0f})"
+            f"{r.covered_share:.1%} of the demand within {r.minutes:g} minutes "
+            f"({r.covered_weight:,.0f} of {r.total_weight:,.0f}, weighted by {label})"
         )
     if r.weighted_mean_minutes is not None:
         bits.append(f"average journey {r.weighted_mean_minutes:.1f} minutes")
@@ -549,7 +648,11 @@ def run(
         message = html.P(f"Cannot plan: {exc}", className="notice-line")
         return (dash.no_update, message, *([dash.no_update] * 10))
     r = plan.result
-    traces = [siting_layers.coverage_choropleth(place, r.assignment, minutes=r.minutes)]
+    weights = pd.Series(plan.problem.weights, index=plan.problem.demand_ids)
+    traces = [
+        siting_layers.weight_choropleth(place, weights, label=r.weight_label),
+        siting_layers.coverage_choropleth(place, r.assignment, minutes=r.minutes, over_weight=True),
+    ]
     reach_note = None
     if r.minutes is not None:
         try:
@@ -568,14 +671,26 @@ def run(
     )
     if plan.teams is not None:  # under the hub markers so hubs stay visible
         traces.append(siting_layers.team_markers(plan.candidates, plan.teams, unit="FTE"))
-    traces.append(
-        siting_layers.hub_markers(plan.candidates, r.per_hub, weight_label=r.weight_label.lower())
+    today = today_hubs(place, existing)
+    today_sites = None
+    if today:
+        from geo.siting import candidates as cand
+
+        today_sites = cand.from_sites(place, [k for k in existing if k in place.site_kinds])
+    traces += siting_layers.hub_markers(
+        plan.candidates,
+        r.per_hub,
+        weight_label=r.weight_label.lower(),
+        today=today,
+        sites=today_sites,
     )
     fig = map_figure(place, traces)
     fig.update_layout(clickmode="event")
-    hubs_rows, hubs_cols = _records(r.per_hub, 1)
-    eq_rows, eq_cols = _records(r.equity)
-    band_rows, band_cols = _records(r.bands)
+    hubs_rows, hubs_cols = hub_rows(
+        r.per_hub, weight_label=r.weight_label, minutes=r.minutes, today=today
+    )
+    eq_rows, eq_cols = equity_rows(r.equity, weight_label=r.weight_label, minutes=r.minutes)
+    band_rows_, band_cols = band_rows(r.bands, weight_label=r.weight_label)
     team_rows, team_cols = _records(plan.teams.reset_index() if plan.teams is not None else None, 2)
     curve = (
         siting_layers.curve_figure(plan.curve, objective=objective, chosen=r.hubs)
@@ -615,7 +730,7 @@ def run(
         curve,
         eq_rows,
         eq_cols,
-        band_rows,
+        band_rows_,
         band_cols,
         team_rows,
         team_cols,

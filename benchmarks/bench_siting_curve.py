@@ -9,7 +9,8 @@ For each instance and objective (p-median; coverage within 15 minutes):
   Lagrangian bounds, candidate fixing, reduced MILP: ``geo/siting/_curve.py``);
 * ``old curve``: ten ``solve(hubs=p)`` from scratch, as ``coverage_curve`` did before.
 
-Every curve point is checked equal to the from-scratch optimum (relative 1e-6). Instances:
+Every curve point is checked equal to the from-scratch optimum (relative 1e-6), or no worse
+where the from-scratch MILP stopped at its time limit. Instances:
 the real Wigan bundle (200 LSOAs x 135 schools, crow-fly walk minutes) when ``../shared``
 is present, the synthetic demo borough, and a synthetic 400 x 80 borough-sized matrix.
 
@@ -95,14 +96,20 @@ def bench(problem, objective: str, repeat: int) -> dict:
     start = time.perf_counter()
     old = [problem.solve(objective=objective, hubs=p, minutes=minutes) for p in range(1, 11)]
     old_t = time.perf_counter() - start
+    timed_out = []
     for res, value in zip(old, curve["objective_value"], strict=True):
-        assert abs(res.objective_value - value) <= 1e-6 * max(1.0, abs(value)), (
-            objective,
-            res.hubs,
-            res.objective_value,
-            value,
-        )
-    return {"single": single, "curve": curve_t, "old": old_t}
+        tol = 1e-6 * max(1.0, abs(value))
+        if res.status == "optimal":
+            assert abs(res.objective_value - value) <= tol, (objective, res.hubs, value)
+        else:  # the from-scratch MILP stopped at its time limit: the curve must not be worse
+            timed_out.append(res.hubs)
+            better = (
+                value <= res.objective_value + tol
+                if objective == "median"
+                else (value >= res.objective_value - tol)
+            )
+            assert better, (objective, res.hubs, res.objective_value, value)
+    return {"single": single, "curve": curve_t, "old": old_t, "timed_out": timed_out}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "| instance | objective | single p=7 (s) | curve 1..10 (s) | ratio | old curve (s) | speed-up |",
         "|---|---|---:|---:|---:|---:|---:|",
     ]
+    notes: list[str] = []
     for name, problem in instances():
         for objective in ("median", "coverage"):
             r = bench(problem, objective, args.repeat)
@@ -132,7 +140,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"{ratio:.2f}x{' (over target)' if ratio > TARGET_RATIO else ''} | "
                 f"{r['old']:.2f} | {r['old'] / r['curve']:.1f}x |"
             )
+            if r["timed_out"]:
+                notes.append(
+                    f"{name}, {objective}: the from-scratch MILP hit its 60 s time limit for p = "
+                    f"{', '.join(map(str, r['timed_out']))} (its plan was no better than the "
+                    "curve's, which is proved optimal)."
+                )
             print(lines[-1], flush=True)
+    if notes:
+        lines += ["", *[f"* {n}" for n in notes]]
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
     return 0

@@ -116,8 +116,8 @@ def impact_report_html(place: Place, impact: ImpactResult) -> str:
     """The impact pack as one self-contained HTML page."""
     s = impact.summary
     label = impact.weight_label
-    closed = ", ".join(impact.areas.attrs.get("closed_names", impact.closed)) or "none"
-    opened = ", ".join(impact.areas.attrs.get("opened_names", impact.opened)) or "none"
+    closed = ", ".join(impact.label(c) for c in impact.closed) or "none"
+    opened = ", ".join(impact.label(o) for o in impact.opened) or "none"
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Impact of closing {_e(closed)} – {_e(place.name)}</title><style>{CSS}</style>",

@@ -58,6 +58,12 @@ class ImpactResult:
     decile_label: str = "IMD decile"
     footprint_label: str = "Footprint"
     notes: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def label(self, site_id: str) -> str:
+        """``Name (id)`` of a hub or opened site."""
+        name = self.names.get(site_id)
+        return f"{name} ({site_id})" if name and name != site_id else site_id
 
 
 def today_hubs(place: Place, kinds: str | Sequence[str] | None = None) -> pd.DataFrame:
@@ -229,6 +235,7 @@ def closure_impact(
         decile_label=place.catalogue[decile_key].label if decile_key else "IMD decile",
         footprint_label=place.footprint_label,
         notes=notes,
+        names=names,
     )
 
 

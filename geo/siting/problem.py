@@ -16,6 +16,12 @@ reported; very large ones fall back to greedy + interchange (:mod:`geo.siting._g
 :class:`SitingResult` says which method ran, and explains the plan: hub catchments, the
 marginal gain of each hub, coverage by national deprivation decile and a travel-time
 distribution.
+
+Ties are broken deterministically (:meth:`SitingProblem.tie_break`): among plans with the same
+objective value, existing sites before new ones, then the lower weighted mean minutes, then
+the candidate ids in sort order; so an unrelated change never flips the plan between equals.
+:meth:`SitingProblem.coverage_curve` gives the exact optimum for every number of hubs,
+computed incrementally (:mod:`geo.siting._curve`).
 """
 
 from __future__ import annotations

@@ -545,8 +545,8 @@ def cmd_impact(args: argparse.Namespace) -> int:
     pack, table = write_impact_pack(place, impact, args.out)
     s = impact.summary
     print(
-        f"{impact.place}: closing {', '.join(impact.closed) or 'none'}"
-        + (f", opening {', '.join(impact.opened)}" if impact.opened else "")
+        f"{impact.place}: closing {', '.join(map(impact.label, impact.closed)) or 'none'}"
+        + (f", opening {', '.join(map(impact.label, impact.opened))}" if impact.opened else "")
         + f": {s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {impact.weight_label} "
         f"lose access within {impact.minutes:g} min ({impact.mode}); {s['areas_gaining']} "
         f"area(s) with {s['weight_gaining']:,.0f} gain it. Wrote {pack.name} and {table.name}.",

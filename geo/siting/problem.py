@@ -58,6 +58,7 @@ METHODS = ("auto", "exact", "greedy")
 EXACT_MAX_NONZEROS = 3_000_000
 TIME_BANDS = (0, 5, 10, 15, 20, 30, 45, 60)
 DEFAULT_TIME_LIMIT = 60.0
+TIE_BREAK_BUDGET = 50_000_000  # demand x candidates x hubs searched for equal plans
 CURVE_COLUMNS = [
     "hubs",
     "selected",
@@ -969,11 +970,13 @@ class SitingProblem:
         equal objective value (relative tolerance 1e-9) that differ from ``sel`` by swapping
         hubs one at a time, prefer existing sites over new ones, then the lower weighted mean
         minutes to the nearest hub, then the candidate ids in sort order. Required hubs are
-        never swapped. Swaps are applied while one improves this key.
+        never swapped. Swaps are applied while one improves this key. Instances where
+        ``demand x candidates x hubs`` exceeds :data:`TIE_BREAK_BUDGET` keep the solver's plan
+        (the search would cost more than the solve).
         """
         sel = [int(j) for j in sel]
-        if not sel:
-            return np.asarray(sel, dtype=int)
+        if not sel or self.n_demand * self.n_candidates * len(sel) > TIE_BREAK_BUDGET:
+            return np.sort(np.asarray(sel, dtype=int))  # too large to search: solver's plan
         costs = siting_greedy._penalised(self.costs)
         w = self.weights
         cover = costs <= minutes if objective == "coverage" else None

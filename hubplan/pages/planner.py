@@ -362,6 +362,13 @@ def layout(place=None, **query):
                         ),
                     ),
                     html.Button("Compare", id="planner-compare", n_clicks=0),
+                    html.A(
+                        "Open scenario A in the planner",
+                        id="planner-open",
+                        href="",
+                        hidden=True,
+                        className="button",
+                    ),
                 ],
                 className="form-grid",
             ),
@@ -977,3 +984,57 @@ clientside_callback(
     Input("planner-removed", "data"),
     State("planner-state", "data"),
 )
+
+
+def scenario_query(place_key: str, scenario) -> str:
+    """The planner URL query that re-makes a saved scenario (its settings, sites added and
+    removed); with deterministic tie-breaking the Run gives the same plan on the same data."""
+    from urllib.parse import urlencode
+
+    params = dict(scenario.params or {})
+    query: dict[str, object] = {"place": place_key, "objective": scenario.objective}
+    hubs = params.get("hubs") or len(scenario.hubs)
+    query["hubs"] = int(hubs)
+    if scenario.minutes is not None:
+        query["minutes"] = f"{float(scenario.minutes):g}"
+    target = params.get("target")
+    if target is not None:
+        query["target"] = f"{100 * float(target):g}" if float(target) <= 1 else f"{target:g}"
+    if scenario.mode:
+        query["mode"] = scenario.mode
+    for key in ("weight", "candidates"):
+        if params.get(key):
+            query[key] = params[key]
+    existing = params.get("existing")
+    if isinstance(existing, str):
+        existing = [k.strip() for k in existing.split(",") if k.strip()]
+    query["existing"] = ",".join(existing or [])
+    if params.get("staff"):
+        query["staff"] = f"{float(params['staff']):g}"
+    added = params.get("added") or [
+        [float(v) for v in t.split(",")] for t in params.get("add_points") or []
+    ]
+    if added:
+        query["added"] = ";".join(f"{a:g},{b:g}" for a, b in added)
+    if params.get("removed"):
+        query["removed"] = ",".join(params["removed"])
+    return "?" + urlencode(query, safe=",;")
+
+
+@callback(
+    Output("planner-open", "href"),
+    Output("planner-open", "hidden"),
+    Input("planner-a", "value"),
+    State("planner-state", "data"),
+)
+def open_link(name, state):
+    """A link that reopens saved scenario A in the planner with its settings."""
+    if not name:
+        return "", True
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        scenario = store_for(place).load(place.name, name)
+    except InputError:
+        return "", True
+    href = dash.get_relative_path("/planner") + scenario_query((state or {}).get("place"), scenario)
+    return href, False

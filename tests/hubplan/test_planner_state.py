@@ -172,3 +172,51 @@ def test_url_carries_added_and_removed_sites(client, demo_copy, planner):
     assert payload["settings"]["added"] == [[-1.95, 53.42], [-1.9, 53.45]]
     assert payload["settings"]["removed"] == ["990005"] and "990005" not in payload["hubs"]
     assert place.name
+
+
+def test_a_saved_scenario_reopens_with_its_settings(client, demo_copy, planner):
+    from urllib.parse import parse_qs, urlparse
+
+    from geo.siting.scenarios import Scenario
+
+    place = open_place(demo_copy)
+    controls = [(i, p, 5 if i == "planner-hubs" else v) for i, p, v in CONTROLS]
+    added, removed = [[-1.95, 53.42]], ["990044"]
+    payload = run(client, demo_copy, controls, added=added, removed=removed)
+    scenario = Scenario(
+        name="Reopen me",
+        objective=payload["objective"],
+        hubs=payload["hubs"],
+        mode=payload["mode"],
+        minutes=payload["minutes"],
+        params=payload["params"],
+        results=payload["results"],
+    )
+    query = parse_qs(urlparse(planner.scenario_query(str(demo_copy), scenario)).query)
+    settings, notices = planner.planner_settings(place, query)
+    got_added, got_removed, _ = planner.planner_sites(place, query)
+    assert notices.items == []
+    key = planner.settings_key(
+        settings["objective"],
+        settings["hubs"],
+        settings["minutes"],
+        settings["target"],
+        settings["mode"],
+        settings["weight"],
+        settings["candidates"],
+        settings["existing"],
+        settings["staff"],
+        got_added,
+        got_removed,
+    )
+    assert key == payload["settings"]
+    # the same settings make the same plan
+    again = run(
+        client,
+        demo_copy,
+        [(i, p, settings[i.removeprefix("planner-")]) for i, p, _ in CONTROLS],
+        added=got_added,
+        removed=got_removed,
+    )
+    assert again["hubs"] == payload["hubs"]
+    assert again["results"]["objective_value"] == payload["results"]["objective_value"]

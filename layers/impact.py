@@ -216,24 +216,25 @@ def impact_csv(impact: ImpactResult) -> pd.DataFrame:
     return out.rename(columns={"weight": impact.weight_label})
 
 
-def write_impact_pack(place: Place, impact: ImpactResult, out: str | Path) -> tuple[Path, Path]:
-    """Write ``out`` (``.pdf`` or ``.html``) and the area CSV beside it, atomically."""
-    path = Path(out)
-    text = impact_report_html(place, impact)
-    csv_path = path.with_suffix(".csv")
-    table = impact_csv(impact)
+def impact_csv_text(place: Place, impact: ImpactResult) -> str:
+    """The CSV text: the sources' attribution as ``# `` lines on top, then every area."""
     lines = [ln for ln in place.attribution_text().splitlines() if ln.strip()]
     if place.synthetic and not any("synthetic demo data" in ln.lower() for ln in lines):
         lines.insert(0, "Demo place: synthetic demo data.")
-    header = "".join(f"# {ln}\n" for ln in lines)
-    atomic_write(
-        csv_path,
-        lambda tmp: tmp.write_text(header + to_safe_csv(table), encoding="utf-8"),
-        suffix=".csv",
-    )
+    return "".join(f"# {ln}\n" for ln in lines) + to_safe_csv(impact_csv(impact))
+
+
+def write_impact_pack(place: Place, impact: ImpactResult, out: str | Path) -> tuple[Path, Path]:
+    """Write ``out`` (``.pdf`` or ``.html``) and the area CSV beside it, atomically; the PDF
+    is printed first, so a failure leaves neither file."""
+    path = Path(out)
+    text = impact_report_html(place, impact)
+    csv_path = path.with_suffix(".csv")
+    csv_text = impact_csv_text(place, impact)
     if path.suffix.lower() == ".html":
-        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), suffix=".html")
+        data, suffix = text.encode("utf-8"), ".html"
     else:
-        pdf = html_to_pdf(text)
-        atomic_write(path, lambda tmp: tmp.write_bytes(pdf), suffix=".pdf")
+        data, suffix = html_to_pdf(text), ".pdf"
+    atomic_write(csv_path, lambda tmp: tmp.write_text(csv_text, encoding="utf-8"), suffix=".csv")
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), suffix=suffix)
     return path, csv_path

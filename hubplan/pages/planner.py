@@ -450,6 +450,23 @@ def layout(place=None, **query):
                     dash_table.DataTable(id="planner-teams", **TABLE_STYLE),
                 ]
             ),
+            html.Section(
+                [
+                    html.H2("Impact against today"),
+                    html.P(
+                        "Compare the plan shown with today's hubs (the kinds kept as existing "
+                        "hubs): which areas, and how many, lose or gain access within the time "
+                        "limit, by deprivation decile and footprint. Downloads a printable "
+                        "pack (PDF) and every area (CSV).",
+                        className="control-help",
+                    ),
+                    html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                    dcc.Loading(html.Div(id="planner-impact-out", role="status")),
+                    dcc.Download(id="planner-impact-pdf"),
+                    dcc.Download(id="planner-impact-csv"),
+                ],
+                className="planner-impact",
+            ),
             scenarios,
             attribution_footer(the_place),
             dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
@@ -1038,3 +1055,84 @@ def open_link(name, state):
         return "", True
     href = dash.get_relative_path("/planner") + scenario_query((state or {}).get("place"), scenario)
     return href, False
+
+
+def impact_changes(place: Place, payload: dict, existing: list[str] | None) -> dict:
+    """``close`` / ``open_`` / ``hubs`` arguments of :func:`geo.siting.impact.closure_impact`
+    for the plan in ``payload`` against today's hubs (sites of the ``existing`` kinds, else
+    the place's hub kinds)."""
+    from geo.siting.impact import today_hubs as impact_today
+
+    kinds = [k for k in (existing or []) if k in place.site_kinds] or None
+    today = list(impact_today(place, kinds).index)
+    chosen = list(payload.get("hubs") or [])
+    points = {p["hub"]: p for p in (payload.get("results") or {}).get("hub_points") or []}
+    site_ids = set(place.sites["site_id"].astype(str))
+    opened = []
+    for h in chosen:
+        if h in today:
+            continue
+        if h in site_ids:
+            opened.append(h)
+        elif h in points:
+            opened.append(f"{points[h]['lon']},{points[h]['lat']}")
+    return {"close": [h for h in today if h not in chosen], "open_": opened, "hubs": kinds}
+
+
+@callback(
+    Output("planner-impact-out", "children"),
+    Output("planner-impact-pdf", "data"),
+    Output("planner-impact-csv", "data"),
+    Input("planner-impact", "n_clicks"),
+    State("planner-result", "data"),
+    State("planner-existing", "value"),
+    State("planner-state", "data"),
+    prevent_initial_call=True,
+)
+def impact(_n, payload, existing, state):
+    """The impact pack of the plan shown against today's hubs."""
+    from geo.siting.impact import closure_impact
+    from layers.impact import impact_csv_text, impact_report_html
+    from layers.report import html_to_pdf
+
+    if not payload:
+        return html.P("Run a plan first."), dash.no_update, dash.no_update
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        change = impact_changes(place, payload, existing)
+        if not change["close"] and not change["open_"]:
+            return html.P("This plan keeps today's hubs: nothing changes."), None, None
+        result = closure_impact(
+            place,
+            mode=payload.get("mode") or "walk",
+            minutes=float(payload.get("minutes") or 15.0),
+            weight=None,
+            **change,
+        )
+        pdf = html_to_pdf(impact_report_html(place, result))
+    except InputError as exc:
+        return html.P(f"No impact pack: {exc}", className="notice-line"), None, None
+    s = result.summary
+    rows, cols = _records(
+        result.by_decile[["decile", "weight", "weight_losing", "weight_gaining"]].rename(
+            columns={"weight": result.weight_label}
+        ),
+        0,
+    )
+    text = (
+        f"Closing {len(result.closed)} and opening {len(result.opened)} site(s): "
+        f"{s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {result.weight_label} lose "
+        f"access within {result.minutes:g} minutes; {s['areas_gaining']} area(s) with "
+        f"{s['weight_gaining']:,.0f} gain it."
+    )
+    csv = impact_csv_text(place, result)
+    return (
+        html.Div(
+            [
+                html.P(text, id="planner-impact-summary"),
+                dash_table.DataTable(data=rows, columns=cols, **TABLE_STYLE),
+            ]
+        ),
+        dcc.send_bytes(pdf, "impact-pack.pdf"),
+        dict(content=csv, filename="impact-areas.csv"),
+    )

@@ -220,3 +220,33 @@ def test_a_saved_scenario_reopens_with_its_settings(client, demo_copy, planner):
     )
     assert again["hubs"] == payload["hubs"]
     assert again["results"]["objective_value"] == payload["results"]["objective_value"]
+
+
+def test_impact_against_today_from_the_planner(client, demo_copy, planner):
+    controls = [(i, p, "school" if i == "planner-candidates" else v) for i, p, v in CONTROLS]
+    payload = run(client, demo_copy, controls, removed=["FH01"])
+    place = open_place(demo_copy)
+    change = planner.impact_changes(place, payload, ["family_hub"])
+    assert change["close"] == ["FH01"]
+    assert set(change["open_"]) == set(payload["hubs"]) - {"FH02", "FH03", "FH04"}
+    body = update_body(
+        [
+            ("planner-impact-out", "children"),
+            ("planner-impact-pdf", "data"),
+            ("planner-impact-csv", "data"),
+        ],
+        [("planner-impact", "n_clicks", 1)],
+        state=[
+            ("planner-result", "data", payload),
+            ("planner-existing", "value", ["family_hub"]),
+            ("planner-state", "data", {"place": str(demo_copy)}),
+        ],
+        changed=["planner-impact.n_clicks"],
+    )
+    out = post(client, body)
+    summary = json.dumps(out["planner-impact-out"]["children"])
+    assert "lose access within 15 minutes" in summary
+    pdf = out["planner-impact-pdf"]["data"]
+    assert pdf["filename"] == "impact-pack.pdf" and pdf["base64"]
+    csv = out["planner-impact-csv"]["data"]["content"]
+    assert csv.startswith("# ") and "synthetic demo data" in csv.lower()

@@ -84,3 +84,51 @@ def test_url_round_trip_with_added_and_removed_sites(dash_duo, demo_copy):
     assert "990005" in by_uid["siting-removed"]
     everything = [c for cs in by_uid.values() for c in cs]
     assert "new-1" in everything
+
+
+def test_open_a_saved_scenario_in_the_planner(dash_duo, demo_copy, monkeypatch):
+    monkeypatch.delenv("HUBPLAN_DATABASE_URL", raising=False)
+    from geo.build.places import open_place
+    from geo.siting.plan import run_plan
+    from geo.siting.scenarios import ScenarioStore, from_result
+
+    place = open_place(demo_copy)
+    plan = run_plan(
+        place,
+        objective="median",
+        hubs=5,
+        minutes=10.0,
+        candidates="school",
+        existing=["family_hub"],
+        added=[(-1.95, 53.42)],
+        curve_to=0,
+    )
+    params = {**plan.params, "target": 0.6, "staff": 30}
+    scenario = from_result(
+        "Five for ten", plan.result, mode="walk", params=params, candidates=plan.candidates
+    )
+    ScenarioStore.for_bundle(demo_copy).save(place.name, scenario)
+    dash_duo.start_server(create_app(place=str(demo_copy)))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/planner", timeout=60)
+    _wait(lambda: "7 hubs" in dash_duo.find_element("#planner-summary").text)
+    dash_duo.select_dcc_dropdown("#planner-a", value="Five for ten")
+    link = _wait(
+        lambda: (
+            dash_duo.find_element("#planner-open").get_attribute("href")
+            and "hubs=5" in dash_duo.find_element("#planner-open").get_attribute("href")
+            and dash_duo.find_element("#planner-open")
+        )
+    )
+    dash_duo.driver.get(link.get_attribute("href"))
+    summary = _wait(
+        lambda: (
+            "5 hubs" in dash_duo.find_element("#planner-summary").text
+            and dash_duo.find_element("#planner-summary").text
+        )
+    )
+    assert "within 10 minutes" in summary
+    rows = dash_duo.find_elements("#planner-hubs-table tbody tr")
+    names = {r.text.split("\n")[0] for r in rows[1:]}
+    expected = set(plan.result.per_hub["name"])
+    assert len(rows) == 1 + 5
+    assert all(any(n.startswith(e[:20]) for n in names) for e in expected), (names, expected)

@@ -63,7 +63,9 @@ class ImpactResult:
     def label(self, site_id: str) -> str:
         """``Name (id)`` of a hub or opened site."""
         name = self.names.get(site_id)
-        return f"{name} ({site_id})" if name and name != site_id else site_id
+        if not name or name == site_id:
+            return site_id
+        return name if site_id.startswith("new ") else f"{name} ({site_id})"
 
 
 def today_hubs(place: Place, kinds: str | Sequence[str] | None = None) -> pd.DataFrame:

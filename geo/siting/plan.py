@@ -8,6 +8,7 @@ external travel-time matrix, :func:`geo.siting.matrix.read_matrix`).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ class PlanRun:
     teams: pd.DataFrame | None
     params: dict
     notes: list[str] = field(default_factory=list)
+    curve_seconds: float = 0.0
 
 
 def build_candidates(
@@ -135,10 +137,12 @@ def solve_plan(
     curve = None
     top = default_curve_top(result.hubs) if curve_to is None else int(curve_to)
     top = min(top, problem.n_candidates, MAX_CURVE if curve_to is None else top)
+    started = time.perf_counter()
     if top >= max(1, int(problem.required.sum())):
         curve = problem.coverage_curve(
             max_hubs=top, minutes=minutes, objective=objective, method=method, time_limit=time_limit
         )
+    curve_seconds = time.perf_counter() - started
     staff_table = None
     if staff:
         if need is None:
@@ -155,6 +159,7 @@ def solve_plan(
         staff_table,
         dict(params or {}),
         list(result.notes),
+        curve_seconds,
     )
 
 

@@ -603,6 +603,14 @@ def _summary(run, place: Place) -> html.Div:
     method = (
         f"Method: {r.method}; {r.status}; optimality gap {gap}; solved in {r.solve_seconds:.2f} s."
     )
+    if run.curve is not None and len(run.curve):
+        method += (
+            f" Coverage curve: the best plan for {int(run.curve['hubs'].min())} to "
+            f"{int(run.curve['hubs'].max())} hubs, "
+            f"each exact, in {run.curve_seconds:.2f} s."
+            if (run.curve["method"] == "exact").all()
+            else f" Coverage curve (heuristic plans) in {run.curve_seconds:.2f} s."
+        )
     return html.Div(
         [html.P(html.Strong("; ".join(bits) + ".")), html.P(method, id="planner-method")]
         + [html.P(n, className="control-help") for n in run.notes]

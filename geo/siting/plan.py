@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
@@ -126,23 +127,51 @@ def solve_plan(
         Staff to share between the hubs in proportion to ``need`` (default the demand
         weight), in multiples of ``staff_step``.
     """
-    result = problem.solve(
-        objective=objective,
-        hubs=hubs,
-        minutes=minutes,
-        target=target,
-        method=method,
-        time_limit=time_limit,
+    curve, result = None, None
+    cap = problem.capacities is not None and bool(np.isfinite(problem.capacities).any())
+    shared = (
+        objective in ("coverage", "median")
+        and hubs is not None
+        and not cap
+        and method != "greedy"
+        and (curve_to is None or int(curve_to) >= hubs)
     )
-    curve = None
-    top = default_curve_top(result.hubs) if curve_to is None else int(curve_to)
+    if shared:  # the plan is a point of the (exact, incremental) curve: solve once
+        problem.check(objective, hubs, minutes, target, method, time_limit)
+        shared = max(1, int(problem.required.sum())) <= hubs <= problem.n_candidates
+    if not shared:
+        result = problem.solve(
+            objective=objective,
+            hubs=hubs,
+            minutes=minutes,
+            target=target,
+            method=method,
+            time_limit=time_limit,
+        )
+        hubs = result.hubs
+    top = default_curve_top(hubs) if curve_to is None else int(curve_to)
     top = min(top, problem.n_candidates, MAX_CURVE if curve_to is None else top)
+    if shared:
+        top = max(top, hubs)
     started = time.perf_counter()
     if top >= max(1, int(problem.required.sum())):
         curve = problem.coverage_curve(
             max_hubs=top, minutes=minutes, objective=objective, method=method, time_limit=time_limit
         )
     curve_seconds = time.perf_counter() - started
+    if shared:
+        point = curve.set_index("hubs").loc[hubs]
+        result = problem.explain_plan(
+            point["selected"],
+            objective=objective,
+            minutes=minutes,
+            exact=point["method"] == "exact",
+            status=point["status"],
+            gap=point["gap"],
+            seconds=curve_seconds,
+        )
+        if curve_to is not None and int(curve_to) == 0:
+            curve = None
     staff_table = None
     if staff:
         if need is None:

@@ -587,6 +587,37 @@ class SitingProblem:
             gap = max(0.0, abs(value - sol.bound) / abs(value))
         return (greedy if better else sol.selected), gap
 
+    def check(self, objective, hubs, minutes, target, method, time_limit) -> tuple[str, str]:
+        """Validate solve arguments (the same checks and messages as :meth:`solve`)."""
+        return self._check(objective, hubs, minutes, target, method, time_limit)
+
+    def explain_plan(
+        self,
+        selected: Sequence[str],
+        *,
+        objective: str,
+        minutes: float | None,
+        exact: bool,
+        status: str,
+        gap: float | None,
+        seconds: float,
+    ) -> SitingResult:
+        """The full :class:`SitingResult` of a plan found elsewhere (e.g. a point of
+        :meth:`coverage_curve`), as :meth:`solve` would explain it."""
+        pos = {c: k for k, c in enumerate(self.candidate_ids)}
+        sel = np.array(sorted(pos[str(h)] for h in selected), dtype=int)
+        notes = list(self.notes)
+        if not exact:
+            notes.append(
+                f"large instance ({self.n_demand} demand x {self.n_candidates} candidates): "
+                "used the greedy + interchange heuristic; pass method='exact' to solve exactly"
+            )
+        label = siting_exact.METHOD if exact else siting_greedy.METHOD
+        gap = None if gap is None or pd.isna(gap) else float(gap)
+        return self._explain(
+            objective, sel, minutes, None, label, status, gap, seconds, None, notes
+        )
+
     def _check(self, objective, hubs, minutes, target, method, time_limit):
         if objective not in OBJECTIVES:
             raise InputError(f"unknown objective {objective!r}; use {', '.join(OBJECTIVES)}")

@@ -476,6 +476,8 @@ def _format_value(value, kind: str) -> str:
     value = float(value)
     if kind == "share":
         return f"{100 * value:.1f}%"
+    if kind == "points":
+        return f"{100 * value:+.1f} pts"
     if kind == "minutes":
         return f"{value:.1f} min"
     if value == int(value):
@@ -501,6 +503,8 @@ def format_table(frame: pd.DataFrame) -> pd.DataFrame:
             kind = _kind(str(row["metric"])) if "metric" in frame.columns else _kind(str(col))
             if str(row.get("metric", "")) == "hubs":
                 kind = "number"
+            if kind == "share" and "difference" in str(col):
+                kind = "points"  # a difference of two shares is in percentage points
             out.at[i, col] = _format_value(row[col], kind) if col != "metric" else row[col]
     return out
 

@@ -1,7 +1,8 @@
 """Map traces and charts for hub siting: candidates, chosen hubs, coverage, curve, team split.
 
-Markers are circles (other MapLibre symbols need a sprite sheet from the internet); nothing is
-labelled on the map itself: names are in the hover text.
+Markers are circles (other MapLibre symbols need a sprite sheet from the internet), so the hub
+roles differ by colour, size and shape (a ring for dropped hubs), each with its legend entry;
+nothing is labelled on the map itself: names are in the hover text.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ UNCOVERED_COLOUR = "#E69F00"  # Okabe-Ito orange (lost areas in comparisons)
 NOT_COVERED_FILL = "#e6e6e6"
 HUB_COLOUR = "#000000"
 NEW_COLOUR = "#D55E00"  # vermillion
+DROPPED_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple (drawn as a ring)
+NEW_HUBS_UID = "siting-new-hubs"
+DROPPED_UID = "siting-dropped"
+WEIGHT_UID = "siting-weight"
 
 
 def _lonlat(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
@@ -66,47 +71,141 @@ def candidate_markers(
     return traces
 
 
+HUB_ROLES = {
+    # role: (legend label, colour, size, uid)
+    "kept": ("Existing hubs kept", HUB_COLOUR, 17, HUBS_UID),
+    "new": ("New hubs", NEW_COLOUR, 17, NEW_HUBS_UID),
+    "dropped": ("Existing hubs dropped", DROPPED_COLOUR, 15, DROPPED_UID),
+}
+
+
+def hub_roles(
+    candidates: gpd.GeoDataFrame, selected: list[str], today: list[str]
+) -> dict[str, list[str]]:
+    """Split the hubs into ``kept`` (today's hubs still chosen), ``new`` (chosen, not a hub
+    today) and ``dropped`` (today's hubs not chosen)."""
+    chosen = [h for h in selected if h in candidates.index]
+    today_set = set(today)
+    return {
+        "kept": [h for h in chosen if h in today_set],
+        "new": [h for h in chosen if h not in today_set],
+        "dropped": [h for h in today if h not in set(chosen)],
+    }
+
+
 def hub_markers(
-    candidates: gpd.GeoDataFrame, per_hub: pd.DataFrame, *, weight_label: str
-) -> go.Scattermap:
-    """Chosen hubs (black; new user-dropped sites vermillion) with catchment hover."""
-    hubs = candidates.loc[list(per_hub["hub"])]
-    lon, lat = _lonlat(hubs.geometry)
-    colours = [
-        NEW_COLOUR if src == "point" else HUB_COLOUR
-        for src in hubs.get("source", ["site"] * len(hubs))
-    ]
-    hover = []
-    for row in per_hub.itertuples():
-        lines = [
-            f"<b>{row.name}</b>",
-            f"id {row.hub}" + (" (existing, required)" if row.required else ""),
-        ]
-        lines.append(f"Catchment: {row.weight:,.0f} {weight_label} in {row.areas} areas")
-        if row.covered_weight is not None and not pd.isna(row.covered_weight):
-            lines.append(f"Within the time limit: {row.covered_weight:,.0f}")
-        if row.marginal_gain is not None and not pd.isna(row.marginal_gain):
-            lines.append(f"Marginal gain: {row.marginal_gain:,.1f}")
-        hover.append("<br>".join(lines))
-    return go.Scattermap(
-        lon=lon,
-        lat=lat,
-        mode="markers",
-        marker={"color": colours, "size": 17, "opacity": 1.0},
-        name=f"Chosen hubs ({len(hubs)})",
-        customdata=list(per_hub["hub"]),
-        hovertext=hover,
+    candidates: gpd.GeoDataFrame,
+    per_hub: pd.DataFrame,
+    *,
+    weight_label: str,
+    today: list[str] = (),
+    sites: gpd.GeoDataFrame | None = None,
+) -> list[go.Scattermap]:
+    """Chosen hubs, one trace (and legend entry) per role: existing hubs kept (black), new
+    hubs (vermillion) and existing hubs dropped (a reddish-purple ring), with catchment hover.
+
+    ``today`` lists the ids of today's hubs; ``sites`` gives the points of dropped hubs that
+    are not among the candidates (default: ``candidates``).
+    """
+    roles = hub_roles(candidates, list(per_hub["hub"]), list(today))
+    rows = per_hub.set_index("hub")
+    pool = (
+        candidates
+        if sites is None
+        else pd.concat([candidates, sites[~sites.index.isin(candidates.index)]])
+    )
+    traces = []
+    for role, ids in roles.items():
+        label, colour, size, uid = HUB_ROLES[role]
+        ids = [h for h in ids if h in pool.index]
+        if not ids:
+            continue
+        frame = pool.loc[ids]
+        lon, lat = _lonlat(frame.geometry)
+        hover = []
+        for h in ids:
+            name = frame.loc[h, "name"] if "name" in frame else h
+            lines = [f"<b>{name}</b>", label.rstrip("s").lower().replace("hubs", "hub")]
+            if h in rows.index:
+                row = rows.loc[h]
+                lines.append(
+                    f"Catchment: {row['weight']:,.0f} {weight_label} in {row['areas']} areas"
+                )
+                if row["covered_weight"] is not None and not pd.isna(row["covered_weight"]):
+                    lines.append(f"Within the time limit: {row['covered_weight']:,.0f}")
+                if row["mean_minutes"] is not None and not pd.isna(row["mean_minutes"]):
+                    lines.append(f"Average journey: {row['mean_minutes']:.1f} min")
+            else:
+                lines.append("not in this plan; click to restore it as a candidate")
+            hover.append("<br>".join(lines))
+        marker = {"color": colour, "size": size, "opacity": 1.0}
+        traces.append(
+            go.Scattermap(
+                lon=lon,
+                lat=lat,
+                mode="markers",
+                marker=marker,
+                name=f"{label} ({len(ids)})",
+                customdata=ids,
+                hovertext=hover,
+                hoverinfo="text",
+                legendgroup=role,
+                uid=uid,
+            )
+        )
+        if role == "dropped":  # a ring: white centre over the coloured disc
+            traces.append(
+                go.Scattermap(
+                    lon=lon,
+                    lat=lat,
+                    mode="markers",
+                    marker={"color": "#ffffff", "size": size - 7, "opacity": 1.0},
+                    customdata=ids,
+                    hovertext=hover,
+                    hoverinfo="text",
+                    legendgroup=role,
+                    showlegend=False,
+                    uid=f"{uid}-centre",
+                )
+            )
+    return traces
+
+
+def weight_choropleth(place: Place, weights: pd.Series, *, label: str) -> go.Choroplethmap:
+    """The demand weight per area (sequential purples), drawn under everything else."""
+    values = pd.to_numeric(weights.reindex(place.areas.index), errors="coerce")
+    names = (
+        place.areas["name"].astype(str) if "name" in place.areas else place.areas.index.astype(str)
+    )
+    return go.Choroplethmap(
+        geojson=display_geojson(place, "areas"),
+        locations=[str(c) for c in place.areas.index],
+        featureidkey="id",
+        z=values.fillna(0).to_numpy(),
+        colorscale="Purples",
+        showscale=True,
+        colorbar={"title": {"text": label[:40]}, "thickness": 12, "len": 0.6, "x": 1.0},
+        customdata=[str(c) for c in place.areas.index],
+        hovertext=[
+            f"<b>{n}</b><br>{label}: {'no value' if pd.isna(v) else f'{v:,.0f}'}"
+            for n, v in zip(names, values, strict=True)
+        ],
         hoverinfo="text",
-        uid=HUBS_UID,
+        marker={"opacity": 0.6, "line": {"width": 0}},
+        name=f"Demand: {label}",
+        showlegend=True,
+        uid=WEIGHT_UID,
     )
 
 
 def coverage_choropleth(
-    place: Place, assignment: pd.DataFrame, *, minutes: float | None
+    place: Place, assignment: pd.DataFrame, *, minutes: float | None, over_weight: bool = False
 ) -> go.Choroplethmap:
     """Areas coloured by whether their demand is within ``minutes`` of a chosen hub.
 
-    ``customdata`` holds the area code so a click can add a site there.
+    ``customdata`` holds the area code so a click can add a site there. With
+    ``over_weight`` (drawn over :func:`weight_choropleth`) areas not reached are left clear,
+    so the demand they hold shows through, and reached ones are tinted blue.
     """
     frame = assignment.set_index("demand").reindex(place.areas.index)
     if minutes is None:
@@ -114,12 +213,8 @@ def coverage_choropleth(
         colours = [[0, "#dddddd"], [1, "#dddddd"]]
     else:
         z = frame["covered"].fillna(False).astype(float).to_numpy()
-        colours = [
-            [0, NOT_COVERED_FILL],
-            [0.5, NOT_COVERED_FILL],
-            [0.5, COVERED_COLOUR],
-            [1, COVERED_COLOUR],
-        ]
+        clear = "rgba(0,0,0,0)" if over_weight else NOT_COVERED_FILL
+        colours = [[0, clear], [0.5, clear], [0.5, COVERED_COLOUR], [1, COVERED_COLOUR]]
     names = (
         place.areas["name"].astype(str) if "name" in place.areas else place.areas.index.astype(str)
     )
@@ -142,7 +237,10 @@ def coverage_choropleth(
         customdata=[str(c) for c in place.areas.index],
         hovertext=text,
         hoverinfo="text",
-        marker={"opacity": 0.55, "line": {"width": 0.3, "color": "#ffffff"}},
+        marker={
+            "opacity": 0.45 if over_weight else 0.55,
+            "line": {"width": 0.3, "color": "#ffffff"},
+        },
         name="Areas within the time limit (blue)",
         showlegend=True,
         uid=COVERAGE_UID,

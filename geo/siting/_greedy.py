@@ -8,6 +8,8 @@ results say ``method = "greedy + interchange"``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import sparse
 
@@ -22,6 +24,14 @@ def _penalised(costs: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(costs), costs, big)
 
 
+def _start(required: np.ndarray, start: Sequence[int] | None) -> list[int]:
+    chosen = [int(j) for j in np.flatnonzero(required)]
+    for j in start if start is not None else ():
+        if int(j) not in chosen:
+            chosen.append(int(j))
+    return chosen
+
+
 def coverage(
     cover: sparse.csc_matrix,
     weights: np.ndarray,
@@ -29,10 +39,12 @@ def coverage(
     required: np.ndarray,
     *,
     max_passes: int = 20,
+    start: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """``p`` hubs covering the most weight: greedy adding, then interchange."""
+    """``p`` hubs covering the most weight: greedy adding (from ``start``, which must hold
+    the required hubs, when given), then interchange."""
     cover = sparse.csc_matrix(cover, dtype=float)
-    chosen = list(np.flatnonzero(required))
+    chosen = _start(required, start)
     counts = (
         np.asarray(cover[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cover.shape[0])
     )
@@ -70,11 +82,13 @@ def median(
     required: np.ndarray,
     *,
     max_passes: int = 20,
+    start: Sequence[int] | None = None,
 ) -> np.ndarray:
-    """``p`` hubs minimising total weighted cost: greedy adding, then interchange."""
+    """``p`` hubs minimising total weighted cost: greedy adding (from ``start``, which must
+    hold the required hubs, when given), then interchange."""
     c = _penalised(costs)
     n = c.shape[0]
-    chosen = list(np.flatnonzero(required))
+    chosen = _start(required, start)
     best = c[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
     while len(chosen) < p:
         totals = weights @ np.minimum(best[:, None], c)

@@ -16,6 +16,12 @@ reported; very large ones fall back to greedy + interchange (:mod:`geo.siting._g
 :class:`SitingResult` says which method ran, and explains the plan: hub catchments, the
 marginal gain of each hub, coverage by national deprivation decile and a travel-time
 distribution.
+
+Ties are broken deterministically (:meth:`SitingProblem.tie_break`): among plans with the same
+objective value, existing sites before new ones, then the lower weighted mean minutes, then
+the candidate ids in sort order; so an unrelated change never flips the plan between equals.
+:meth:`SitingProblem.coverage_curve` gives the exact optimum for every number of hubs,
+computed incrementally (:mod:`geo.siting._curve`).
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from geo.network.travel import (
     xy,
 )
 from geo.place.model import Place
+from geo.siting import _curve as siting_curve
 from geo.siting import _exact as siting_exact
 from geo.siting import _greedy as siting_greedy
 from geo.siting import candidates as cand
@@ -51,6 +58,20 @@ METHODS = ("auto", "exact", "greedy")
 EXACT_MAX_NONZEROS = 3_000_000
 TIME_BANDS = (0, 5, 10, 15, 20, 30, 45, 60)
 DEFAULT_TIME_LIMIT = 60.0
+TIE_BREAK_BUDGET = 50_000_000  # demand x candidates x hubs searched for equal plans
+CURVE_COLUMNS = [
+    "hubs",
+    "selected",
+    "objective_value",
+    "covered_weight",
+    "covered_share",
+    "weighted_mean_minutes",
+    "mean_minutes",
+    "added",
+    "method",
+    "status",
+    "gap",
+]
 
 
 def _ids(values: Iterable[object] | None, n: int, prefix: str) -> list[str]:
@@ -349,15 +370,6 @@ class SitingProblem:
             raise InputError("no candidate hubs")
         demand = area_points(place)
         costs = travel_time_matrix(place, demand, pool.geometry, mode=mode)
-        cap = None
-        if capacities is not None:
-            if isinstance(capacities, dict):
-                unknown = [k for k in capacities if k not in pool.index]
-                if unknown:
-                    raise InputError(f"capacity given for {unknown[0]!r}, which is not a candidate")
-                cap = np.array([float(capacities.get(k, np.inf)) for k in pool.index])
-            else:
-                cap = np.full(len(pool), float(capacities))
         decile = national_decile_key(place)
         groups = None
         if decile is not None:
@@ -373,10 +385,10 @@ class SitingProblem:
             demand_ids=place.areas.index,
             candidate_ids=pool.index,
             required=required_ids,
-            capacities=cap,
             groups=groups,
             weight_label=label,
         )
+        problem.set_capacities(capacities)
         problem.group_label = place.catalogue[decile].label if decile else "IMD decile"
         problem.candidates = pool
         problem.candidate_names = [str(v) for v in pool["name"]] if "name" in pool else None
@@ -387,6 +399,25 @@ class SitingProblem:
         return problem
 
     # ------------------------------------------------------------------ helpers
+    def set_capacities(self, capacities: dict[str, float] | float | None) -> None:
+        """Set hub capacities (weight units): one for every hub, or candidate id -> capacity
+        (candidates not named are unlimited); ``None`` leaves the hubs unlimited."""
+        if capacities is None:
+            self.capacities = None
+            return
+        if isinstance(capacities, dict):
+            known = set(self.candidate_ids)
+            unknown = [k for k in capacities if k not in known]
+            if unknown:
+                raise InputError(f"capacity given for {unknown[0]!r}, which is not a candidate")
+            cap = np.array([float(capacities.get(k, np.inf)) for k in self.candidate_ids])
+        else:
+            cap = np.full(self.n_candidates, float(capacities))
+        cap = np.where(np.isnan(cap), np.inf, cap)
+        if (cap < 0).any():
+            raise InputError("hub capacities must not be negative")
+        self.capacities = cap
+
     @property
     def n_demand(self) -> int:
         return self.costs.shape[0]
@@ -515,6 +546,8 @@ class SitingProblem:
             else:
                 sel = siting_greedy.median(self.costs, self.weights, hubs, self.required)
                 status = "heuristic"
+        if share is None:
+            sel = self.tie_break(sel, "median" if objective == "median" else "coverage", minutes)
         seconds = time.perf_counter() - start
         label = siting_exact.METHOD if method == "exact" else siting_greedy.METHOD
         return self._explain(
@@ -553,6 +586,37 @@ class SitingProblem:
         if sol.bound is not None and value > 0:
             gap = max(0.0, abs(value - sol.bound) / abs(value))
         return (greedy if better else sol.selected), gap
+
+    def check(self, objective, hubs, minutes, target, method, time_limit) -> tuple[str, str]:
+        """Validate solve arguments (the same checks and messages as :meth:`solve`)."""
+        return self._check(objective, hubs, minutes, target, method, time_limit)
+
+    def explain_plan(
+        self,
+        selected: Sequence[str],
+        *,
+        objective: str,
+        minutes: float | None,
+        exact: bool,
+        status: str,
+        gap: float | None,
+        seconds: float,
+    ) -> SitingResult:
+        """The full :class:`SitingResult` of a plan found elsewhere (e.g. a point of
+        :meth:`coverage_curve`), as :meth:`solve` would explain it."""
+        pos = {c: k for k, c in enumerate(self.candidate_ids)}
+        sel = np.array(sorted(pos[str(h)] for h in selected), dtype=int)
+        notes = list(self.notes)
+        if not exact:
+            notes.append(
+                f"large instance ({self.n_demand} demand x {self.n_candidates} candidates): "
+                "used the greedy + interchange heuristic; pass method='exact' to solve exactly"
+            )
+        label = siting_exact.METHOD if exact else siting_greedy.METHOD
+        gap = None if gap is None or pd.isna(gap) else float(gap)
+        return self._explain(
+            objective, sel, minutes, None, label, status, gap, seconds, None, notes
+        )
 
     def _check(self, objective, hubs, minutes, target, method, time_limit):
         if objective not in OBJECTIVES:
@@ -809,34 +873,174 @@ class SitingProblem:
         objective: str = "coverage",
         method: str = "auto",
         time_limit: float = DEFAULT_TIME_LIMIT,
+        mip_gap: float = 1e-6,
     ) -> pd.DataFrame:
         """The best plan for every p from the required count (at least 1) to ``max_hubs``.
 
-        Columns: ``hubs``, ``covered_weight``, ``covered_share``, ``mean_minutes``, ``added``
-        (candidate ids new since the previous p), ``method``, ``gap``.
+        Exact plans are computed incrementally (:mod:`geo.siting._curve`): each p starts from
+        the previous optimum and the previous Lagrangian multipliers, and is proved optimal
+        (to ``mip_gap``, as the MILP would be) by a bound or by a MILP on the few candidates
+        the bound leaves. Capacitated problems are solved once per p; very large ones (or
+        ``method="greedy"``) by greedy + interchange started from the previous plan. Ties
+        are broken by :meth:`tie_break`.
+
+        Columns: ``hubs``, ``selected`` (candidate ids), ``objective_value`` (covered weight,
+        or weighted minutes for the median), ``covered_weight``, ``covered_share``,
+        ``weighted_mean_minutes`` (and its older name ``mean_minutes``), ``added`` (ids new
+        since the previous p), ``method``, ``status``, ``gap``.
         """
         obj = "median" if objective == "median" else "coverage"
+        if obj == "coverage" and minutes is None:
+            raise InputError("the coverage curve needs minutes (the coverage threshold)")
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r}; use {', '.join(METHODS)}")
         start = max(1, int(self.required.sum()))
         max_hubs = min(int(max_hubs), self.n_candidates)
-        rows, previous = [], set()
-        for p in range(start, max_hubs + 1):
-            res = self.solve(
-                objective=obj, hubs=p, minutes=minutes, method=method, time_limit=time_limit
-            )
-            chosen = set(res.selected)
+        p_values = list(range(start, max_hubs + 1))
+        if not p_values:
+            return pd.DataFrame(columns=CURVE_COLUMNS)
+        cap = self.capacities is not None and np.isfinite(self.capacities).any()
+        if method == "auto":
+            big = self._size(obj, minutes) > EXACT_MAX_NONZEROS
+            method = "greedy" if big and not cap else "exact"
+        plans: list[tuple[np.ndarray, str, float | None]] = []
+        if cap:
+            for p in p_values:
+                res = self.solve(
+                    objective=obj, hubs=p, minutes=minutes, method=method, time_limit=time_limit
+                )
+                pos = {c: k for k, c in enumerate(self.candidate_ids)}
+                plans.append((np.array(sorted(pos[h] for h in res.selected)), res.status, res.gap))
+        elif method == "exact":
+            if obj == "median":
+                sols = siting_curve.median_curve(
+                    self.costs,
+                    self.weights,
+                    self.required,
+                    p_values,
+                    time_limit=time_limit,
+                    mip_gap=mip_gap,
+                )
+            else:
+                sols = siting_curve.coverage_curve(
+                    self.cover_matrix(minutes),
+                    self.weights,
+                    self.required,
+                    p_values,
+                    time_limit=time_limit,
+                    mip_gap=mip_gap,
+                )
+            plans = [(s.selected, s.status, s.gap) for s in sols]
+        else:
+            previous: list[int] = []
+            for p in p_values:
+                if obj == "median":
+                    sel = siting_greedy.median(
+                        self.costs, self.weights, p, self.required, start=previous
+                    )
+                else:
+                    sel = siting_greedy.coverage(
+                        self.cover_matrix(minutes), self.weights, p, self.required, start=previous
+                    )
+                plans.append((sel, "heuristic", None))
+                previous = list(sel)
+        rows, before = [], set()
+        total = float(self.weights.sum())
+        for p, (sel, status, gap) in zip(p_values, plans, strict=True):
+            if not cap:
+                sel = self.tie_break(sel, obj, minutes)
+            ids = sorted(self.candidate_ids[j] for j in sel)
+            ev = self.evaluate(sel, minutes)
+            reached = total - ev["unreached_weight"]
+            mean = ev["weighted_minutes"] / reached if reached > 0 else None
+            covered = ev.get("covered_weight")
             rows.append(
                 {
                     "hubs": p,
-                    "covered_weight": res.covered_weight,
-                    "covered_share": res.covered_share,
-                    "mean_minutes": res.weighted_mean_minutes,
-                    "added": ", ".join(sorted(chosen - previous)),
-                    "method": "exact" if res.method == siting_exact.METHOD else "greedy",
-                    "gap": res.gap,
+                    "selected": ids,
+                    "objective_value": ev["weighted_minutes"] if obj == "median" else covered,
+                    "covered_weight": covered,
+                    "covered_share": covered / total if covered is not None and total > 0 else None,
+                    "weighted_mean_minutes": mean,
+                    "mean_minutes": mean,
+                    "added": ", ".join(sorted(set(ids) - before)),
+                    "method": "exact" if method == "exact" else "greedy",
+                    "status": status,
+                    "gap": gap,
                 }
             )
-            previous = chosen
-        return pd.DataFrame(rows)
+            before = set(ids)
+        return pd.DataFrame(rows, columns=CURVE_COLUMNS)
+
+    # ------------------------------------------------------------------ ties
+    def existing_sites(self) -> np.ndarray:
+        """Per candidate: is it an existing site (not a dropped point, grid cell or file row)?
+        Every candidate counts as existing when the problem has no candidate table."""
+        if self.candidates is None or "source" not in self.candidates:
+            return np.ones(self.n_candidates, dtype=bool)
+        return (self.candidates["source"].astype(str) == "site").to_numpy()
+
+    def tie_key(self, sel: Sequence[int], minutes: float | None = None) -> tuple:
+        """The tie-breaking key of a plan (smaller is preferred): fewer new (non-existing)
+        sites, then lower weighted mean minutes to the nearest hub, then the sorted ids."""
+        sel = list(sel)
+        existing = self.existing_sites()
+        ev = self.evaluate(sel, minutes)
+        reached = float(self.weights.sum()) - ev["unreached_weight"]
+        mean = ev["weighted_minutes"] / reached if reached > 0 else np.inf
+        return (
+            int((~existing[sel]).sum()),
+            round(mean, 9),
+            tuple(sorted(self.candidate_ids[j] for j in sel)),
+        )
+
+    def tie_break(self, sel: Sequence[int], objective: str, minutes: float | None) -> np.ndarray:
+        """The preferred plan among those with the same objective value as ``sel``.
+
+        Rule (deterministic, whatever order the solver met the plans in): among plans with
+        equal objective value (relative tolerance 1e-9) that differ from ``sel`` by swapping
+        hubs one at a time, prefer existing sites over new ones, then the lower weighted mean
+        minutes to the nearest hub, then the candidate ids in sort order. Required hubs are
+        never swapped. Swaps are applied while one improves this key. Instances where
+        ``demand x candidates x hubs`` exceeds :data:`TIE_BREAK_BUDGET` keep the solver's plan
+        (the search would cost more than the solve).
+        """
+        sel = [int(j) for j in sel]
+        if not sel or self.n_demand * self.n_candidates * len(sel) > TIE_BREAK_BUDGET:
+            return np.sort(np.asarray(sel, dtype=int))  # too large to search: solver's plan
+        costs = siting_greedy._penalised(self.costs)
+        w = self.weights
+        cover = costs <= minutes if objective == "coverage" else None
+
+        def value(best: np.ndarray) -> float:
+            return float(w @ (best <= minutes)) if cover is not None else float(w @ best)
+
+        base = value(costs[:, sel].min(axis=1))
+        tol = 1e-9 * max(1.0, abs(base))
+        key = self.tie_key(sel, minutes)
+        for _ in range(4 * len(sel) + 4):
+            best_swap = None
+            for j in sel:
+                if self.required[j]:
+                    continue
+                others = [k for k in sel if k != j]
+                rest = costs[:, others].min(axis=1) if others else np.full(len(w), np.inf)
+                if cover is not None:
+                    vals = w @ ((np.minimum(rest[:, None], costs)) <= minutes)
+                else:
+                    vals = w @ np.minimum(rest[:, None], costs)
+                ties = np.flatnonzero(np.abs(vals - base) <= tol)
+                for k in ties:
+                    if k in sel:
+                        continue
+                    trial = [*others, int(k)]
+                    trial_key = self.tie_key(trial, minutes)
+                    if trial_key < key and (best_swap is None or trial_key < best_swap[0]):
+                        best_swap = (trial_key, trial)
+            if best_swap is None:
+                break
+            key, sel = best_swap
+        return np.sort(np.asarray(sel, dtype=int))
 
 
 def _group_value(g: object) -> object:

@@ -174,6 +174,15 @@ class ScenarioStore(SqlStore):
             url = parse_url(str(bundle)).url
         return cls(url=url) if url else cls(path=sqlite_path_for(bundle))
 
+    def public_label(self) -> str:
+        """Where scenarios are kept, for messages to users: no path, host or password."""
+        if self.url:
+            from urllib.parse import urlsplit
+
+            db = urlsplit(self.url).path.strip("/")
+            return f"PostgreSQL database {db!r}" if db else "PostgreSQL database"
+        return "the scenario file beside the place bundle"
+
     # ------------------------------------------------------------------ API
     def save(self, place: str, scenario: Scenario, *, overwrite: bool = False) -> Scenario:
         """Save ``scenario`` for ``place``; a clashing name raises unless ``overwrite``."""

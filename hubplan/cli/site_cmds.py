@@ -5,20 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from geo.errors import InputError
-from geo.place.readers import read_table
-from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingProblem, SitingResult
+from geo.siting.matrix import read_capacities, read_matrix
+from geo.siting.plan import PlanRun, run_plan, solve_plan
+from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingResult
 from geo.tables import records, to_json
 from hubplan.cli.output import check_suffix, emit_text
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
     ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo' (omit with --matrix)"
+)
+CURVE_COLUMNS = (
+    "hubs",
+    "covered_weight",
+    "covered_share",
+    "mean_minutes",
+    "added",
+    "method",
+    "gap",
 )
 
 
@@ -110,6 +119,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--curve", type=int, metavar="N", help="also compute the coverage curve for 1..N hubs"
     )
     p.add_argument(
+        "--curve-to",
+        type=int,
+        metavar="N",
+        help="also return 'curve': the exact optimum for every p = 1..N hubs (hubs, selected, "
+        "objective_value, covered_share, weighted_mean_minutes), solved incrementally; 0 for none",
+    )
+    p.add_argument(
         "--teams",
         type=float,
         metavar="N",
@@ -163,174 +179,161 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_scenarios)
 
-
-# ---------------------------------------------------------------------- matrix input
-def read_matrix(
-    costs_path: str | Path, demand_path: str | Path, *, weight: str = "weight"
-) -> SitingProblem:
-    """A problem from ``origin,destination,minutes`` and ``id,<weight>`` CSVs (strict checks)."""
-    costs_path, demand_path = Path(costs_path), Path(demand_path)
-    table = read_table(costs_path, dtype_str=("origin", "destination", "minutes"))
-    _require(table, ("origin", "destination", "minutes"), costs_path)
-    if table.empty:
-        raise InputError("has no rows", path=costs_path)
-    for col in ("origin", "destination"):
-        blank = table[col].isna() | (table[col].astype(str).str.strip() == "")
-        if blank.any():
-            raise InputError(
-                f"row {int(np.flatnonzero(blank)[0]) + 2}: blank {col}", path=costs_path
-            )
-        table[col] = table[col].astype(str).str.strip()
-    raw = table["minutes"].astype(str).str.strip()
-    minutes = pd.to_numeric(
-        raw.str.lower().replace({"inf": "inf", "infinity": "inf"}), errors="coerce"
+    p = sub.add_parser(
+        "impact",
+        help="closure / relocation impact pack (PDF + CSV) against today's hubs",
+        description=(
+            "Which areas, and how many children, lose or gain access to a hub within --minutes "
+            "if the --close hubs close (and --open sites open), how their travel time changes, "
+            "by national IMD decile and by footprint. Writes a printable pack (PDF, or HTML) "
+            "with a map of the areas losing access, and every area in a CSV beside it."
+        ),
     )
-    bad = minutes.isna()
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        shown = (
-            "is blank or NaN"
-            if pd.isna(table["minutes"].iloc[k]) or raw.iloc[k].lower() == "nan"
-            else f"{raw.iloc[k]!r} is not a number"
-        )
-        raise InputError(
-            f"row {k + 2}: minutes {shown} ({int(bad.sum())} such row(s); "
-            "write 'inf' for unreachable pairs)",
-            path=costs_path,
-        )
-    neg = minutes < 0
-    if neg.any():
-        k = int(np.flatnonzero(neg)[0])
-        raise InputError(
-            f"row {k + 2}: negative minutes ({minutes.iloc[k]:g}) from {table['origin'].iloc[k]!r} "
-            f"to {table['destination'].iloc[k]!r}",
-            path=costs_path,
-        )
-    table["minutes"] = minutes.astype(float)
-    dup = table.duplicated(["origin", "destination"])
-    if dup.any():
-        k = int(np.flatnonzero(dup)[0])
-        raise InputError(
-            f"row {k + 2}: pair {table['origin'].iloc[k]!r} -> {table['destination'].iloc[k]!r} "
-            "appears more than once",
-            path=costs_path,
-        )
-    origins = list(dict.fromkeys(table["origin"]))
-    dests = list(dict.fromkeys(table["destination"]))
-    wide = table.pivot(index="origin", columns="destination", values="minutes").reindex(
-        index=origins, columns=dests
+    p.add_argument("place", metavar="PLACE", help=PLACE_HELP.replace(" (omit with --matrix)", ""))
+    p.add_argument(
+        "--close", required=True, metavar="ID[,ID...]", help="ids of today's hubs that close"
     )
-    if wide.isna().any().any():
-        i, j = np.argwhere(wide.isna().to_numpy())[0]
-        n_missing = int(wide.isna().sum().sum())
-        raise InputError(
-            f"{n_missing} origin-destination pair(s) missing, e.g. {origins[i]!r} -> {dests[j]!r} "
-            "(give every pair; 'inf' for unreachable)",
-            path=costs_path,
-        )
-    demand = read_table(demand_path, dtype_str=("id",))
-    _require(demand, ("id",), demand_path)
-    if weight not in demand.columns:
-        others = [c for c in demand.columns if c != "id"]
-        raise InputError(
-            f"unknown weight key {weight!r}: no such column; columns are: {', '.join(others)}",
-            path=demand_path,
-        )
-    demand["weight"] = demand[weight]
-    demand["id"] = demand["id"].astype(str).str.strip()
-    if demand["id"].duplicated().any():
-        raise InputError(
-            f"id {demand['id'][demand['id'].duplicated()].iloc[0]!r} appears more than once",
-            path=demand_path,
-        )
-    values = pd.to_numeric(demand["weight"], errors="coerce")
-    if values.isna().any() or (values < 0).any() or np.isinf(values).any():
-        k = int(np.flatnonzero(values.isna() | (values < 0) | np.isinf(values))[0])
-        raise InputError(
-            f"row {k + 2}: weight {demand['weight'].iloc[k]!r} for id {demand['id'].iloc[k]!r} "
-            "is not a non-negative number",
-            path=demand_path,
-        )
-    missing = [d for d in demand["id"] if d not in wide.index]
-    if missing:
-        raise InputError(
-            f"{len(missing)} demand id(s) not among the matrix origins, e.g. {', '.join(map(repr, missing[:3]))}",
-            path=demand_path,
-        )
-    wide = wide.loc[list(demand["id"])]
-    problem = SitingProblem.from_cost_matrix(wide, values.to_numpy(), weight_label=weight)
-    extra = len(origins) - len(demand)
-    if extra:
-        problem.notes.append(f"{extra} matrix origin(s) have no demand row and are ignored")
-    return problem
-
-
-def _require(df: pd.DataFrame, cols: tuple[str, ...], path: Path) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(missing)}; columns are: {', '.join(map(str, df.columns))}",
-            path=path,
-        )
-
-
-def _capacities(spec: str | None, ids: list[str]) -> dict[str, float] | float | None:
-    if spec is None:
-        return None
-    try:
-        value = float(spec)
-    except ValueError:
-        value = None
-    if value is not None:
-        if not np.isfinite(value) or value <= 0:
-            raise InputError(f"--capacity must be a positive number, got {spec!r}")
-        return value
-    table = read_table(Path(spec), dtype_str=("id",))
-    _require(table, ("id", "capacity"), Path(spec))
-    caps = pd.to_numeric(table["capacity"], errors="coerce")
-    if caps.isna().any() or (caps <= 0).any():
-        raise InputError("capacity must be a positive number on every row", path=spec)
-    unknown = [i for i in table["id"].astype(str) if i not in ids]
-    if unknown:
-        raise InputError(f"capacity for {unknown[0]!r}, which is not a candidate", path=spec)
-    return dict(zip(table["id"].astype(str), caps.astype(float), strict=True))
+    p.add_argument(
+        "--open",
+        action="append",
+        default=[],
+        metavar="ID|LON,LAT",
+        help="a site (id) or new point that opens (repeatable; write --open=-2.6,53.5 for a "
+        "negative longitude)",
+    )
+    p.add_argument("--mode", default="walk", help="travel mode: walk, cycle or drive")
+    p.add_argument("--minutes", type=float, default=15.0, metavar="T", help="access threshold")
+    p.add_argument(
+        "--weight", metavar="KEY", help="who is counted (default children_0_4 or population)"
+    )
+    p.add_argument(
+        "--hubs",
+        metavar="KIND[,KIND]",
+        help="site kind(s) that are today's hubs (default family hubs / children's centres, "
+        "else every site)",
+    )
+    p.add_argument(
+        "--out", required=True, metavar="PACK.pdf", help="the pack (.pdf or .html); CSV beside it"
+    )
+    p.set_defaults(func=cmd_impact)
 
 
 # ---------------------------------------------------------------------- site
-def place_problem(args: argparse.Namespace):
-    """``(place, problem)`` for ``hubplan site PLACE`` arguments."""
+def _points(texts: list[str]) -> list[tuple[float, float]]:
+    pts = []
+    for text in texts:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            raise InputError(f"--add-point {text!r} is not LON,LAT") from None
+        pts.append((lon, lat))
+    return pts
+
+
+def _curve_top(args: argparse.Namespace) -> int:
+    """How far the curve runs: the larger of ``--curve`` and ``--curve-to`` (0 = none)."""
+    for flag, value in (("--curve", args.curve), ("--curve-to", args.curve_to)):
+        if value is not None and value < 0:
+            raise InputError(f"{flag} must be 0 or more, got {value}")
+    return max(args.curve or 0, args.curve_to or 0)
+
+
+def _staff(args: argparse.Namespace) -> tuple[float | None, float]:
+    if args.teams is not None:
+        return args.teams, 1.0
+    if args.fte is not None:
+        return args.fte, args.step
+    return None, 1.0
+
+
+def matrix_plan(args: argparse.Namespace, *, minutes, target) -> PlanRun:
+    """``hubplan site --matrix COSTS.csv --demand DEMAND.csv``: solve on the given minutes."""
+    if args.place:
+        raise InputError("give either PLACE or --matrix/--demand, not both")
+    if not (args.matrix and args.demand):
+        raise InputError("--matrix and --demand go together")
+    if args.save:
+        raise InputError("--save needs a PLACE (scenarios are stored beside its bundle)")
+    problem = read_matrix(args.matrix, args.demand, weight=args.weight or "weight")
+    if args.existing:
+        ids = [s.strip() for s in args.existing.split(",") if s.strip()]
+        unknown = [i for i in ids if i not in problem.candidate_ids]
+        if unknown:
+            raise InputError(
+                f"--existing {unknown[0]!r} is not a destination in the matrix",
+                path=args.matrix,
+            )
+        problem.required[[problem.candidate_ids.index(i) for i in ids]] = True
+    problem.set_capacities(read_capacities(args.capacity, problem.candidate_ids))
+    if args.objective != "cover" and args.hubs is None:
+        raise InputError(f"--hubs is required for objective {args.objective!r}")
+    if args.team_need and (args.teams is not None or args.fte is not None):
+        raise InputError("--team-need needs a PLACE; with --matrix the demand weight is the need")
+    staff, step = _staff(args)
+    return solve_plan(
+        problem,
+        objective=args.objective,
+        hubs=args.hubs,
+        minutes=minutes,
+        target=target,
+        method=args.method,
+        time_limit=args.time_limit,
+        curve_to=_curve_top(args),
+        staff=staff,
+        staff_step=step,
+    )
+
+
+def place_plan(args: argparse.Namespace, *, minutes, target):
+    """``(place, weight, run)`` for ``hubplan site PLACE`` (one travel-time matrix)."""
     from geo.build.places import open_place
     from geo.network.travel import check_mode
-    from geo.siting import candidates as cand
 
     place = open_place(args.place)
     check_mode(place, args.mode)
     weight = args.weight or place.default_weight
-    pool = cand.resolve(place, args.candidates)
-    if args.add_point:
-        pts = []
-        for text in args.add_point:
-            try:
-                lon, lat = (float(v) for v in text.split(","))
-            except ValueError:
-                raise InputError(f"--add-point {text!r} is not LON,LAT") from None
-            pts.append((lon, lat))
-        pool = cand.combine(pool, cand.from_points(place, pts))
     existing = [k.strip() for k in args.existing.split(",")] if args.existing else None
-    problem = SitingProblem.from_place(
-        place, weight=weight, candidates=pool, existing=existing, mode=args.mode
+    if args.objective != "cover" and args.hubs is None:
+        raise InputError(f"--hubs is required for objective {args.objective!r}")
+    staff, step = _staff(args)
+    run = run_plan(
+        place,
+        objective=args.objective,
+        hubs=args.hubs,
+        minutes=minutes,
+        target=target,
+        mode=args.mode,
+        weight=weight,
+        candidates=args.candidates,
+        existing=existing,
+        added=_points(args.add_point),
+        capacities=args.capacity,
+        method=args.method,
+        staff=staff,
+        staff_step=step,
+        team_need=args.team_need,
+        curve_to=_curve_top(args),
+        time_limit=args.time_limit,
     )
-    caps = _capacities(args.capacity, problem.candidate_ids)
-    if caps is not None:
-        problem = SitingProblem.from_place(
-            place,
-            weight=weight,
-            candidates=pool,
-            existing=existing,
-            mode=args.mode,
-            capacities=caps,
-        )
-    return place, problem, weight
+    return place, weight, run
+
+
+def curve_points(curve: pd.DataFrame | None) -> list[dict]:
+    """The ``curve`` of the JSON result: one point per number of hubs."""
+    if curve is None:
+        return []
+    cols = ["hubs", "selected", "objective_value", "covered_share", "weighted_mean_minutes"]
+    return [{k: _plain(row[k]) for k in cols} for row in curve.to_dict("records")]
+
+
+def _plain(value):
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if value is None or pd.isna(value):
+        return None
+    return float(value) if isinstance(value, float | np.floating) else value
 
 
 def cmd_site(args: argparse.Namespace) -> int:
@@ -342,45 +345,13 @@ def cmd_site(args: argparse.Namespace) -> int:
         minutes = 15.0
     place = None
     if args.matrix or args.demand:
-        if args.place:
-            raise InputError("give either PLACE or --matrix/--demand, not both")
-        if not (args.matrix and args.demand):
-            raise InputError("--matrix and --demand go together")
-        if args.save:
-            raise InputError("--save needs a PLACE (scenarios are stored beside its bundle)")
-        problem = read_matrix(args.matrix, args.demand, weight=args.weight or "weight")
-        if args.existing:
-            ids = [s.strip() for s in args.existing.split(",") if s.strip()]
-            unknown = [i for i in ids if i not in problem.candidate_ids]
-            if unknown:
-                raise InputError(
-                    f"--existing {unknown[0]!r} is not a destination in the matrix",
-                    path=args.matrix,
-                )
-            problem.required[[problem.candidate_ids.index(i) for i in ids]] = True
-        caps = _capacities(args.capacity, problem.candidate_ids)
-        if caps is not None:
-            problem.capacities = np.array(
-                [caps.get(c, np.inf) for c in problem.candidate_ids]
-                if isinstance(caps, dict)
-                else [caps] * problem.n_candidates,
-                dtype=float,
-            )
+        run = matrix_plan(args, minutes=minutes, target=target)
         weight = args.weight or "weight"
     else:
         if not args.place:
             raise InputError("give a PLACE, or --matrix and --demand")
-        place, problem, weight = place_problem(args)
-    if args.objective != "cover" and args.hubs is None:
-        raise InputError(f"--hubs is required for objective {args.objective!r}")
-    result = problem.solve(
-        objective=args.objective,
-        hubs=args.hubs,
-        minutes=minutes,
-        target=target,
-        method=args.method,
-        time_limit=args.time_limit,
-    )
+        place, weight, run = place_plan(args, minutes=minutes, target=target)
+    problem, result = run.problem, run.result
     payload = {
         "place": place.name if place else None,
         "matrix": args.matrix,
@@ -393,17 +364,14 @@ def cmd_site(args: argparse.Namespace) -> int:
     if place is not None:
         payload["attribution"] = place.attribution_text()
         payload["synthetic"] = place.synthetic
-    if args.curve:
-        curve = problem.coverage_curve(
-            max_hubs=args.curve,
-            minutes=minutes,
-            objective=args.objective,
-            method=args.method,
-            time_limit=args.time_limit,
-        )
-        payload["coverage_curve"] = records(curve)
-    if args.teams is not None or args.fte is not None:
-        payload["teams"] = _teams(args, result, problem, place)
+    if args.curve and run.curve is not None:
+        old = run.curve[run.curve["hubs"] <= args.curve]
+        payload["coverage_curve"] = records(old[list(CURVE_COLUMNS)])
+    if args.curve_to is not None:
+        part = None if run.curve is None else run.curve[run.curve["hubs"] <= args.curve_to]
+        payload["curve"] = curve_points(part)
+    if run.teams is not None:
+        payload["teams"] = records(run.teams.reset_index())
     if args.save:
         from geo.siting.scenarios import ScenarioStore, from_result
 
@@ -421,31 +389,11 @@ def cmd_site(args: argparse.Namespace) -> int:
             args.save, result, mode=args.mode, params=params, candidates=problem.candidates
         )
         store.save(place.name, scenario, overwrite=args.overwrite)
-        print(f"saved scenario {args.save!r} ({store.describe()})", file=sys.stderr)
+        print(f"saved scenario {args.save!r} in {store.public_label()}", file=sys.stderr)
     emit_text(to_json(payload), args.out)
     if args.out:
         print(summary_line(result), file=sys.stderr)
     return 0
-
-
-def _teams(args, result: SitingResult, problem: SitingProblem, place) -> list[dict]:
-    from geo.siting import teams
-    from geo.siting.problem import demand_weights
-
-    if args.team_need and place is not None:
-        need = demand_weights(place, args.team_need)[0]
-    elif args.team_need:
-        raise InputError("--team-need needs a PLACE; with --matrix the demand weight is the need")
-    else:
-        need = pd.Series(problem.weights, index=problem.demand_ids)
-    by_hub = teams.catchment_need(result.assignment, need, result.selected)
-    if args.teams is not None:
-        table = teams.allocate(by_hub, total=args.teams, step=1.0)
-    else:
-        table = teams.allocate(by_hub, total=args.fte, step=args.step)
-    names = dict(zip(result.per_hub["hub"], result.per_hub["name"], strict=True))
-    table.insert(0, "name", [names.get(h, h) for h in table.index])
-    return records(table.reset_index())
 
 
 def summary_line(result: SitingResult) -> str:
@@ -478,7 +426,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         if args.format == "json":
             text = to_json(records(table))
         elif table.empty:
-            text = f"no saved scenarios for {place.name} ({store.describe()})\n"
+            text = f"no saved scenarios for {place.name} in {store.public_label()}\n"
         else:
             text = table.to_string(index=False) + "\n"
     elif args.action == "show":
@@ -509,7 +457,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
                 "\n\n".join(
                     [f"A = {a.name!r}   B = {b.name!r}"]
                     + [
-                        f"{k}:\n{v.to_string(index=False)}"
+                        f"{k}:\n{format_table(v).to_string(index=False)}"
                         for k, v in out.items()
                         if isinstance(v, pd.DataFrame) and len(v)
                     ]
@@ -521,16 +469,92 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_value(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    value = float(value)
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "points":
+        return f"{100 * value:+.1f} pts"
+    if kind == "minutes":
+        return f"{value:.1f} min"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def _kind(name: str) -> str:
+    name = name.lower()
+    if "share" in name:
+        return "share"
+    if "minutes" in name:
+        return "minutes"
+    return "number"
+
+
+def format_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers for people to read: whole numbers with thousands separators, shares as
+    percentages, minutes with their unit (by the column name, or the ``metric`` of a row)."""
+    out = frame.copy().astype(object)
+    for i, row in frame.iterrows():
+        for col in frame.columns:
+            kind = _kind(str(row["metric"])) if "metric" in frame.columns else _kind(str(col))
+            if str(row.get("metric", "")) == "hubs":
+                kind = "number"
+            if kind == "share" and "difference" in str(col):
+                kind = "points"  # a difference of two shares is in percentage points
+            out.at[i, col] = _format_value(row[col], kind) if col != "metric" else row[col]
+    return out
+
+
 def _show_text(sc) -> str:
     r = sc.results
     lines = [
         f"{sc.name}: {sc.objective}, {len(sc.hubs)} hubs, mode {sc.mode}, minutes {sc.minutes}",
-        f"  saved {sc.saved_at}; method {r.get('method')}; gap {r.get('gap')}",
-        f"  covered share {r.get('covered_share')}; weighted mean minutes {r.get('weighted_mean_minutes')}",
+        f"  saved {sc.saved_at}; method {r.get('method')}; gap {_format_value(r.get('gap'), 'share')}",
+        f"  covered share {_format_value(r.get('covered_share'), 'share')}; weighted mean "
+        f"journey {_format_value(r.get('weighted_mean_minutes'), 'minutes')}",
         "  hubs:",
     ]
     lines += [
-        f"    {h.get('hub')}  {h.get('name')}  weight {h.get('weight')}  gain {h.get('marginal_gain')}"
+        f"    {h.get('name')} ({h.get('hub')})  weight {_format_value(h.get('weight'), 'number')}  "
+        f"gain {_format_value(h.get('marginal_gain'), 'number')}"
         for h in r.get("per_hub") or []
     ]
     return "\n".join(lines) + "\n" + json.dumps(sc.params) + "\n"
+
+
+# ---------------------------------------------------------------------- impact
+def cmd_impact(args: argparse.Namespace) -> int:
+    from geo.build.places import open_place
+    from geo.network.travel import check_mode
+    from geo.siting.impact import closure_impact
+    from layers.impact import write_impact_pack
+
+    check_suffix(args.out, (".pdf", ".html"))
+    place = open_place(args.place)
+    check_mode(place, args.mode)
+    hubs = [k.strip() for k in args.hubs.split(",") if k.strip()] if args.hubs else None
+    impact = closure_impact(
+        place,
+        close=[c for c in args.close.split(",") if c.strip()],
+        open_=args.open,
+        mode=args.mode,
+        minutes=args.minutes,
+        weight=args.weight,
+        hubs=hubs,
+    )
+    pack, table = write_impact_pack(place, impact, args.out)
+    s = impact.summary
+    print(
+        f"{impact.place}: closing {', '.join(map(impact.label, impact.closed)) or 'none'}"
+        + (f", opening {', '.join(map(impact.label, impact.opened))}" if impact.opened else "")
+        + f": {s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {impact.weight_label} "
+        f"lose access within {impact.minutes:g} min ({impact.mode}); {s['areas_gaining']} "
+        f"area(s) with {s['weight_gaining']:,.0f} gain it. Wrote {pack.name} and {table.name}.",
+        file=sys.stderr,
+    )
+    return 0

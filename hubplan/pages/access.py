@@ -11,7 +11,17 @@ from __future__ import annotations
 import dash
 import geopandas as gpd
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
+from dash import (
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dash_table,
+    dcc,
+    html,
+)
 from shapely.geometry import Point
 
 from geo.errors import InputError
@@ -58,11 +68,16 @@ def _control(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(kids, className="control-group")
 
 
+HUB_KINDS = ("family_hub", "childrens_centre", "hub")
+
+
 def default_kind(place: Place) -> str | None:
-    for kind in ("family_hub", "childrens_centre"):
+    """The place's hubs: its family hubs, else its children's centres, else ``None``
+    (no existing hubs: drop candidates on the map). Never every school by default."""
+    for kind in HUB_KINDS:
         if kind in place.site_kinds:
             return kind
-    return place.site_kinds[0] if place.site_kinds else None
+    return None
 
 
 def kind_label(kind: str) -> str:
@@ -71,15 +86,67 @@ def kind_label(kind: str) -> str:
     )
 
 
-def layout(place=None, **_other):
+def access_settings(place: Place, query: dict) -> tuple[dict, list[str]]:
+    """The page's state from the URL: ``kind`` (``none`` for no existing sites), ``mode``,
+    ``bands`` and ``dropped`` hubs (``lon,lat;lon,lat``); defaults (with a notice) when bad."""
+    notices: list[str] = []
+    kind_raw = first(query.get("kind"))
+    kind = default_kind(place)
+    if kind_raw == "none":
+        kind = None
+    elif kind_raw is not None:
+        if kind_raw in place.site_kinds:
+            kind = kind_raw
+        else:
+            notices.append(f"Ignored unknown kind of hub {kind_raw!r}.")
+    mode = first(query.get("mode")) or "walk"
+    if mode not in available_modes(place):
+        notices.append(f"Ignored unknown travel mode {mode!r}.")
+        mode = "walk"
+    bands = first(query.get("bands")) or DEFAULT_BANDS
+    try:
+        check_minutes(bands)
+    except InputError as exc:
+        notices.append(f"Ignored time bands {bands!r}: {exc}")
+        bands = DEFAULT_BANDS
+    dropped = []
+    for text in [t for t in (first(query.get("dropped")) or "").split(";") if t.strip()]:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            notices.append(f"Ignored dropped hub {text!r}: give lon,lat.")
+            continue
+        dropped.append([round(lon, 6), round(lat, 6)])
+    return {"kind": kind, "mode": mode, "bands": bands, "dropped": dropped}, notices
+
+
+def planner_link(place_key: str, kind: str | None, mode: str, bands: str, dropped: list) -> str:
+    """The planner URL that starts from this view: the hub kind kept as existing hubs, the
+    dropped hubs as added sites, the last band as the time limit."""
+    from urllib.parse import urlencode
+
+    try:
+        minutes = check_minutes(bands or DEFAULT_BANDS)[-1]
+    except InputError:
+        minutes = 15
+    query = {
+        "place": place_key,
+        "mode": mode or "walk",
+        "minutes": f"{minutes:g}",
+        "existing": kind or "",
+    }
+    if dropped:
+        query["added"] = ";".join(f"{a:g},{b:g}" for a, b in dropped)
+    return dash.get_relative_path("/planner") + "?" + urlencode(query, safe=",;")
+
+
+def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
+    settings, url_notices = access_settings(the_place, query)
     kinds = the_place.site_kinds
     approx = is_approximate(the_place)
-    method = (
-        f"Travel times are approximate ({CROWFLY_NOTE})."
-        if approx
-        else "Travel times are shortest paths on the road network."
-    )
+    # said once: the approximation is the notice below, not repeated in the intro
+    method = "" if approx else "Travel times are shortest paths on the road network."
     controls = html.Div(
         [
             _control(
@@ -87,7 +154,7 @@ def layout(place=None, **_other):
                 dcc.Dropdown(
                     id="access-kind",
                     clearable=True,
-                    value=default_kind(the_place),
+                    value=settings["kind"],
                     options=[{"label": kind_label(k), "value": k} for k in kinds],
                     placeholder="No existing sites (candidates only)",
                 ),
@@ -97,34 +164,40 @@ def layout(place=None, **_other):
                 dcc.Dropdown(
                     id="access-mode",
                     clearable=False,
-                    value="walk",
+                    value=settings["mode"],
                     options=[{"label": m, "value": m} for m in available_modes(the_place)],
                 ),
             ),
             _control(
                 "Time bands (minutes)",
                 dcc.Input(
-                    id="access-bands", type="text", value=DEFAULT_BANDS, debounce=True, maxLength=60
+                    id="access-bands",
+                    type="text",
+                    value=settings["bands"],
+                    debounce=True,
+                    maxLength=60,
                 ),
                 "Increasing, separated by commas.",
             ),
             html.Button("Clear dropped hubs", id="access-clear", n_clicks=0),
+            html.A("Send to planner", id="access-send", href="", className="button"),
         ],
         className="form-grid access-controls",
     )
     return html.Div(
         [
             synthetic_banner(the_place),
-            notice_box([notice] if notice else [], id="access-notice"),
+            notice_box([*([notice] if notice else []), *url_notices], id="access-notice"),
+            dcc.Store(id="access-url-dummy"),
             html.H1(f"{the_place.name}: access to hubs", className="page-title"),
             html.P(
                 "Who can reach a hub within each time band, and where the gaps are. Click an area on the map "
-                f"to drop a candidate hub there and see its reach at once. {method} Areas are counted when "
-                f"their {area_point_method(the_place)} point is within the band.",
+                f"to drop a candidate hub there and see its reach at once. {method + ' ' if method else ''}"
+                f"Areas are counted when their {area_point_method(the_place)} point is within the band.",
                 className="control-help",
             ),
             html.P(
-                "Approximate travel times: this place has no road network.",
+                f"Travel times are {CROWFLY_NOTE}.",
                 className="notice-line access-approx",
             )
             if approx
@@ -146,7 +219,7 @@ def layout(place=None, **_other):
             ),
             attribution_footer(the_place),
             dcc.Store(id="access-state", data={"place": current_place_key(the_place)}),
-            dcc.Store(id="access-candidates", data=[]),
+            dcc.Store(id="access-candidates", data=settings["dropped"]),
         ],
         className="page page-access",
     )
@@ -270,3 +343,44 @@ def click(click_data, _clear, candidates, state):
         return dash.no_update
     pt = gpd.GeoSeries([area_points(place).loc[code]], crs=place.crs).to_crs(4326).iloc[0]
     return [*(candidates or []), [round(pt.x, 6), round(pt.y, 6)]]
+
+
+@callback(
+    Output("access-send", "href"),
+    Input("access-kind", "value"),
+    Input("access-mode", "value"),
+    Input("access-bands", "value"),
+    Input("access-candidates", "data"),
+    State("access-state", "data"),
+)
+def send_link(kind, mode, bands, dropped, state):
+    """ "Send to planner": the planner with this view's hubs, mode, time and dropped hubs."""
+    return planner_link((state or {}).get("place"), kind, mode, bands, dropped or [])
+
+
+# The URL carries the page's state (replaceState: no history entry per change).
+clientside_callback(
+    """
+    function(kind, mode, bands, dropped, state) {
+        if (!state) { return window.dash_clientside.no_update; }
+        var p = new URLSearchParams();
+        p.set('place', state.place);
+        p.set('kind', kind || 'none');
+        if (mode) { p.set('mode', mode); }
+        if (bands) { p.set('bands', bands); }
+        var d = (dropped || []).map(function(x) { return x[0] + ',' + x[1]; }).join(';');
+        if (d) { p.set('dropped', d); }
+        var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
+        if (search !== window.location.search) {
+            window.history.replaceState(window.history.state, '', window.location.pathname + search);
+        }
+        return search;
+    }
+    """,
+    Output("access-url-dummy", "data"),
+    Input("access-kind", "value"),
+    Input("access-mode", "value"),
+    Input("access-bands", "value"),
+    Input("access-candidates", "data"),
+    State("access-state", "data"),
+)

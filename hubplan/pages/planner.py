@@ -135,10 +135,96 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
     return settings, notices
 
 
+def planner_sites(place: Place, query: dict) -> tuple[list[list[float]], list[str], Notices]:
+    """Added sites (``added=lon,lat;lon,lat``) and removed candidate ids (``removed=a,b``)
+    from the URL; points outside the place's bounds or malformed are ignored with a notice."""
+    notices = Notices()
+    added: list[list[float]] = []
+    raw = first(query.get("added")) or ""
+    lon0, lat0, lon1, lat1 = place.areas.to_crs(4326).total_bounds
+    for text in [t for t in raw.split(";") if t.strip()]:
+        try:
+            lon, lat = (float(v) for v in text.split(","))
+        except ValueError:
+            notices.add(f"Ignored added site {text!r}: give lon,lat.")
+            continue
+        if not (lon0 - 0.05 <= lon <= lon1 + 0.05 and lat0 - 0.05 <= lat <= lat1 + 0.05):
+            notices.add(f"Ignored added site {text!r}: it is outside {place.name}.")
+            continue
+        added.append([round(lon, 6), round(lat, 6)])
+    removed = [r.strip() for r in (first(query.get("removed")) or "").split(",") if r.strip()]
+    return added, list(dict.fromkeys(removed)), notices
+
+
+def settings_key(
+    objective, hubs, minutes, target, mode, weight, candidates, existing, staff, added, removed
+) -> dict:
+    """The settings that make a plan, normalised so that equal settings compare equal."""
+
+    def num(v):
+        try:
+            return None if v is None or v == "" else float(v)
+        except (TypeError, ValueError):
+            return str(v)
+
+    return {
+        "objective": objective,
+        "hubs": num(hubs),
+        "minutes": num(minutes),
+        "target": num(target),
+        "mode": mode,
+        "weight": weight,
+        "candidates": candidates or "all",
+        "existing": sorted(existing or []),
+        "staff": num(staff),
+        "added": [[round(float(a), 6), round(float(b), 6)] for a, b in (added or [])],
+        "removed": sorted(str(r) for r in (removed or [])),
+    }
+
+
+SETTING_LABELS = {
+    "objective": "objective",
+    "hubs": "hubs",
+    "minutes": "time limit",
+    "target": "cover target",
+    "mode": "travel mode",
+    "weight": "weight",
+    "candidates": "candidate sites",
+    "existing": "existing hubs kept",
+    "staff": "staff",
+    "added": "added sites",
+    "removed": "removed sites",
+}
+
+
+def stale_changes(made_with: dict | None, current: dict) -> list[str]:
+    """What differs between the settings a result was made with and the current ones."""
+    if not made_with:
+        return []
+    out = []
+    for key, label in SETTING_LABELS.items():
+        a, b = made_with.get(key), current.get(key)
+        if a != b:
+            if key in ("added", "removed", "existing"):
+                out.append(label)
+            else:
+                out.append(f"{label} {_show(a)} → {_show(b)}")
+    return out
+
+
+def _show(value) -> str:
+    if isinstance(value, float) and value == int(value):
+        return f"{int(value)}"
+    return "none" if value is None else str(value)
+
+
 def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
+    added, removed, site_notices = planner_sites(the_place, query)
+    for item in site_notices.items:
+        notices.add(item)
     kinds = the_place.site_kinds
     cand_opts = [{"label": "All sites", "value": "all"}] + [
         {"label": k.replace("_", " "), "value": k} for k in kinds
@@ -245,7 +331,7 @@ def layout(place=None, **query):
                             maxLength=120,
                         ),
                     ),
-                    html.Button("Save scenario", id="planner-save", n_clicks=0),
+                    html.Button("Save scenario", id="planner-save", n_clicks=0, disabled=True),
                     dcc.ConfirmDialog(id="planner-confirm", message=""),
                 ],
                 className="form-grid",
@@ -268,6 +354,13 @@ def layout(place=None, **query):
                         ),
                     ),
                     html.Button("Compare", id="planner-compare", n_clicks=0),
+                    html.A(
+                        "Open scenario A in the planner",
+                        id="planner-open",
+                        href="",
+                        hidden=True,
+                        className="button",
+                    ),
                 ],
                 className="form-grid",
             ),
@@ -288,6 +381,13 @@ def layout(place=None, **query):
                 className="control-help",
             ),
             controls,
+            html.Div(
+                id="planner-stale",
+                role="status",
+                className="notice-line",
+                hidden=True,
+                **{"aria-live": "polite"},
+            ),
             dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
             dcc.Graph(
                 id="planner-map",
@@ -342,11 +442,28 @@ def layout(place=None, **query):
                     dash_table.DataTable(id="planner-teams", **TABLE_STYLE),
                 ]
             ),
+            html.Section(
+                [
+                    html.H2("Impact against today"),
+                    html.P(
+                        "Compare the plan shown with today's hubs (the kinds kept as existing "
+                        "hubs): which areas, and how many, lose or gain access within the time "
+                        "limit, by deprivation decile and footprint. Downloads a printable "
+                        "pack (PDF) and every area (CSV).",
+                        className="control-help",
+                    ),
+                    html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                    dcc.Loading(html.Div(id="planner-impact-out", role="status")),
+                    dcc.Download(id="planner-impact-pdf"),
+                    dcc.Download(id="planner-impact-csv"),
+                ],
+                className="planner-impact",
+            ),
             scenarios,
             attribution_footer(the_place),
             dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
-            dcc.Store(id="planner-added", data=[]),
-            dcc.Store(id="planner-removed", data=[]),
+            dcc.Store(id="planner-added", data=added),
+            dcc.Store(id="planner-removed", data=removed),
             dcc.Store(id="planner-result", data=None),
         ],
         className="page page-planner",
@@ -365,13 +482,112 @@ def _records(df: pd.DataFrame | None, digits: int = 3) -> tuple[list[dict], list
     return out.to_dict("records"), cols
 
 
+def _pct(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
+
+
+def _min(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):.1f} min"
+
+
+def _count(value) -> str:
+    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+
+
+def hub_rows(
+    per_hub: pd.DataFrame, *, weight_label: str, minutes: float | None, today: list[str]
+) -> tuple[list[dict], list[dict]]:
+    """The hubs table: names (not ids), role, catchment and journeys with units."""
+    today_set = set(today)
+    rows = []
+    for r in per_hub.itertuples():
+        covered = (
+            r.covered_weight / r.weight
+            if r.covered_weight is not None and not pd.isna(r.covered_weight) and r.weight > 0
+            else None
+        )
+        rows.append(
+            {
+                "hub": str(r.name),
+                "role": "existing hub kept" if r.hub in today_set else "new hub",
+                "areas": f"{r.areas:,}",
+                "weight": _count(r.weight),
+                "within": _pct(covered),
+                "mean": _min(r.mean_minutes),
+                "gain": _count(r.marginal_gain),
+            }
+        )
+    gain = "Lost if removed" if minutes is not None else "Extra weighted minutes if removed"
+    cols = [
+        ("hub", "Hub"),
+        ("role", "Role"),
+        ("areas", "Areas in catchment"),
+        ("weight", f"Catchment ({weight_label})"),
+        ("within", f"Of which within {minutes:g} min" if minutes is not None else "Within limit"),
+        ("mean", "Average journey"),
+        ("gain", gain),
+    ]
+    if minutes is None:
+        cols = [c for c in cols if c[0] != "within"]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def equity_rows(
+    equity: pd.DataFrame | None, *, weight_label: str, minutes: float | None
+) -> tuple[list[dict], list[dict]]:
+    """Coverage by deprivation decile with units."""
+    if equity is None or equity.empty:
+        return [], []
+    rows = [
+        {
+            "group": str(r.group),
+            "weight": _count(r.weight),
+            "share": _pct(r.covered_share),
+            "mean": _min(r.mean_minutes),
+        }
+        for r in equity.itertuples()
+    ]
+    cols = [
+        ("group", equity.attrs.get("label", "Decile")),
+        ("weight", weight_label),
+        ("share", f"Within {minutes:g} min" if minutes is not None else "Within limit"),
+        ("mean", "Average journey"),
+    ]
+    if minutes is None:
+        cols = [c for c in cols if c[0] != "share"]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def band_rows(bands: pd.DataFrame, *, weight_label: str) -> tuple[list[dict], list[dict]]:
+    """Weight by travel-time band, with units."""
+    rows = [
+        {
+            "band": r.band if r.band == "unreachable" else f"{r.band} min",
+            "weight": _count(r.weight),
+            "share": _pct(r.share),
+        }
+        for r in bands.itertuples()
+    ]
+    cols = [("band", "Travel time"), ("weight", weight_label), ("share", "Share")]
+    return rows, [{"name": n, "id": i} for i, n in cols]
+
+
+def today_hubs(place: Place, existing: list[str] | None) -> list[str]:
+    """Ids of today's hubs: the sites of the kinds kept as existing hubs."""
+    kinds = [k for k in (existing or []) if k in place.site_kinds]
+    if not kinds:
+        return []
+    return list(place.sites.loc[place.sites["kind"].isin(kinds), "site_id"].astype(str))
+
+
 def _summary(run, place: Place) -> html.Div:
     r = run.result
     bits = [f"{r.hubs} hubs"]
+    label = r.weight_label
     if r.covered_share is not None:
         bits.append(
-            f"{r.covered_share:.1%} of {r.weight_label.lower()} within {r.minutes:g} minutes "
-            f"({r.covered_weight:,.0f} of {r.total_weight:,.0f})"
+            f"{r.covered_share:.1%} of the demand within {r.minutes:g} minutes "
+            f"({r.covered_weight:,.0f} of {r.total_weight:,.0f}, weighted by {label})"
         )
     if r.weighted_mean_minutes is not None:
         bits.append(f"average journey {r.weighted_mean_minutes:.1f} minutes")
@@ -379,6 +595,14 @@ def _summary(run, place: Place) -> html.Div:
     method = (
         f"Method: {r.method}; {r.status}; optimality gap {gap}; solved in {r.solve_seconds:.2f} s."
     )
+    if run.curve is not None and len(run.curve):
+        method += (
+            f" Coverage curve: the best plan for {int(run.curve['hubs'].min())} to "
+            f"{int(run.curve['hubs'].max())} hubs, "
+            f"each exact, in {run.curve_seconds:.2f} s."
+            if (run.curve["method"] == "exact").all()
+            else f" Coverage curve (heuristic plans) in {run.curve_seconds:.2f} s."
+        )
     return html.Div(
         [html.P(html.Strong("; ".join(bits) + ".")), html.P(method, id="planner-method")]
         + [html.P(n, className="control-help") for n in run.notes]
@@ -448,7 +672,11 @@ def run(
         message = html.P(f"Cannot plan: {exc}", className="notice-line")
         return (dash.no_update, message, *([dash.no_update] * 10))
     r = plan.result
-    traces = [siting_layers.coverage_choropleth(place, r.assignment, minutes=r.minutes)]
+    weights = pd.Series(plan.problem.weights, index=plan.problem.demand_ids)
+    traces = [
+        siting_layers.weight_choropleth(place, weights, label=r.weight_label),
+        siting_layers.coverage_choropleth(place, r.assignment, minutes=r.minutes, over_weight=True),
+    ]
     reach_note = None
     if r.minutes is not None:
         try:
@@ -467,14 +695,26 @@ def run(
     )
     if plan.teams is not None:  # under the hub markers so hubs stay visible
         traces.append(siting_layers.team_markers(plan.candidates, plan.teams, unit="FTE"))
-    traces.append(
-        siting_layers.hub_markers(plan.candidates, r.per_hub, weight_label=r.weight_label.lower())
+    today = today_hubs(place, existing)
+    today_sites = None
+    if today:
+        from geo.siting import candidates as cand
+
+        today_sites = cand.from_sites(place, [k for k in existing if k in place.site_kinds])
+    traces += siting_layers.hub_markers(
+        plan.candidates,
+        r.per_hub,
+        weight_label=r.weight_label.lower(),
+        today=today,
+        sites=today_sites,
     )
     fig = map_figure(place, traces)
     fig.update_layout(clickmode="event")
-    hubs_rows, hubs_cols = _records(r.per_hub, 1)
-    eq_rows, eq_cols = _records(r.equity)
-    band_rows, band_cols = _records(r.bands)
+    hubs_rows, hubs_cols = hub_rows(
+        r.per_hub, weight_label=r.weight_label, minutes=r.minutes, today=today
+    )
+    eq_rows, eq_cols = equity_rows(r.equity, weight_label=r.weight_label, minutes=r.minutes)
+    band_rows_, band_cols = band_rows(r.bands, weight_label=r.weight_label)
     team_rows, team_cols = _records(plan.teams.reset_index() if plan.teams is not None else None, 2)
     curve = (
         siting_layers.curve_figure(plan.curve, objective=objective, chosen=r.hubs)
@@ -492,6 +732,19 @@ def run(
         "minutes": scenario.minutes,
         "params": scenario.params,
         "results": scenario.results,
+        "settings": settings_key(
+            objective,
+            hubs,
+            minutes,
+            target,
+            mode,
+            weight,
+            candidates,
+            existing,
+            staff,
+            added,
+            removed,
+        ),
     }
     return (
         fig,
@@ -501,7 +754,7 @@ def run(
         curve,
         eq_rows,
         eq_cols,
-        band_rows,
+        band_rows_,
         band_cols,
         team_rows,
         team_cols,
@@ -557,6 +810,46 @@ def click(click_data, added, removed, state):
     return dash.no_update, removed
 
 
+SETTING_INPUTS = [
+    Input("planner-objective", "value"),
+    Input("planner-hubs", "value"),
+    Input("planner-minutes", "value"),
+    Input("planner-target", "value"),
+    Input("planner-mode", "value"),
+    Input("planner-weight", "value"),
+    Input("planner-candidates", "value"),
+    Input("planner-existing", "value"),
+    Input("planner-staff", "value"),
+    Input("planner-added", "data"),
+    Input("planner-removed", "data"),
+]
+
+
+@callback(
+    Output("planner-stale", "children"),
+    Output("planner-stale", "hidden"),
+    Output("planner-save", "disabled"),
+    Output("planner-save", "title"),
+    *SETTING_INPUTS,
+    Input("planner-result", "data"),
+)
+def mark_stale(*values):
+    """The result on screen is tied to the settings that made it: any change marks it stale
+    and disables Save until Run."""
+    *controls, payload = values
+    if not payload:
+        return "", True, True, "Run a plan before saving it."
+    changes = stale_changes(payload.get("settings"), settings_key(*controls))
+    if not changes:
+        return "", True, False, "Save the plan shown"
+    text = (
+        "Out of date: the plan below was made with other settings ("
+        + "; ".join(changes)
+        + "). Press Run to plan with the new settings; Save is off until then."
+    )
+    return text, False, True, "Press Run first: the settings changed since the plan shown"
+
+
 @callback(
     Output("planner-confirm", "displayed"),
     Output("planner-confirm", "message"),
@@ -568,13 +861,25 @@ def click(click_data, added, removed, state):
     State("planner-name", "value"),
     State("planner-result", "data"),
     State("planner-state", "data"),
+    *[State(i.component_id, i.component_property) for i in SETTING_INPUTS],
     prevent_initial_call=True,
 )
-def save(_n, _confirmed, name, payload, state):
-    """Save the current plan; a clashing name asks first (the dialog's OK overwrites)."""
+def save(_n, _confirmed, name, payload, state, *controls):
+    """Save the current plan; a clashing name asks first (the dialog's OK overwrites).
+
+    A plan whose settings differ from the controls' is never saved (the button is disabled
+    then too; this is the server's own check)."""
     place, _ = open_place_safe((state or {}).get("place"))
     if not payload:
         return False, "", "Run a plan before saving it.", dash.no_update, dash.no_update
+    if stale_changes(payload.get("settings"), settings_key(*controls)):
+        return (
+            False,
+            "",
+            "Not saved: the settings changed since the plan shown. Press Run first.",
+            dash.no_update,
+            dash.no_update,
+        )
     store = store_for(place)
     overwrite = ctx.triggered_id == "planner-confirm"
     try:
@@ -606,7 +911,7 @@ def save(_n, _confirmed, name, payload, state):
         return False, "", f"Not saved: {exc}", dash.no_update, dash.no_update
     names = store.names(place.name)
     verb = "Overwrote" if overwrite else "Saved"
-    return False, "", f"{verb} scenario '{name}' ({store.describe()}).", names, names
+    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names
 
 
 @callback(
@@ -663,7 +968,8 @@ def equity_label(place: Place) -> str:
 # so a link reopens the planner as it was set up.
 clientside_callback(
     """
-    function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff, state) {
+    function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff,
+             added, removed, state) {
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
@@ -672,7 +978,9 @@ clientside_callback(
         put('target', target); put('mode', mode); put('weight', weight);
         put('candidates', candidates); p.set('existing', (existing || []).join(','));
         put('staff', staff);
-        var search = '?' + p.toString().replace(/%2C/g, ',');
+        put('added', (added || []).map(function(p) { return p[0] + ',' + p[1]; }).join(';'));
+        put('removed', (removed || []).join(','));
+        var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
         if (search !== window.location.search) {
             window.history.replaceState(window.history.state, '', window.location.pathname + search);
         }
@@ -689,5 +997,142 @@ clientside_callback(
     Input("planner-candidates", "value"),
     Input("planner-existing", "value"),
     Input("planner-staff", "value"),
+    Input("planner-added", "data"),
+    Input("planner-removed", "data"),
     State("planner-state", "data"),
 )
+
+
+def scenario_query(place_key: str, scenario) -> str:
+    """The planner URL query that re-makes a saved scenario (its settings, sites added and
+    removed); with deterministic tie-breaking the Run gives the same plan on the same data."""
+    from urllib.parse import urlencode
+
+    params = dict(scenario.params or {})
+    query: dict[str, object] = {"place": place_key, "objective": scenario.objective}
+    hubs = params.get("hubs") or len(scenario.hubs)
+    query["hubs"] = int(hubs)
+    if scenario.minutes is not None:
+        query["minutes"] = f"{float(scenario.minutes):g}"
+    target = params.get("target")
+    if target is not None:
+        query["target"] = f"{100 * float(target):g}" if float(target) <= 1 else f"{target:g}"
+    if scenario.mode:
+        query["mode"] = scenario.mode
+    for key in ("weight", "candidates"):
+        if params.get(key):
+            query[key] = params[key]
+    existing = params.get("existing")
+    if isinstance(existing, str):
+        existing = [k.strip() for k in existing.split(",") if k.strip()]
+    query["existing"] = ",".join(existing or [])
+    if params.get("staff"):
+        query["staff"] = f"{float(params['staff']):g}"
+    added = params.get("added") or [
+        [float(v) for v in t.split(",")] for t in params.get("add_points") or []
+    ]
+    if added:
+        query["added"] = ";".join(f"{a:g},{b:g}" for a, b in added)
+    if params.get("removed"):
+        query["removed"] = ",".join(params["removed"])
+    return "?" + urlencode(query, safe=",;")
+
+
+@callback(
+    Output("planner-open", "href"),
+    Output("planner-open", "hidden"),
+    Input("planner-a", "value"),
+    State("planner-state", "data"),
+)
+def open_link(name, state):
+    """A link that reopens saved scenario A in the planner with its settings."""
+    if not name:
+        return "", True
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        scenario = store_for(place).load(place.name, name)
+    except InputError:
+        return "", True
+    href = dash.get_relative_path("/planner") + scenario_query((state or {}).get("place"), scenario)
+    return href, False
+
+
+def impact_changes(place: Place, payload: dict, existing: list[str] | None) -> dict:
+    """``close`` / ``open_`` / ``hubs`` arguments of :func:`geo.siting.impact.closure_impact`
+    for the plan in ``payload`` against today's hubs (sites of the ``existing`` kinds, else
+    the place's hub kinds)."""
+    from geo.siting.impact import today_hubs as impact_today
+
+    kinds = [k for k in (existing or []) if k in place.site_kinds] or None
+    today = list(impact_today(place, kinds).index)
+    chosen = list(payload.get("hubs") or [])
+    points = {p["hub"]: p for p in (payload.get("results") or {}).get("hub_points") or []}
+    site_ids = set(place.sites["site_id"].astype(str))
+    opened = []
+    for h in chosen:
+        if h in today:
+            continue
+        if h in site_ids:
+            opened.append(h)
+        elif h in points:
+            opened.append(f"{points[h]['lon']},{points[h]['lat']}")
+    return {"close": [h for h in today if h not in chosen], "open_": opened, "hubs": kinds}
+
+
+@callback(
+    Output("planner-impact-out", "children"),
+    Output("planner-impact-pdf", "data"),
+    Output("planner-impact-csv", "data"),
+    Input("planner-impact", "n_clicks"),
+    State("planner-result", "data"),
+    State("planner-existing", "value"),
+    State("planner-state", "data"),
+    prevent_initial_call=True,
+)
+def impact(_n, payload, existing, state):
+    """The impact pack of the plan shown against today's hubs."""
+    from geo.siting.impact import closure_impact
+    from layers.impact import impact_csv_text, impact_report_html
+    from layers.report import html_to_pdf
+
+    if not payload:
+        return html.P("Run a plan first."), dash.no_update, dash.no_update
+    place, _ = open_place_safe((state or {}).get("place"))
+    try:
+        change = impact_changes(place, payload, existing)
+        if not change["close"] and not change["open_"]:
+            return html.P("This plan keeps today's hubs: nothing changes."), None, None
+        result = closure_impact(
+            place,
+            mode=payload.get("mode") or "walk",
+            minutes=float(payload.get("minutes") or 15.0),
+            weight=None,
+            **change,
+        )
+        pdf = html_to_pdf(impact_report_html(place, result))
+    except InputError as exc:
+        return html.P(f"No impact pack: {exc}", className="notice-line"), None, None
+    s = result.summary
+    rows, cols = _records(
+        result.by_decile[["decile", "weight", "weight_losing", "weight_gaining"]].rename(
+            columns={"weight": result.weight_label}
+        ),
+        0,
+    )
+    text = (
+        f"Closing {len(result.closed)} and opening {len(result.opened)} site(s): "
+        f"{s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {result.weight_label} lose "
+        f"access within {result.minutes:g} minutes; {s['areas_gaining']} area(s) with "
+        f"{s['weight_gaining']:,.0f} gain it."
+    )
+    csv = impact_csv_text(place, result)
+    return (
+        html.Div(
+            [
+                html.P(text, id="planner-impact-summary"),
+                dash_table.DataTable(data=rows, columns=cols, **TABLE_STYLE),
+            ]
+        ),
+        dcc.send_bytes(pdf, "impact-pack.pdf"),
+        dict(content=csv, filename="impact-areas.csv"),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict, overload
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -153,7 +153,15 @@ class _Section:
     def _name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
 
-    def str(self, key: str, default: str | None = None, *, required: bool = False) -> str | None:
+    @overload
+    def get_str(self, key: str, default: str, *, required: bool = ...) -> str: ...
+    @overload
+    def get_str(self, key: str, default: None = None, *, required: Literal[True]) -> str: ...
+    @overload
+    def get_str(self, key: str, default: None = None, *, required: bool = False) -> str | None: ...
+    def get_str(
+        self, key: str, default: str | None = None, *, required: bool = False
+    ) -> str | None:
         value = self.data.get(key, default)
         if value is None:
             if required:
@@ -165,6 +173,10 @@ class _Section:
             )
         return value
 
+    @overload
+    def num(self, key: str, default: float) -> float: ...
+    @overload
+    def num(self, key: str, default: None = None) -> float | None: ...
     def num(self, key: str, default: float | None = None) -> float | None:
         value = self.data.get(key, default)
         if value is None:
@@ -173,7 +185,7 @@ class _Section:
             raise InputError(f"'{self._name(key)}' must be a number, got {value!r}", path=self.file)
         return float(value)
 
-    def bool(self, key: str, default: bool = False) -> bool:
+    def get_bool(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise InputError(
@@ -181,8 +193,12 @@ class _Section:
             )
         return value
 
+    @overload
+    def path(self, key: str, *, required: Literal[True] = True) -> Path: ...
+    @overload
+    def path(self, key: str, *, required: bool) -> Path | None: ...
     def path(self, key: str, *, required: bool = True) -> Path | None:
-        value = self.str(key, required=required)
+        value = self.get_str(key, required=required)
         if value is None:
             return None
         p = Path(value).expanduser()
@@ -206,26 +222,26 @@ class _Section:
 
 
 def _indicator(sec: _Section, *, source: str, attribution: str, vintage: str) -> Indicator:
-    key = sec.str("key", required=True)
+    key = sec.get_str("key", required=True)
     if not key.replace("_", "").isalnum() or key[0].isdigit():
         raise InputError(
             f"'{sec.where}.key' = {key!r}: keys must be letters, digits and '_' (not starting with a digit)",
             path=sec.file,
         )
-    kind = sec.str("kind", "count")
+    kind = sec.get_str("kind", "count")
     if kind not in KINDS:
         raise InputError(
             f"'{sec.where}.kind' = {kind!r} is not a known indicator kind (use {', '.join(KINDS)})",
             path=sec.file,
         )
-    higher_is = sec.str("higher_is")
+    higher_is = sec.get_str("higher_is")
     if higher_is is not None and higher_is not in DIRECTIONS:
         raise InputError(
             f"'{sec.where}.higher_is' = {higher_is!r} must be 'worse' or 'better'", path=sec.file
         )
-    column = sec.str("column")
-    numerator = sec.str("numerator")
-    denominator = sec.str("denominator")
+    column = sec.get_str("column")
+    numerator = sec.get_str("numerator")
+    denominator = sec.get_str("denominator")
     if kind == "rate":
         if not numerator or not denominator:
             raise InputError(
@@ -236,22 +252,22 @@ def _indicator(sec: _Section, *, source: str, attribution: str, vintage: str) ->
         column = key
     return Indicator(
         key=key,
-        label=sec.str("label", key) or key,
+        label=sec.get_str("label", key) or key,
         kind=kind,
         column=column,
-        unit=sec.str("unit", "") or "",
-        weight=sec.str("weight"),
+        unit=sec.get_str("unit", "") or "",
+        weight=sec.get_str("weight"),
         numerator=numerator,
         denominator=denominator,
         per=sec.num("per", 100.0) or 100.0,
         higher_is=higher_is,
         england=sec.num("england"),
-        sensitive=sec.bool("sensitive", False),
-        source=sec.str("source", source) or "",
-        attribution=sec.str("attribution", attribution) or "",
-        vintage=sec.str("vintage", vintage) or "",
-        national_decile=sec.bool("national_decile", False),
-        description=sec.str("description", "") or "",
+        sensitive=sec.get_bool("sensitive", False),
+        source=sec.get_str("source", source) or "",
+        attribution=sec.get_str("attribution", attribution) or "",
+        vintage=sec.get_str("vintage", vintage) or "",
+        national_decile=sec.get_bool("national_decile", False),
+        description=sec.get_str("description", "") or "",
     )
 
 
@@ -270,14 +286,22 @@ def _check_crs(value: str, where: str, path: Path, *, projected: bool = True) ->
     return value
 
 
-def _coords(sec: _Section) -> dict[str, str | None]:
+class _Coords(TypedDict):
+    lon: str | None
+    lat: str | None
+    x: str | None
+    y: str | None
+    crs: str
+
+
+def _coords(sec: _Section) -> _Coords:
     return {
-        "lon": sec.str("lon"),
-        "lat": sec.str("lat"),
-        "x": sec.str("x"),
-        "y": sec.str("y"),
+        "lon": sec.get_str("lon"),
+        "lat": sec.get_str("lat"),
+        "x": sec.get_str("x"),
+        "y": sec.get_str("y"),
         "crs": _check_crs(
-            sec.str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False
+            sec.get_str("crs", DEFAULT_CRS), f"{sec.where}.crs", sec.file, projected=False
         ),
     }
 
@@ -290,27 +314,27 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", path=path) from None
     top = _Section(data, "", path)
-    name = top.str("name", required=True)
-    crs = _check_crs(top.str("crs", DEFAULT_CRS), "crs", path)
+    name = top.get_str("name", required=True)
+    crs = _check_crs(top.get_str("crs", DEFAULT_CRS), "crs", path)
 
     areas_sec = top.table("areas")
     if areas_sec is None:
         raise InputError("missing required table [areas]", path=path)
     areas = AreasSource(
         path=areas_sec.path("path"),
-        code=areas_sec.str("code", required=True),
-        name=areas_sec.str("name"),
-        layer=areas_sec.str("layer"),
-        attribution=areas_sec.str("attribution", "") or "",
-        source=areas_sec.str("source", "") or "",
+        code=areas_sec.get_str("code", required=True),
+        name=areas_sec.get_str("name"),
+        layer=areas_sec.get_str("layer"),
+        attribution=areas_sec.get_str("attribution", "") or "",
+        source=areas_sec.get_str("source", "") or "",
     )
 
     indicators = []
     seen: dict[str, str] = {}
     for sec in top.tables("indicators"):
-        attribution = sec.str("attribution", "") or ""
-        source = sec.str("source", "") or ""
-        vintage = sec.str("vintage", "") or ""
+        attribution = sec.get_str("attribution", "") or ""
+        source = sec.get_str("source", "") or ""
+        vintage = sec.get_str("vintage", "") or ""
         cols = tuple(
             _indicator(c, source=source, attribution=attribution, vintage=vintage)
             for c in sec.tables("columns")
@@ -327,9 +351,9 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         indicators.append(
             IndicatorSource(
                 path=sec.path("path"),
-                code=sec.str("code", required=True),
+                code=sec.get_str("code", required=True),
                 columns=cols,
-                sheet=sec.str("sheet"),
+                sheet=sec.get_str("sheet"),
                 attribution=attribution,
                 source=source,
             )
@@ -346,7 +370,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             raise InputError(
                 f"'{sec.where}.details' must be a table of name = \"COLUMN\"", path=path
             )
-        postcode = sec.str("postcode")
+        postcode = sec.get_str("postcode")
         geo_file = sec.path("path").suffix.lower() in GEO_SUFFIXES
         has_lonlat = coords["lon"] and coords["lat"]
         has_xy = coords["x"] and coords["y"]
@@ -358,14 +382,14 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         sites.append(
             SitesSource(
                 path=sec.path("path"),
-                kind=sec.str("kind", required=True),
-                id=sec.str("id"),
-                name=sec.str("name"),
+                kind=sec.get_str("kind", required=True),
+                id=sec.get_str("id"),
+                name=sec.get_str("name"),
                 postcode=postcode,
                 details=dict(details),
-                layer=sec.str("layer"),
-                attribution=sec.str("attribution", "") or "",
-                source=sec.str("source", "") or "",
+                layer=sec.get_str("layer"),
+                attribution=sec.get_str("attribution", "") or "",
+                source=sec.get_str("source", "") or "",
                 **coords,
             )
         )
@@ -377,8 +401,8 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             raise InputError("[postcodes] needs lon/lat or x/y columns", path=path)
         postcodes = PostcodesSource(
             path=pc.path("path"),
-            postcode=pc.str("postcode", "postcode"),
-            attribution=pc.str("attribution", "") or "",
+            postcode=pc.get_str("postcode", "postcode"),
+            attribution=pc.get_str("attribution", "") or "",
             **coords,
         )
     if any(s.postcode for s in sites) and postcodes is None:
@@ -389,11 +413,11 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         fp_path = fp.path("path")
         footprints = FootprintsSource(
             path=fp_path,
-            name=fp.str("name", required=True),
-            code=fp.str("code", required=fp_path.suffix.lower() not in GEO_SUFFIXES),
-            layer=fp.str("layer"),
-            label=fp.str("label", "Footprint") or "Footprint",
-            attribution=fp.str("attribution", "") or "",
+            name=fp.get_str("name", required=True),
+            code=fp.get_str("code", required=fp_path.suffix.lower() not in GEO_SUFFIXES),
+            layer=fp.get_str("layer"),
+            label=fp.get_str("label", "Footprint") or "Footprint",
+            attribution=fp.get_str("attribution", "") or "",
         )
 
     network = NetworkConfig()
@@ -401,13 +425,13 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         speeds = dict(DEFAULT_SPEEDS_KMH)
         if (sp := net.table("speeds")) is not None:
             for mode in sp.data:
-                speeds[mode] = sp.num(mode)
+                speeds[mode] = sp.num(mode, 0.0)
                 if speeds[mode] <= 0:
                     raise InputError(f"'network.speeds.{mode}' must be positive", path=path)
         detour = net.num("detour", 1.3)
         if detour < 1:
             raise InputError(f"'network.detour' = {detour} must be at least 1", path=path)
-        source = net.str("source", "crowfly")
+        source = net.get_str("source", "crowfly")
         if source not in ("crowfly", "osm-online"):
             p = Path(source).expanduser()
             source = str(p if p.is_absolute() else (path.parent / p).resolve())
@@ -417,7 +441,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             detour=detour,
             speeds_kmh=speeds,
             options=options,
-            attribution=net.str("attribution", "") or "",
+            attribution=net.get_str("attribution", "") or "",
         )
 
     return PlaceConfig(
@@ -430,7 +454,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         postcodes=postcodes,
         footprints=footprints,
         network=network,
-        synthetic=top.bool("synthetic", False),
+        synthetic=top.get_bool("synthetic", False),
         text=text,
     )
 

@@ -6,6 +6,9 @@ labelled on the map itself: names are in the hover text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -33,7 +36,7 @@ def _lonlat(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
 
 
 def candidate_markers(
-    candidates: gpd.GeoDataFrame, *, removed: list[str] = ()
+    candidates: gpd.GeoDataFrame, *, removed: Sequence[str] = ()
 ) -> list[go.Scattermap]:
     """Candidate hubs (grey; removed ones as hollow red rings). ``customdata`` = candidate id."""
     traces = []
@@ -77,6 +80,7 @@ def hub_markers(
         for src in hubs.get("source", ["site"] * len(hubs))
     ]
     hover = []
+    row: Any  # per_hub's fields are mixed (text, numbers, None): not pandas' scalar union
     for row in per_hub.itertuples():
         lines = [
             f"<b>{row.name}</b>",
@@ -109,6 +113,7 @@ def coverage_choropleth(
     ``customdata`` holds the area code so a click can add a site there.
     """
     frame = assignment.set_index("demand").reindex(place.areas.index)
+    z: np.ndarray
     if minutes is None:
         z = np.zeros(len(frame))
         colours = [[0, "#dddddd"], [1, "#dddddd"]]

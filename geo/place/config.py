@@ -126,7 +126,9 @@ class PlaceConfig:
     name: str
     path: Path
     crs: str = DEFAULT_CRS
-    areas: AreasSource | None = None
+    # Required (parse_config refuses a config without [areas]); keyword-only so it can follow
+    # the fields with defaults.
+    areas: AreasSource = field(kw_only=True)
     indicators: tuple[IndicatorSource, ...] = ()
     sites: tuple[SitesSource, ...] = ()
     postcodes: PostcodesSource | None = None

@@ -6,6 +6,7 @@ them); it returns the :class:`PlanRun` with everything the page shows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -35,8 +36,8 @@ def build_candidates(
     place: Place,
     spec: str,
     *,
-    added: list[tuple[float, float]] = (),
-    removed: list[str] = (),
+    added: Sequence[tuple[float, float]] = (),
+    removed: Sequence[str] = (),
 ) -> gpd.GeoDataFrame:
     """Candidates from ``spec`` (see :func:`geo.siting.candidates.resolve`) plus dropped lon/lat points,
     minus ``removed`` ids."""
@@ -61,8 +62,8 @@ def run_plan(
     weight: str = "children_0_4",
     candidates: str = "all",
     existing: list[str] | None = None,
-    added: list[tuple[float, float]] = (),
-    removed: list[str] = (),
+    added: Sequence[tuple[float, float]] = (),
+    removed: Sequence[str] = (),
     staff: float | None = None,
     staff_step: float = 1.0,
     curve_to: int | None = None,

@@ -202,7 +202,7 @@ class ScenarioStore:
         if not url and path is None:
             raise InputError("a scenario store needs a SQLite path or a database URL")
         self.url = url or None
-        self.path = None if self.url else Path(path).expanduser().resolve()
+        self.path = None if self.url or path is None else Path(path).expanduser().resolve()
         self._ready = False
 
     @classmethod
@@ -247,14 +247,15 @@ class ScenarioStore:
             finally:
                 con.close()
             return
+        assert self.path is not None  # __init__ sets a path whenever there is no URL
         folder = self.path.parent
         if not folder.is_dir():
             raise InputError("folder for the scenario database does not exist", path=folder)
-        con = _open_sqlite(self.path)
+        lite = _open_sqlite(self.path)
         try:
-            yield con
+            yield lite
         finally:
-            con.close()
+            lite.close()
 
     def _q(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.url else sql
@@ -449,7 +450,7 @@ def compare(a: Scenario, b: Scenario) -> dict[str, Any]:
     coverage differs: ``gained`` in b or ``lost`` in b), plus ``notes``.
     """
     ra, rb = a.results, b.results
-    metrics = [
+    metrics: list[tuple[str, Any, Any]] = [
         ("hubs", len(a.hubs), len(b.hubs)),
         ("covered weight", ra.get("covered_weight"), rb.get("covered_weight")),
         ("covered share", ra.get("covered_share"), rb.get("covered_share")),

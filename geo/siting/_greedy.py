@@ -32,7 +32,7 @@ def coverage(
 ) -> np.ndarray:
     """``p`` hubs covering the most weight: greedy adding, then interchange."""
     cover = sparse.csc_matrix(cover, dtype=float)
-    chosen = list(np.flatnonzero(required))
+    chosen: list[int] = np.flatnonzero(required).tolist()
     counts = (
         np.asarray(cover[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cover.shape[0])
     )
@@ -74,7 +74,7 @@ def median(
     """``p`` hubs minimising total weighted cost: greedy adding, then interchange."""
     c = _penalised(costs)
     n = c.shape[0]
-    chosen = list(np.flatnonzero(required))
+    chosen: list[int] = np.flatnonzero(required).tolist()
     best = c[:, chosen].min(axis=1) if chosen else np.full(n, np.inf)
     while len(chosen) < p:
         totals = weights @ np.minimum(best[:, None], c)
@@ -112,7 +112,7 @@ def cover(
     """Few hubs reaching ``target_weight``: greedy adding, then drop hubs no longer needed."""
     cov = sparse.csc_matrix(cover_matrix, dtype=float)
     m = cov.shape[1]
-    chosen = list(np.flatnonzero(required))
+    chosen: list[int] = np.flatnonzero(required).tolist()
     counts = np.asarray(cov[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cov.shape[0])
     while float(weights @ (counts > 0)) < target_weight * (1 - 1e-12) and len(chosen) < m:
         gains = cov.T @ (weights * (counts == 0))

@@ -24,6 +24,7 @@ import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -451,6 +452,7 @@ class SitingProblem:
         share = None
         gap: float | None = None
         if objective == "cover":
+            assert target is not None and minutes is not None  # _check asks for both
             total = float(self.weights.sum())
             goal = target * total
             best = self.coverable_weight(minutes)
@@ -464,6 +466,7 @@ class SitingProblem:
                 )
             if method == "exact":
                 if cap:
+                    assert self.capacities is not None  # cap says so
                     sol = siting_exact.capacitated(
                         "cover",
                         self.costs,
@@ -498,6 +501,7 @@ class SitingProblem:
                 )
                 status = "heuristic"
         else:
+            assert hubs is not None  # _check asks for hubs unless the objective is 'cover'
             if hubs < max(n_req, 1):
                 raise InputError(
                     f"hubs ({hubs}) is fewer than the {n_req} required (existing) hubs"
@@ -508,6 +512,7 @@ class SitingProblem:
                 if status != "optimal" and not cap:
                     sel, gap = self._rescue(objective, sol, hubs, minutes, notes)
             elif objective == "coverage":
+                assert minutes is not None  # _check: coverage needs minutes
                 sel = siting_greedy.coverage(
                     self.cover_matrix(minutes), self.weights, hubs, self.required
                 )
@@ -588,6 +593,7 @@ class SitingProblem:
 
     def _exact(self, objective, p, minutes, time_limit, mip_gap, cap) -> siting_exact.ExactSolution:
         if cap:
+            assert self.capacities is not None  # cap says so
             return siting_exact.capacitated(
                 objective,
                 self.costs,
@@ -613,7 +619,9 @@ class SitingProblem:
         )
 
     # ------------------------------------------------------------------ explaining
-    def evaluate(self, selected: Sequence[int], minutes: float | None = None) -> dict[str, float]:
+    def evaluate(
+        self, selected: Sequence[int] | np.ndarray, minutes: float | None = None
+    ) -> dict[str, float]:
         """Objective values of a plan (candidate positions), each demand to its nearest hub."""
         sub = self.costs[:, list(selected)]
         best = sub.min(axis=1) if len(selected) else np.full(self.n_demand, np.inf)
@@ -717,7 +725,8 @@ class SitingProblem:
                 f"capacities leave {float((w - served).clip(0).sum()):g} of the weight unserved"
             )
         value = {
-            "coverage": covered_weight,
+            # objective 'coverage' always has minutes (see _check), so covered_weight is set
+            "coverage": float(covered_w.sum()),
             "cover": float(k_hubs),
             "median": float((flow * finite_sub).sum()),
         }[objective]
@@ -818,7 +827,8 @@ class SitingProblem:
         obj = "median" if objective == "median" else "coverage"
         start = max(1, int(self.required.sum()))
         max_hubs = min(int(max_hubs), self.n_candidates)
-        rows, previous = [], set()
+        rows: list[dict[str, object]] = []
+        previous: set[str] = set()
         for p in range(start, max_hubs + 1):
             res = self.solve(
                 objective=obj, hubs=p, minutes=minutes, method=method, time_limit=time_limit
@@ -839,7 +849,7 @@ class SitingProblem:
         return pd.DataFrame(rows)
 
 
-def _group_value(g: object) -> object:
+def _group_value(g: Any) -> object:
     try:
         return int(g)
     except (TypeError, ValueError):
@@ -865,7 +875,7 @@ def national_decile_key(place: Place) -> str | None:
     """The first indicator flagged ``national_decile`` (IMD decile), preferring ``imd`` keys."""
     keys = [k for k, ind in place.catalogue.items() if ind.national_decile]
     imd = [k for k in keys if k.startswith("imd")]
-    return (imd or keys or [None])[0]
+    return next(iter(imd or keys), None)
 
 
 def demand_weights(place: Place, key: str) -> tuple[pd.Series, str, list[str]]:

@@ -226,4 +226,4 @@ def combine(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         raise InputError("no candidate hubs")
     out = pd.concat(kept)
     out = out[~out.index.duplicated(keep="first")]
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=kept[0].crs)

@@ -10,9 +10,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.errors import InputError
+from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 
@@ -72,7 +73,7 @@ def import_areas(src: AreasSource, *, crs: str) -> tuple[gpd.GeoDataFrame, list[
     return areas.set_index("code"), findings
 
 
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(g: BaseGeometry) -> BaseGeometry:
     """Keep the polygonal part of a repaired geometry."""
     if g.geom_type in ("Polygon", "MultiPolygon"):
         return g
@@ -100,8 +101,9 @@ def import_indicators(
     require_columns(df, wanted, path=src.path)
     codes = _codes(df[src.code])
     keep = codes.notna()
-    df = df.loc[keep.values]
-    df.index = pd.Index(codes[keep].astype(str).values)
+    df = df.loc[keep.to_numpy()]
+    new_index: pd.Index = pd.Index(codes[keep].astype(str).to_numpy())
+    df.index = new_index
     dupes = df.index[df.index.duplicated()].unique().tolist()
     if dupes:
         raise InputError(
@@ -136,11 +138,11 @@ def import_indicators(
                 Finding(
                     "warning",
                     f"{src.path.name}: indicator {ind.key!r} has no value for {int(missing.sum())} "
-                    f"area(s), kept as missing: {examples(area_codes[missing.values].tolist())}",
+                    f"area(s), kept as missing: {examples(area_codes[missing.to_numpy()].tolist())}",
                 )
             )
         if ind.kind == "count" and (out[ind.key] < 0).any():
-            neg = area_codes[(out[ind.key] < 0).values].tolist()
+            neg = area_codes[(out[ind.key] < 0).to_numpy()].tolist()
             raise InputError(
                 f"column {ind.column!r} (count {ind.key!r}) has {len(neg)} negative value(s), "
                 f"e.g. areas {examples(neg)}",
@@ -168,14 +170,16 @@ def import_footprints(
     if suffix in (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"):
         assignment = _footprints_from_polygons(src, areas)
     else:
+        if src.code is None:
+            raise InputError("[footprints] needs code = COLUMN for a lookup table", path=src.path)
         df = read_table(src.path, dtype_str=[src.code])
         require_columns(df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path)
         codes = _codes(df[src.code])
         names = df[src.name].astype("string").str.strip()
         lookup = pd.Series(names.values, index=codes.values).dropna()
         lookup = lookup[lookup.index.notna()]
-        clash = lookup.groupby(level=0).nunique()
-        clash = clash[clash > 1].index.tolist()
+        per_code = lookup.groupby(level=0).nunique()
+        clash = per_code[per_code > 1].index.tolist()
         if clash:
             raise InputError(
                 f"area code(s) assigned to more than one footprint: {examples(clash)}", path=src.path

@@ -84,8 +84,8 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         if config.postcodes is None:
             raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
         table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
-        points, found = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
-        weighted = weighted_area_points(place.areas, points[found.to_numpy()])
+        points, located = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
+        weighted = weighted_area_points(place.areas, points[located.to_numpy()])
         place.tables["area_points"] = weighted
         missing = len(place.areas) - len(weighted)
         place.findings.append(

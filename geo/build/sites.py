@@ -60,13 +60,15 @@ def geocode_postcodes(
 ) -> tuple[gpd.GeoSeries, pd.Series]:
     """Resolve postcodes offline against a postcode file; return points and a found-mask."""
     table = read_table(lookup.path, dtype_str=[lookup.postcode])
-    cols = {"postcodes.postcode": lookup.postcode}
+    cols: dict[str, str | None] = {"postcodes.postcode": lookup.postcode}
     if lookup.lon and lookup.lat:
         cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
         xcol, ycol, pcrs = lookup.lon, lookup.lat, "EPSG:4326"
-    else:
+    elif lookup.x and lookup.y:
         cols |= {"postcodes.x": lookup.x, "postcodes.y": lookup.y}
         xcol, ycol, pcrs = lookup.x, lookup.y, lookup.crs
+    else:
+        raise InputError("[postcodes] needs lon/lat or x/y columns", path=lookup.path)
     require_columns(table, cols, path=lookup.path)
     table = table.assign(_pc=normalise_postcode(table[lookup.postcode]))
     table = table.drop_duplicates("_pc").set_index("_pc")
@@ -132,6 +134,10 @@ def import_sites(
         geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)
 
     if src.postcode and (~located).any():
+        if postcodes is None:
+            raise InputError(
+                "sites use postcode = ... but there is no [postcodes] table", path=src.path
+            )
         need = ~located
         pts, found = geocode_postcodes(df.loc[need, src.postcode], postcodes, crs=crs)
         geom = geom.copy()

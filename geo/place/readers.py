@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -97,7 +97,7 @@ def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     return _clean_columns(gdf, path)
 
 
-def require_columns(df: pd.DataFrame, columns: dict[str, str | None], *, path: Path) -> None:
+def require_columns(df: pd.DataFrame, columns: Mapping[str, str | None], *, path: Path) -> None:
     """Raise naming the first missing column; ``columns`` maps config key -> column name."""
     for role, col in columns.items():
         if col is not None and col not in df.columns:

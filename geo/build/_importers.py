@@ -173,7 +173,9 @@ def import_footprints(
         if src.code is None:
             raise InputError("[footprints] needs code = COLUMN for a lookup table", path=src.path)
         df = read_table(src.path, dtype_str=[src.code])
-        require_columns(df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path)
+        require_columns(
+            df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path
+        )
         codes = _codes(df[src.code])
         names = df[src.name].astype("string").str.strip()
         lookup = pd.Series(names.values, index=codes.values).dropna()
@@ -182,7 +184,8 @@ def import_footprints(
         clash = per_code[per_code > 1].index.tolist()
         if clash:
             raise InputError(
-                f"area code(s) assigned to more than one footprint: {examples(clash)}", path=src.path
+                f"area code(s) assigned to more than one footprint: {examples(clash)}",
+                path=src.path,
             )
         lookup = lookup[~lookup.index.duplicated()]
         unknown = lookup.index.difference(areas.index)
@@ -225,9 +228,7 @@ def dissolve_footprints(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One polygon per footprint with its number of areas."""
     assigned = areas[areas["footprint"].notna()]
     if assigned.empty:
-        return gpd.GeoDataFrame(
-            {"footprint": [], "areas": []}, geometry=[], crs=areas.crs
-        )
+        return gpd.GeoDataFrame({"footprint": [], "areas": []}, geometry=[], crs=areas.crs)
     grouped = assigned.groupby("footprint")
     geoms = grouped.geometry.apply(lambda s: shapely.union_all(s.values))
     out = gpd.GeoDataFrame(

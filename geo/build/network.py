@@ -20,24 +20,31 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.place.config import PlaceConfig
-from geo.errors import InputError
-from geo.network.graph import DEFAULT_URBAN_FACTOR, keep_largest_components, mode_flags, network_tables
-from geo.network.osm import read_network, source_kind
-from geo.place.model import Finding, Place
-from geo.place.model import Attribution
-from geo.network.access import weighted_area_points
-from geo.place.readers import read_table
 from geo.build.sites import geocode_postcodes
-from geo.network.access import with_access_indicators
+from geo.errors import InputError
+from geo.network.access import weighted_area_points, with_access_indicators
+from geo.network.graph import (
+    DEFAULT_URBAN_FACTOR,
+    keep_largest_components,
+    mode_flags,
+    network_tables,
+)
+from geo.network.osm import read_network, source_kind
+from geo.place.config import PlaceConfig
+from geo.place.model import Attribution, Finding, Place
+from geo.place.readers import read_table
 
-OSM_ATTRIBUTION = "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
+OSM_ATTRIBUTION = (
+    "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
+)
 
 
 def _number(config: PlaceConfig, key: str, default: float) -> float:
     value = config.network.options.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise InputError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
+        raise InputError(
+            f"'network.{key}' must be a positive number, got {value!r}", path=config.path
+        )
     return float(value)
 
 
@@ -80,11 +87,19 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":
-            raise InputError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
+            raise InputError(
+                f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported",
+                path=config.path,
+            )
         if config.postcodes is None:
-            raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
+            raise InputError(
+                "'network.weight_points' = \"postcodes\" needs a [postcodes] table",
+                path=config.path,
+            )
         table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
-        points, located = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
+        points, located = geocode_postcodes(
+            table[config.postcodes.postcode], config.postcodes, crs=config.crs
+        )
         weighted = weighted_area_points(place.areas, points[located.to_numpy()])
         place.tables["area_points"] = weighted
         missing = len(place.areas) - len(weighted)
@@ -92,7 +107,11 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             Finding(
                 "info",
                 f"area points: population-weighted (mean of postcodes) for {len(weighted)} areas"
-                + (f", representative point for {missing} areas with no postcode" if missing else ""),
+                + (
+                    f", representative point for {missing} areas with no postcode"
+                    if missing
+                    else ""
+                ),
             )
         )
     kinds = net.options.get("access", [])

@@ -8,13 +8,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.errors import InputError
+from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 
 FAR_OUTSIDE_M = 10_000.0
-SITE_COLUMNS = ["site_id", "name", "kind", "area_code", "footprint", "outside", "distance_outside_m"]
+SITE_COLUMNS = [
+    "site_id",
+    "name",
+    "kind",
+    "area_code",
+    "footprint",
+    "outside",
+    "distance_outside_m",
+]
 _POSTCODE_RE = re.compile(r"[^A-Z0-9]")
 
 
@@ -108,7 +116,9 @@ def import_sites(
         else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
     )
     if ids.isna().any():
-        raise InputError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
+        raise InputError(
+            f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path
+        )
     dupes = ids[ids.duplicated()].unique().tolist()
     if dupes:
         raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
@@ -165,7 +175,9 @@ def import_sites(
     out = gpd.GeoDataFrame(
         {
             "site_id": ids.astype(str).values,
-            "name": (df[src.name].astype("string").fillna("") if src.name else ids).astype(str).values,
+            "name": (df[src.name].astype("string").fillna("") if src.name else ids)
+            .astype(str)
+            .values,
             "kind": src.kind,
         },
         geometry=geom.values,
@@ -192,7 +204,9 @@ def locate_sites(
     joined = gpd.sjoin(sites[["geometry"]], right, predicate="within", how="left")
     joined = joined[~joined.index.duplicated()]
     sites["area_code"] = joined["code"].astype("object").where(joined["code"].notna(), None)
-    sites["footprint"] = joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    sites["footprint"] = (
+        joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    )
     outside = sites["area_code"].isna()
     dist = np.zeros(len(sites))
     if outside.any():
@@ -205,7 +219,9 @@ def locate_sites(
         rows = sites[far]
         listed = ", ".join(
             f"{k} {i!r} ({d / 1000:.0f} km)"
-            for k, i, d in zip(rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True)
+            for k, i, d in zip(
+                rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True
+            )
         )
         raise InputError(
             f"{int(far.sum())} site(s) lie more than {far_m / 1000:.0f} km outside the areas "
@@ -217,7 +233,9 @@ def locate_sites(
             Finding(
                 "warning",
                 f"{int(outside.sum())} site(s) outside the areas, kept and flagged: "
-                + ", ".join(f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)),
+                + ", ".join(
+                    f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)
+                ),
             )
         )
     return sites, findings

@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely import ops
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
 from geo.network.graph import ModeGraph, has_network, mode_graph
@@ -128,7 +129,7 @@ def _leg(graph: ModeGraph, sources: Snap, i: int, start: np.ndarray, frac: float
 
 def buffer_lines(
     lines: np.ndarray, width: float, *, noded: bool = False, loose: np.ndarray | None = None
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """The union of ``width`` buffers of ``lines``, computed through the blocks they enclose.
 
     Equal to ``union_all(buffer(lines, width))`` but much faster on dense street grids, where
@@ -176,7 +177,7 @@ def network_isochrones(
     *,
     minutes: Sequence[float],
     buffer_m: float = DEFAULT_BUFFER_M,
-) -> tuple[list[shapely.Geometry], Snap]:
+) -> tuple[list[BaseGeometry], Snap]:
     """Band polygons (cumulative, smallest first) from one or more hubs at ``xy``.
 
     Each band buffers all its reached street (:func:`buffer_lines`) and is joined with the
@@ -188,7 +189,7 @@ def network_isochrones(
     node_s = reach(graph, sources, limit_s=float(limits[-1]))
     unclean = graph.unclean
 
-    def band(limit: float) -> shapely.Geometry:
+    def band(limit: float) -> BaseGeometry:
         full, pieces, owner = reached_lines(graph, sources, node_s, limit, xy)
         clean_piece = owner >= 0
         clean_piece[clean_piece] = ~unclean[owner[clean_piece]]
@@ -215,7 +216,7 @@ def network_isochrones(
     else:
         bands = [band(float(x)) for x in limits]
     polys = []
-    previous = shapely.Polygon()
+    previous: BaseGeometry = shapely.Polygon()
     for geom in bands:
         previous = geom if previous.is_empty else shapely.union(previous, geom)
         polys.append(previous)

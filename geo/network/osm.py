@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
 from geo.place.bundle import atomic_write
@@ -63,7 +64,7 @@ def read_network(
     source: str,
     *,
     crs: str,
-    boundary: shapely.Geometry | None = None,
+    boundary: BaseGeometry | None = None,
     options: dict | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Read a network source into ``(nodes, edges)`` in the working CRS.
@@ -173,7 +174,7 @@ def _highways_only(graph: nx.MultiDiGraph, path: object) -> nx.MultiDiGraph:
     return graph
 
 
-def online_cache_path(boundary: shapely.Geometry, *, buffer_m: float) -> Path:
+def online_cache_path(boundary: BaseGeometry, *, buffer_m: float) -> Path:
     """Where a downloaded network for ``boundary`` is cached (GraphML, keyed by its shape)."""
     digest = hashlib.sha256(shapely.to_wkb(boundary) + str(buffer_m).encode()).hexdigest()[:16]
     folder = cache_dir() / "osm"
@@ -181,7 +182,7 @@ def online_cache_path(boundary: shapely.Geometry, *, buffer_m: float) -> Path:
     return folder / f"network-{digest}.graphml"
 
 
-def _download(boundary: shapely.Geometry | None, *, crs: str, options: dict) -> nx.MultiDiGraph:
+def _download(boundary: BaseGeometry | None, *, crs: str, options: dict) -> nx.MultiDiGraph:
     """Download (or reuse the cached) OpenStreetMap network around ``boundary``."""
     import osmnx as ox
 

@@ -228,7 +228,7 @@ def isochrones(
     hubs: gpd.GeoSeries,
     *,
     mode: str = "walk",
-    minutes: Sequence[float] = (5, 10, 15, 20),
+    minutes: Sequence[float] | str = (5, 10, 15, 20),
     buffer_m: float = DEFAULT_BUFFER_M,
 ) -> gpd.GeoDataFrame:
     """Nested travel-time bands around one or more hubs (the nearest hub counts).

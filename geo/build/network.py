@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.build.sites import geocode_postcodes
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
 from geo.network.access import weighted_area_points, with_access_indicators
 from geo.network.graph import (
     DEFAULT_URBAN_FACTOR,
@@ -30,9 +30,12 @@ from geo.network.graph import (
     network_tables,
 )
 from geo.network.osm import read_network, source_kind
+from geo.network.travel import area_points
 from geo.place.config import PlaceConfig
 from geo.place.model import Attribution, Finding, Place
 from geo.place.readers import read_table
+from geo.transit.indicators import transit_indicators
+from geo.transit.load import attach_timetable
 
 OSM_ATTRIBUTION = (
     "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
@@ -42,7 +45,7 @@ OSM_ATTRIBUTION = (
 def _number(config: PlaceConfig, key: str, default: float) -> float:
     value = config.network.options.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise InputError(
+        raise ConfigError(
             f"'network.{key}' must be a positive number, got {value!r}", path=config.path
         )
     return float(value)
@@ -63,7 +66,7 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             )
         except InputError as exc:
             if exc.path is None:
-                raise InputError(str(exc), path=net.source) from None
+                raise type(exc)(str(exc), path=net.source) from None
             raise
         flags = mode_flags(raw, urban_factor=urban)
         edges = gpd.GeoDataFrame(
@@ -84,15 +87,22 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         if kind in ("osm", "pbf", "online") and not net.attribution:
             place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+    if net.transit is not None:
+        try:
+            attach_timetable(place, net.transit)
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(str(exc), path=config.path) from None
+            raise
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":
-            raise InputError(
+            raise ConfigError(
                 f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported",
                 path=config.path,
             )
         if config.postcodes is None:
-            raise InputError(
+            raise ConfigError(
                 "'network.weight_points' = \"postcodes\" needs a [postcodes] table",
                 path=config.path,
             )
@@ -120,10 +130,18 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
     if kinds:
         unknown = [k for k in kinds if k not in place.site_kinds]
         if unknown:
-            raise InputError(
+            raise ConfigError(
                 f"'network.access' names unknown site kind(s) {unknown}; known: {', '.join(place.site_kinds)}",
                 path=config.path,
             )
         done = with_access_indicators(place, kinds, mode="walk")
+        place.areas, place.catalogue = done.areas, done.catalogue
+    if net.transit is not None:
+        done = transit_indicators(
+            place,
+            area_points(place),
+            hub_kind=net.transit.hub_kind,
+            school_kind=net.transit.school_kind,
+        )
         place.areas, place.catalogue = done.areas, done.catalogue
     return place

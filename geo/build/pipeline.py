@@ -18,7 +18,7 @@ from geo.build._importers import (
 )
 from geo.build.network import add_network
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
-from geo.errors import InputError
+from geo.errors import ConfigError, InputError
 from geo.place.bundle import read_place, write_place
 from geo.place.config import PlaceConfig, load_config
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
@@ -78,13 +78,15 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         findings += found
         clash = [c for c in table.columns if c in values.columns]
         if clash:
-            raise InputError(f"indicator key(s) {clash} defined twice", path=config.path)
+            raise ConfigError(f"indicator key(s) {clash} defined twice", path=config.path)
         values = values.join(table)
         catalogue.update({ind.key: ind for ind in src.columns})
     values = compute_rates(values, catalogue)
     for key in catalogue:
         if key in ("code", "name", "footprint", "geometry"):
-            raise InputError(f"indicator key {key!r} is reserved; choose another", path=config.path)
+            raise ConfigError(
+                f"indicator key {key!r} is reserved; choose another", path=config.path
+            )
 
     steps.step("footprints")
     footprint_label = "Footprint"
@@ -112,7 +114,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         try:
             sites, found = locate_sites(sites, areas)
         except InputError as exc:
-            raise InputError(str(exc), path=site_src.path) from None
+            raise type(exc)(str(exc), path=site_src.path) from None
         findings += found
         frames.append(sites)
     if frames:

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import ConfigError, DataError
 from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
@@ -49,14 +49,14 @@ def _check_lonlat(lon: pd.Series, lat: pd.Series, src: SitesSource, ids: pd.Seri
     if (lo.abs() > 180).any() or (la.abs() > 90).any():
         bad = both & ((lon.abs() > 180) | (lat.abs() > 90))
         sample = f"{lon[bad].iloc[0]:.0f}, {lat[bad].iloc[0]:.0f}"
-        raise InputError(
+        raise DataError(
             f"columns {src.lon!r}/{src.lat!r} hold values like ({sample}) that are not degrees; "
             f"they look like British National Grid metres: use x = {src.lon!r}, y = {src.lat!r}, "
             f'crs = "EPSG:27700" (e.g. site {ids[bad].iloc[0]!r})',
             path=src.path,
         )
     if la.between(-10, 3).all() and lo.between(49, 62).all():
-        raise InputError(
+        raise DataError(
             f"columns {src.lon!r}/{src.lat!r} look swapped (lon values ~{lo.median():.1f}, "
             f"lat ~{la.median():.1f}): check which column is longitude",
             path=src.path,
@@ -76,7 +76,7 @@ def geocode_postcodes(
         cols |= {"postcodes.x": lookup.x, "postcodes.y": lookup.y}
         xcol, ycol, pcrs = lookup.x, lookup.y, lookup.crs
     else:
-        raise InputError("[postcodes] needs lon/lat or x/y columns", path=lookup.path)
+        raise ConfigError("[postcodes] needs lon/lat or x/y columns", path=lookup.path)
     require_columns(table, cols, path=lookup.path)
     table = table.assign(_pc=normalise_postcode(table[lookup.postcode]))
     table = table.drop_duplicates("_pc").set_index("_pc")
@@ -105,7 +105,7 @@ def import_sites(
     else:
         df = read_table(src.path, dtype_str=[c for c in (src.id, src.postcode) if c])
     if len(df) == 0:
-        raise InputError("contains no rows", path=src.path)
+        raise DataError("contains no rows", path=src.path)
     cols = {"id": src.id, "name": src.name} | {f"details.{k}": v for k, v in src.details.items()}
     coord_cols = {"lon": src.lon, "lat": src.lat, "x": src.x, "y": src.y, "postcode": src.postcode}
     require_columns(df, cols | ({} if is_geo else coord_cols), path=src.path)
@@ -116,12 +116,10 @@ def import_sites(
         else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
     )
     if ids.isna().any():
-        raise InputError(
-            f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path
-        )
+        raise DataError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
     dupes = ids[ids.duplicated()].unique().tolist()
     if dupes:
-        raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
+        raise DataError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
 
     if is_geo:
         geom = df.geometry.to_crs(crs)
@@ -145,7 +143,7 @@ def import_sites(
 
     if src.postcode and (~located).any():
         if postcodes is None:
-            raise InputError(
+            raise ConfigError(
                 "sites use postcode = ... but there is no [postcodes] table", path=src.path
             )
         need = ~located
@@ -223,7 +221,7 @@ def locate_sites(
                 rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True
             )
         )
-        raise InputError(
+        raise DataError(
             f"{int(far.sum())} site(s) lie more than {far_m / 1000:.0f} km outside the areas "
             f"(wrong coordinates or CRS?): {listed[:400]}"
         )
@@ -248,5 +246,5 @@ def unique_site_ids(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sites.loc[clash, "site_id"] = sites.loc[clash, "kind"] + ":" + sites.loc[clash, "site_id"]
     still = sites["site_id"][sites["site_id"].duplicated()].tolist()
     if still:
-        raise InputError(f"site ids are not unique: {examples(still)}")
+        raise DataError(f"site ids are not unique: {examples(still)}")
     return sites

@@ -15,6 +15,7 @@ import itertools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -265,6 +266,7 @@ def isochrones(
         raise InputError("no hubs given for the isochrones")
     warnings: list[str] = []
     if mode == TRANSIT:
+        polys: list[Any]
         polys, _, _ = transit_bands(place, xy, minutes=bands)
         snap_m = np.zeros(len(xy))
         method, approximate = "transit-grid", not has_network(place)

@@ -31,7 +31,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run     serve the dashboard (PLACE=..., HOST=$(HOST), PORT=$(PORT))"
 	@echo "make test    run every test headless (PYTEST_ARGS=...)"
-	@echo "make lint    ruff check"
+	@echo "make lint    ruff check, ruff format --check, mypy geo layers"
 	@echo "make bench   run benchmarks/run_all.py"
 	@echo "make worker Celery worker for long jobs (HUBPLAN_REDIS_URL=redis://...)"
 	@echo "make serve   production server: gunicorn -c gunicorn.conf.py hubplan.wsgi:application"
@@ -66,8 +66,11 @@ worker: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q --headless $(PYTEST_ARGS)
 
+# ruff (lint + format check) on everything; mypy on the typed core (config in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy geo layers
 
 bench: $(STAMP)
 	@if [ -f benchmarks/run_all.py ]; then \
@@ -87,7 +90,7 @@ audit: $(STAMP)
 	$(PY) tools/audit_latest.py --out docs/audit.md
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache test-artefacts benchmarks/out
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache test-artefacts benchmarks/out
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 distclean: clean

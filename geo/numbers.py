@@ -19,7 +19,7 @@ def format_number(value: object, *, kind: str = "mean", unit: str = "", missing:
     if isinstance(value, str):
         return value
     try:
-        v = float(value)  # type: ignore[arg-type]
+        v = float(value)  # type: ignore[arg-type]  # any object: what float() refuses is "missing"
     except (TypeError, ValueError):
         return missing
     if not math.isfinite(v):

@@ -8,6 +8,7 @@ the band and the counts reached (from :func:`geo.network.access.coverage`).
 from __future__ import annotations
 
 import weakref
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -71,7 +72,8 @@ def isochrone_traces(
         band = shown.iloc[i]
         minutes = float(band["minutes"])
         fid = f"band-{minutes:g}"
-        row = rows.loc[minutes] if rows is not None and minutes in rows.index else None
+        # Any: one row (cover has one per band), which pandas-stubs cannot tell from a frame
+        row: Any = rows.loc[minutes] if rows is not None and minutes in rows.index else None
         approximate = bool(band.get("approximate", False))
         colour = band_colour(i, n)
         traces.append(

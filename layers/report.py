@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Set
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,7 @@ def _img(svg: bytes | None, alt: str, *, small: bool = False) -> str:
 
 
 def _table(
-    frame: pd.DataFrame, numeric: set[str] = frozenset(), row_class: list[str] | None = None
+    frame: pd.DataFrame, numeric: Set[str] = frozenset(), row_class: list[str] | None = None
 ) -> str:
     head = "".join(
         f'<th class="{"n" if c in numeric else ""}" scope="col">{_e(c)}</th>' for c in frame.columns

@@ -15,7 +15,7 @@ import dataclasses
 import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
@@ -33,6 +33,9 @@ from layers.footprints import footprint_highlight, footprint_outlines
 from layers.geometry import display_boundary, display_geometries
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers
+
+if TYPE_CHECKING:
+    from layers.static import Format
 
 #: Map layers a snapshot can show (site kinds such as ``school`` are also accepted).
 BASE_LAYERS: tuple[str, ...] = ("areas", "footprints", "sites")
@@ -308,7 +311,7 @@ def snapshot_figure(
 def export_snapshot(
     place: Place,
     *,
-    fmt: str = "png",
+    fmt: Format = "png",
     width: int = DEFAULT_WIDTH,
     height: int = DEFAULT_HEIGHT,
     scale: float = 1.0,

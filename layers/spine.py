@@ -10,6 +10,8 @@ put higher values on the right and their circle is white.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,10 +35,12 @@ def spine_figure(
 ) -> go.Figure:
     """The spine chart figure for the rows of :func:`geo.indicators.footprint_profile.spine_data`."""
     rows = spine.reset_index(drop=True)
+    # Row fields are mixed (text, numbers, NaN): typed Any rather than pandas' scalar union.
+    records: list[Any] = list(rows.itertuples())
     labels = [
         f"{r.label}"
         + (f" ({r.unit})" if r.unit and r.unit not in ("%",) else (" (%)" if r.unit == "%" else ""))
-        for r in rows.itertuples()
+        for r in records
     ]
     y = list(range(len(rows)))
     hover = [
@@ -62,7 +66,7 @@ def spine_figure(
                 f"Centre line: {r.comparator}",
             ]
         )
-        for r in rows.itertuples()
+        for r in records
     ]
     lo = np.fmin(rows["pos_worst"], rows["pos_best"])
     hi = np.fmax(rows["pos_worst"], rows["pos_best"])

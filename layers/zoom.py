@@ -217,10 +217,10 @@ def detail_geometry(place: Place, detail: dict) -> dict:
     areas = place.areas.iloc[pos]
     codes = [str(c) for c in areas.index]
     gj = geojson_subset(place, codes)
-    names = areas["name"].astype(str).to_numpy() if "name" in areas else np.array(codes)
+    area_names = areas["name"].astype(str).to_numpy() if "name" in areas else np.array(codes)
     custom = [
         [nm, str(fp), place.footprint_label]
-        for nm, fp in zip(names, areas["footprint"].astype(str).fillna("none"), strict=True)
+        for nm, fp in zip(area_names, areas["footprint"].astype(str).fillna("none"), strict=True)
     ]
     return {"geojson": gj, "locations": codes, "customdata": custom, "hovertemplate": HOVER}
 

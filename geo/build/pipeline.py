@@ -44,8 +44,8 @@ def _attributions(config: PlaceConfig) -> list[Attribution]:
         add(src.source or src.path.name, src.attribution)
         for ind in src.columns:
             add(ind.source or src.path.name, ind.attribution)
-    for src in config.sites:
-        add(src.source or src.path.name, src.attribution)
+    for site_src in config.sites:
+        add(site_src.source or site_src.path.name, site_src.attribution)
     if config.postcodes:
         add(config.postcodes.path.name, config.postcodes.attribution)
     if config.footprints:
@@ -111,14 +111,14 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     areas.index.name = "code"
 
     frames = []
-    for src in config.sites:
-        steps.step(f"sites {src.path.name}")
-        sites, found = import_sites(src, crs=config.crs, postcodes=config.postcodes)
+    for site_src in config.sites:
+        steps.step(f"sites {site_src.path.name}")
+        sites, found = import_sites(site_src, crs=config.crs, postcodes=config.postcodes)
         findings += found
         try:
             sites, found = locate_sites(sites, areas)
         except InputError as exc:
-            raise type(exc)(str(exc), path=src.path) from None
+            raise type(exc)(str(exc), path=site_src.path) from None
         findings += found
         frames.append(sites)
     if frames:

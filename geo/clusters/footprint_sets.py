@@ -234,7 +234,8 @@ def _best_match(first: pd.Series, second: pd.Series) -> dict[str, str]:
     overlap = both.value_counts().sort_values(ascending=False, kind="stable")
     match: dict[str, str] = {}
     used: set[str] = set()
-    for (a, b), _ in overlap.items():
+    pairs: list[tuple[str, str]] = list(overlap.index)  # (first, second), largest first
+    for a, b in pairs:
         if a not in match and b not in used:
             match[a] = b
             used.add(b)

@@ -105,6 +105,8 @@ def balance_weights(place: Place, key: str) -> tuple[pd.Series, str]:
         values = areas[key].astype(float)
         basis = f"sum of {ind.label} ({key})"
     elif ind.kind == "rate":
+        if not ind.numerator:
+            raise InputError(f"rate indicator {key!r} has no numerator to balance on")
         num = place.catalogue[ind.numerator]
         values = areas[ind.numerator].astype(float)
         basis = f"sum of {num.label} ({ind.numerator}), the numerator of {key}"
@@ -182,7 +184,7 @@ def _seeds(xy: np.ndarray, w: np.ndarray, k: int, seed: int) -> np.ndarray:
         return np.arange(n)[:k]
     rng = np.random.default_rng(seed)
     weight = np.asarray(w, float) + max(float(np.mean(w)), 1e-9) * 0.05
-    centres = np.empty((k, 2))
+    centres: np.ndarray = np.empty((k, 2))
     centres[0] = xy[rng.choice(n, p=weight / weight.sum())]
     d2 = ((xy - centres[0]) ** 2).sum(axis=1)
     for j in range(1, k):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -48,7 +49,7 @@ class SchoolClusters:
     method_text: str
     children_key: str | None
     need_key: str | None
-    hubs: pd.DataFrame
+    hubs: gpd.GeoDataFrame
 
 
 def school_clusters(

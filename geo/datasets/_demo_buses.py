@@ -146,20 +146,20 @@ def write_demo_buses(path: Path, *, streets: Path, towns: Sequence) -> Path:
     for n, (rid, name, headway, a, b) in enumerate(routes):
         route_rows.append((rid, name))
         for direction, (s, e) in enumerate(((a, b), (b, a))):
-            path = _path(pred[where[s]], s, e) if a != b else []
-            if len(path) < 2:
+            route = _path(pred[where[s]], s, e) if a != b else []
+            if len(route) < 2:
                 continue
-            via = [path[0]]
+            via = [route[0]]
             if rid.startswith("T"):  # cross-town routes pass the centre
                 c = hub_nodes[int(rid[1])]
                 first, second = _path(pred[where[c]], c, s)[::-1], _path(pred[where[c]], c, e)
                 if first and second:
-                    path = first + second[1:]
+                    route = first + second[1:]
                 via = [c]
-            stops = _stops_along(path, xy, hubs | set(via))
+            stops = _stops_along(route, xy, hubs | set(via))
             # running times along the path from the edge seconds
-            pos = {node: k for k, node in enumerate(path)}
-            leg = np.array([matrix[path[k], path[k + 1]] for k in range(len(path) - 1)])
+            pos = {node: k for k, node in enumerate(route)}
+            leg = np.array([matrix[route[k], route[k + 1]] for k in range(len(route) - 1)])
             cum = np.concatenate([[0.0], np.cumsum(leg)])
             clock = cum[[pos[x] for x in stops]] + DWELL_S * np.arange(len(stops))
             for service, (_, mult, first_h, evening_h, last_h) in _SERVICES.items():

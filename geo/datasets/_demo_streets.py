@@ -164,7 +164,7 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
         if (i, j) not in pairs
     )
     pairs |= {(i, j) for _, i, j in extra[:2]}
-    a_ids = []
+    a_chains = []
     for n, (i, j) in enumerate(sorted(pairs)):
         pts = _curve(centres[i], centres[j], rng, A_ROAD_STEP_M, 600.0)
         inside = (
@@ -177,8 +177,8 @@ def write_demo_streets(path: Path, *, outline, towns: Sequence, seed: int) -> Pa
         town = inside[:-1] | inside[1:]
         limits = np.where(town, "30 mph", "50 mph").tolist()
         chain = b.path(pts, highway="primary", maxspeed=limits, name=f"A{570 + n}")
-        a_ids.append(chain)
-    a_ids = np.concatenate(a_ids)
+        a_chains.append(chain)
+    a_ids = np.concatenate(a_chains)
     a_xy = np.concatenate(b.xy)[a_ids]
     dist, near = town_tree.query(a_xy)
     ok = dist < 70

@@ -14,6 +14,7 @@ follow a smooth deprivation surface concentrated in some town centres.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,14 +176,15 @@ def _tessellate(seeds: np.ndarray, outline: Polygon) -> np.ndarray:
         shapely.multipoints(seeds), extend_to=outline.buffer(5_000.0), ordered=True
     )
     cells = shapely.intersection(shapely.get_parts(cells), outline)
-    points = shapely.points(seeds)
-    main, strays = [], []
+    points = np.asarray(shapely.points(seeds))
+    own_parts: list[Polygon] = []
+    strays: list[Polygon] = []
     for cell, point in zip(cells, points, strict=True):
         parts = [p for p in shapely.get_parts(cell) if isinstance(p, Polygon) and p.area > 0]
         own = next((p for p in parts if p.covers(point)), max(parts, key=lambda p: p.area))
-        main.append(own)
+        own_parts.append(own)
         strays.extend(p for p in parts if p is not own)
-    main = np.array(main, dtype=object)
+    main = np.array(own_parts, dtype=object)
     for stray in strays:
         shared = shapely.length(shapely.intersection(shapely.boundary(main), stray.boundary))
         i = int(np.argmax(shared))
@@ -436,7 +438,7 @@ def _footprints(borough: _Borough, population: np.ndarray) -> list[str]:
                     border = [j for j in adj[i] if owner[j] != f]
                     if not border:
                         continue
-                    lengths = {}
+                    lengths: dict[int, float] = {}
                     for j in border:
                         shared = geoms[i].boundary.intersection(geoms[j].boundary).length
                         lengths[owner[j]] = lengths.get(owner[j], 0.0) + shared
@@ -482,7 +484,7 @@ def _schools(rng: np.random.Generator, borough: _Borough, ind: pd.DataFrame) -> 
     areas = borough.areas
     stems = list(rng.permutation(_STEMS))
     used: set[str] = set()
-    rows = []
+    rows: list[tuple[object, ...]] = []
     urn = 990_000
     plans = {
         "Primary": ind["children_5_10"],
@@ -548,7 +550,7 @@ def _family_sites(
         )
         hubs.append((f"FH{k:02d}", f"{t.name} Family Hub", *site(i)))
 
-    centres = []
+    centres: list[tuple[object, ...]] = []
     used: set[str] = set()
     stems = list(rng.permutation(_STEMS))
     for i in np.argsort(-need * (areas["urban_share"].to_numpy() > 0.6), kind="stable"):
@@ -601,7 +603,7 @@ def _toml_value(v: object) -> str:
     return json.dumps(str(v), ensure_ascii=False)
 
 
-def _table(header: str, values: dict[str, object]) -> str:
+def _table(header: str, values: Mapping[str, object]) -> str:
     body = "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items() if v is not None)
     return f"\n{header}\n{body}"
 

@@ -355,7 +355,7 @@ def load_scenario(place: Place, name: str):
             f"unknown scenario {name!r}: this place has no bundle to keep scenarios beside"
         )
     store = ScenarioStore.for_bundle(place.path)
-    if store.backend == "sqlite" and not Path(store.path).exists():
+    if store.path is not None and not store.path.exists():  # SQLite store not created yet
         raise InputError(f"unknown scenario {name!r}: no scenarios saved for {place.name}")
     keys = list(dict.fromkeys([place.name, Path(place.path).stem, str(place.path)]))
     first_error: InputError | None = None
@@ -554,7 +554,7 @@ def _tidy_scalar(value: object, decimals: int) -> object:
     return value
 
 
-def _geo_ready(frame: pd.DataFrame) -> pd.DataFrame:
+def _geo_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns holding ``"*"`` become text (numbers written plainly) for GeoJSON/GPKG."""
     out = frame.copy()
     for col in out.columns:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geo.errors import ConfigError
 from geo.place.config import Indicator
 
 ALL_AREAS = "All areas"
@@ -48,6 +49,8 @@ def aggregate(
             if ind.kind == "count":
                 out[key] = gsum(col(key))
             elif ind.kind == "rate":
+                if not (ind.numerator and ind.denominator):
+                    raise ConfigError(f"rate indicator {key!r} needs a numerator and a denominator")
                 num, den = col(ind.numerator), col(ind.denominator)
                 both = ~np.isnan(num) & ~np.isnan(den)
                 d = gsum(np.where(both, den, np.nan))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -294,7 +295,8 @@ def age_band_keys(place: Place) -> list[tuple[str, int, int]]:
 def age_bands(place: Place, footprint: str, *, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Population by age band for ``footprint`` and the borough: ``band, key, count, share,
     borough, borough_share``. Adds an ``18+`` (or older) band from ``population`` when present."""
-    t = (profile_table(place) if table is None else table).set_index("footprint")
+    # Any: pandas-stubs types a .loc cell as every possible scalar; these cells are numbers.
+    t: Any = (profile_table(place) if table is None else table).set_index("footprint")
     bands = age_band_keys(place)
     rows = [
         {
@@ -421,7 +423,7 @@ def footprint_profile(
     bands = age_bands(place, footprint, table=table)
     sites = footprint_sites(place, footprint)
     access = access_summary(place, footprint)
-    row = shown.set_index("footprint").loc[footprint]
+    row: Any = shown.set_index("footprint").loc[footprint]  # one row of numbers (see age_bands)
     head = []
 
     def add(

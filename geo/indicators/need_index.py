@@ -237,7 +237,9 @@ def saved_specs(place: Place) -> dict[str, NeedIndexSpec]:
     for key, rows in pd.DataFrame(table).groupby("key", sort=False):
         first = rows.iloc[0]
         out[str(key)] = NeedIndexSpec(
-            weights={str(r.indicator): float(r.weight) for r in rows.itertuples()},
+            weights={
+                str(i): float(w) for i, w in zip(rows["indicator"], rows["weight"], strict=True)
+            },
             method=str(first["method"]),
             key=str(key),
             label=str(first["label"]),

@@ -95,7 +95,9 @@ def contract(
 
     def walk(a: int, e: int) -> None:
         cid = len(chain_nodes)
-        nodes, fs, rs = [a], [], []
+        nodes: list[int] = [a]
+        fs: list[float] = []
+        rs: list[float] = []
         cur, edge = a, e
         while True:
             visited[edge] = True

@@ -201,12 +201,13 @@ def coverage(
         ]
     rows = []
     for m, w in zip(limits, weights, strict=True):
-        row = {"minutes": m, "areas": float(np.round(w.sum(), 3))}
+        row: dict[str, float | None] = {"minutes": m, "areas": float(np.round(w.sum(), 3))}
         for key in keys:
             total = float(values[key].sum())
-            row[key] = float(np.round((values[key].to_numpy() * w).sum(), 1))
+            key_total = float(np.round((values[key].to_numpy() * w).sum(), 1))
+            row[key] = key_total
             if key == "population" or key.startswith("children"):
-                row[f"{key}_share"] = round(row[key] / total, 4) if total else None
+                row[f"{key}_share"] = round(key_total / total, 4) if total else None
         rows.append(row)
     out = pd.DataFrame(rows)
     out["apportion"] = apportion

@@ -15,11 +15,13 @@ import itertools
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely import ops
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError
 from geo.network.graph import ModeGraph, has_network, mode_graph
@@ -129,7 +131,7 @@ def _leg(graph: ModeGraph, sources: Snap, i: int, start: np.ndarray, frac: float
 
 def buffer_lines(
     lines: np.ndarray, width: float, *, noded: bool = False, loose: np.ndarray | None = None
-) -> shapely.Geometry:
+) -> BaseGeometry:
     """The union of ``width`` buffers of ``lines``, computed through the blocks they enclose.
 
     Equal to ``union_all(buffer(lines, width))`` but much faster on dense street grids, where
@@ -177,7 +179,7 @@ def network_isochrones(
     *,
     minutes: Sequence[float],
     buffer_m: float = DEFAULT_BUFFER_M,
-) -> tuple[list[shapely.Geometry], Snap]:
+) -> tuple[list[BaseGeometry], Snap]:
     """Band polygons (cumulative, smallest first) from one or more hubs at ``xy``.
 
     Each band buffers all its reached street (:func:`buffer_lines`) and is joined with the
@@ -189,7 +191,7 @@ def network_isochrones(
     node_s = reach(graph, sources, limit_s=float(limits[-1]))
     unclean = graph.unclean
 
-    def band(limit: float) -> shapely.Geometry:
+    def band(limit: float) -> BaseGeometry:
         full, pieces, owner = reached_lines(graph, sources, node_s, limit, xy)
         clean_piece = owner >= 0
         clean_piece[clean_piece] = ~unclean[owner[clean_piece]]
@@ -216,7 +218,7 @@ def network_isochrones(
     else:
         bands = [band(float(x)) for x in limits]
     polys = []
-    previous = shapely.Polygon()
+    previous: BaseGeometry = shapely.Polygon()
     for geom in bands:
         previous = geom if previous.is_empty else shapely.union(previous, geom)
         polys.append(previous)
@@ -228,7 +230,7 @@ def isochrones(
     hubs: gpd.GeoSeries,
     *,
     mode: str = "walk",
-    minutes: Sequence[float] = (5, 10, 15, 20),
+    minutes: Sequence[float] | str = (5, 10, 15, 20),
     buffer_m: float = DEFAULT_BUFFER_M,
 ) -> gpd.GeoDataFrame:
     """Nested travel-time bands around one or more hubs (the nearest hub counts).
@@ -264,6 +266,7 @@ def isochrones(
         raise InputError("no hubs given for the isochrones")
     warnings: list[str] = []
     if mode == TRANSIT:
+        polys: list[Any]
         polys, _, _ = transit_bands(place, xy, minutes=bands)
         snap_m = np.zeros(len(xy))
         method, approximate = "transit-grid", not has_network(place)

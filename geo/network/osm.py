@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import NetworkError
 from geo.place.bundle import atomic_write
@@ -64,7 +65,7 @@ def read_network(
     source: str,
     *,
     crs: str,
-    boundary: shapely.Geometry | None = None,
+    boundary: BaseGeometry | None = None,
     options: dict | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Read a network source into ``(nodes, edges)`` in the working CRS.
@@ -277,7 +278,7 @@ def _highways_only(graph: nx.MultiDiGraph, path: object) -> nx.MultiDiGraph:
     return graph
 
 
-def online_cache_path(boundary: shapely.Geometry, *, buffer_m: float) -> Path:
+def online_cache_path(boundary: BaseGeometry, *, buffer_m: float) -> Path:
     """Where a downloaded network for ``boundary`` is cached (GraphML, keyed by its shape)."""
     digest = hashlib.sha256(shapely.to_wkb(boundary) + str(buffer_m).encode()).hexdigest()[:16]
     folder = cache_dir() / "osm"
@@ -285,7 +286,7 @@ def online_cache_path(boundary: shapely.Geometry, *, buffer_m: float) -> Path:
     return folder / f"network-{digest}.graphml"
 
 
-def _download(boundary: shapely.Geometry | None, *, crs: str, options: dict) -> nx.MultiDiGraph:
+def _download(boundary: BaseGeometry | None, *, crs: str, options: dict) -> nx.MultiDiGraph:
     """Download (or reuse the cached) OpenStreetMap network around ``boundary``."""
     import osmnx as ox
 

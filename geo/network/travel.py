@@ -116,8 +116,8 @@ def travel_time_matrix(
     """
     speed = check_mode(place, mode)
     if mode == TRANSIT:
-        minutes = transit.summary(transit.travel_seconds(place, xy(origins), xy(destinations)))
-        minutes = minutes["median"]
+        summary = transit.summary(transit.travel_seconds(place, xy(origins), xy(destinations)))
+        minutes = summary["median"]
         if limit_minutes is not None:
             minutes = np.where(minutes <= limit_minutes, minutes, np.inf)
         return minutes

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -52,7 +53,7 @@ def catalogue_from_frame(df: pd.DataFrame) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     names = {f.name for f in dataclasses.fields(Indicator)}
     for rec in df.to_dict("records"):
-        kw = {}
+        kw: dict[str, Any] = {}
         for k, v in rec.items():
             if k not in names:
                 continue
@@ -83,7 +84,7 @@ def _write_layer(frame: pd.DataFrame, path: Path, layer: str) -> None:
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=layer, driver="GPKG")
 
 
-def atomic_write(path: Path, write: Callable[[Path], None], *, suffix: str = ".gpkg") -> Path:
+def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = ".gpkg") -> Path:
     """Call ``write(tmp)`` on a temp file beside ``path``, fsync it, then rename over ``path``.
 
     A failed or interrupted write leaves ``path`` as it was and no partial file behind.

@@ -109,7 +109,7 @@ class Place:
         counts = [k for k, i in self.catalogue.items() if i.kind == "count"]
         preferred = [k for k in CHILDREN_KEYS if k in counts]
         others = [k for k in counts if k.startswith("children")]
-        return (preferred or others or [None])[0]
+        return next(iter(preferred or others), None)
 
     @property
     def people_key(self) -> str | None:

@@ -359,6 +359,7 @@ def capacitated(
         )
         cons.append(LinearConstraint(cap_a, -np.inf, 0.0))
     if objective == "cover":
+        assert target_weight is not None  # the caller gives it for objective 'cover'
         c = np.r_[np.ones(m), np.zeros(q)]
         total = sparse.csr_matrix((wz, (np.zeros(q, int), zcol)), shape=(1, m + q))
         cons.append(LinearConstraint(total, target_weight * (1 - 1e-12), np.inf))

@@ -221,9 +221,9 @@ def resolve(place: Place, spec: str) -> gpd.GeoDataFrame:
 
 def combine(*frames: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Concatenate candidate sets, keeping the first of any repeated id."""
-    frames = [f for f in frames if f is not None and len(f)]
-    if not frames:
+    kept = [f for f in frames if f is not None and len(f)]
+    if not kept:
         raise InputError("no candidate hubs")
-    out = pd.concat(frames)
+    out = pd.concat(kept)
     out = out[~out.index.duplicated(keep="first")]
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=kept[0].crs)

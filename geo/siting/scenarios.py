@@ -235,7 +235,7 @@ class ScenarioStore(SqlStore):
             now,
         )
 
-    def list(self, place: str) -> pd.DataFrame:
+    def list_scenarios(self, place: str) -> pd.DataFrame:
         """Saved scenarios for ``place``, newest first: name, objective, mode, minutes, hubs,
         covered_share, saved_at."""
         rows = self.read(
@@ -273,7 +273,7 @@ class ScenarioStore(SqlStore):
         )
 
     def names(self, place: str) -> list[str]:
-        return list(self.list(place)["name"])
+        return list(self.list_scenarios(place)["name"])
 
     def load(self, place: str, name: str) -> Scenario:
         """The scenario called ``name``, or an error listing the saved names."""

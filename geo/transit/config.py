@@ -92,8 +92,9 @@ def parse_window(text: str, *, where: str = "network.transit.window", path: obje
     matches = [_CLOCK.match(p) for p in parts]
     if len(parts) != 2 or not all(matches):
         raise ConfigError(f"'{where}' = {text!r} must look like \"07:00-09:00\"", path=path)
-    start, end = ((int(m.group(1)) * 60 + int(m.group(2))) * 60 for m in matches)
-    if any(int(m.group(2)) > 59 for m in matches) or start >= 48 * 3600 or end > 48 * 3600:
+    clocks = [m for m in matches if m is not None]  # all matched (checked above)
+    start, end = ((int(m.group(1)) * 60 + int(m.group(2))) * 60 for m in clocks)
+    if any(int(m.group(2)) > 59 for m in clocks) or start >= 48 * 3600 or end > 48 * 3600:
         raise ConfigError(f"'{where}' = {text!r} has an impossible time", path=path)
     if end <= start:
         raise ConfigError(f"'{where}' = {text!r}: the end must come after the start", path=path)
@@ -132,7 +133,7 @@ def parse_transit(data: Any, *, file: Path) -> TransitConfig:
                 path=file,
             ) from None
     start, end = parse_window(data.get("window", DEFAULT_WINDOW), path=file)
-    numbers = {}
+    numbers: dict[str, Any] = {}
     for key, default, low in (
         ("max_walk_m", DEFAULT_MAX_WALK_M, 0.0),
         ("board_slack_s", 0.0, None),
@@ -143,13 +144,13 @@ def parse_transit(data: Any, *, file: Path) -> TransitConfig:
             need = "a positive number" if low is not None else "a number of seconds, 0 or more"
             raise ConfigError(f"'network.transit.{key}' = {value!r} must be {need}", path=file)
         numbers[key] = float(value)
-    texts = {}
-    for key, default in (
+    texts: dict[str, Any] = {}
+    for key, text_default in (
         ("attribution", ""),
         ("hub_kind", "family_hub"),
         ("school_kind", "school"),
     ):
-        texts[key] = data.get(key, default)
+        texts[key] = data.get(key, text_default)
         if not isinstance(texts[key], str):
             raise ConfigError(f"'network.transit.{key}' must be a string", path=file)
     return TransitConfig(gtfs=tuple(paths), date=date, start_s=start, end_s=end, **numbers, **texts)

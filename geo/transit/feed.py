@@ -261,7 +261,7 @@ def read_feed_day(path: Path, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def _patterns(times: pd.DataFrame, stop_index: pd.Index) -> list[Pattern]:
     """Group trips by stop sequence; split a group where one trip would overtake another."""
-    times = times.assign(stop=stop_index.get_indexer(times["stop_id"]))
+    times = times.assign(stop=stop_index.get_indexer(pd.Index(times["stop_id"])))
     out: list[Pattern] = []
     groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for trip, g in times.groupby("trip_id", sort=True):
@@ -270,14 +270,14 @@ def _patterns(times: pd.DataFrame, stop_index: pd.Index) -> list[Pattern]:
     for key, trips in groups.items():
         trips.sort(key=lambda t: (t[2][0], t[1][-1], t[0]))
         lanes: list[list[tuple[str, np.ndarray, np.ndarray]]] = []
-        for trip in trips:
+        for run in trips:
             for lane in lanes:
                 last = lane[-1]
-                if (trip[1] >= last[1]).all() and (trip[2] >= last[2]).all():
-                    lane.append(trip)
+                if (run[1] >= last[1]).all() and (run[2] >= last[2]).all():
+                    lane.append(run)
                     break
             else:
-                lanes.append([trip])
+                lanes.append([run])
         for lane in lanes:
             out.append(
                 Pattern(

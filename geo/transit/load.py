@@ -31,8 +31,8 @@ def attach_timetable(place: Place, config: TransitConfig, *, table: Timetable | 
         far = snap(mode_graph(place, "walk"), xy).distance_m > config.max_walk_m
         where = "the walking network"
     else:
-        far = shapely.distance(place.areas.geometry.union_all(), shapely.points(xy))
-        far = far > config.max_walk_m
+        gap = shapely.distance(place.areas.geometry.union_all(), shapely.points(xy))
+        far = gap > config.max_walk_m
         where = "the place's areas"
     far = np.asarray(far, bool)
     if far.any():

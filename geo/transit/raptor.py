@@ -109,7 +109,7 @@ def earliest_arrivals(
     patterns: Sequence[Pattern],
     n_stops: int,
     legs: Legs,
-    departures: Sequence[float],
+    departures: Sequence[float] | np.ndarray,
     *,
     board_slack_s: float = 0.0,
 ) -> np.ndarray:

@@ -422,7 +422,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     if len(args.names) != need:
         raise InputError(f"'scenarios {args.action}' takes {need} name(s), got {len(args.names)}")
     if args.action == "list":
-        table = store.list(place.name)
+        table = store.list_scenarios(place.name)
         if args.format == "json":
             text = to_json(records(table))
         elif table.empty:

@@ -164,3 +164,5 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
             proc.wait()
         for pid in _alive(chromium):
             psutil.Process(pid).kill()
+        if proc.stderr:
+            proc.stderr.close()  # an open pipe is a ResourceWarning (warnings fail tests)

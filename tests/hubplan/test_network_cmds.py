@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -55,8 +56,9 @@ def test_isochrones_geojson_from_site(tiny, tmp_path, capsys):
         props["apportion"] == "point" and props["method"] == "network" and props["buffer_m"] == 50
     )
     assert "Tiny areas (test)" in data["attribution"]
-    ten = shapely.ops.transform(
-        lambda x, y: TO_BNG.transform(x, y), shape(data["features"][1]["geometry"])
+    ten = shapely.transform(
+        shape(data["features"][1]["geometry"]),
+        lambda lonlat: np.column_stack(TO_BNG.transform(lonlat[:, 0], lonlat[:, 1])),
     )
     assert ten.bounds[2] == pytest.approx(X0 + 1350, abs=0.05)  # WGS84 GeoJSON, exact cut kept
 

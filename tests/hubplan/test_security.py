@@ -368,7 +368,8 @@ def test_basic_auth_guards_pages_callbacks_and_assets(auth_app):
     for url in ("/", "/_dash-layout", "/_dash-dependencies", "/assets/hubplan.css", "/profile"):
         r = client.get(url)
         assert r.status_code == 401 and "Basic" in r.headers["WWW-Authenticate"], url
-        assert client.get(url, headers=good).status_code == 200, url
+        with client.get(url, headers=good) as ok:  # closed: a static file stays open otherwise
+            assert ok.status_code == 200, url
     body = json.dumps(router_body("/", ""))
     assert (
         client.post(

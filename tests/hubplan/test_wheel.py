@@ -172,5 +172,7 @@ def test_installed_wheel_serves_the_demo_with_every_asset(installed, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stderr:
+            proc.stderr.close()  # an open pipe is a ResourceWarning (warnings fail tests)
     assert _files(installed) == before, "the running app wrote into the install folder"
     assert not any(elsewhere.iterdir()), "the app wrote into the working folder"

@@ -61,7 +61,7 @@ def test_crud_clash_and_overwrite(store):
     with pytest.raises(InputError, match="no scenario called 'Nope' for Town; saved: 'Plan A'"):
         store.load("Town", "Nope")
     store.delete("Town", "Plan A")
-    assert store.list("Town").empty
+    assert store.list_scenarios("Town").empty
     with pytest.raises(InputError, match="no scenario called 'Plan A'"):
         store.delete("Town", "Plan A")
     with pytest.raises(InputError, match="needs a name"):
@@ -160,7 +160,7 @@ def test_compare_side_by_side():
 def test_reading_never_creates_the_sqlite_file(tmp_path):
     path = tmp_path / "x.scenarios.sqlite"
     store = ScenarioStore(path=path)
-    assert store.list("X").empty and store.names("X") == []
+    assert store.list_scenarios("X").empty and store.names("X") == []
     with pytest.raises(InputError, match="no scenario called 'a'"):
         store.load("X", "a")
     assert not path.exists()

@@ -787,7 +787,8 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
         js = jobs.get(action, [])
         polls = [p for j in js for p in j["polls"]]
         submit = [j["submit"] for j in js if j["submit"] == j["submit"]]
-        kind = "background (Celery/diskcache)" if action in BACKGROUND else "one request"
+        manager = "Celery" if result.get("worker_tasks") is not None else "diskcache"
+        kind = f"background ({manager})" if action in BACKGROUND else "one request"
         lines.append(
             f"| {action} | {kind} | {len(t)} | {len(errors.get(action, []))} | {_ms(t, 0.5)} | "
             f"{_ms(t, 0.95)} | {_ms(t)} | {_ms(submit, 0.95) if js else '-'} | "
@@ -834,6 +835,18 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
             f"| {name} | {totals[0]:.0f} | {max(totals):.0f} | {totals[-1]:.0f} | "
             f"{f['middle']:.0f} | {f['last']:.0f} | {100 * f['growth']:+.1f}% | "
             f"{'yes' if f['flat'] else 'no'} |"
+        )
+    for name in memory[0][1] if memory else []:
+        seen: dict[int, list[float]] = defaultdict(list)
+        for _, row in memory:
+            for pid, mb in row[name].items():
+                seen[pid].append(mb)
+        lines.append(
+            f"\n{name}, per process (start -> peak -> end MiB): "
+            + "; ".join(
+                f"pid {pid}: {v[0]:.0f} -> {max(v):.0f} -> {v[-1]:.0f}"
+                for pid, v in sorted(seen.items())
+            )
         )
     if memory:
         step = max(1, len(memory) // 12)

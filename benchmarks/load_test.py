@@ -878,7 +878,8 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
         + ", ".join(f"{a} {v:.0f} ms" for a, v in p95s.items())
         + (f"; no requests for {', '.join(missing)}" if missing else "")
         + ").",
-        f"* memory flat after warm-up ({', '.join(watched)}): **{'held' if flat else 'not held'}**.",
+        f"* memory flat after warm-up ({', '.join(watched)}): "
+        f"**{'held' if flat else 'not held'}**.",
     ]
     return "\n".join(lines) + "\n"
 

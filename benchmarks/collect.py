@@ -22,6 +22,7 @@ ORDER = [
     "clusters",
     "export",
     "load",
+    "load_workers",
     "scale",
 ]
 

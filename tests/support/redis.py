@@ -8,6 +8,7 @@ installs the ``redis-server`` package).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -30,16 +31,30 @@ def _required() -> bool:
     return any(f.strip().lower() in {"1", "true", "yes", "on"} for f in flags)
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    server = shutil.which("redis-server") or (
+def redis_server_path() -> str | None:
+    """The ``redis-server`` executable, or ``None`` when it is not installed."""
+    return shutil.which("redis-server") or (
         "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
     )
+
+
+@contextlib.contextmanager
+def redis_server(server: str | None = None) -> Iterator[tuple[str, int]]:
+    """Run a throwaway ``redis-server`` on a free loopback port; yield ``(url, pid)``.
+
+    Persistence is off and its folder is temporary; the server is stopped by its PID on exit.
+    Also used by ``benchmarks/load_test.py --redis``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``redis-server`` is not installed.
+    RuntimeError
+        If it does not answer PING within 30 s.
+    """
+    server = server or redis_server_path()
     if server is None:
-        msg = "redis-server not found (Debian: apt-get install redis-server)"
-        if _required():
-            pytest.fail(f"{msg}; required in CI", pytrace=False)
-        pytest.skip(msg)
+        raise FileNotFoundError("redis-server not found (Debian: apt-get install redis-server)")
     port = _free_port()
     folder = tempfile.mkdtemp(prefix="hubplan-redis-")
     proc = subprocess.Popen(
@@ -60,7 +75,7 @@ def redis_url() -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not start on port {port}")
             time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc.pid
     finally:
         proc.terminate()
         try:
@@ -69,3 +84,15 @@ def redis_url() -> Iterator[str]:
             proc.kill()
             proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    server = redis_server_path()
+    if server is None:
+        msg = "redis-server not found (Debian: apt-get install redis-server)"
+        if _required():
+            pytest.fail(f"{msg}; required in CI", pytrace=False)
+        pytest.skip(msg)
+    with redis_server(server) as (url, _pid):
+        yield url

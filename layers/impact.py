@@ -10,7 +10,9 @@ network access); the PDF is printed by headless Chromium (:func:`layers.report.h
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -43,17 +45,17 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def _n(value: object, unit: str = "") -> str:
+def _n(value: float | None, unit: str = "") -> str:
     if value is None or pd.isna(value):
         return "–"
     return f"{float(value):,.0f}{unit}"
 
 
-def _m(value: object) -> str:
+def _m(value: float | None) -> str:
     return "–" if value is None or pd.isna(value) else f"{float(value):.1f} min"
 
 
-def _p(value: object) -> str:
+def _p(value: float | None) -> str:
     return "–" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
 
 
@@ -66,7 +68,7 @@ def impact_map_svg(place: Place, impact: ImpactResult, *, width: int = 640) -> s
     status = impact.areas.set_index("area")["status"]
     paths = []
     for code, geom in areas.items():
-        fill = STATUS_FILL.get(status.get(str(code)), "#f4f4f4")
+        fill = STATUS_FILL.get(status.get(str(code), ""), "#f4f4f4")
         polys = getattr(geom, "geoms", [geom])
         d = []
         for poly in polys:
@@ -101,7 +103,11 @@ def impact_map_svg(place: Place, impact: ImpactResult, *, width: int = 640) -> s
     )
 
 
-def _table(frame: pd.DataFrame, cols: list[tuple[str, str, object]]) -> str:
+# a table column: key, heading and how to format a cell (None: as it is)
+Column = tuple[str, str, Callable[[Any], str] | None]
+
+
+def _table(frame: pd.DataFrame, cols: list[Column]) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for _, label, _ in cols)
     body = []
     for row in frame.to_dict("records"):

@@ -7,6 +7,8 @@ nothing is labelled on the map itself: names are in the hover text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -38,7 +40,7 @@ def _lonlat(points: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
 
 
 def candidate_markers(
-    candidates: gpd.GeoDataFrame, *, removed: list[str] = ()
+    candidates: gpd.GeoDataFrame, *, removed: Sequence[str] = ()
 ) -> list[go.Scattermap]:
     """Candidate hubs (grey; removed ones as hollow red rings). ``customdata`` = candidate id."""
     traces = []
@@ -98,7 +100,7 @@ def hub_markers(
     per_hub: pd.DataFrame,
     *,
     weight_label: str,
-    today: list[str] = (),
+    today: Sequence[str] = (),
     sites: gpd.GeoDataFrame | None = None,
 ) -> list[go.Scattermap]:
     """Chosen hubs, one trace (and legend entry) per role: existing hubs kept (black), new
@@ -208,6 +210,7 @@ def coverage_choropleth(
     so the demand they hold shows through, and reached ones are tinted blue.
     """
     frame = assignment.set_index("demand").reindex(place.areas.index)
+    z: np.ndarray
     if minutes is None:
         z = np.zeros(len(frame))
         colours = [[0, "#dddddd"], [1, "#dddddd"]]

@@ -164,6 +164,7 @@ def save_design(place: Place, design: FootprintDesign, name: str | None) -> tupl
     Returns the saved place and a sentence saying what was saved.
     """
     name = check_set_name(place, name)
+    assert place.path is not None  # check_set_name refuses a place without a bundle file
     if not design.designed:
         raise InputError(f"{design.label!r} is already a saved set")
     saved = save_footprint_set(place.path, name, design.assignment)

@@ -126,7 +126,7 @@ def cover(
     """Few hubs reaching ``target_weight``: greedy adding, then drop hubs no longer needed."""
     cov = sparse.csc_matrix(cover_matrix, dtype=float)
     m = cov.shape[1]
-    chosen = list(np.flatnonzero(required))
+    chosen: list[int] = np.flatnonzero(required).tolist()
     counts = np.asarray(cov[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(cov.shape[0])
     while float(weights @ (counts > 0)) < target_weight * (1 - 1e-12) and len(chosen) < m:
         gains = cov.T @ (weights * (counts == 0))

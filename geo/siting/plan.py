@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -127,7 +128,8 @@ def solve_plan(
         Staff to share between the hubs in proportion to ``need`` (default the demand
         weight), in multiples of ``staff_step``.
     """
-    curve, result = None, None
+    curve: pd.DataFrame | None = None
+    result: SitingResult | None = None
     cap = problem.capacities is not None and bool(np.isfinite(problem.capacities).any())
     shared = (
         objective in ("coverage", "median")
@@ -137,6 +139,7 @@ def solve_plan(
         and (curve_to is None or int(curve_to) >= hubs)
     )
     if shared:  # the plan is a point of the (exact, incremental) curve: solve once
+        assert hubs is not None  # shared asks for hubs
         problem.check(objective, hubs, minutes, target, method, time_limit)
         shared = max(1, int(problem.required.sum())) <= hubs <= problem.n_candidates
     if not shared:
@@ -149,6 +152,7 @@ def solve_plan(
             time_limit=time_limit,
         )
         hubs = result.hubs
+    assert hubs is not None  # shared asks for hubs, else the solved plan's count
     top = default_curve_top(hubs) if curve_to is None else int(curve_to)
     top = min(top, problem.n_candidates, MAX_CURVE if curve_to is None else top)
     if shared:
@@ -160,7 +164,9 @@ def solve_plan(
         )
     curve_seconds = time.perf_counter() - started
     if shared:
-        point = curve.set_index("hubs").loc[hubs]
+        assert curve is not None  # top >= hubs >= the required count, so the curve ran
+        # one row: the curve has one row per number of hubs
+        point = cast(pd.Series, curve.set_index("hubs").loc[hubs])
         result = problem.explain_plan(
             point["selected"],
             objective=objective,
@@ -172,6 +178,7 @@ def solve_plan(
         )
         if curve_to is not None and int(curve_to) == 0:
             curve = None
+    assert result is not None  # solved above, or explained from the curve
     staff_table = None
     if staff:
         if need is None:

@@ -30,6 +30,7 @@ import itertools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -137,7 +138,7 @@ class SitingResult:
     method: str
     status: str
     gap: float | None
-    objective_value: float
+    objective_value: float | None  # None: objective 'coverage' explained without minutes
     solve_seconds: float
     total_weight: float
     covered_weight: float | None
@@ -482,6 +483,7 @@ class SitingProblem:
         share = None
         gap: float | None = None
         if objective == "cover":
+            assert target is not None and minutes is not None  # _check asks for both
             total = float(self.weights.sum())
             goal = target * total
             best = self.coverable_weight(minutes)
@@ -495,6 +497,7 @@ class SitingProblem:
                 )
             if method == "exact":
                 if cap:
+                    assert self.capacities is not None  # cap says so
                     sol = siting_exact.capacitated(
                         "cover",
                         self.costs,
@@ -529,6 +532,7 @@ class SitingProblem:
                 )
                 status = "heuristic"
         else:
+            assert hubs is not None  # _check asks for hubs unless the objective is 'cover'
             if hubs < max(n_req, 1):
                 raise InputError(
                     f"hubs ({hubs}) is fewer than the {n_req} required (existing) hubs"
@@ -539,6 +543,7 @@ class SitingProblem:
                 if status != "optimal" and not cap:
                     sel, gap = self._rescue(objective, sol, hubs, minutes, notes)
             elif objective == "coverage":
+                assert minutes is not None  # _check: coverage needs minutes
                 sel = siting_greedy.coverage(
                     self.cover_matrix(minutes), self.weights, hubs, self.required
                 )
@@ -652,6 +657,7 @@ class SitingProblem:
 
     def _exact(self, objective, p, minutes, time_limit, mip_gap, cap) -> siting_exact.ExactSolution:
         if cap:
+            assert self.capacities is not None  # cap says so
             return siting_exact.capacitated(
                 objective,
                 self.costs,
@@ -677,7 +683,9 @@ class SitingProblem:
         )
 
     # ------------------------------------------------------------------ explaining
-    def evaluate(self, selected: Sequence[int], minutes: float | None = None) -> dict[str, float]:
+    def evaluate(
+        self, selected: Sequence[int] | np.ndarray, minutes: float | None = None
+    ) -> dict[str, float]:
         """Objective values of a plan (candidate positions), each demand to its nearest hub."""
         sub = self.costs[:, list(selected)]
         best = sub.min(axis=1) if len(selected) else np.full(self.n_demand, np.inf)
@@ -922,6 +930,7 @@ class SitingProblem:
                     mip_gap=mip_gap,
                 )
             else:
+                assert minutes is not None  # checked above: the coverage curve needs minutes
                 sols = siting_curve.coverage_curve(
                     self.cover_matrix(minutes),
                     self.weights,
@@ -939,12 +948,14 @@ class SitingProblem:
                         self.costs, self.weights, p, self.required, start=previous
                     )
                 else:
+                    assert minutes is not None  # checked above: the coverage curve needs minutes
                     sel = siting_greedy.coverage(
                         self.cover_matrix(minutes), self.weights, p, self.required, start=previous
                     )
                 plans.append((sel, "heuristic", None))
                 previous = list(sel)
-        rows, before = [], set()
+        rows: list[dict[str, Any]] = []
+        before: set[str] = set()
         total = float(self.weights.sum())
         for p, (sel, status, gap) in zip(p_values, plans, strict=True):
             if not cap:
@@ -994,7 +1005,9 @@ class SitingProblem:
             tuple(sorted(self.candidate_ids[j] for j in sel)),
         )
 
-    def tie_break(self, sel: Sequence[int], objective: str, minutes: float | None) -> np.ndarray:
+    def tie_break(
+        self, sel: Sequence[int] | np.ndarray, objective: str, minutes: float | None
+    ) -> np.ndarray:
         """The preferred plan among those with the same objective value as ``sel``.
 
         Rule (deterministic, whatever order the solver met the plans in): among plans with
@@ -1043,7 +1056,7 @@ class SitingProblem:
         return np.sort(np.asarray(sel, dtype=int))
 
 
-def _group_value(g: object) -> object:
+def _group_value(g: Any) -> object:  # a groupby key: any scalar the groups hold
     try:
         return int(g)
     except (TypeError, ValueError):
@@ -1069,7 +1082,7 @@ def national_decile_key(place: Place) -> str | None:
     """The first indicator flagged ``national_decile`` (IMD decile), preferring ``imd`` keys."""
     keys = [k for k, ind in place.catalogue.items() if ind.national_decile]
     imd = [k for k in keys if k.startswith("imd")]
-    return (imd or keys or [None])[0]
+    return next(iter(imd or keys), None)
 
 
 def demand_weights(place: Place, key: str) -> tuple[pd.Series, str, list[str]]:

@@ -330,7 +330,7 @@ def compare(a: Scenario, b: Scenario) -> dict[str, Any]:
     coverage differs: ``gained`` in b or ``lost`` in b), plus ``notes``.
     """
     ra, rb = a.results, b.results
-    metrics = [
+    metrics: list[tuple[str, Any, Any]] = [
         ("hubs", len(a.hubs), len(b.hubs)),
         ("covered weight", ra.get("covered_weight"), rb.get("covered_weight")),
         ("covered share", ra.get("covered_share"), rb.get("covered_share")),

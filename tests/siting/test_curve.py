@@ -46,7 +46,10 @@ def held_apart(seed: int, n: int = 120, m: int = 18, *, river: bool = True):
 
 
 def spopt_values(costs, weights, p, radius):
-    solver = pulp.PULP_CBC_CMD(msg=False)
+    # CBC from cbcbox (pulp[cbc], test extras): PuLP 3.3 deprecates the CBC it bundles.
+    import cbcbox
+
+    solver = pulp.COIN_CMD(path=cbcbox.cbc_bin_path(), msg=False)
     finite = np.where(np.isfinite(costs), costs, 1e6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

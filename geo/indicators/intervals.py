@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from geo.numbers import format_number
+
 Z95 = 1.959963984540054
 
 
@@ -46,3 +48,64 @@ def compare(low: float, high: float, reference: float, *, higher_is: str | None)
         return "similar"
     above = low > reference
     return "worse" if above == (higher_is == "worse") else "better"
+
+
+# A mean has no sampling interval (its areas are the whole population, not a sample), so it
+# is compared by a stated rule: it differs from the comparator when the gap is more than
+# MEAN_RULE_SD standard deviations of the area values across the borough (weighted like the
+# mean itself). Otherwise it is "similar".
+MEAN_RULE_SD = 0.25
+COMPARED_WITH = ("England", "borough")
+
+
+def rate_method(*, proportion: bool) -> str:
+    """The text naming how a rate's interval was computed."""
+    return (
+        "95% confidence interval (Wilson score, for a proportion)"
+        if proportion
+        else "95% confidence interval (Byar, for a rate that can exceed its denominator)"
+    )
+
+
+def mean_rule_text(spread: float, *, unit: str = "") -> str:
+    """The stated rule used to compare a mean, with the threshold it came to."""
+    gap = format_number(MEAN_RULE_SD * spread, unit=unit) if np.isfinite(spread) else "-"
+    return (
+        f"mean compared by rule: different when more than {MEAN_RULE_SD:g} standard deviation "
+        f"of the area values ({gap}) from the comparator"
+    )
+
+
+def mean_verdict(
+    value: float, reference: float, *, spread: float, higher_is: str | None
+) -> str:
+    """``"better"``, ``"worse"`` or ``"similar"`` for a mean by the stated rule (see module).
+
+    Parameters
+    ----------
+    value
+        The footprint's mean.
+    reference
+        England's value, or the borough's when England is not given.
+    spread
+        The standard deviation of the area values across the borough.
+    higher_is
+        ``"worse"`` or ``"better"``; ``None`` gives ``"not compared"``.
+    """
+    if higher_is is None or not all(np.isfinite([value, reference, spread])):
+        return "not compared"
+    gap = value - reference
+    if abs(gap) <= MEAN_RULE_SD * spread:
+        return "similar"
+    return "worse" if (gap > 0) == (higher_is == "worse") else "better"
+
+
+def weighted_sd(values: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Weighted standard deviation (population form) of the finite values; NaN when none."""
+    x = np.asarray(values, dtype=float)
+    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return np.nan
+    mean = np.average(x[ok], weights=w[ok])
+    return float(np.sqrt(np.average((x[ok] - mean) ** 2, weights=w[ok])))

@@ -48,6 +48,7 @@ class Indicator:
     vintage: str = ""
     national_decile: bool = False
     description: str = ""
+    method: str = ""
 
 
 @dataclass(frozen=True)

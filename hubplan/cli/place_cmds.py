@@ -58,7 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--footprint",
         metavar="NAME",
-        help="only this footprint (plus 'All areas'); required for html/pdf",
+        help="only this footprint (plus 'All areas'); required for html/pdf; with json, the "
+        "full profile (spine with verdicts, counts, deciles, missing data, sites)",
     )
     p.add_argument(
         "--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)"
@@ -138,6 +139,10 @@ def cmd_profile(args: argparse.Namespace) -> int:
         from hubplan.cli.profile_cmds import cmd_profile_report
 
         return cmd_profile_report(args, place)
+    if args.format == "json" and args.footprint:
+        from hubplan.cli.profile_cmds import cmd_profile_contract
+
+        return cmd_profile_contract(args, place)
     disclosed = apply_disclosure(
         profile_table(place), place.catalogue, threshold=args.suppress_below, round_to=args.round
     )

@@ -8,10 +8,12 @@ interval. Both return the interval on the indicator's scale (``per``).
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from geo.numbers import format_number
 
 Z95 = 1.959963984540054
+BYAR_MIN_EVENTS = 10
 
 
 def wilson(
@@ -30,10 +32,19 @@ def wilson(
 def byar(
     numerator: float, denominator: float, *, per: float = 100.0, z: float = Z95
 ) -> tuple[float, float]:
-    """Byar's Poisson interval for an event count over a population, times ``per``."""
+    """Byar's Poisson interval for an event count over a population, times ``per``.
+
+    Byar's approximation is good from about 10 events; below ``BYAR_MIN_EVENTS`` the exact
+    Poisson interval (chi-squared form) is used instead, as the PHE technical guidance advises.
+    """
     o, d = float(numerator), float(denominator)
     if not (np.isfinite(o) and np.isfinite(d)) or d <= 0 or o < 0:
         return (np.nan, np.nan)
+    if o < BYAR_MIN_EVENTS:
+        alpha = 2 * stats.norm.sf(z)
+        low = 0.0 if o == 0 else stats.chi2.ppf(alpha / 2, 2 * o) / 2
+        high = stats.chi2.ppf(1 - alpha / 2, 2 * (o + 1)) / 2
+        return (per * low / d, per * high / d)
     low = 0.0 if o == 0 else o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
     o1 = o + 1
     high = o1 * (1 - 1 / (9 * o1) + z / (3 * np.sqrt(o1))) ** 3

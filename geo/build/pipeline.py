@@ -20,6 +20,7 @@ from geo.build._importers import (
     import_indicators,
 )
 from geo.build.network import add_network
+from geo.indicators.apportion import import_other_geography
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
 from geo.progress import Steps
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
@@ -67,8 +68,17 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
 
     catalogue = {}
     values = pd.DataFrame(index=areas.index)
-    for src in config.indicators:
+    # Sources published for another geography come last: they are apportioned by a weight
+    # (e.g. children) taken from the area-level sources.
+    ordered = sorted(config.indicators, key=lambda s: s.geography is not None)
+    for src in ordered:
         steps.step(f"indicators {src.path.name}")
+        if src.geography is not None:
+            table, found, methods = import_other_geography(src, areas, values, catalogue)
+            findings += found
+            values = values.join(table)
+            catalogue.update(methods)
+            continue
         table, found = import_indicators(src, areas.index)
         findings += found
         clash = [c for c in table.columns if c in values.columns]

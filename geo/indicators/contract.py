@@ -227,9 +227,7 @@ def _date_text(value: object) -> str | None:
 
 def _site_details(place: Place) -> tuple[list[str], list[str]]:
     sites = place.sites
-    cols = [
-        c for c in sites.columns if c not in _SKIP_SITE_COLUMNS | {"name", "kind", "site_id"}
-    ]
+    cols = [c for c in sites.columns if c not in _SKIP_SITE_COLUMNS | {"name", "kind", "site_id"}]
     dates = [c for c in cols if _DATE_NAME.search(c)]
     return [c for c in cols if c not in dates], dates
 

@@ -87,9 +87,7 @@ def mean_rule_text(spread: float, *, unit: str = "") -> str:
     )
 
 
-def mean_verdict(
-    value: float, reference: float, *, spread: float, higher_is: str | None
-) -> str:
+def mean_verdict(value: float, reference: float, *, spread: float, higher_is: str | None) -> str:
     """``"better"``, ``"worse"`` or ``"similar"`` for a mean by the stated rule (see module).
 
     Parameters

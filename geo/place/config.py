@@ -49,6 +49,7 @@ class Indicator:
     national_decile: bool = False
     description: str = ""
     method: str = ""
+    from_percent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,12 @@ class IndicatorSource:
     sheet: str | None = None
     attribution: str = ""
     source: str = ""
+    geography: str | None = None
+    geography_code: str | None = None
+    lookup: Path | None = None
+    lookup_area: str | None = None
+    lookup_code: str | None = None
+    apportion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -253,7 +260,59 @@ def _indicator(sec: _Section, *, source: str, attribution: str, vintage: str) ->
         vintage=sec.str("vintage", vintage) or "",
         national_decile=sec.bool("national_decile", False),
         description=sec.str("description", "") or "",
+        from_percent=sec.str("from_percent"),
     )
+
+
+def _other_geography(sec: _Section, cols: tuple[Indicator, ...]) -> dict[str, Any]:
+    """The keys of a source published for another geography (``geography = "ward"``...)."""
+    geography = sec.str("geography")
+    extra = ("geography_code", "lookup", "lookup_area", "lookup_code", "apportion")
+    if geography is None:
+        given = [k for k in extra if k in sec.data]
+        if given:
+            raise InputError(
+                f"'{sec.where}' sets {', '.join(given)} but no geography = ... (e.g. \"ward\")",
+                path=sec.file,
+            )
+        for c in cols:
+            if c.from_percent:
+                raise InputError(
+                    f"indicator {c.key!r}: from_percent is only for sources with a geography",
+                    path=sec.file,
+                )
+        return {}
+    polygons = Path(geography).suffix.lower() in GEO_SUFFIXES
+    out: dict[str, Any] = {"geography": geography, "apportion": sec.str("apportion")}
+    if polygons:
+        out["geography"] = str(sec.path("geography"))
+        out["geography_code"] = sec.str("geography_code", required=True)
+    else:
+        out["lookup"] = sec.path("lookup")
+        out["lookup_area"] = sec.str("lookup_area", required=True)
+        out["lookup_code"] = sec.str("lookup_code", required=True)
+    has_counts = any(c.kind in ("count", "rate") for c in cols)
+    if has_counts and not out["apportion"]:
+        raise InputError(
+            f"'{sec.where}' (geography {geography!r}) has counts: say how to apportion them, "
+            'apportion = "KEY" (a count indicator such as children_0_15) or "area"',
+            path=sec.file,
+        )
+    keys = {c.key for c in cols}
+    for c in cols:
+        if c.from_percent and c.from_percent not in keys:
+            raise InputError(
+                f"indicator {c.key!r}: from_percent = {c.from_percent!r} is not a column of "
+                "the same source",
+                path=sec.file,
+            )
+        if c.kind == "rate" and not {c.numerator, c.denominator} <= keys:
+            raise InputError(
+                f"indicator {c.key!r}: a rate of a {geography} source needs its numerator "
+                "and denominator in the same source (they are apportioned, then divided)",
+                path=sec.file,
+            )
+    return out
 
 
 def _check_crs(value: str, where: str, path: Path, *, projected: bool = True) -> str:
@@ -333,6 +392,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
                 sheet=sec.str("sheet"),
                 attribution=attribution,
                 source=source,
+                **_other_geography(sec, cols),
             )
         )
     _check_references([c for s in indicators for c in s.columns], path)

@@ -82,10 +82,7 @@ def check_contract(place, footprint):
         assert rec["method"]
         assert rec["verdict"] == expected_verdict(place, rec["key"], footprint, rec), rec
         per_fp = pd.Series(
-            {
-                fp: profile_contract_value(place, rec["key"], fp)
-                for fp in place.footprint_names
-            }
+            {fp: profile_contract_value(place, rec["key"], fp) for fp in place.footprint_names}
         ).dropna()
         assert rec["lowest"] == pytest.approx(per_fp.min())
         assert rec["highest"] == pytest.approx(per_fp.max())

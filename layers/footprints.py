@@ -53,7 +53,7 @@ def footprint_outlines(
                 lat=lats,
                 mode="lines",
                 line={"color": categorical(i, lines=True), "width": 2.5},
-                name=f"{place.footprint_label}s ({len(geoms)})" if many else str(name),
+                name=f"{place.footprint_plural} ({len(geoms)})" if many else str(name),
                 meta=str(name),
                 legendgroup="footprints",
                 showlegend=not many or i == 0,

@@ -183,3 +183,60 @@ def small_multiples(
     )
     fig.update_annotations(font={"size": 12})
     return fig
+
+
+def decile_figure(decile: dict, *, footprint: str) -> go.Figure:
+    """People in each national decile band: shares for this footprint against the borough.
+
+    ``decile`` is one record of ``profile_contract(...)["deciles"]``. Bands are shares (never
+    an average decile); areas with no decile get their own bar when there are any.
+    """
+    labels = [f"{b['decile']}" for b in decile["bands"]]
+    mine = [100 * (b["share"] or 0) for b in decile["bands"]]
+    theirs = [100 * (b["share"] or 0) for b in decile["borough"]["bands"]]
+    counts = [b["count"] for b in decile["bands"]]
+    if decile["no_decile"]["count"] or decile["borough"]["no_decile"]["count"]:
+        labels.append("No data")
+        mine.append(100 * (decile["no_decile"]["share"] or 0))
+        theirs.append(100 * (decile["borough"]["no_decile"]["share"] or 0))
+        counts.append(decile["no_decile"]["count"])
+    who = decile["weight_label"].lower()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=mine,
+            name=footprint,
+            marker={"color": OKABE_ITO[1]},
+            customdata=[f"{c:,.0f}" for c in counts],
+            text=[f"{v:.0f}%" for v in mine],
+            textposition="outside",
+            hovertemplate="Decile %{x}: %{y:.1f}% (%{customdata})<extra>" + footprint + "</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=theirs,
+            name="Borough",
+            marker={"color": "#bdbdbd"},
+            hovertemplate="Decile %{x}: %{y:.1f}%<extra>Borough</extra>",
+        )
+    )
+    fig.update_layout(
+        title={
+            "text": f"{decile['label']}: {who} by national decile",
+            "x": 0.01,
+            "font": {"size": 13},
+        },
+        barmode="group",
+        height=300,
+        margin={"l": 50, "r": 10, "t": 50, "b": 50},
+        yaxis={"title": f"% of {who}", "rangemode": "tozero"},
+        xaxis={"title": "National decile (1 = most deprived 10% of England)", "type": "category"},
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+    )
+    return fig

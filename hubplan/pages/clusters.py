@@ -191,7 +191,7 @@ def layout(
             html.P(
                 "Group the small areas into K footprints that share boundaries, hold as equal a share as "
                 "possible of the chosen quantity, and are reasonably compact. Compare them with today's "
-                f"{the_place.footprint_label.lower()}s.",
+                f"{the_place.footprint_plural.lower()}.",
                 className="control-help",
             ),
             html.Div(
@@ -244,7 +244,7 @@ def layout(
                                 placeholder="Nothing (areas can go anywhere)",
                                 options=[
                                     {
-                                        "label": f"Current {the_place.footprint_label.lower()}s",
+                                        "label": f"Current {the_place.footprint_plural.lower()}",
                                         "value": "footprint",
                                     }
                                 ],
@@ -328,7 +328,7 @@ def layout(
                 [
                     html.Div(
                         [
-                            html.H3(f"Current {the_place.footprint_label.lower()}s"),
+                            html.H3(f"Current {the_place.footprint_plural.lower()}"),
                             dcc.Graph(
                                 id="cl-map-current", figure=cur_map, config={"displaylogo": False}
                             ),

@@ -106,7 +106,7 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             synthetic_banner(the_place),
             notice_box(notices.items, id="compare-notice"),
             html.H1(
-                f"{the_place.name}: compare {the_place.footprint_label.lower()}s",
+                f"{the_place.name}: compare {the_place.footprint_plural.lower()}",
                 className="page-title",
             ),
             html.Div(

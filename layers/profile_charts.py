@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from geo.indicators.aggregate import ALL_AREAS
+from geo.numbers import format_number
 from geo.place.config import Indicator
 from geo.place.model import Place
 from layers.base import map_figure
@@ -134,7 +135,8 @@ def small_multiples(
     highlight: str | None = None,
     cols: int = 3,
 ) -> go.Figure:
-    """One bar chart per indicator, footprints sorted worst first (borough as a dashed line)."""
+    """One bar chart per indicator, footprints sorted worst first; the borough (dashed) and
+    England (dotted, where given) reference lines are labelled with their values."""
     keys = [k for k in keys if k in catalogue]
     rows = max(1, math.ceil(len(keys) / cols))
     fig = make_subplots(
@@ -159,7 +161,8 @@ def small_multiples(
                 orientation="h",
                 marker={"color": colours},
                 showlegend=False,
-                hovertemplate="%{y}: %{x:,.3g}<extra>" + ind.label + "</extra>",
+                customdata=[format_number(v, kind=ind.kind, unit=ind.unit) for v in values],
+                hovertemplate="%{y}: %{customdata}<extra>" + ind.label + "</extra>",
             ),
             row=r + 1,
             col=c + 1,
@@ -170,9 +173,22 @@ def small_multiples(
                 fig.add_vline(
                     x=float(borough),
                     line={"dash": "dash", "color": "#555555", "width": 1},
+                    annotation_text=f"Borough {format_number(borough, unit=ind.unit)}",
+                    annotation_position="bottom right",
+                    annotation_font={"size": 11, "color": "#333333"},
                     row=r + 1,
                     col=c + 1,
                 )
+        if ind.england is not None and ind.kind != "count":
+            fig.add_vline(
+                x=float(ind.england),
+                line={"dash": "dot", "color": "#CC79A7", "width": 2},
+                annotation_text=f"England {format_number(ind.england, unit=ind.unit)}",
+                annotation_position="top right",
+                annotation_font={"size": 11, "color": "#8a3d6b"},
+                row=r + 1,
+                col=c + 1,
+            )
         fig.update_yaxes(autorange="reversed", row=r + 1, col=c + 1)
     fig.update_layout(
         height=max(300, 260 * rows),

@@ -12,6 +12,7 @@ import dash
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
+from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from geo.indicators.aggregate import ALL_AREAS
 from geo.indicators.disclosure import apply_disclosure
@@ -71,6 +72,28 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     return rows, disclosed.note
 
 
+def decimals(values: list, *, kind: str) -> int:
+    """One number of decimals for a whole column (no ragged decimals): counts 0, else by the
+    size of the typical value as :mod:`geo.numbers` does (100+: 0, 10+: 1, 1+: 2, else 3)."""
+    if kind == "count":
+        return 0
+    nums = [abs(float(v)) for v in values if isinstance(v, int | float) and np.isfinite(v)]
+    typical = float(np.median(nums)) if nums else 0.0
+    if typical >= 100:
+        return 0
+    if typical >= 10:
+        return 1
+    if typical >= 1:
+        return 2
+    return 3
+
+
+def column_format(ind, values: list) -> Format:
+    """Thousands separators and a fixed number of decimals for one indicator's column."""
+    fmt = Format(group=Group.yes, precision=decimals(values, kind=ind.kind), scheme=Scheme.fixed)
+    return fmt.symbol(Symbol.yes).symbol_suffix("%") if ind.unit == "%" else fmt
+
+
 def default_multiples(place: Place, indicator: str) -> list[str]:
     keys = [indicator] + [
         k for k, i in place.catalogue.items() if i.higher_is and k != indicator and not i.sensitive
@@ -90,12 +113,18 @@ def layout(place=None, indicator=None, footprint=None, **_other):
     columns = [
         {"name": "Rank", "id": "rank", "type": "numeric"},
         {"name": the_place.footprint_label, "id": "footprint", "presentation": "markdown"},
-        {"name": "Small areas", "id": "areas", "type": "numeric"},
+        {
+            "name": "Small areas",
+            "id": "areas",
+            "type": "numeric",
+            "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed),
+        },
     ] + [
         {
             "name": indicator_title(i) + (" (sensitive)" if i.sensitive else ""),
             "id": k,
             "type": "numeric",
+            "format": column_format(i, [r[k] for r in rows]),
         }
         for k, i in the_place.catalogue.items()
     ]

@@ -371,6 +371,7 @@ def profile_contract(
         "place": place.name,
         "footprint": footprint,
         "footprint_label": place.footprint_label,
+        "footprint_set": place.meta.get("footprint_set"),
         "synthetic": place.synthetic,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "areas": int(inside.sum()),

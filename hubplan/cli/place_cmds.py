@@ -65,6 +65,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)"
     )
     p.add_argument(
+        "--footprints",
+        metavar="SET",
+        help="profile the footprints of a saved footprint set (Clusters page or "
+        "'hubplan cluster --save-as') instead of the current ones",
+    )
+    p.add_argument(
         "--suppress-below",
         type=float,
         default=5,
@@ -134,7 +140,9 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    place = open_place(args.place)
+    from geo.clusters.footprint_sets import with_footprint_set
+
+    place = with_footprint_set(open_place(args.place), args.footprints)
     if args.format in ("html", "pdf"):
         from hubplan.cli.profile_cmds import cmd_profile_report
 

@@ -20,6 +20,7 @@ from geo.numbers import format_number
 from geo.place.model import Place
 from geo.tables import to_safe_csv
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._sets import place_view
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.profile_charts import age_band_figure, decile_figure, footprint_map
@@ -302,10 +303,12 @@ def sites_table(contract: dict) -> dash_table.DataTable | html.P:
     )
 
 
-def footprint_links(place: Place) -> html.Ul:
+def footprint_links(place: Place, key: str | None = None) -> html.Ul:
+    set_name = place.meta.get("footprint_set")
+    extra = {"set": set_name} if set_name else {}
     return html.Ul(
         [
-            html.Li(dcc.Link(name, href=page_href(f"/profile/{name}", place)))
+            html.Li(dcc.Link(name, href=page_href(f"/profile/{name}", key or place, **extra)))
             for name in place.footprint_names
         ],
         className="footprint-links",
@@ -315,8 +318,12 @@ def footprint_links(place: Place) -> html.Ul:
 def layout(footprint=None, place=None, **_other):
     """The profile of ``footprint`` (unknown names list the footprints to choose from)."""
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base, n = open_place_safe(first(place))
     notices.add(n)
+    key = current_place_key(base)
+    the_place, n = place_view(base, first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     name = unquote(str(footprint or "")).strip()
     if name not in the_place.footprint_names:
         if name and name != "none":
@@ -330,7 +337,7 @@ def layout(footprint=None, place=None, **_other):
                     className="page-title",
                 ),
                 html.P(f"Choose one of the {the_place.footprint_plural.lower()}:"),
-                footprint_links(the_place),
+                footprint_links(the_place, key),
                 attribution_footer(the_place),
             ],
             className="page page-profile",
@@ -338,7 +345,6 @@ def layout(footprint=None, place=None, **_other):
 
     p = build_profile(the_place, name)
     c = build_contract(the_place, name)
-    key = current_place_key(the_place)
     sections = [
         html.Section([html.H2("Headline figures"), headline_cards(p)], className="profile-section"),
         html.Section(
@@ -446,10 +452,14 @@ def layout(footprint=None, place=None, **_other):
             html.H1(f"{name}", className="page-title", id="profile-title"),
             html.P(
                 [
-                    f"{the_place.footprint_label} profile, {the_place.name}. ",
+                    f"{the_place.footprint_label} profile, {the_place.name}"
+                    + (f", saved footprint set {set_name!r}. " if set_name else ". "),
                     dcc.Link("Back to the map", href=page_href("/", key, footprint=name)),
                     " · ",
-                    dcc.Link("Compare footprints", href=page_href("/compare", key)),
+                    dcc.Link(
+                        "Compare footprints",
+                        href=page_href("/compare", key, **({"set": set_name} if set_name else {})),
+                    ),
                     " · ",
                     f"Produced {p.generated_at}.",
                 ],
@@ -481,7 +491,7 @@ def layout(footprint=None, place=None, **_other):
             if notes
             else None,
             attribution_footer(the_place),
-            dcc.Store(id="profile-state", data={"place": key, "footprint": name}),
+            dcc.Store(id="profile-state", data={"place": key, "footprint": name, "set": set_name}),
         ],
         className="page page-profile",
     )
@@ -503,6 +513,7 @@ def download(_html, _pdf, _csv, state):
 
     trigger = dash.ctx.triggered_id
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     name = (state or {}).get("footprint")
     if name not in place.footprint_names:
         return dash.no_update, "Unknown footprint."

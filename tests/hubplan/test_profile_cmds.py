@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, datetime
 
 import pandas as pd

@@ -236,7 +236,7 @@ def report_context(
     if profile.access is not None and np.isfinite(profile.access["share"]):
         a = profile.access
         access = (
-            f"{a['within']:,.0f} of {a['children']:,.0f} children ({a['share']:.0%}) live within "
+            f"{a['within']:,.0f} of {a['children']:,.0f} children ({_num(100 * a['share'], '%')}) live within "
             f"{a['minutes']:g} minutes' {a['mode']} of a {a['hub_kind'].replace('_', ' ')} "
             f"({a['note']})."
         )

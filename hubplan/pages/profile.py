@@ -409,7 +409,7 @@ def layout(footprint=None, place=None, **_other):
         )
     access = (
         html.P(
-            f"{p.access['within']:,.0f} of {p.access['children']:,.0f} children ({p.access['share']:.0%}) live "
+            f"{p.access['within']:,.0f} of {p.access['children']:,.0f} children ({fmt(100 * p.access['share'], unit='%')}) live "
             f"within {p.access['minutes']:g} minutes' {p.access['mode']} of a "
             f"{p.access['hub_kind'].replace('_', ' ')} ({p.access['note']}).",
             id="profile-access",

@@ -18,6 +18,7 @@ from geo.indicators.aggregate import ALL_AREAS
 from geo.indicators.disclosure import apply_disclosure
 from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -54,10 +55,14 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     rank = order.rank(ascending=ind.higher_is == "better", method="min")
     rows = []
     key = current_place_key(place)
+    set_name = place.meta.get("footprint_set")
+    extra = {"set": set_name} if set_name else {}
     for name in [*order.index, ALL_AREAS]:
         rec = {"rank": None if name == ALL_AREAS or np.isnan(rank[name]) else int(rank[name])}
         rec["footprint"] = (
-            name if name == ALL_AREAS else f"[{name}]({page_href(f'/profile/{name}', key)})"
+            name
+            if name == ALL_AREAS
+            else f"[{name}]({page_href(f'/profile/{name}', key, **extra)})"
         )
         rec["areas"] = int(shown.loc[name, "areas"])
         for k, i in place.catalogue.items():
@@ -94,6 +99,24 @@ def column_format(ind, values: list) -> Format:
     return fmt.symbol(Symbol.yes).symbol_suffix("%") if ind.unit == "%" else fmt
 
 
+def set_links(place: Place, chosen: str | None) -> html.Nav | None:
+    """Links to compare the current footprints or any saved footprint set."""
+    sets = saved_sets(place)
+    if not sets:
+        return None
+    key = current_place_key(place)
+    items = []
+    for name in [None, *sets]:
+        text = f"Current {place.footprint_plural.lower()}" if name is None else f"Set {name!r}"
+        href = page_href("/compare", key, **({"set": name} if name else {}))
+        items.append(html.Li(html.Strong(text) if name == chosen else dcc.Link(text, href=href)))
+    return html.Nav(
+        [html.Span("Footprints: "), html.Ul(items, className="inline-list")],
+        id="compare-sets",
+        **{"aria-label": "Footprint sets"},
+    )
+
+
 def default_multiples(place: Place, indicator: str) -> list[str]:
     keys = [indicator] + [
         k for k, i in place.catalogue.items() if i.higher_is and k != indicator and not i.sensitive
@@ -103,8 +126,11 @@ def default_multiples(place: Place, indicator: str) -> list[str]:
 
 def layout(place=None, indicator=None, footprint=None, **_other):
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base, n = open_place_safe(first(place))
     notices.add(n)
+    the_place, n = place_view(base, first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     key, n = parse_indicator(the_place, indicator, default_indicator(the_place))
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
@@ -138,6 +164,7 @@ def layout(place=None, indicator=None, footprint=None, **_other):
                 f"{the_place.name}: compare {the_place.footprint_plural.lower()}",
                 className="page-title",
             ),
+            set_links(base, set_name),
             html.Div(
                 [
                     html.Div(
@@ -214,7 +241,8 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             ),
             attribution_footer(the_place),
             dcc.Store(
-                id="compare-state", data={"place": current_place_key(the_place), "footprint": fp}
+                id="compare-state",
+                data={"place": current_place_key(the_place), "footprint": fp, "set": set_name},
             ),
         ],
         className="page page-compare",
@@ -244,6 +272,7 @@ def caption(place: Place, key: str) -> str:
 )
 def rerank(indicator, state):
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     if indicator not in place.catalogue:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     rows, _ = ranked_rows(place, indicator)
@@ -266,6 +295,7 @@ def rerank(indicator, state):
 )
 def redraw_multiples(keys, state):
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     keys = [k for k in (keys or []) if k in place.catalogue][:MAX_MULTIPLES]
     return small_multiples(
         cached_profile(place).reset_index(),

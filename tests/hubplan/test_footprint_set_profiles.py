@@ -73,3 +73,19 @@ def test_profile_page_and_index_show_saved_sets(saved):
         r.children[0].children.href for r in find(index, "profiles-set-0").children[1].children
     ]
     assert len(links) == 2 and all("set=halves" in h for h in links)
+
+
+def test_compare_page_through_a_saved_set(saved):
+    from hubplan.web import create_app
+
+    create_app()
+    from hubplan.pages import compare
+    from tests.hubplan.test_pages_profiles import find
+
+    page = compare.layout(place="demo-copy", set="halves", indicator="school_readiness")
+    rows = find(page, "compare-table").data
+    names = [r["footprint"] for r in rows]
+    assert len(names) == 3 and names[-1] == "All areas"
+    assert all("set=halves" in n for n in names[:-1])
+    assert find(page, "compare-state").data["set"] == "halves"
+    assert find(page, "compare-sets") is not None

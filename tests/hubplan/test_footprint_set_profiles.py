@@ -89,3 +89,18 @@ def test_compare_page_through_a_saved_set(saved):
     assert all("set=halves" in n for n in names[:-1])
     assert find(page, "compare-state").data["set"] == "halves"
     assert find(page, "compare-sets") is not None
+
+
+def test_export_profiles_of_a_saved_set(saved, tmp_path, monkeypatch):
+    from layers import report
+
+    monkeypatch.setattr(report, "report_charts", lambda place, profile: {})
+    out = tmp_path / "set-profiles"
+    code = main(
+        ["export-profiles", str(saved), "--footprints", "halves", "--format", "html",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 3 and "index.html" in names
+    assert all("half" in n.lower() for n in names if n != "index.html")

@@ -78,8 +78,7 @@ elif step == "figure":
     import plotly.io as pio
     home = importlib.import_module("hubplan.pages.home")
     t0 = time.perf_counter()
-    from hubplan.pages._state import default_indicator
-    fig, _ = home.build_figure(place, default_indicator(place), None, ["areas", "footprints"], "none", None, None)
+    fig, _ = home.build_figure(place, place.default_indicator, None, ["areas", "footprints"], "none", None, None)
     text = pio.to_json(fig, validate=False, engine="json")
     extra["figure_mb"] = len(text) / 1e6
     # What zoom-dependent display would send instead: coarser geometry, or footprints only.

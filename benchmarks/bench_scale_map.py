@@ -39,9 +39,8 @@ from hubplan.web import create_app
 from geo.build.places import open_place
 app = create_app(place=folder + "/place.gpkg")
 home = importlib.import_module("hubplan.pages.home")
-from hubplan.pages._state import default_indicator
 place = open_place(folder + "/place.gpkg")  # the object the page opens (shared caches)
-key = default_indicator(place)
+key = place.default_indicator
 out = {{}}
 t0 = time.perf_counter()
 fig, index = home.build_figure(place, key, None, ["areas", "footprints"], "none", None, None)

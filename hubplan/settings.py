@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
+from geo.build.places import DEMO
 from geo.errors import ConfigError
 from geo.settings import cache_dir, places_dir
 
@@ -28,6 +30,7 @@ __all__ = [
     "MAX_REQUEST_ENV",
     "PLACE_ENV",
     "SECRET_ENV",
+    "add_serve_arguments",
     "basic_auth",
     "cache_dir",
     "default_place",
@@ -43,6 +46,26 @@ SECRET_ENV = "HUBPLAN_SECRET_KEY"
 MAX_REQUEST_ENV = "HUBPLAN_MAX_REQUEST_MB"
 # Callback bodies carry uploads base64-encoded (4/3 of the file) plus the other inputs.
 DEFAULT_MAX_REQUEST_MB = 16.0
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8050
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``hubplan serve`` and ``python app.py``."""
+    parser.add_argument(
+        "--place",
+        default=DEMO,
+        metavar="PATH|demo",
+        help="place bundle (.gpkg), place config (.toml), a bundle name in the places folder "
+        "($HUBPLAN_PLACES), or 'demo' (default)",
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
+    parser.add_argument("--debug", action="store_true", help="Dash debug mode (off by default)")
 
 
 def default_place() -> str | None:

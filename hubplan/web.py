@@ -36,6 +36,7 @@ from hubplan.settings import (
     AUTH_ENV,
     DEFAULT_MAX_REQUEST_MB,
     MAX_REQUEST_ENV,
+    add_serve_arguments,
     basic_auth,
     cache_dir,
     default_place,
@@ -61,6 +62,7 @@ __all__ = [
     "DEFAULT_MAX_REQUEST_MB",
     "MAX_REQUEST_ENV",
     "add_basic_auth",
+    "add_serve_arguments",
     "assets_folder",
     "create_app",
     "create_server",
@@ -358,22 +360,6 @@ def __getattr__(name: str):
         dash_app = _lazy["app"]
         return dash_app.server if name == "server" else dash_app
     raise AttributeError(name)
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``hubplan serve`` and ``python app.py``."""
-    parser.add_argument(
-        "--place",
-        default=DEMO,
-        metavar="PATH|demo",
-        help="place bundle (.gpkg), place config (.toml), a bundle name in the places "
-        "folder ($HUBPLAN_PLACES), or 'demo' (default)",
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
-    parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
-    parser.add_argument("--debug", action="store_true", help="Dash debug mode (off by default)")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
-    apply_disclosure,
     is_suppressed,
     sensitive_columns,
 )
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from layers.base import format_value, indicator_title
 from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
@@ -36,9 +35,7 @@ def suppressed_mask(place: Place, key: str, *, threshold: float = DEFAULT_THRESH
     counts, rates = sensitive_columns(place.catalogue)
     if key not in counts and key not in rates:
         return np.zeros(len(place.areas), dtype=bool)
-    cols = [key] + ([rates[key]] if key in rates and rates[key] in place.areas else [])
-    table = pd.DataFrame(place.areas[cols]).reset_index(drop=True)
-    result = apply_disclosure(table, place.catalogue, threshold=threshold, group_column=None)
+    result = disclosed_profile(place, by="area", suppress_below=threshold)
     return np.array([is_suppressed(v) for v in result.table[key]], dtype=bool)
 
 

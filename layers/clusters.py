@@ -3,6 +3,7 @@
 * :func:`footprint_set_fill` — areas coloured by their footprint in a set (one colour each).
 * :func:`footprint_set_outlines` — one outline trace per footprint of a set.
 * :func:`changed_areas_trace` — areas that change footprint between two sets.
+* :func:`design_figures` — both maps and both charts of a footprint design.
 * :func:`school_cluster_traces` — cluster areas, schools coloured by cluster, hubs.
 * :func:`overlay_traces` — the map page's "Clusters" overlay (saved footprint sets, else
   school clusters around the place's hubs).
@@ -10,13 +11,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from geo.clusters.design import FootprintDesign
 from geo.clusters.footprint_sets import CURRENT, dissolve, footprint_sets
 from geo.clusters.school_clusters import SchoolClusters, school_clusters
 from geo.place.model import Place
+from layers.base import map_figure
 from layers.geometry import (
     DISPLAY_TOLERANCE_M,
     display_geojson,
@@ -284,3 +289,39 @@ def compactness_figure(comparison) -> go.Figure:
         reference=None,
         fmt=".2f",
     )
+
+
+@dataclass(frozen=True)
+class DesignFigures:
+    """The figures of a footprint design (:func:`design_figures`)."""
+
+    current_map: go.Figure
+    designed_map: go.Figure
+    balance: go.Figure
+    compactness: go.Figure
+
+
+def design_figures(design: FootprintDesign, *, height: int = 430) -> DesignFigures:
+    """Maps of the current and the designed footprints (areas that change darker) and the
+    balance and compactness charts of a :class:`geo.clusters.design.FootprintDesign`."""
+    place, cmp = design.place, design.comparison
+    current = place.areas["footprint"]
+    label = place.footprint_label
+    current_map = map_figure(
+        place,
+        [
+            footprint_set_fill(place, current, title=label, uid="cur-fill"),
+            *footprint_set_outlines(place, current, title=label, uid_prefix="cur"),
+        ],
+        height=height,
+    )
+    designed_map = map_figure(
+        place,
+        [
+            footprint_set_fill(place, design.assignment, title=design.label, uid="new-fill"),
+            changed_areas_trace(place, cmp.changed["code"].tolist()),
+            *footprint_set_outlines(place, design.assignment, title=design.label, uid_prefix="new"),
+        ],
+        height=height,
+    )
+    return DesignFigures(current_map, designed_map, balance_figure(cmp), compactness_figure(cmp))

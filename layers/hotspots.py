@@ -24,7 +24,6 @@ from geo.clusters.hotspots import (
     Hotspots,
     hotspots,
 )
-from geo.clusters.school_clusters import NEED_KEYS
 from geo.place.model import Place
 from layers.geometry import DISPLAY_TOLERANCE_M, geojson_subset
 
@@ -114,16 +113,11 @@ def hotspot_trace(
     )
 
 
-def default_indicator(place: Place) -> str | None:
-    """The need index if the place has one, else an IMD-like score."""
-    return next((k for k in NEED_KEYS if k in place.catalogue), None)
-
-
 def default_hotspots(
     place: Place, *, indicator: str | None = None, method: str = "gi"
 ) -> Hotspots | None:
-    """Hot spots for ``indicator`` (default :func:`default_indicator`), cached per place object."""
-    indicator = indicator or default_indicator(place)
+    """Hot spots for ``indicator`` (default :attr:`Place.need_key`), cached per place object."""
+    indicator = indicator or place.need_key
     if indicator is None:
         return None
     key = (id(place), indicator, method)

@@ -22,10 +22,10 @@ import plotly.graph_objects as go
 from geo.errors import InputError
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
-    apply_disclosure,
     is_suppressed,
     sensitive_columns,
 )
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import SYNTHETIC_LABEL, Place
 from layers.areas import area_choropleth, choropleth_values
 from layers.base import attribution_lines, fit_view, indicator_title, map_figure
@@ -72,22 +72,12 @@ def check_layers(place: Place, layers: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(layers))
 
 
-def default_indicator(place: Place) -> str:
-    """The first need indicator (higher is worse, not sensitive), else the first key."""
-    for key, ind in place.catalogue.items():
-        if ind.higher_is == "worse" and not ind.sensitive:
-            return key
-    return next(iter(place.catalogue))
-
-
 def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, str | None]:
     """A shallow copy of ``place`` with suppressed values of ``key`` blanked, and a note."""
     counts, rates = sensitive_columns(place.catalogue)
     if key not in counts and key not in rates:
         return place, None
-    result = apply_disclosure(
-        place.values(), place.catalogue, threshold=threshold, group_column=None
-    )
+    result = disclosed_profile(place, by="area", suppress_below=threshold)
     hidden = result.table[key].map(is_suppressed).to_numpy()
     if not hidden.any():
         return place, None
@@ -180,7 +170,7 @@ def snapshot_figure(
     """
     when = when or datetime.now(UTC)
     layers = check_layers(place, layers)
-    key = indicator or default_indicator(place)
+    key = indicator or place.default_indicator
     ind = place.indicator(key)
     if footprint is not None and footprint not in place.footprint_names:
         raise InputError(

@@ -21,8 +21,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from geo.indicators.disclosure import apply_disclosure, is_suppressed
-from geo.indicators.profile import profile_table
+from geo.indicators.disclosure import is_suppressed
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from layers.areas import HOVER, choropleth_values, scaled_values
 from layers.base import format_value, indicator_title
@@ -125,8 +125,7 @@ def footprint_table(place: Place) -> pd.DataFrame:
     """Footprint rows of the profile table after disclosure control (as the profile shows)."""
 
     def build():
-        table = profile_table(place)
-        shown = apply_disclosure(table, place.catalogue).table
+        shown = disclosed_profile(place).table
         return shown[shown["footprint"] != "All areas"].set_index("footprint")
 
     return _cached(place, "zoom:profile", 0.0, build)

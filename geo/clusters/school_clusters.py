@@ -20,8 +20,6 @@ from geo.network.travel import CROWFLY_NOTE, area_points, is_approximate, travel
 from geo.place.model import Place
 
 BY = ("hub", "footprint")
-CHILD_KEYS = ("children_0_17", "children_0_15", "children_0_4", "population")
-NEED_KEYS = ("need_index", "imd_score", "imd25_score", "idaci_score", "idaci_rate")
 UNASSIGNED = "(no hub reachable)"
 
 
@@ -53,11 +51,6 @@ class SchoolClusters:
     hubs: pd.DataFrame
 
 
-def default_key(place: Place, keys: tuple[str, ...]) -> str | None:
-    """The first of ``keys`` the place has."""
-    return next((k for k in keys if k in place.catalogue), None)
-
-
 def school_clusters(
     place: Place,
     *,
@@ -86,8 +79,8 @@ def school_clusters(
     mode : str
         Travel mode for ``by="hub"``.
     children, need : str, optional
-        Indicator keys summarised per cluster (defaults: the first child-population key and
-        the need index or IMD score the place has).
+        Indicator keys summarised per cluster (defaults: :attr:`Place.people_key`, the
+        broadest children's count else population, and :attr:`Place.need_key`).
     """
     if by not in BY:
         raise InputError(f"unknown clustering {by!r}; use hub or footprint")
@@ -96,8 +89,8 @@ def school_clusters(
     if schools.empty:
         kinds = ", ".join(place.site_kinds) or "none"
         raise InputError(f"the place has no sites of kind {school_kind!r} (kinds: {kinds})")
-    children = children or default_key(place, CHILD_KEYS)
-    need = need or default_key(place, NEED_KEYS)
+    children = children or place.people_key
+    need = need or place.need_key
     for key in (children, need):
         if key is not None:
             place.indicator(key)

@@ -2,7 +2,7 @@
 
 Every export
 
-* applies disclosure control (:func:`geo.indicators.disclosure.apply_disclosure`): counts of
+* applies disclosure control (:func:`geo.indicators.profile.disclosed_profile`): counts of
   ``sensitive`` indicators below the threshold (default 5), and rates built on them, are
   shown as ``*``;
 * escapes CSV text cells starting with ``= + - @`` (:func:`geo.tables.to_safe_csv`);
@@ -12,12 +12,14 @@ Every export
   them in an ``attribution`` table;
 * is written atomically: on any error nothing (no partial file, no stray sidecar) is left.
 
-GeoJSON is written in EPSG:4326 (RFC 7946); GeoPackage keeps the place's working CRS
+GeoJSON is written in EPSG:4326 (RFC 7946) with the place, its synthetic flag, attribution and
+notes as top-level members (:func:`geojson_members`); GeoPackage keeps the place's working CRS
 (British National Grid for English places); CSV has no geometry (points get ``lon``/``lat``).
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +33,11 @@ import pyogrio
 
 from geo.errors import InputError
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED, apply_disclosure
-from geo.indicators.profile import profile_table
-from geo.network.isochrones import isochrones
+from geo.indicators.disclosure import DEFAULT_THRESHOLD, SUPPRESSED
+from geo.indicators.profile import disclosed_profile
+from geo.network.access import coverage
+from geo.network.isochrones import DEFAULT_BUFFER_M, isochrones
+from geo.network.travel import CROWFLY_NOTE, area_point_method, is_approximate
 from geo.place.bundle import atomic_write
 from geo.place.model import SYNTHETIC_LABEL, Place
 from geo.siting.scenarios import ScenarioStore, check_name
@@ -42,7 +46,12 @@ from geo.tables import to_safe_csv
 #: What can be exported (``isochrones`` and ``scenario`` need their engines' modules).
 WHATS: tuple[str, ...] = ("areas", "footprints", "sites", "isochrones", "scenario")
 #: File extension -> OGR driver (``None``: CSV, written by :func:`geo.tables.to_safe_csv`).
-DRIVERS: dict[str, str | None] = {".geojson": "GeoJSON", ".gpkg": "GPKG", ".csv": None}
+DRIVERS: dict[str, str | None] = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".csv": None,
+}
 SIDECAR_SUFFIX = ".attribution.txt"
 
 
@@ -63,6 +72,11 @@ class ExportData:
         Sentences to print with the data (disclosure control, approximations, ...).
     columns
         Column descriptions (name -> label with unit) for the sidecar's data dictionary.
+    warnings
+        Notes a command should also print as warnings (e.g. a hub far from any road).
+    members
+        Extra top-level members of a GeoJSON file (beside ``place``, ``synthetic``,
+        ``attribution`` and ``notes``, which every GeoJSON export carries).
     """
 
     what: str
@@ -70,6 +84,8 @@ class ExportData:
     title: str
     notes: tuple[str, ...] = ()
     columns: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    members: dict[str, object] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- tables
@@ -102,8 +118,8 @@ def _check_footprint(place: Place, footprint: str | None) -> None:
         )
 
 
-def _controlled(frame: pd.DataFrame, catalogue, *, threshold: float, group_column: str | None):
-    result = apply_disclosure(frame, catalogue, threshold=threshold, group_column=group_column)
+def _controlled(place: Place, *, by: str, threshold: float) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    result = disclosed_profile(place, by=by, suppress_below=threshold)
     return result.table, ((result.note,) if result.note else ())
 
 
@@ -132,8 +148,7 @@ def areas_data(
     frame["name"] = areas.get("name")
     frame["footprint"] = areas["footprint"]
     # Disclosure looks up numerators, so control the full catalogue and then select.
-    values = place.values()
-    table, notes = _controlled(values, place.catalogue, threshold=threshold, group_column=None)
+    table, notes = _controlled(place, by="area", threshold=threshold)
     for key in keys:
         frame[key] = table[key].to_numpy()
     gdf = gpd.GeoDataFrame(
@@ -163,10 +178,7 @@ def footprints_data(
     """
     keys = _select_indicators(place, indicators)
     _check_footprint(place, footprint)
-    table = profile_table(place)
-    table, notes = _controlled(
-        table, place.catalogue, threshold=threshold, group_column="footprint"
-    )
+    table, notes = _controlled(place, by="footprint", threshold=threshold)
     if footprint is not None:
         table = table[table["footprint"].isin([footprint, ALL_AREAS])]
     site_cols = [c for c in table.columns if c.startswith("sites_")]
@@ -226,23 +238,43 @@ def isochrones_data(
     kinds: Sequence[str] | None = None,
     sites: Sequence[str] | None = None,
     scenario: str | None = None,
+    hubs: gpd.GeoSeries | None = None,
     mode: str = "walk",
     minutes: Sequence[float] | str = (5, 10, 15, 20),
+    buffer_m: float = DEFAULT_BUFFER_M,
+    apportion: str | None = None,
+    list_hubs: bool = False,
 ) -> ExportData:
-    """Travel-time bands (:func:`geo.network.isochrones.isochrones`) around hubs.
+    """Travel-time bands (:func:`geo.network.isochrones.isochrones`) around hubs: the one
+    isochrones table that ``hubplan isochrones`` and ``hubplan export-data`` both write.
 
-    The hubs are a saved scenario's hubs (``scenario``), the given site ids (``sites``), the
-    sites of the given kinds (``kinds``), or by default the family hubs.
+    Parameters
+    ----------
+    kinds, sites, scenario, hubs
+        The hubs: explicit points (``hubs``, working CRS, indexed by a label such as a site id
+        or ``"lon,lat"``), a saved scenario's hubs, the given site ids, the sites of the given
+        kinds, or by default the family hubs.
+    mode, minutes, buffer_m
+        As for :func:`geo.network.isochrones.isochrones`.
+    apportion
+        ``"point"`` or ``"area"``: add the people and children reached in each band
+        (:func:`geo.network.access.coverage`); ``None``: bands only.
+    list_hubs
+        The ``hubs`` column lists the hubs' labels instead of counting them.
     """
-    if scenario is not None:
+    if hubs is not None:
+        label = "chosen points"
+    elif scenario is not None:
         hubs = scenario_hubs(place, scenario).geometry
         label = f"scenario {scenario!r}"
     else:
         hubs = hub_points(place, kinds=kinds, sites=sites)
         label = ", ".join(kinds) if kinds else ("chosen sites" if sites else "hubs")
-    bands = isochrones(place, hubs, mode=mode, minutes=minutes)
-    notes = list(bands.attrs.get("warnings", ()))
-    if bool(bands["approximate"].any()):
+    bands = isochrones(place, hubs, mode=mode, minutes=minutes, buffer_m=buffer_m)
+    warned = tuple(bands.attrs.get("warnings", ()))
+    notes = list(warned)
+    approximate = bool(bands["approximate"].any())
+    if approximate:
         notes.append(
             "Approximate: no road network in this place, so bands are crow-fly circles "
             "adjusted by a detour factor."
@@ -251,14 +283,17 @@ def isochrones_data(
         f"Bands are cumulative (the larger contains the smaller) around {len(hubs)} hub(s) ({label})."
     )
     frame = gpd.GeoDataFrame(
-        pd.DataFrame(bands.drop(columns=bands.geometry.name)),
+        pd.DataFrame(bands.drop(columns=bands.geometry.name)).reset_index(drop=True),
         geometry=bands.geometry.to_numpy(),
         crs=bands.crs,
     )
-    frame.insert(0, "hubs", len(hubs))
+    names = [str(h) for h in hubs.index]
+    frame.insert(
+        0, "hubs", pd.Series([names] * len(frame), dtype=object) if list_hubs else len(hubs)
+    )
     frame["area_km2"] = (bands.geometry.area / 1e6).round(3).to_numpy()
     columns = {
-        "hubs": "Number of hubs",
+        "hubs": "Hubs (labels)" if list_hubs else "Number of hubs",
         "minutes": "Travel time limit [minutes]",
         "mode": "Travel mode",
         "method": "network or crowfly",
@@ -266,13 +301,38 @@ def isochrones_data(
         "buffer_m": "Street buffer width [m]",
         "area_km2": "Band area [km²]",
     }
+    if apportion is not None:
+        cover = coverage(
+            place, hubs, mode=mode, minutes=bands["minutes"].tolist(), apportion=apportion,
+            bands=bands,
+        )  # fmt: skip
+        for col in cover.columns.drop(["minutes", "approximate"]):
+            frame[col] = cover[col].to_numpy()
+            columns.setdefault(col, _coverage_label(place, col))
+        frame["area_point"] = area_point_method(place)
+        columns["area_point"] = "How an area's point is placed"
+    if approximate:
+        frame["note"] = [CROWFLY_NOTE if a else None for a in frame["approximate"]]
+        columns["note"] = "Why a band is approximate"
     return ExportData(
         "isochrones",
         frame,
         f"{place.name}: {mode} time bands around {label}",
         tuple(notes),
         columns,
+        warnings=warned,
+        members={"mode": mode, "approximate": is_approximate(place)},
     )
+
+
+def _coverage_label(place: Place, column: str) -> str:
+    if column == "areas":
+        return "Small areas reached (fractional when apportioned by area)"
+    if column == "apportion":
+        return "How areas are counted: point or area"
+    key = column.removesuffix("_share")
+    label = place.catalogue[key].label if key in place.catalogue else key
+    return f"Share of {label.lower()} reached" if column.endswith("_share") else f"{label} reached"
 
 
 def load_scenario(place: Place, name: str):
@@ -346,9 +406,7 @@ def scenario_data(place: Place, name: str, *, threshold: float = DEFAULT_THRESHO
         frame["covered"] = [res["area_covered"].get(c) for c in codes]
     weight = res.get("weight")
     if weight and weight in place.catalogue:
-        table, _ = _controlled(
-            place.values(), place.catalogue, threshold=threshold, group_column=None
-        )
+        table, _ = _controlled(place, by="area", threshold=threshold)
         frame[weight] = table[weight].to_numpy()
     gdf = gpd.GeoDataFrame(
         frame.reset_index(drop=True), geometry=areas.geometry.to_numpy(), crs=areas.crs
@@ -433,6 +491,17 @@ def sidecar_text(place: Place, data: ExportData, *, when: datetime | None = None
         out += ["", "Columns:"] + [f"  {name}: {label}" for name, label in data.columns.items()]
     out += ["", f"Suppressed cells are shown as '{SUPPRESSED}'."]
     return "\n".join(out) + "\n"
+
+
+def geojson_members(place: Place, data: ExportData) -> dict[str, object]:
+    """Top-level members of an exported GeoJSON file, so the file carries its attribution."""
+    return {
+        "place": place.name,
+        "synthetic": place.synthetic,
+        "attribution": place.attribution_text(),
+        "notes": list(data.notes),
+        **data.members,
+    }
 
 
 def tidy_numbers(frame: pd.DataFrame, *, decimals: int = 6) -> pd.DataFrame:
@@ -545,7 +614,13 @@ def write_export(
                         tmp,
                         driver="GeoJSON",
                         layer=data.what,
-                        layer_options={"RFC7946": "YES", "WRITE_NAME": "YES"},
+                        layer_options={
+                            "RFC7946": "YES",
+                            "WRITE_NAME": "YES",
+                            "FOREIGN_MEMBERS_COLLECTION": json.dumps(
+                                geojson_members(place, data), ensure_ascii=False
+                            ),
+                        },
                     )
                 else:
                     pyogrio.write_dataframe(gdf, tmp, driver="GPKG", layer=data.what)

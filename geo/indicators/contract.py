@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import SUPPRESSED, apply_disclosure
-from geo.indicators.footprint_profile import check_footprint, child_key, kind_label
+from geo.indicators.disclosure import SUPPRESSED
+from geo.indicators.footprint_profile import check_footprint, kind_label
 from geo.indicators.intervals import (
     MEAN_RULE_SD,
     byar,
@@ -48,7 +48,7 @@ from geo.indicators.intervals import (
     weighted_sd,
     wilson,
 )
-from geo.indicators.profile import profile_table
+from geo.indicators.profile import disclosed_profile, profile_table
 from geo.place.config import Indicator
 from geo.place.model import Place
 
@@ -183,7 +183,7 @@ def decile_bands(place: Place, key: str, inside: np.ndarray | None = None) -> di
     {count, share}, "total"}``; shares are of everyone in the selected areas, so the bands
     and ``no_decile`` add up to 1.
     """
-    ckey = child_key(place)
+    ckey = place.children_key
     wkey = ckey or ("population" if "population" in place.catalogue else None)
     inside = np.ones(len(place.areas), bool) if inside is None else inside
     if wkey is None:
@@ -284,13 +284,13 @@ def profile_contract(
     footprint
         One of ``place.footprint_names``.
     threshold, round_to
-        Disclosure control (:func:`geo.indicators.disclosure.apply_disclosure`).
+        Disclosure control (:func:`geo.indicators.profile.disclosed_profile`).
     table
         A precomputed :func:`geo.indicators.profile.profile_table` (saves recomputing it).
     """
     check_footprint(place, footprint)
     table = profile_table(place) if table is None else table
-    disclosed = apply_disclosure(table, place.catalogue, threshold=threshold, round_to=round_to)
+    disclosed = disclosed_profile(place, suppress_below=threshold, round_to=round_to, table=table)
     shown = disclosed.table.set_index("footprint")
     numbers = table.set_index("footprint")
     groups = numbers.index != ALL_AREAS

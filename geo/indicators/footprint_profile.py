@@ -21,9 +21,9 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import SUPPRESSED, DisclosureResult, apply_disclosure
+from geo.indicators.disclosure import SUPPRESSED, DisclosureResult
 from geo.indicators.intervals import byar, compare, wilson
-from geo.indicators.profile import profile_table
+from geo.indicators.profile import disclosed_profile, profile_table
 from geo.network.travel import (
     CROWFLY_NOTE,
     area_point_method,
@@ -34,7 +34,6 @@ from geo.network.travel import (
 from geo.numbers import format_number
 from geo.place.model import Place
 
-CHILD_KEYS = ("children_0_17", "children_0_15", "children_0_4")
 HUB_KINDS = ("family_hub", "hub", "childrens_centre")
 KIND_LABELS = {
     "childrens_centre": "Children's centre",
@@ -65,13 +64,6 @@ class FootprintProfile:
     disclosure_note: str
     attributions: str
     notes: list[str] = field(default_factory=list)
-
-
-def child_key(place: Place) -> str | None:
-    """The widest child-population count the place has (0-17, else 0-15, else 0-4)."""
-    return next(
-        (k for k in CHILD_KEYS if k in place.catalogue and place.catalogue[k].kind == "count"), None
-    )
 
 
 def check_footprint(place: Place, footprint: str) -> str:
@@ -237,7 +229,7 @@ def deprived_children(
     Columns: ``key, label, children, total, share, borough_children, borough_share, child_key``.
     Decile values are rounded to whole deciles per area (1 = most deprived 10% in England).
     """
-    ckey = child_key(place)
+    ckey = place.children_key
     rows = []
     keys = [k for k, i in place.catalogue.items() if i.national_decile]
     if ckey is None or not keys:
@@ -369,7 +361,7 @@ def access_summary(
     place has one, crow-fly otherwise) from each area's point. ``None`` when the place has no
     hub sites or no child population.
     """
-    kind, ckey = hub_kind(place), child_key(place)
+    kind, ckey = hub_kind(place), place.children_key
     if kind is None or ckey is None:
         return None
     inside = (
@@ -420,8 +412,8 @@ def footprint_profile(
     """Build the whole profile of ``footprint`` (figures after disclosure control)."""
     check_footprint(place, footprint)
     table = profile_table(place) if table is None else table
-    disclosed: DisclosureResult = apply_disclosure(
-        table, place.catalogue, threshold=threshold, round_to=round_to
+    disclosed: DisclosureResult = disclosed_profile(
+        place, suppress_below=threshold, round_to=round_to, table=table
     )
     shown = disclosed.table
     spine = spine_data(place, footprint, table=table, shown=shown)
@@ -454,7 +446,7 @@ def footprint_profile(
             float(row["population"]),
             place.catalogue["population"].unit,
         )
-    ckey = child_key(place)
+    ckey = place.children_key
     if ckey:
         add(ckey, place.catalogue[ckey].label, float(row[ckey]), place.catalogue[ckey].unit)
     if len(deprived):

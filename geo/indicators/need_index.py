@@ -40,7 +40,6 @@ CHILDREN_PRESET: tuple[tuple[str, float, tuple[str, ...]], ...] = (
     ("health", 0.2,
      ("health_score", "ae_rate")),
 )  # fmt: skip
-CHILD_WEIGHT_KEYS = ("children_0_17", "children_0_15", "children_0_4", "population")
 
 
 @dataclass(frozen=True)
@@ -174,9 +173,7 @@ def compute_need_index(place: Place, spec: NeedIndexSpec) -> tuple[Indicator, pd
     w = pd.Series(weights)
     values = (frame[w.index] * w).sum(axis=1, min_count=len(w))
     values[frame.isna().any(axis=1)] = np.nan
-    weight_key = next(
-        (k for k in CHILD_WEIGHT_KEYS if k in place.catalogue and k != spec.key), None
-    )
+    weight_key = place.people_key if place.people_key != spec.key else None
     parts = ", ".join(
         f"{place.catalogue[k].label} ({k}) {w:.0%}"
         + (" reversed (higher is better)" if place.catalogue[k].higher_is == "better" else "")

@@ -12,6 +12,13 @@ from geo.errors import InputError
 from geo.place.config import Indicator
 
 SYNTHETIC_LABEL = "synthetic demo data"
+#: Child-population counts, broadest first (:attr:`Place.children_key`).
+CHILDREN_KEYS = ("children_0_17", "children_0_15", "children_0_4")
+#: Need indicators in order of preference (:attr:`Place.need_key`).
+NEED_KEYS = ("need_index", "imd_score", "imd25_score", "idaci_score", "idaci_rate")
+#: The siting demand weight tried first: under-fives, family hubs' core users.
+UNDER_FIVES_KEY = "children_0_4"
+POPULATION_KEY = "population"
 
 
 def plural(label: str) -> str:
@@ -96,6 +103,65 @@ class Place:
     def boundary(self):
         """The union of all areas (shapely geometry, working CRS)."""
         return self.areas.geometry.union_all()
+
+    # ------------------------------------------------------------------ defaults
+    # The one home of every "which indicator by default" rule: pages, layers, CLI and geo
+    # modules read these and never keep their own lists of keys.
+
+    @property
+    def default_indicator(self) -> str:
+        """The indicator views open on: the first need indicator (``higher_is = "worse"``, not
+        sensitive) in catalogue order, else the first key."""
+        self._check_catalogue()
+        for key, ind in self.catalogue.items():
+            if ind.higher_is == "worse" and not ind.sensitive:
+                return key
+        return next(iter(self.catalogue))
+
+    @property
+    def children_key(self) -> str | None:
+        """The broadest child-population count: one of :data:`CHILDREN_KEYS` (0-17, else 0-15,
+        else 0-4), else the first other count whose key starts with ``children``; ``None``
+        when the place has none."""
+        counts = [k for k, i in self.catalogue.items() if i.kind == "count"]
+        preferred = [k for k in CHILDREN_KEYS if k in counts]
+        others = [k for k in counts if k.startswith("children")]
+        return (preferred or others or [None])[0]
+
+    @property
+    def people_key(self) -> str | None:
+        """The count of people to summarise or balance on: :attr:`children_key`, else
+        ``population``; ``None`` when the place has neither."""
+        if self.children_key is not None:
+            return self.children_key
+        return POPULATION_KEY if POPULATION_KEY in self.catalogue else None
+
+    @property
+    def default_balance(self) -> str:
+        """What new footprints are balanced on by default: :attr:`people_key`, else the first
+        indicator."""
+        self._check_catalogue()
+        return self.people_key or next(iter(self.catalogue))
+
+    @property
+    def need_key(self) -> str | None:
+        """The need indicator hot spots and school clusters use by default: the first of
+        :data:`NEED_KEYS` the place has (need index, then IMD, then IDACI), else ``None``."""
+        return next((k for k in NEED_KEYS if k in self.catalogue), None)
+
+    @property
+    def default_weight(self) -> str:
+        """The siting demand weight by default: children aged 0-4, else :attr:`children_key`,
+        else ``population``, else the first indicator."""
+        self._check_catalogue()
+        for key in (UNDER_FIVES_KEY, self.children_key, POPULATION_KEY):
+            if key is not None and key in self.catalogue:
+                return key
+        return next(iter(self.catalogue))
+
+    def _check_catalogue(self) -> None:
+        if not self.catalogue:
+            raise InputError(f"place {self.name!r} has no indicators")
 
     def indicator(self, key: str) -> Indicator:
         """Return the catalogue entry for ``key`` or raise a clear error."""

@@ -9,10 +9,11 @@ import sys
 import pandas as pd
 
 from geo.build.places import open_place
-from geo.clusters.footprint_sets import save_footprint_set, write_lookup
+from geo.clusters.design import check_set_name, design_footprints, save_design
+from geo.clusters.footprint_sets import write_lookup
 from geo.clusters.hotspots import METHODS as HOTSPOT_METHODS
 from geo.clusters.hotspots import hotspots
-from geo.clusters.regionalize import METHODS, regionalize
+from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.place.bundle import atomic_write
@@ -174,9 +175,11 @@ def _respect(args: argparse.Namespace, place) -> pd.Series | str | None:
 def cmd_cluster(args: argparse.Namespace) -> int:
     out = check_suffix(args.out, (".csv",))
     place = open_place(args.place)
-    if args.save_as and (place.path is None or place.path.suffix.lower() != ".gpkg"):
-        raise InputError("--save-as needs a place bundle (.gpkg)")
-    result = regionalize(
+    if args.save_as:
+        if place.path is None or place.path.suffix.lower() != ".gpkg":
+            raise InputError("--save-as needs a place bundle (.gpkg)")
+        check_set_name(place, args.save_as)
+    design = design_footprints(
         place,
         k=args.k,
         balance=args.balance,
@@ -187,11 +190,12 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         seed=args.seed,
         tolerance=args.tolerance,
     )
-    write_lookup(result.assignment, out)
+    result = design.result
+    write_lookup(design.assignment, out)
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     if args.save_as:
-        save_footprint_set(place.path, args.save_as, result.assignment)
+        save_design(place, design, args.save_as)
     totals = result.totals()
     counts = result.assignment.value_counts()
     mean = totals.mean()

@@ -9,9 +9,25 @@ from collections.abc import Sequence
 
 from geo._version import __version__
 from geo.errors import InputError
-from hubplan.cli import cluster_cmds, export_cmds, network_cmds, place_cmds, profile_cmds, site_cmds
+from hubplan.cli import (
+    cluster_cmds,
+    export_cmds,
+    network_cmds,
+    place_cmds,
+    profile_cmds,
+    serve_cmd,
+    site_cmds,
+)
 
-COMMAND_MODULES = [place_cmds, profile_cmds, site_cmds, export_cmds, network_cmds, cluster_cmds]
+COMMAND_MODULES = [
+    place_cmds,
+    profile_cmds,
+    site_cmds,
+    export_cmds,
+    network_cmds,
+    cluster_cmds,
+    serve_cmd,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 
 import geopandas as gpd
-import numpy as np
-from shapely.geometry import Point, mapping
+from shapely.geometry import Point
 
 from geo.build.places import open_place
 from geo.errors import InputError
-from geo.network.access import access_table, coverage
-from geo.network.isochrones import DEFAULT_BUFFER_M, check_minutes, isochrones
+from geo.export.data import isochrones_data, write_export
+from geo.network.access import access_table
+from geo.network.isochrones import DEFAULT_BUFFER_M, check_minutes
 from geo.network.travel import CROWFLY_NOTE, area_point_method, is_approximate
 from geo.place.model import SYNTHETIC_LABEL, Place
 from geo.tables import to_safe_csv
@@ -31,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Nested travel-time bands around one or more hubs, built from the streets reached "
             "(cut exactly where time runs out) and buffered; one Feature per band with the counts "
-            "reached. Without a road network the bands are crow-fly circles, marked approximate."
+            "reached. Without a road network the bands are crow-fly circles, marked approximate. "
+            "Written like 'hubplan export-data --what isochrones', with an attribution sidecar."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
@@ -111,53 +111,26 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     minutes = check_minutes(args.minutes)
     place = open_place(args.place)
     hubs = parse_hubs(place, args.hubs)
-    bands = isochrones(place, hubs, mode=args.mode, minutes=minutes, buffer_m=args.buffer)
-    for warning in bands.attrs.get("warnings", []):
+    data = isochrones_data(
+        place,
+        hubs=hubs,
+        mode=args.mode,
+        minutes=minutes,
+        buffer_m=args.buffer,
+        apportion=args.apportion,
+        list_hubs=True,
+    )
+    for warning in data.warnings:
         print(f"hubplan: warning: {warning}", file=sys.stderr)
-    cover = coverage(
-        place, hubs, mode=args.mode, minutes=minutes, apportion=args.apportion, bands=bands
-    )
-    geoms = bands.to_crs("EPSG:4326").geometry
-    features = []
-    for i, row in enumerate(bands.itertuples()):
-        counts = {
-            k: (None if isinstance(v, float) and np.isnan(v) else v)
-            for k, v in cover.iloc[i].items()
-            if k not in ("minutes",)
-        }
-        props = {
-            "minutes": float(row.minutes),
-            "mode": row.mode,
-            "method": row.method,
-            "approximate": bool(row.approximate),
-            "buffer_m": float(row.buffer_m),
-            "hubs": list(hubs.index),
-            **{k: (v.item() if hasattr(v, "item") else v) for k, v in counts.items()},
-            "area_point": area_point_method(place),
-        }
-        if row.approximate:
-            props["note"] = CROWFLY_NOTE
-        features.append(
-            {"type": "Feature", "properties": props, "geometry": mapping(geoms.iloc[i])}
-        )
-    payload = {
-        "type": "FeatureCollection",
-        "name": f"isochrones {args.mode}",
-        "place": place.name,
-        "synthetic": place.synthetic,
-        "approximate": is_approximate(place),
-        "attribution": place.attribution_text(),
-        "features": features,
-    }
-    emit_text(
-        json.dumps(payload, ensure_ascii=False) + "\n", str(out), suffixes=(".geojson", ".json")
-    )
+    written = write_export(data, out, place=place)
+    bands = data.frame
+    people = bands["population"] if "population" in bands else bands["areas"]
     reached = ", ".join(
-        f"{m:g} min: {int(p):,} people"
-        for m, p in zip(cover["minutes"], cover.get("population", cover["areas"]), strict=True)
+        f"{m:g} min: {int(p):,} people" for m, p in zip(bands["minutes"], people, strict=True)
     )
     print(
-        f"wrote {out}: {len(features)} band(s) by {args.mode} ({bands['method'].iat[0]}); {reached}"
+        f"wrote {out} (and {written[1].name}): {len(bands)} band(s) by {args.mode} "
+        f"({bands['method'].iat[0]}); {reached}"
     )
     return 0
 

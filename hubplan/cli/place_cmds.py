@@ -8,8 +8,7 @@ import sys
 from geo.build.pipeline import build_bundle
 from geo.build.places import open_place
 from geo.errors import InputError
-from geo.indicators.disclosure import apply_disclosure
-from geo.indicators.profile import profile_table
+from geo.indicators.profile import disclosed_profile
 from geo.tables import records, to_json, to_safe_csv
 from hubplan.cli.output import emit_text
 
@@ -151,9 +150,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         from hubplan.cli.profile_cmds import cmd_profile_contract
 
         return cmd_profile_contract(args, place)
-    disclosed = apply_disclosure(
-        profile_table(place), place.catalogue, threshold=args.suppress_below, round_to=args.round
-    )
+    disclosed = disclosed_profile(place, suppress_below=args.suppress_below, round_to=args.round)
     table = disclosed.table
     if args.footprint:
         if args.footprint not in place.footprint_names:

@@ -17,7 +17,6 @@ from geo.tables import records, to_json
 from hubplan.cli.output import check_suffix, emit_text
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo' (omit with --matrix)"
-DEFAULT_WEIGHTS = ("children_0_4", "children_0_17", "children_0_15", "population")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -292,10 +291,6 @@ def _capacities(spec: str | None, ids: list[str]) -> dict[str, float] | float | 
 
 
 # ---------------------------------------------------------------------- site
-def default_weight(place) -> str:
-    return next((k for k in DEFAULT_WEIGHTS if k in place.catalogue), next(iter(place.catalogue)))
-
-
 def place_problem(args: argparse.Namespace):
     """``(place, problem)`` for ``hubplan site PLACE`` arguments."""
     from geo.build.places import open_place
@@ -304,7 +299,7 @@ def place_problem(args: argparse.Namespace):
 
     place = open_place(args.place)
     check_mode(place, args.mode)
-    weight = args.weight or default_weight(place)
+    weight = args.weight or place.default_weight
     pool = cand.resolve(place, args.candidates)
     if args.add_point:
         pts = []

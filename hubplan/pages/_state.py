@@ -175,8 +175,8 @@ def parse_choice(
 
 
 def parse_indicator(place: Place, value, default: str | None = None) -> tuple[str, str | None]:
-    """A catalogue key from the URL, else ``default`` (or :func:`default_indicator`)."""
-    fallback = default if default in place.catalogue else default_indicator(place)
+    """A catalogue key from the URL, else ``default`` (or :attr:`Place.default_indicator`)."""
+    fallback = default if default in place.catalogue else place.default_indicator
     return parse_choice(value, list(place.catalogue), fallback, what="indicator")
 
 
@@ -231,23 +231,6 @@ def parse_view(lat, lon, zoom) -> tuple[dict[str, float] | None, float | None, s
     notice = f"Ignored an invalid map view ({', '.join(bad)}) in the link." if bad else None
     centre = {"lat": la, "lon": lo_} if la is not None and lo_ is not None else None
     return centre, z, notice
-
-
-def default_indicator(place: Place) -> str:
-    """A sensible first indicator: the first directional (need) one, else the first key."""
-    for key, ind in place.catalogue.items():
-        if ind.higher_is == "worse" and not ind.sensitive:
-            return key
-    return next(iter(place.catalogue))
-
-
-def children_key(place: Place) -> str | None:
-    """The broadest children's count in the catalogue (``children_0_17`` first)."""
-    for key in ("children_0_17", "children_0_15", "children_0_4"):
-        if key in place.catalogue:
-            return key
-    keys = [k for k, i in place.catalogue.items() if k.startswith("children") and i.kind == "count"]
-    return keys[0] if keys else None
 
 
 def build_search(params: dict[str, object]) -> str:

@@ -2,39 +2,29 @@
 
 ``?place=KEY&k=K&balance=KEY&method=M&set=NAME&indicator=KEY&hsmethod=gi|moran`` set the
 controls. Saved footprint sets (``hubplan cluster ... --save-as NAME``) can be compared
-instead of a new design.
+instead of a new design. The workflow itself is :mod:`geo.clusters.design`; this page only
+reads the controls and shows its results (figures from :func:`layers.clusters.design_figures`).
 """
 
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
-from geo.clusters.footprint_sets import (
-    CURRENT,
-    compare_footprint_sets,
-    footprint_sets,
-    save_footprint_set,
-)
+from geo.clusters.design import FootprintDesign, check_set_name, design_footprints
+from geo.clusters.design import save_design as save_footprint_design
+from geo.clusters.footprint_sets import CURRENT, footprint_sets
 from geo.clusters.hotspots import METHOD_NAMES
-from geo.clusters.regionalize import METHODS, regionalize
-from geo.clusters.school_clusters import CHILD_KEYS, school_clusters
+from geo.clusters.regionalize import METHODS
+from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.place.model import Place
 from geo.tables import to_safe_csv
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.base import map_figure
-from layers.clusters import (
-    balance_figure,
-    changed_areas_trace,
-    compactness_figure,
-    footprint_set_fill,
-    footprint_set_outlines,
-    school_cluster_traces,
-)
-from layers.hotspots import default_hotspots, default_indicator, hotspot_trace
+from layers.clusters import design_figures, school_cluster_traces
+from layers.hotspots import default_hotspots, hotspot_trace
 
 dash.register_page(
     __name__, path="/clusters", name="Clusters", title="Clusters · Locality & Hub Planner", order=6
@@ -58,10 +48,24 @@ TABLE_STYLE = {
     },
     "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0", "whiteSpace": "normal"},
 }
-
-
-def _children_key(place: Place) -> str:
-    return next((k for k in CHILD_KEYS if k in place.catalogue), next(iter(place.catalogue)))
+SUMMARY_COLUMNS = {
+    "set": "Set",
+    "footprints": "Footprints",
+    "max_deviation_pct": "Largest deviation from the mean (%)",
+    "mean_polsby_popper": "Mean Polsby-Popper",
+    "mean_convex_hull_ratio": "Mean convex-hull ratio",
+    "areas_changed": "Areas that change",
+}
+FOOTPRINT_COLUMNS = {
+    "set": "Set",
+    "footprint": "Footprint",
+    "areas": "Small areas",
+    "total": "Total",
+    "pct_of_mean": "% of mean",
+    "polsby_popper": "Polsby-Popper",
+    "convex_hull_ratio": "Convex-hull ratio",
+}
+CHANGED_COLUMNS = {"code": "Area code", "name": "Name", "from": "From", "to": "To"}
 
 
 def _int(value, default: int, lo: int, hi: int) -> int:
@@ -72,428 +76,19 @@ def _int(value, default: int, lo: int, hi: int) -> int:
     return min(max(v, lo), hi)
 
 
-# --------------------------------------------------------------------------- design + compare
+# --------------------------------------------------------------------------- the workflow
 
 
-def design(place: Place, *, k: int, balance: str, method: str, respect: str | None, chosen: str):
-    """``(assignment, label, notes)`` of the set to compare: a new design or a saved set."""
-    if chosen != NEW:
-        sets = footprint_sets(place)
-        if chosen not in sets:
-            raise InputError(f"no saved footprint set {chosen!r}")
-        return sets[chosen], chosen, []
-    result = regionalize(place, k=k, balance=balance, method=method, respect=respect or None)
-    notes = [f"Designed {k} footprints in {result.seconds:.1f} s by {result.method}: "
-             f"largest deviation from the mean {100 * result.max_deviation():.1f}%."]  # fmt: skip
-    return result.assignment, "designed", notes + result.notes
-
-
-def comparison_outputs(place: Place, assignment: pd.Series, label: str, balance: str):
-    """Tables, figures and maps comparing the current footprints with ``assignment``."""
-    cmp = compare_footprint_sets(
-        place, place.areas["footprint"], assignment, balance=balance, names=(CURRENT, label)
-    )
-    summary = cmp.summary.round(3).to_dict("records")
-    table = cmp.table.copy()
-    table["total"] = table["total"].round(1)
-    for col in ("pct_of_mean", "polsby_popper", "convex_hull_ratio"):
-        table[col] = table[col].round(3 if col != "pct_of_mean" else 1)
-    current_map = map_figure(
+def run_design(place: Place, lookup: dict) -> FootprintDesign:
+    """The design the page's state (``cl-lookup``) describes: a new one or a saved set."""
+    chosen = lookup.get("set", NEW)
+    return design_footprints(
         place,
-        [
-            footprint_set_fill(
-                place, place.areas["footprint"], title=place.footprint_label, uid="cur-fill"
-            ),
-            *footprint_set_outlines(
-                place, place.areas["footprint"], title=place.footprint_label, uid_prefix="cur"
-            ),
-        ],
-        height=430,
-    )
-    designed_map = map_figure(
-        place,
-        [
-            footprint_set_fill(place, assignment, title=label, uid="new-fill"),
-            changed_areas_trace(place, cmp.changed["code"].tolist()),
-            *footprint_set_outlines(place, assignment, title=label, uid_prefix="new"),
-        ],
-        height=430,
-    )
-    changed = cmp.changed.to_dict("records")
-    return (
-        summary,
-        table.to_dict("records"),
-        balance_figure(cmp),
-        compactness_figure(cmp),
-        current_map,
-        designed_map,
-        changed,
-        cmp.basis,
-    )
-
-
-def _empty_map(place: Place):
-    return map_figure(place, [], height=430)
-
-
-# --------------------------------------------------------------------------- layout
-
-
-def layout(
-    place=None, k=None, balance=None, method=None, set=None, indicator=None, hsmethod=None, **_other
-):
-    notices = Notices()
-    the_place, n = open_place_safe(first(place))
-    notices.add(n)
-    n_areas = len(the_place.areas)
-    k = _int(k, max(2, len(the_place.footprint_names)), 1, n_areas)
-    balance = first(balance) if first(balance) in the_place.catalogue else _children_key(the_place)
-    method = first(method) if first(method) in METHODS else "grow"
-    saved = [s for s in footprint_sets(the_place) if s != CURRENT]
-    chosen = first(set) if first(set) in saved else NEW
-    hs_indicator = (
-        first(indicator)
-        if first(indicator) in the_place.catalogue
-        else default_indicator(the_place)
-    )
-    hs_method = first(hsmethod) if first(hsmethod) in METHOD_NAMES else "gi"
-    options = [{"label": i.label, "value": key} for key, i in the_place.catalogue.items()]
-
-    auto = n_areas <= AUTO_DESIGN_MAX_AREAS or chosen != NEW
-    status = ""
-    outputs = None
-    if auto:
-        try:
-            assignment, label, notes = design(
-                the_place, k=k, balance=balance, method=method, respect=None, chosen=chosen
-            )
-            outputs = comparison_outputs(the_place, assignment, label, balance)
-            status = " ".join(notes)
-        except InputError as exc:
-            notices.add(str(exc))
-    else:
-        status = f"{n_areas:,} areas: press Design to start (it can take up to a minute)."
-    summary, balance_rows, bal_fig, comp_fig, cur_map, new_map, changed, basis = outputs or (
-        [],
-        [],
-        {},
-        {},
-        _empty_map(the_place),
-        _empty_map(the_place),
-        [],
-        "",
-    )
-    key = current_place_key(the_place)
-
-    design_section = html.Section(
-        [
-            html.H2("Design footprints"),
-            html.P(
-                "Group the small areas into K footprints that share boundaries, hold as equal a share as "
-                "possible of the chosen quantity, and are reasonably compact. Compare them with today's "
-                f"{the_place.footprint_plural.lower()}.",
-                className="control-help",
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label(
-                                "Number of footprints (K)",
-                                htmlFor="cl-k",
-                                className="control-label",
-                            ),
-                            dcc.Input(
-                                id="cl-k", type="number", min=1, max=n_areas, step=1, value=k
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                    html.Div(
-                        [
-                            html.Label(
-                                "Balance on", htmlFor="cl-balance", className="control-label"
-                            ),
-                            dcc.Dropdown(
-                                id="cl-balance", options=options, value=balance, clearable=False
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Method", htmlFor="cl-method", className="control-label"),
-                            dcc.Dropdown(
-                                id="cl-method",
-                                options=[{"label": METHOD_LABELS[m], "value": m} for m in METHODS],
-                                value=method,
-                                clearable=False,
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                    html.Div(
-                        [
-                            html.Label(
-                                "Keep whole", htmlFor="cl-respect", className="control-label"
-                            ),
-                            dcc.Dropdown(
-                                id="cl-respect",
-                                clearable=True,
-                                value=None,
-                                placeholder="Nothing (areas can go anywhere)",
-                                options=[
-                                    {
-                                        "label": f"Current {the_place.footprint_plural.lower()}",
-                                        "value": "footprint",
-                                    }
-                                ],
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Compare with", htmlFor="cl-set", className="control-label"),
-                            dcc.Dropdown(
-                                id="cl-set",
-                                clearable=False,
-                                value=chosen,
-                                options=[
-                                    {"label": "A new design (settings on the left)", "value": NEW}
-                                ]
-                                + [{"label": f"Saved set: {s}", "value": s} for s in saved],
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                ],
-                className="form-grid",
-            ),
-            html.Div(
-                [
-                    html.Button(
-                        "Design", id="cl-run", n_clicks=0, className="button button-primary"
-                    ),
-                    html.Button(
-                        "Download lookup (CSV)",
-                        id="cl-download-btn",
-                        n_clicks=0,
-                        className="button",
-                    ),
-                    dcc.Download(id="cl-download"),
-                ],
-                className="button-row",
-            ),
-            html.Div(
-                [
-                    html.Label(
-                        "Save this design as a footprint set named",
-                        htmlFor="cl-save-name",
-                        className="control-label",
-                    ),
-                    dcc.Input(
-                        id="cl-save-name",
-                        type="text",
-                        maxLength=60,
-                        debounce=False,
-                        placeholder="e.g. six balanced footprints",
-                    ),
-                    html.Button(
-                        "Save footprint set", id="cl-save-btn", n_clicks=0, className="button"
-                    ),
-                    html.Div(id="cl-save-result", role="status", **{"aria-live": "polite"}),
-                ],
-                className="control-group",
-            ),
-            dcc.Loading(html.P(status, id="cl-status", role="status", **{"aria-live": "polite"})),
-            html.H3("Summary"),
-            dash_table.DataTable(
-                id="cl-summary",
-                data=summary,
-                columns=[
-                    {"name": "Set", "id": "set"},
-                    {"name": "Footprints", "id": "footprints"},
-                    {"name": "Largest deviation from the mean (%)", "id": "max_deviation_pct"},
-                    {"name": "Mean Polsby-Popper", "id": "mean_polsby_popper"},
-                    {"name": "Mean convex-hull ratio", "id": "mean_convex_hull_ratio"},
-                    {"name": "Areas that change", "id": "areas_changed"},
-                ],
-                **TABLE_STYLE,
-            ),
-            html.P(
-                basis and f"Balanced quantity: {basis}.", id="cl-basis", className="control-help"
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.H3(f"Current {the_place.footprint_plural.lower()}"),
-                            dcc.Graph(
-                                id="cl-map-current", figure=cur_map, config={"displaylogo": False}
-                            ),
-                        ]
-                    ),
-                    html.Div(
-                        [
-                            html.H3("Designed (darker: areas that change footprint)"),
-                            dcc.Graph(
-                                id="cl-map-designed", figure=new_map, config={"displaylogo": False}
-                            ),
-                        ]
-                    ),
-                ],
-                className="cl-side-by-side",
-            ),
-            html.Div(
-                [
-                    dcc.Graph(id="cl-balance-fig", figure=bal_fig, config={"displaylogo": False}),
-                    dcc.Graph(id="cl-compact-fig", figure=comp_fig, config={"displaylogo": False}),
-                ],
-                className="cl-side-by-side",
-            ),
-            html.H3("Balance and compactness by footprint"),
-            dash_table.DataTable(
-                id="cl-balance-table",
-                data=balance_rows,
-                sort_action="native",
-                page_size=20,
-                columns=[
-                    {"name": "Set", "id": "set"},
-                    {"name": "Footprint", "id": "footprint"},
-                    {"name": "Small areas", "id": "areas"},
-                    {"name": "Total", "id": "total"},
-                    {"name": "% of mean", "id": "pct_of_mean"},
-                    {"name": "Polsby-Popper", "id": "polsby_popper"},
-                    {"name": "Convex-hull ratio", "id": "convex_hull_ratio"},
-                ],
-                **TABLE_STYLE,
-            ),
-            html.H3("Areas that change footprint"),
-            dash_table.DataTable(
-                id="cl-changed",
-                data=changed,
-                sort_action="native",
-                page_size=15,
-                columns=[
-                    {"name": "Area code", "id": "code"},
-                    {"name": "Name", "id": "name"},
-                    {"name": "From", "id": "from"},
-                    {"name": "To", "id": "to"},
-                ],
-                **TABLE_STYLE,
-            ),
-            html.P(
-                "A footprint of the new set is matched to the current footprint it shares most areas with; "
-                "an area changes when it leaves that match.",
-                className="control-help",
-            ),
-        ],
-        className="cl-section",
-    )
-
-    schools_section = html.Section(
-        [
-            html.H2("School clusters"),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label(
-                                "Group schools", htmlFor="cl-sc-by", className="control-label"
-                            ),
-                            dcc.RadioItems(
-                                id="cl-sc-by",
-                                value="hub" if _has_hubs(the_place) else "footprint",
-                                options=[
-                                    {
-                                        "label": "around the nearest hub (travel time)",
-                                        "value": "hub",
-                                        "disabled": not _has_hubs(the_place),
-                                    },
-                                    {
-                                        "label": f"by {the_place.footprint_label.lower()}",
-                                        "value": "footprint",
-                                    },
-                                ],
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                ],
-                className="form-grid",
-            ),
-            dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
-            dcc.Graph(id="cl-sc-map", figure=_empty_map(the_place), config={"displaylogo": False}),
-            dash_table.DataTable(id="cl-sc-table", data=[], sort_action="native", **TABLE_STYLE),
-        ],
-        className="cl-section",
-    )
-
-    hotspot_section = html.Section(
-        [
-            html.H2("Need hot spots"),
-            html.P(
-                "Where an indicator clusters beyond chance: each area with its neighbours is tested by "
-                "permutation and the results corrected for testing every area (false discovery rate).",
-                className="control-help",
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Label(
-                                "Indicator", htmlFor="cl-hs-indicator", className="control-label"
-                            ),
-                            dcc.Dropdown(
-                                id="cl-hs-indicator",
-                                options=options,
-                                value=hs_indicator,
-                                clearable=False,
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                    html.Div(
-                        [
-                            html.Label(
-                                "Statistic", htmlFor="cl-hs-method", className="control-label"
-                            ),
-                            dcc.RadioItems(
-                                id="cl-hs-method",
-                                value=hs_method,
-                                options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
-                            ),
-                        ],
-                        className="control-group",
-                    ),
-                ],
-                className="form-grid",
-            ),
-            dcc.Loading(html.P(id="cl-hs-text", className="control-help")),
-            dcc.Graph(id="cl-hs-map", figure=_empty_map(the_place), config={"displaylogo": False}),
-        ],
-        className="cl-section",
-    )
-
-    return html.Div(
-        [
-            synthetic_banner(the_place),
-            notice_box(notices.items, id="cl-notice"),
-            html.H1(
-                f"{the_place.name}: footprints, school clusters and hot spots",
-                className="page-title",
-            ),
-            design_section,
-            schools_section,
-            hotspot_section,
-            attribution_footer(the_place),
-            dcc.Store(id="cl-state", data={"place": key}),
-            dcc.Store(
-                id="cl-lookup", data=_lookup_data(outputs, the_place, k, balance, method, chosen)
-            ),
-        ],
-        className="page page-clusters",
+        k=int(lookup.get("k") or 0),
+        balance=lookup.get("balance"),
+        method=lookup.get("method") or "grow",
+        respect=lookup.get("respect") or None,
+        saved_set=None if chosen == NEW else chosen,
     )
 
 
@@ -504,26 +99,17 @@ def save_design(place: Place, lookup: dict | None, name: str | None) -> tuple[st
     when the design is not ready, the name is empty or taken by the current footprints.
     """
     lookup = lookup or {}
-    name = (name or "").strip()
     if not lookup.get("ready"):
         raise InputError("design footprints first")
     if lookup.get("set", NEW) != NEW:
         raise InputError(f"{lookup['set']!r} is already a saved set")
-    if not name:
-        raise InputError("give the footprint set a name")
-    if place.path is None:
-        raise InputError("this place has no bundle file to save into")
-    assignment, _, _ = design(
-        place, k=int(lookup["k"]), balance=lookup["balance"], method=lookup["method"],
-        respect=lookup.get("respect"), chosen=NEW,
-    )  # fmt: skip
-    saved = save_footprint_set(place.path, name, assignment)
-    names = [s for s in footprint_sets(saved) if s != CURRENT]
-    return (
-        f"Saved {name!r} ({assignment.nunique()} footprints) into {saved.path.name}: compare "
-        "with it here, or rebuild with it as the footprints lookup.",
-        names,
-    )
+    name = check_set_name(place, name)  # before the (slow) design
+    saved, message = save_footprint_design(place, run_design(place, lookup), name)
+    return message, _saved_names(saved)
+
+
+def _saved_names(place: Place) -> list[str]:
+    return [s for s in footprint_sets(place) if s != CURRENT]
 
 
 def _has_hubs(place: Place) -> bool:
@@ -532,14 +118,312 @@ def _has_hubs(place: Place) -> bool:
     )
 
 
-def _lookup_data(outputs, place, k, balance, method, chosen):
-    return {
-        "k": k,
-        "balance": balance,
-        "method": method,
-        "set": chosen,
-        "ready": outputs is not None,
+def _empty_map(place: Place):
+    return map_figure(place, [], height=430)
+
+
+def _graph(id: str, figure) -> dcc.Graph:
+    return dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
+
+
+def _table(id: str, columns: dict[str, str], data: list[dict], **kwargs) -> dash_table.DataTable:
+    return dash_table.DataTable(
+        id=id,
+        data=data,
+        columns=[{"name": name, "id": key} for key, name in columns.items()],
+        **kwargs,
+        **TABLE_STYLE,
+    )
+
+
+def _control(label: str, for_id: str, component) -> html.Div:
+    return html.Div(
+        [html.Label(label, htmlFor=for_id, className="control-label"), component],
+        className="control-group",
+    )
+
+
+def _set_options(saved: list[str]) -> list[dict]:
+    return [{"label": "A new design (settings on the left)", "value": NEW}] + [
+        {"label": f"Saved set: {s}", "value": s} for s in saved
+    ]
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _design_controls(place: Place, *, k: int, balance: str, method: str, chosen: str) -> html.Div:
+    options = [{"label": i.label, "value": key} for key, i in place.catalogue.items()]
+    fp = place.footprint_label.lower()
+    return html.Div(
+        [
+            _control(
+                "Number of footprints (K)",
+                "cl-k",
+                dcc.Input(id="cl-k", type="number", min=1, max=len(place.areas), step=1, value=k),
+            ),
+            _control(
+                "Balance on",
+                "cl-balance",
+                dcc.Dropdown(id="cl-balance", options=options, value=balance, clearable=False),
+            ),
+            _control(
+                "Method",
+                "cl-method",
+                dcc.Dropdown(
+                    id="cl-method",
+                    options=[{"label": METHOD_LABELS[m], "value": m} for m in METHODS],
+                    value=method,
+                    clearable=False,
+                ),
+            ),
+            _control(
+                "Keep whole",
+                "cl-respect",
+                dcc.Dropdown(
+                    id="cl-respect",
+                    clearable=True,
+                    value=None,
+                    placeholder="Nothing (areas can go anywhere)",
+                    options=[{"label": f"Current {fp}s", "value": "footprint"}],
+                ),
+            ),
+            _control(
+                "Compare with",
+                "cl-set",
+                dcc.Dropdown(
+                    id="cl-set",
+                    clearable=False,
+                    value=chosen,
+                    options=_set_options(_saved_names(place)),
+                ),
+            ),
+        ],
+        className="form-grid",
+    )
+
+
+def _design_actions() -> list:
+    buttons = html.Div(
+        [
+            html.Button("Design", id="cl-run", n_clicks=0, className="button button-primary"),
+            html.Button(
+                "Download lookup (CSV)", id="cl-download-btn", n_clicks=0, className="button"
+            ),
+            dcc.Download(id="cl-download"),
+        ],
+        className="button-row",
+    )
+    save = html.Div(
+        [
+            html.Label(
+                "Save this design as a footprint set named",
+                htmlFor="cl-save-name",
+                className="control-label",
+            ),
+            dcc.Input(
+                id="cl-save-name",
+                type="text",
+                maxLength=60,
+                debounce=False,
+                placeholder="e.g. six balanced footprints",
+            ),
+            html.Button("Save footprint set", id="cl-save-btn", n_clicks=0, className="button"),
+            html.Div(id="cl-save-result", role="status", **{"aria-live": "polite"}),
+        ],
+        className="control-group",
+    )
+    return [buttons, save]
+
+
+def _design_results(place: Place, design: FootprintDesign | None, status: str) -> list:
+    """Status, summary, both maps, both charts and the two tables (empty without a design)."""
+    figs = design_figures(design) if design is not None else None
+    empty = _empty_map(place)
+    basis = design.comparison.basis if design is not None else ""
+    return [
+        dcc.Loading(html.P(status, id="cl-status", role="status", **{"aria-live": "polite"})),
+        html.H3("Summary"),
+        _table("cl-summary", SUMMARY_COLUMNS, design.summary_rows() if design else []),
+        html.P(basis and f"Balanced quantity: {basis}.", id="cl-basis", className="control-help"),
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.H3(f"Current {place.footprint_plural.lower()}"),
+                        _graph("cl-map-current", figs.current_map if figs else empty),
+                    ]
+                ),
+                html.Div(
+                    [
+                        html.H3("Designed (darker: areas that change footprint)"),
+                        _graph("cl-map-designed", figs.designed_map if figs else empty),
+                    ]
+                ),
+            ],
+            className="cl-side-by-side",
+        ),
+        html.Div(
+            [
+                _graph("cl-balance-fig", figs.balance if figs else {}),
+                _graph("cl-compact-fig", figs.compactness if figs else {}),
+            ],
+            className="cl-side-by-side",
+        ),
+        html.H3("Balance and compactness by footprint"),
+        _table(
+            "cl-balance-table",
+            FOOTPRINT_COLUMNS,
+            design.footprint_rows() if design else [],
+            sort_action="native",
+            page_size=20,
+        ),
+        html.H3("Areas that change footprint"),
+        _table(
+            "cl-changed",
+            CHANGED_COLUMNS,
+            design.changed_rows() if design else [],
+            sort_action="native",
+            page_size=15,
+        ),
+        html.P(
+            "A footprint of the new set is matched to the current footprint it shares most "
+            "areas with; an area changes when it leaves that match.",
+            className="control-help",
+        ),
+    ]
+
+
+def _design_section(
+    place: Place, design: FootprintDesign | None, status: str, **controls
+) -> html.Section:
+    intro = html.P(
+        "Group the small areas into K footprints that share boundaries, hold as equal a share as "
+        "possible of the chosen quantity, and are reasonably compact. Compare them with today's "
+        f"{place.footprint_plural.lower()}.",
+        className="control-help",
+    )
+    return html.Section(
+        [
+            html.H2("Design footprints"),
+            intro,
+            _design_controls(place, **controls),
+            *_design_actions(),
+            *_design_results(place, design, status),
+        ],
+        className="cl-section",
+    )
+
+
+def _schools_section(place: Place) -> html.Section:
+    hubs = _has_hubs(place)
+    by = dcc.RadioItems(
+        id="cl-sc-by",
+        value="hub" if hubs else "footprint",
+        options=[
+            {"label": "around the nearest hub (travel time)", "value": "hub", "disabled": not hubs},
+            {"label": f"by {place.footprint_label.lower()}", "value": "footprint"},
+        ],
+    )
+    return html.Section(
+        [
+            html.H2("School clusters"),
+            html.Div([_control("Group schools", "cl-sc-by", by)], className="form-grid"),
+            dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
+            _graph("cl-sc-map", _empty_map(place)),
+            dash_table.DataTable(id="cl-sc-table", data=[], sort_action="native", **TABLE_STYLE),
+        ],
+        className="cl-section",
+    )
+
+
+def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> html.Section:
+    options = [{"label": i.label, "value": key} for key, i in place.catalogue.items()]
+    controls = html.Div(
+        [
+            _control(
+                "Indicator",
+                "cl-hs-indicator",
+                dcc.Dropdown(
+                    id="cl-hs-indicator", options=options, value=indicator, clearable=False
+                ),
+            ),
+            _control(
+                "Statistic",
+                "cl-hs-method",
+                dcc.RadioItems(
+                    id="cl-hs-method",
+                    value=method,
+                    options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
+                ),
+            ),
+        ],
+        className="form-grid",
+    )
+    return html.Section(
+        [
+            html.H2("Need hot spots"),
+            html.P(
+                "Where an indicator clusters beyond chance: each area with its neighbours is "
+                "tested by permutation and the results corrected for testing every area (false "
+                "discovery rate).",
+                className="control-help",
+            ),
+            controls,
+            dcc.Loading(html.P(id="cl-hs-text", className="control-help")),
+            _graph("cl-hs-map", _empty_map(place)),
+        ],
+        className="cl-section",
+    )
+
+
+def layout(
+    place=None, k=None, balance=None, method=None, set=None, indicator=None, hsmethod=None, **_other
+):
+    notices = Notices()
+    the_place, n = open_place_safe(first(place))
+    notices.add(n)
+    n_areas = len(the_place.areas)
+    catalogue = the_place.catalogue
+    lookup = {
+        "k": _int(k, max(2, len(the_place.footprint_names)), 1, n_areas),
+        "balance": first(balance) if first(balance) in catalogue else the_place.default_balance,
+        "method": first(method) if first(method) in METHODS else "grow",
+        "set": first(set) if first(set) in _saved_names(the_place) else NEW,
+        "respect": None,
+        "ready": False,
     }
+    hs_indicator = first(indicator) if first(indicator) in catalogue else the_place.need_key
+    hs_method = first(hsmethod) if first(hsmethod) in METHOD_NAMES else "gi"
+
+    design, status = None, ""
+    if n_areas <= AUTO_DESIGN_MAX_AREAS or lookup["set"] != NEW:
+        try:
+            design = run_design(the_place, lookup)
+            status = " ".join(design.notes)
+            lookup["ready"] = True
+        except InputError as exc:
+            notices.add(str(exc))
+    else:
+        status = f"{n_areas:,} areas: press Design to start (it can take up to a minute)."
+    controls = {key: lookup[key] for key in ("k", "balance", "method")}
+    return html.Div(
+        [
+            synthetic_banner(the_place),
+            notice_box(notices.items, id="cl-notice"),
+            html.H1(
+                f"{the_place.name}: footprints, school clusters and hot spots",
+                className="page-title",
+            ),
+            _design_section(the_place, design, status, chosen=lookup["set"], **controls),
+            _schools_section(the_place),
+            _hotspot_section(the_place, indicator=hs_indicator, method=hs_method),
+            attribution_footer(the_place),
+            dcc.Store(id="cl-state", data={"place": current_place_key(the_place)}),
+            dcc.Store(id="cl-lookup", data={k: v for k, v in lookup.items() if k != "respect"}),
+        ],
+        className="page page-clusters",
+    )
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -568,34 +452,24 @@ def _lookup_data(outputs, place, k, balance, method, chosen):
 def on_design(_clicks, chosen, k, balance, method, respect, state):
     place, _ = open_place_safe((state or {}).get("place"))
     no = dash.no_update
+    lookup = {"k": k, "balance": balance, "method": method, "set": chosen, "respect": respect}
     try:
-        k = int(k) if k is not None else 0
-        assignment, label, notes = design(
-            place, k=k, balance=balance, method=method, respect=respect, chosen=chosen
-        )
-        out = comparison_outputs(place, assignment, label, balance)
+        lookup["k"] = int(k) if k is not None else 0
+        design = run_design(place, lookup)
+        figs = design_figures(design)
     except (InputError, ValueError) as exc:
         return no, no, no, no, no, no, no, no, f"Could not design: {exc}", no
-    summary, table, bal, comp, cur, new, changed, basis = out
-    lookup = {
-        "k": k,
-        "balance": balance,
-        "method": method,
-        "set": chosen,
-        "respect": respect,
-        "ready": True,
-    }
     return (
-        summary,
-        table,
-        bal,
-        comp,
-        cur,
-        new,
-        changed,
-        f"Balanced quantity: {basis}.",
-        " ".join(notes),
-        lookup,
+        design.summary_rows(),
+        design.footprint_rows(),
+        figs.balance,
+        figs.compactness,
+        figs.current_map,
+        figs.designed_map,
+        design.changed_rows(),
+        f"Balanced quantity: {design.comparison.basis}.",
+        " ".join(design.notes),
+        {**lookup, "ready": True},
     )
 
 
@@ -611,16 +485,10 @@ def on_download(_clicks, lookup, state):
     lookup = lookup or {}
     if not lookup.get("ready"):
         return dash.no_update
-    assignment, label, _ = design(
-        place, k=int(lookup["k"]), balance=lookup["balance"], method=lookup["method"],
-        respect=lookup.get("respect"), chosen=lookup.get("set", NEW),
-    )  # fmt: skip
-    frame = pd.DataFrame(
-        {"code": assignment.index.astype(str), "footprint": assignment.astype(str).to_numpy()}
-    )
-    name = "designed" if label == "designed" else label.replace(" ", "_")
+    design = run_design(place, lookup)
+    name = design.label.replace(" ", "_")
     return {
-        "content": to_safe_csv(frame),
+        "content": to_safe_csv(design.lookup()),
         "filename": f"{current_place_key(place)}_{name}_footprints.csv",
     }
 
@@ -689,7 +557,4 @@ def on_save(_clicks, name, lookup, state):
         message, names = save_design(place, lookup, name)
     except InputError as exc:
         return html.Div(f"Not saved: {exc}", className="message-error"), dash.no_update
-    options = [{"label": "A new design (settings on the left)", "value": NEW}] + [
-        {"label": f"Saved set: {s}", "value": s} for s in names
-    ]
-    return html.Div(message, className="message-ok", id="cl-saved"), options
+    return html.Div(message, className="message-ok", id="cl-saved"), _set_options(names)

@@ -15,14 +15,13 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from geo.indicators.aggregate import ALL_AREAS
-from geo.indicators.disclosure import apply_disclosure
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
     current_place_key,
-    default_indicator,
     first,
     open_place_safe,
     page_href,
@@ -43,7 +42,7 @@ MAX_MULTIPLES = 9
 def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     """Table rows (footprints worst first by ``indicator``, then ``All areas``) and the note."""
     table = cached_profile(place).reset_index()
-    disclosed = apply_disclosure(table, place.catalogue)
+    disclosed = disclosed_profile(place, table=table)
     shown = disclosed.table.set_index("footprint")
     ind = place.indicator(indicator)
     values = pd.to_numeric(table.set_index("footprint")[indicator], errors="coerce").drop(
@@ -131,7 +130,7 @@ def layout(place=None, indicator=None, footprint=None, **_other):
     the_place, n = place_view(base, first(_other.get("set")))
     notices.add(n)
     set_name = the_place.meta.get("footprint_set")
-    key, n = parse_indicator(the_place, indicator, default_indicator(the_place))
+    key, n = parse_indicator(the_place, indicator, the_place.default_indicator)
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
     notices.add(n)

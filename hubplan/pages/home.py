@@ -27,16 +27,15 @@ from dash import (
 
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
-    apply_disclosure,
     is_suppressed,
     sensitive_columns,
 )
+from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._state import (
     Notices,
-    children_key,
     current_place_key,
     first,
     open_place_safe,
@@ -247,10 +246,10 @@ def _fmt_row(label: str, value, ind=None, total=None) -> html.Tr:
     )
 
 
-def disclosed_profile(place: Place) -> pd.DataFrame:
+def _shown_profile(place: Place) -> pd.DataFrame:
     """The profile table after disclosure control (as ``hubplan profile`` prints it)."""
     table = cached_profile(place).reset_index()
-    return apply_disclosure(table, place.catalogue).table.set_index("footprint")
+    return disclosed_profile(place, table=table).table.set_index("footprint")
 
 
 def _disclosed(value, ind) -> str:
@@ -294,11 +293,11 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
                 "Population", row["population"], place.catalogue["population"], total["population"]
             )
         )
-    ck = children_key(place)
+    ck = place.children_key
     if ck:
         rows.append(_fmt_row(place.catalogue[ck].label, row[ck], place.catalogue[ck], total[ck]))
     if ind.sensitive or indicator in sensitive_columns(place.catalogue)[1]:
-        shown = disclosed_profile(place)
+        shown = _shown_profile(place)
         value, all_value = shown.at[footprint, indicator], shown.at["All areas", indicator]
         rows.append(
             html.Tr(
@@ -598,7 +597,7 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         indicator = (
             state.get("indicator")
             if state.get("indicator") in place.catalogue
-            else next(iter(place.catalogue))
+            else place.default_indicator
         )
     if footprint not in place.footprint_names:
         footprint = None
@@ -798,7 +797,7 @@ def update_detail(view, index, state):
         return dash.no_update, dash.no_update
     indicator = state.get("indicator")
     if indicator not in place.catalogue:
-        indicator = next(iter(place.catalogue))
+        indicator = place.default_indicator
     fig = Patch()
     i = index["areas"]
     for k, v in detail_trace(place, indicator, detail).items():

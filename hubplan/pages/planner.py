@@ -22,7 +22,6 @@ from geo.siting.problem import OBJECTIVES, national_decile_key
 from geo.siting.scenarios import ScenarioStore, compare, from_result
 from hubplan.pages._state import (
     Notices,
-    children_key,
     current_place_key,
     first,
     open_place_safe,
@@ -68,13 +67,6 @@ def weight_options(place: Place) -> list[dict]:
     ]
     opts.append({"label": "Children's need index (rank x children)", "value": "need_index"})
     return opts
-
-
-def default_weight(place: Place) -> str:
-    for key in ("children_0_4", children_key(place), "population"):
-        if key and key in place.catalogue:
-            return key
-    return next(iter(place.catalogue))
 
 
 def _control(label: str, component, help_text: str | None = None) -> html.Div:
@@ -133,7 +125,7 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
         "minutes": _number(query.get("minutes"), 15, 1, 240, what="minutes", notices=notices),
         "target": _number(query.get("target"), 60, 1, 100, what="target", notices=notices),
         "mode": choice("mode", list(speeds_kmh(place)), "walk", "travel mode"),
-        "weight": choice("weight", weights, default_weight(place), "weight"),
+        "weight": choice("weight", weights, place.default_weight, "weight"),
         "candidates": choice("candidates", candidates, default_cand, "candidate sites"),
         "existing": existing,
         "staff": _number(

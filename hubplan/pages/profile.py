@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, dash_table, dcc, html
 
 from geo.indicators.contract import profile_contract
 from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
+from geo.indicators.profile import disclosed_profile
 from geo.numbers import format_number
 from geo.place.model import Place
 from geo.tables import to_safe_csv
@@ -508,7 +509,6 @@ def layout(footprint=None, place=None, **_other):
 )
 def download(_html, _pdf, _csv, state):
     """Send the report (HTML/PDF, with static charts) or the disclosed profile table (CSV)."""
-    from geo.indicators.disclosure import apply_disclosure
     from layers.report import html_to_pdf, profile_report_html
 
     trigger = dash.ctx.triggered_id
@@ -520,7 +520,7 @@ def download(_html, _pdf, _csv, state):
     stem = f"{place.name}-{name}".replace(" ", "_").replace("/", "_")
     try:
         if trigger == "profile-dl-csv":
-            disclosed = apply_disclosure(cached_profile(place).reset_index(), place.catalogue)
+            disclosed = disclosed_profile(place, table=cached_profile(place).reset_index())
             header = [f"{place.name}: footprint profile", *place.attribution_text().splitlines()]
             header += [disclosed.note] if disclosed.note else []
             return dcc.send_string(

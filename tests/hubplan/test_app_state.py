@@ -82,7 +82,7 @@ def test_default_place_comes_from_the_serving_app(places):
 def test_parse_indicator(demo):
     assert parse_indicator(demo, "lac_rate") == ("lac_rate", None)
     key, notice = parse_indicator(demo, "bogus")
-    assert key == _state.default_indicator(demo) == "imd_score"
+    assert key == demo.default_indicator == "imd_score"
     assert "Unknown indicator 'bogus'" in notice
     assert parse_indicator(demo, None) == ("imd_score", None)
     assert parse_indicator(demo, ["ae_rate", "lac_rate"]) == ("ae_rate", None)

@@ -6,6 +6,7 @@ import importlib
 
 import pytest
 
+from geo.clusters.design import design_footprints
 from geo.clusters.footprint_sets import footprint_sets
 from geo.errors import InputError
 from geo.place.bundle import read_place
@@ -24,7 +25,7 @@ def test_save_design_writes_the_set_the_page_designed(clusters, tmp_path):
     place = read_place(path)
     lookup = {
         "k": 5,
-        "balance": clusters._children_key(place),
+        "balance": place.default_balance,
         "method": "grow",
         "set": clusters.NEW,
         "respect": None,
@@ -33,9 +34,7 @@ def test_save_design_writes_the_set_the_page_designed(clusters, tmp_path):
     message, names = clusters.save_design(place, lookup, "  five  ")
     assert names == ["five"] and "Saved 'five' (5 footprints)" in message
     saved = footprint_sets(read_place(path))["five"]
-    designed, _, _ = clusters.design(
-        place, k=5, balance=lookup["balance"], method="grow", respect=None, chosen=clusters.NEW
-    )
+    designed = design_footprints(place, k=5, balance=lookup["balance"], method="grow").assignment
     assert saved.to_dict() == designed.astype(str).to_dict()
     assert read_place(path).meta["last_edit"] == "footprint set five"
 

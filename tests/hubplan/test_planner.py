@@ -131,7 +131,7 @@ def test_planner_settings_from_the_url():
         "minutes": 10,
         "target": 80,
         "mode": "cycle",
-        "weight": planner.default_weight(place),
+        "weight": place.default_weight,
         "candidates": "grid",
         "existing": [],
         "staff": 12.5,

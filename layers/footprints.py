@@ -116,7 +116,7 @@ def footprint_fill(
         marker={"line": {"width": 0}},
         customdata=[[n] for n in names],
         hovertemplate=f"<b>%{{location}}</b><br>{place.footprint_label}<extra></extra>",
-        name=place.footprint_label + "s",
+        name=place.footprint_plural,
         showlegend=False,
         visible=visible,
         uid=FILL_UID,

@@ -113,7 +113,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.append(f"  areas:       {len(place.areas)}")
     fp = place.areas["footprint"].value_counts().sort_index()
     out.append(
-        f"  {place.footprint_label.lower() + 's:':12} {len(fp)}  "
+        f"  {place.footprint_plural.lower() + ':':12} {len(fp)}  "
         + ", ".join(f"{k} ({v})" for k, v in fp.items())
     )
     kinds = place.sites["kind"].value_counts().sort_index() if len(place.sites) else {}

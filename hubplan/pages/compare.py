@@ -257,6 +257,7 @@ def caption(place: Place, key: str) -> str:
         f"Ranked by {indicator_title(ind)}, {order}; rank 1 is the worst. Choose another indicator in "
         "'Rank by' to re-rank (keyboard: Tab to it, arrow keys, Enter), or click a column header to sort "
         "by it; in the table the arrow keys move between cells. '*' marks a suppressed small count."
+        + (f" {ind.label}: {ind.method}." if ind.method else "")
     )
 
 

@@ -3,8 +3,8 @@
 The HTML comes from the Jinja2 template ``layers/templates/profile_report.html.j2`` filled
 with :func:`geo.indicators.contract.profile_contract` (the same contract the page and
 ``hubplan profile --format json`` show). The spine bars and decile bars are plain HTML/CSS;
-only the map is a static SVG (kaleido, :mod:`layers.static`), so the HTML needs no JavaScript
-and no internet. A4, headings kept with their content, a running header (place, footprint,
+the map is SVG drawn from the polygons (:mod:`layers.report_map`), so the HTML needs no
+JavaScript, no map tiles and no internet. A4, headings kept with their content, a running header (place, footprint,
 date) and page numbers in ``@page`` margin boxes, nothing under 8 pt. The PDF is that HTML printed by headless Chromium (``--print-to-pdf``), which
 works offline. Every report carries the date, the data attributions, the disclosure-control
 note and, for the demo, the synthetic-data label.
@@ -29,6 +29,7 @@ from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
 from geo.numbers import format_number
 from geo.place.bundle import atomic_write
 from geo.place.model import Place
+from layers.report_map import footprint_svg, site_styles
 from layers.spine import VERDICT_STYLE, spine_positions, verdict_text
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -67,30 +68,17 @@ def _pct(share: float | None) -> str:
 
 
 def report_charts(place: Place, profile: FootprintProfile) -> dict[str, bytes | None]:
-    """SVG bytes of the report's map (``None`` when Chromium is not available)."""
-    from layers.static import ExportUnavailable, figure_to_bytes
-
-    fig = report_map(place, profile.footprint)
-    try:
-        svg = figure_to_bytes(fig, fmt="svg", width=520, height=340, check_blank=True)
-    except ExportUnavailable:
-        svg = None
-    return {"map": svg}
-
-
-def report_map(place: Place, footprint: str):
-    from layers.profile_charts import footprint_map
-
-    return footprint_map(place, footprint, height=340)
+    """SVG bytes of the report's map (drawn from the polygons: no browser needed)."""
+    return {"map": footprint_svg(place, profile.footprint).encode("utf-8")}
 
 
 def map_legend(place: Place, footprint: str) -> list[dict[str, str]]:
-    """The site markers of the report map: ``{"colour", "label"}`` per kind shown."""
-    out = []
-    for trace in report_map(place, footprint).data:
-        if getattr(trace, "mode", "") == "markers" and trace.name:
-            out.append({"colour": str(trace.marker.color), "label": str(trace.name)})
-    return out
+    """The site markers of the report map: ``{"colour", "label"}`` per kind in the footprint."""
+    return [
+        {"colour": colour, "label": f"{label} ({n})"}
+        for _kind, label, colour, n in site_styles(place, footprint)
+        if n
+    ]
 
 
 def _spine_rows(contract: dict, notes: dict[str, str]) -> list[dict]:

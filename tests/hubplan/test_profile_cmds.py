@@ -186,3 +186,17 @@ def check_report_pdf(pdf: bytes, place, footprint: str, *, max_pages: int = 3) -
         assert at, heading
         i = at[0]
         assert spans[i][0] == spans[i + 1][0], f"heading {heading!r} is stranded at a page end"
+
+
+@pytest.mark.shared_data
+def test_wigan_report_pdf_fits(wigan_dir, tmp_path):
+    """The Wigan footprint with the most sites: still at most 3 A4 pages, nothing under 8 pt."""
+    from geo.place.bundle import read_place
+    from layers import report
+    from tests.support.bundles import wigan_bundle
+
+    place = read_place(wigan_bundle(wigan_dir, tmp_path))
+    fp = place.sites.groupby("footprint").size().idxmax()
+    text = report.profile_report_html(place, fp)
+    assert "Ofsted inspection date" in text and "apportioned" in text
+    check_report_pdf(report.html_to_pdf(text), place, fp)

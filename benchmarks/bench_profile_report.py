@@ -4,7 +4,7 @@ Times, for each footprint of the demo (and of Wigan when ``../shared/data/wigan`
 
 1. :func:`geo.indicators.contract.profile_contract` (the data);
 2. the HTML from the Jinja2 template without the map;
-3. the map SVG through the shared kaleido server (first call starts it: reported apart);
+3. the map SVG drawn from the polygons (:mod:`layers.report_map`; no browser);
 4. the PDF printed by headless Chromium (:func:`layers.report.html_to_pdf`, a fresh
    Chromium each time).
 
@@ -43,7 +43,7 @@ def bench_place(place, repeat: int) -> list[str]:
     t = time.perf_counter()
     report_charts(place, footprint_profile(place, first))
     lines.append(
-        f"| {place.name} | (kaleido start + first map) | {time.perf_counter() - t:.2f} s |"
+        f"| {place.name} | (first map) | {time.perf_counter() - t:.2f} s |"
     )
     for fp in place.footprint_names[:3]:
         c, _ = timed(lambda fp=fp: profile_contract(place, fp), repeat)

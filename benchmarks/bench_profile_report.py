@@ -42,9 +42,7 @@ def bench_place(place, repeat: int) -> list[str]:
     first = place.footprint_names[0]
     t = time.perf_counter()
     report_charts(place, footprint_profile(place, first))
-    lines.append(
-        f"| {place.name} | (first map) | {time.perf_counter() - t:.2f} s |"
-    )
+    lines.append(f"| {place.name} | (first map) | {time.perf_counter() - t:.2f} s |")
     for fp in place.footprint_names[:3]:
         c, _ = timed(lambda fp=fp: profile_contract(place, fp), repeat)
         h, _ = timed(lambda fp=fp: profile_report_html(place, fp, charts=False), repeat)

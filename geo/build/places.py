@@ -15,7 +15,7 @@ from geo.place.model import Place
 from geo.settings import cache_dir, places_dir
 from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
-from geo.place.bundle import read_place
+from geo.place.bundle import bundle_name, read_place
 
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent
@@ -76,5 +76,5 @@ def list_places() -> list[tuple[str, str]]:
     out = [("Demo borough (synthetic)", DEMO)]
     folder = places_dir()
     if folder.is_dir():
-        out += [(p.stem, str(p.resolve())) for p in sorted(folder.glob("*.gpkg"))]
+        out += [(bundle_name(p), str(p.resolve())) for p in sorted(folder.glob("*.gpkg"))]
     return out

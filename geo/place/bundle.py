@@ -183,6 +183,30 @@ def _read(path: Path, layer: str) -> pd.DataFrame:
         return pyogrio.read_dataframe(path, layer=layer)
 
 
+_names: dict[tuple[str, float], str] = {}
+
+
+def bundle_name(path: str | Path) -> str:
+    """The place name stored in a bundle (its ``meta`` table), else the file stem.
+
+    Reads only the small ``meta`` table (cached by path and modification time), so a place
+    list can show "Wigan" rather than "wigan" without opening every bundle.
+    """
+    path = Path(path)
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime)
+    except OSError:
+        return path.stem
+    if key not in _names:
+        try:
+            meta = _read(path, "meta")
+            names = meta.loc[meta["key"].astype(str) == "name", "value"].astype(str)
+            _names[key] = names.iloc[0] if len(names) and names.iloc[0].strip() else path.stem
+        except Exception:  # not a bundle (or unreadable): the list still shows the file
+            _names[key] = path.stem
+    return _names[key]
+
+
 def read_place(path: str | Path) -> Place:
     """Open a place bundle; a missing, corrupted or foreign file gets a clear error."""
     path = Path(path).expanduser().resolve()

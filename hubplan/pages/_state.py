@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from geo.build.places import DEMO, cache_dir, list_places, open_place, resolve_place
 from geo.errors import InputError
+from geo.place.bundle import bundle_name
 from geo.place.model import Place
 
 CONFIG_KEY = "HUBPLAN_PLACE"
@@ -67,10 +68,10 @@ def place_choices() -> list[dict[str, str]]:
         out.setdefault(place_key(spec), {"label": label, "value": place_key(spec), "spec": spec})
     key = place_key(default)
     if key not in out:
-        out[key] = {"label": Path(default).stem, "value": key, "spec": default}
+        out[key] = {"label": bundle_name(default), "value": key, "spec": default}
     elif default != DEMO and Path(out[key]["spec"]).resolve() != Path(default).resolve():
         # Same stem as a bundle in data/places: the default wins the short key.
-        out[key] = {"label": Path(default).stem, "value": key, "spec": default}
+        out[key] = {"label": bundle_name(default), "value": key, "spec": default}
     return list(out.values())
 
 

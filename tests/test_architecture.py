@@ -20,10 +20,11 @@ PACKAGES = ("geo", "layers", "hubplan")
 # geo's subpackages from the bottom up; a module may import its own layer or any lower one.
 GEO_LAYERS = [
     {"geo.errors", "geo.settings", "geo.numbers", "geo.progress", "geo.tables", "geo._version"},
-    {"geo.place"},
-    {"geo.network", "geo.datasets"},
+    # geo.transit.config checks [network.transit] for geo.place.config (imports geo.errors only)
+    {"geo.place", "geo.transit.config"},
+    {"geo.network", "geo.datasets", "geo.transit"},
     {"geo.indicators"},
-    {"geo.siting", "geo.clusters", "geo.transit"},
+    {"geo.siting", "geo.clusters"},
     {"geo.export"},
     {"geo.build"},
     {"geo"},

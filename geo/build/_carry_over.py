@@ -20,13 +20,13 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 
-from geo.errors import InputError
 from geo.clusters.footprint_sets import CURRENT, add_footprint_set, footprint_sets
 from geo.clusters.footprint_sets import TABLE as SETS_TABLE
+from geo.errors import InputError
 from geo.indicators.need_index import TABLE as NEED_TABLE
 from geo.indicators.need_index import apply_need_index, saved_specs
-from geo.place.model import Attribution, Finding, Place
 from geo.indicators.uploads import UPLOADS_TABLE
+from geo.place.model import Attribution, Finding, Place
 
 #: The bundle tables that record what people added.
 ADDED_TABLES = (UPLOADS_TABLE, NEED_TABLE, SETS_TABLE)
@@ -53,14 +53,24 @@ def _uploads(old: Place, new: Place, notes: list[Finding]) -> None:
         if ind is None or key not in old.areas:
             continue
         if key in new.catalogue:
-            notes.append(Finding("info", f"uploaded indicator {key!r} is now defined by the config; "
-                                         "the config's values are used"))
+            notes.append(
+                Finding(
+                    "info",
+                    f"uploaded indicator {key!r} is now defined by the config; "
+                    "the config's values are used",
+                )
+            )
             continue
         values = pd.Series(old.areas[key].to_numpy(dtype=float), index=old.areas.index.astype(str))
         values = values.reindex(new.areas.index.astype(str))
         if not values.notna().any():
-            notes.append(Finding("warning", f"uploaded indicator {key!r} dropped: none of its areas "
-                                            "are in the rebuilt place"))
+            notes.append(
+                Finding(
+                    "warning",
+                    f"uploaded indicator {key!r} dropped: none of its areas "
+                    "are in the rebuilt place",
+                )
+            )
             continue
         new.areas[key] = values.to_numpy()
         new.catalogue[key] = ind
@@ -70,7 +80,9 @@ def _uploads(old: Place, new: Place, notes: list[Finding]) -> None:
         missing = int((~new.areas.index.astype(str).isin(old.areas.index.astype(str))).sum())
         text = f"kept uploaded indicator {key!r} ({row.get('filename', '?')})"
         if missing > 0:
-            notes.append(Finding("warning", f"{text}; {missing} area(s) new to the place have no value"))
+            notes.append(
+                Finding("warning", f"{text}; {missing} area(s) new to the place have no value")
+            )
         else:
             notes.append(Finding("info", text))
     if kept:
@@ -93,8 +105,13 @@ def _footprint_sets(old: Place, new: Place, notes: list[Finding]) -> None:
             continue
         missing = int(assignment.reindex(new.areas.index.astype(str)).isna().sum())
         if missing:
-            notes.append(Finding("warning", f"footprint set {name!r} dropped: {missing} area(s) of the "
-                                            "rebuilt place are not in it (save it again)"))
+            notes.append(
+                Finding(
+                    "warning",
+                    f"footprint set {name!r} dropped: {missing} area(s) of the "
+                    "rebuilt place are not in it (save it again)",
+                )
+            )
             continue
         add_footprint_set(new, name, assignment.dropna())
         notes.append(Finding("info", f"kept footprint set {name!r}"))

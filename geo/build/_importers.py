@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.errors import InputError
+from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 
@@ -169,7 +169,9 @@ def import_footprints(
         assignment = _footprints_from_polygons(src, areas)
     else:
         df = read_table(src.path, dtype_str=[src.code])
-        require_columns(df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path)
+        require_columns(
+            df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path
+        )
         codes = _codes(df[src.code])
         names = df[src.name].astype("string").str.strip()
         lookup = pd.Series(names.values, index=codes.values).dropna()
@@ -178,7 +180,8 @@ def import_footprints(
         clash = clash[clash > 1].index.tolist()
         if clash:
             raise InputError(
-                f"area code(s) assigned to more than one footprint: {examples(clash)}", path=src.path
+                f"area code(s) assigned to more than one footprint: {examples(clash)}",
+                path=src.path,
             )
         lookup = lookup[~lookup.index.duplicated()]
         unknown = lookup.index.difference(areas.index)
@@ -221,9 +224,7 @@ def dissolve_footprints(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One polygon per footprint with its number of areas."""
     assigned = areas[areas["footprint"].notna()]
     if assigned.empty:
-        return gpd.GeoDataFrame(
-            {"footprint": [], "areas": []}, geometry=[], crs=areas.crs
-        )
+        return gpd.GeoDataFrame({"footprint": [], "areas": []}, geometry=[], crs=areas.crs)
     grouped = assigned.groupby("footprint")
     geoms = grouped.geometry.apply(lambda s: shapely.union_all(s.values))
     out = gpd.GeoDataFrame(

@@ -20,24 +20,34 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from geo.place.config import PlaceConfig
-from geo.errors import InputError
-from geo.network.graph import DEFAULT_URBAN_FACTOR, keep_largest_components, mode_flags, network_tables
-from geo.network.osm import read_network, source_kind
-from geo.place.model import Finding, Place
-from geo.place.model import Attribution
-from geo.network.access import weighted_area_points
-from geo.place.readers import read_table
 from geo.build.sites import geocode_postcodes
-from geo.network.access import with_access_indicators
+from geo.errors import ConfigError, InputError
+from geo.network.access import weighted_area_points, with_access_indicators
+from geo.network.graph import (
+    DEFAULT_URBAN_FACTOR,
+    keep_largest_components,
+    mode_flags,
+    network_tables,
+)
+from geo.network.osm import read_network, source_kind
+from geo.network.travel import area_points
+from geo.place.config import PlaceConfig
+from geo.place.model import Attribution, Finding, Place
+from geo.place.readers import read_table
+from geo.transit.indicators import transit_indicators
+from geo.transit.load import attach_timetable
 
-OSM_ATTRIBUTION = "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
+OSM_ATTRIBUTION = (
+    "Road network © OpenStreetMap contributors, available under the Open Database Licence (ODbL)."
+)
 
 
 def _number(config: PlaceConfig, key: str, default: float) -> float:
     value = config.network.options.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise InputError(f"'network.{key}' must be a positive number, got {value!r}", path=config.path)
+        raise ConfigError(
+            f"'network.{key}' must be a positive number, got {value!r}", path=config.path
+        )
     return float(value)
 
 
@@ -56,7 +66,7 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             )
         except InputError as exc:
             if exc.path is None:
-                raise InputError(str(exc), path=net.source) from None
+                raise type(exc)(str(exc), path=net.source) from None
             raise
         flags = mode_flags(raw, urban_factor=urban)
         edges = gpd.GeoDataFrame(
@@ -77,14 +87,29 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         if kind in ("osm", "pbf", "online") and not net.attribution:
             place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+    if net.transit is not None:
+        try:
+            attach_timetable(place, net.transit)
+        except InputError as exc:
+            if exc.path is None:
+                raise InputError(str(exc), path=config.path) from None
+            raise
     weight = net.options.get("weight_points")
     if weight is not None:
         if weight != "postcodes":
-            raise InputError(f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported", path=config.path)
+            raise ConfigError(
+                f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported",
+                path=config.path,
+            )
         if config.postcodes is None:
-            raise InputError("'network.weight_points' = \"postcodes\" needs a [postcodes] table", path=config.path)
+            raise ConfigError(
+                "'network.weight_points' = \"postcodes\" needs a [postcodes] table",
+                path=config.path,
+            )
         table = read_table(config.postcodes.path, dtype_str=[config.postcodes.postcode])
-        points, found = geocode_postcodes(table[config.postcodes.postcode], config.postcodes, crs=config.crs)
+        points, found = geocode_postcodes(
+            table[config.postcodes.postcode], config.postcodes, crs=config.crs
+        )
         weighted = weighted_area_points(place.areas, points[found.to_numpy()])
         place.tables["area_points"] = weighted
         missing = len(place.areas) - len(weighted)
@@ -92,7 +117,11 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             Finding(
                 "info",
                 f"area points: population-weighted (mean of postcodes) for {len(weighted)} areas"
-                + (f", representative point for {missing} areas with no postcode" if missing else ""),
+                + (
+                    f", representative point for {missing} areas with no postcode"
+                    if missing
+                    else ""
+                ),
             )
         )
     kinds = net.options.get("access", [])
@@ -101,10 +130,18 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
     if kinds:
         unknown = [k for k in kinds if k not in place.site_kinds]
         if unknown:
-            raise InputError(
+            raise ConfigError(
                 f"'network.access' names unknown site kind(s) {unknown}; known: {', '.join(place.site_kinds)}",
                 path=config.path,
             )
         done = with_access_indicators(place, kinds, mode="walk")
+        place.areas, place.catalogue = done.areas, done.catalogue
+    if net.transit is not None:
+        done = transit_indicators(
+            place,
+            area_points(place),
+            hub_kind=net.transit.hub_kind,
+            school_kind=net.transit.school_kind,
+        )
         place.areas, place.catalogue = done.areas, done.catalogue
     return place

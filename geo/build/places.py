@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
 
 from geo._version import __version__
-from geo.errors import InputError
-from geo.place.model import Place
-from geo.settings import cache_dir, places_dir
 from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
+from geo.errors import InputError
 from geo.place.bundle import bundle_name, read_place
+from geo.place.model import Place
+from geo.settings import cache_dir, places_dir
 
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +55,9 @@ def resolve_place(spec: str | Path) -> Path:
     candidate = places_dir() / f"{spec}.gpkg"
     if "/" not in str(spec) and candidate.exists():
         return candidate.resolve()
-    raise InputError("place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec)
+    raise InputError(
+        "place not found (give 'demo', a .gpkg bundle, or a name in data/places)", path=spec
+    )
 
 
 def open_place(spec: str | Path) -> Place:

@@ -8,13 +8,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import DataError
 from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
-from geo.errors import InputError
 from geo.place.model import Finding
 from geo.place.readers import examples, numeric_column, read_geo, read_table, require_columns
 
 FAR_OUTSIDE_M = 10_000.0
-SITE_COLUMNS = ["site_id", "name", "kind", "area_code", "footprint", "outside", "distance_outside_m"]
+SITE_COLUMNS = [
+    "site_id",
+    "name",
+    "kind",
+    "area_code",
+    "footprint",
+    "outside",
+    "distance_outside_m",
+]
 _POSTCODE_RE = re.compile(r"[^A-Z0-9]")
 
 
@@ -41,14 +49,14 @@ def _check_lonlat(lon: pd.Series, lat: pd.Series, src: SitesSource, ids: pd.Seri
     if (lo.abs() > 180).any() or (la.abs() > 90).any():
         bad = both & ((lon.abs() > 180) | (lat.abs() > 90))
         sample = f"{lon[bad].iloc[0]:.0f}, {lat[bad].iloc[0]:.0f}"
-        raise InputError(
+        raise DataError(
             f"columns {src.lon!r}/{src.lat!r} hold values like ({sample}) that are not degrees; "
             f"they look like British National Grid metres: use x = {src.lon!r}, y = {src.lat!r}, "
             f'crs = "EPSG:27700" (e.g. site {ids[bad].iloc[0]!r})',
             path=src.path,
         )
     if la.between(-10, 3).all() and lo.between(49, 62).all():
-        raise InputError(
+        raise DataError(
             f"columns {src.lon!r}/{src.lat!r} look swapped (lon values ~{lo.median():.1f}, "
             f"lat ~{la.median():.1f}): check which column is longitude",
             path=src.path,
@@ -95,7 +103,7 @@ def import_sites(
     else:
         df = read_table(src.path, dtype_str=[c for c in (src.id, src.postcode) if c])
     if len(df) == 0:
-        raise InputError("contains no rows", path=src.path)
+        raise DataError("contains no rows", path=src.path)
     cols = {"id": src.id, "name": src.name} | {f"details.{k}": v for k, v in src.details.items()}
     coord_cols = {"lon": src.lon, "lat": src.lat, "x": src.x, "y": src.y, "postcode": src.postcode}
     require_columns(df, cols | ({} if is_geo else coord_cols), path=src.path)
@@ -106,10 +114,10 @@ def import_sites(
         else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
     )
     if ids.isna().any():
-        raise InputError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
+        raise DataError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
     dupes = ids[ids.duplicated()].unique().tolist()
     if dupes:
-        raise InputError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
+        raise DataError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
 
     if is_geo:
         geom = df.geometry.to_crs(crs)
@@ -159,7 +167,9 @@ def import_sites(
     out = gpd.GeoDataFrame(
         {
             "site_id": ids.astype(str).values,
-            "name": (df[src.name].astype("string").fillna("") if src.name else ids).astype(str).values,
+            "name": (df[src.name].astype("string").fillna("") if src.name else ids)
+            .astype(str)
+            .values,
             "kind": src.kind,
         },
         geometry=geom.values,
@@ -186,7 +196,9 @@ def locate_sites(
     joined = gpd.sjoin(sites[["geometry"]], right, predicate="within", how="left")
     joined = joined[~joined.index.duplicated()]
     sites["area_code"] = joined["code"].astype("object").where(joined["code"].notna(), None)
-    sites["footprint"] = joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    sites["footprint"] = (
+        joined["footprint"].astype("object").where(joined["footprint"].notna(), None)
+    )
     outside = sites["area_code"].isna()
     dist = np.zeros(len(sites))
     if outside.any():
@@ -199,9 +211,11 @@ def locate_sites(
         rows = sites[far]
         listed = ", ".join(
             f"{k} {i!r} ({d / 1000:.0f} km)"
-            for k, i, d in zip(rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True)
+            for k, i, d in zip(
+                rows["kind"], rows["site_id"], rows["distance_outside_m"], strict=True
+            )
         )
-        raise InputError(
+        raise DataError(
             f"{int(far.sum())} site(s) lie more than {far_m / 1000:.0f} km outside the areas "
             f"(wrong coordinates or CRS?): {listed[:400]}"
         )
@@ -211,7 +225,9 @@ def locate_sites(
             Finding(
                 "warning",
                 f"{int(outside.sum())} site(s) outside the areas, kept and flagged: "
-                + ", ".join(f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)),
+                + ", ".join(
+                    f"{k} {i!r}" for k, i in zip(rows["kind"][:5], rows["site_id"][:5], strict=True)
+                ),
             )
         )
     return sites, findings
@@ -224,5 +240,5 @@ def unique_site_ids(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sites.loc[clash, "site_id"] = sites.loc[clash, "kind"] + ":" + sites.loc[clash, "site_id"]
     still = sites["site_id"][sites["site_id"].duplicated()].tolist()
     if still:
-        raise InputError(f"site ids are not unique: {examples(still)}")
+        raise DataError(f"site ids are not unique: {examples(still)}")
     return sites

@@ -18,7 +18,7 @@ import shapely
 
 from geo.clusters.compactness import convex_hull_ratio, polsby_popper
 from geo.clusters.regionalize import balance_weights
-from geo.errors import InputError
+from geo.errors import DataError, InputError
 from geo.place._edit import edit_place
 from geo.place.bundle import atomic_write
 from geo.place.model import Place
@@ -52,23 +52,23 @@ def read_lookup(
     df = read_table(path, dtype_str=[code])
     for col in (code, name):
         if col not in df.columns:
-            raise InputError(
+            raise DataError(
                 f"missing column {col!r} (columns: {', '.join(map(str, df.columns))})", path=path
             )
     codes = df[code].astype(str).str.strip()
     lookup = pd.Series(df[name].astype(str).str.strip().to_numpy(), index=codes.to_numpy())
     dup = lookup.index[lookup.index.duplicated()].unique().tolist()
     if dup:
-        raise InputError(f"area code(s) listed more than once: {', '.join(dup[:10])}", path=path)
+        raise DataError(f"area code(s) listed more than once: {', '.join(dup[:10])}", path=path)
     missing = areas.astype(str).difference(lookup.index).tolist()
     if missing:
         more = " …" if len(missing) > 20 else ""
-        raise InputError(
+        raise DataError(
             f"the lookup misses {len(missing)} area(s): {', '.join(missing[:20])}{more}", path=path
         )
     unknown = lookup.index.difference(areas.astype(str)).tolist()
     if unknown:
-        raise InputError(
+        raise DataError(
             f"{len(unknown)} code(s) match no area: {', '.join(unknown[:10])}", path=path
         )
     return lookup.reindex(areas.astype(str)).rename("footprint")

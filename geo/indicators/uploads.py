@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import DataError
 from geo.place._edit import edit_place
 from geo.place.config import DIRECTIONS, Indicator
 from geo.place.model import Attribution, Place
@@ -33,7 +33,7 @@ RESERVED_KEYS = frozenset({"name", "footprint", "geometry", "code", "areas", "fi
 EXAMPLES = 5
 
 
-class UploadError(InputError):
+class UploadError(DataError):
     """An upload with one or more problems; ``problems`` lists them, one line each."""
 
     def __init__(self, problems: list[str], *, path: object | None = None) -> None:

@@ -26,14 +26,18 @@ from geo.errors import InputError
 from geo.network.isochrones import check_minutes, isochrones
 from geo.network.travel import (
     CROWFLY_NOTE,
+    TRANSIT,
     area_point_method,
     area_points,
     check_mode,
     is_approximate,
     nearest_minutes,
+    xy,
 )
 from geo.place.config import Indicator
 from geo.place.model import Place
+from geo.transit import access as transit
+from geo.transit.store import transit_method
 
 APPORTION = ("point", "area")
 
@@ -211,9 +215,31 @@ def coverage(
 
 
 def access_table(place: Place, kind: str, *, mode: str = "walk") -> pd.DataFrame:
-    """Per area: minutes to the nearest site of ``kind`` (by ``mode``), which site, and counts."""
+    """Per area: minutes to the nearest site of ``kind`` (by ``mode``), which site, and counts.
+
+    Mode ``transit`` gives the median over the departure window plus ``<key>_p10`` and
+    ``<key>_p90`` columns (10th and 90th percentiles over the departures).
+    """
     sites = sites_of_kind(place, kind)
-    minutes, site = nearest_site(place, sites, mode=mode)
+    spread = {}
+    if mode == TRANSIT:
+        check_mode(place, mode)
+        points = area_points(place)
+        found = transit.nearest(transit.travel_seconds(place, xy(points), xy(sites.geometry)))
+        ids = sites["site_id"].astype(str).to_numpy()
+        nearest = found["nearest"]
+        minutes = pd.Series(found["median"], index=points.index, name="minutes")
+        site = pd.Series(
+            np.where(nearest >= 0, ids[np.clip(nearest, 0, None)], None),
+            index=points.index, name="site_id", dtype="object",
+        )  # fmt: skip
+        key = access_key(kind, mode)
+        spread = {
+            f"{key}_{q}": np.round(np.where(np.isfinite(found[q]), found[q], np.nan), 2)
+            for q in ("p10", "p90")
+        }
+    else:
+        minutes, site = nearest_site(place, sites, mode=mode)
     names = dict(zip(sites["site_id"].astype(str), sites["name"].astype(str), strict=True))
     keys = [k for k in ("population", "children_0_4", "children_0_17") if k in place.areas]
     out = pd.DataFrame(
@@ -222,6 +248,7 @@ def access_table(place: Place, kind: str, *, mode: str = "walk") -> pd.DataFrame
             "name": place.areas["name"].to_numpy(),
             "footprint": place.areas["footprint"].to_numpy(),
             access_key(kind, mode): minutes.replace(np.inf, np.nan).round(2).to_numpy(),
+            **spread,
             "nearest_site_id": site.to_numpy(),
             "nearest_site_name": site.map(names).to_numpy(),
             **{k: place.areas[k].to_numpy() for k in keys},
@@ -229,5 +256,7 @@ def access_table(place: Place, kind: str, *, mode: str = "walk") -> pd.DataFrame
     )
     out["mode"] = mode
     out["method"] = "crowfly (approximate)" if is_approximate(place) else "network"
+    if mode == TRANSIT:
+        out["method"] = transit_method(place)
     out["area_point"] = area_point_method(place)
     return out

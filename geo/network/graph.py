@@ -30,7 +30,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from geo.errors import InputError
+from geo.errors import NetworkError
 from geo.network._contraction import contract
 from geo.network._sparse import sparse_min
 from geo.network.modes import MODES, check_mode
@@ -422,7 +422,7 @@ class ModeGraph:
             speed = np.full(len(edges), speed_kmh / 3.6)
         keep = fwd | bwd
         if not keep.any():
-            raise InputError(f"the place's road network has no edges usable for {mode}")
+            raise NetworkError(f"the place's road network has no edges usable for {mode}")
         index = pd.Index(nodes["node_id"].to_numpy())
         u = index.get_indexer(edges["u"].to_numpy()[keep])
         v = index.get_indexer(edges["v"].to_numpy()[keep])
@@ -452,15 +452,15 @@ _cache_lock = threading.Lock()
 def mode_graph(place: Place, mode: str) -> ModeGraph:
     """The routing graph of ``mode`` for ``place``, built once per place object and cached.
 
-    Raises :class:`InputError` for an unknown mode or a place without a network.
+    Raises :class:`~geo.errors.NetworkError` for an unknown mode or a place without a network.
     """
     speed = check_mode(place, mode)
     if mode not in MODES:
-        raise InputError(
+        raise NetworkError(
             f"unknown mode {mode!r} for the road network; use one of {', '.join(MODES)}"
         )
     if not has_network(place):
-        raise InputError("the place has no road network (its [network] source is crowfly)")
+        raise NetworkError("the place has no road network (its [network] source is crowfly)")
     key = (id(place), mode)
     with _cache_lock:
         hit = _cache.get(key)

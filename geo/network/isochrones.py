@@ -24,8 +24,9 @@ from shapely import ops
 from geo.errors import InputError
 from geo.network.graph import ModeGraph, has_network, mode_graph
 from geo.network.routing import FAR_FROM_ROAD_M, Snap, reach, snap
-from geo.network.travel import check_mode, detour
+from geo.network.travel import TRANSIT, check_mode, detour
 from geo.place.model import Place
+from geo.transit.isochrones import DEFAULT_CELL_M, transit_bands
 
 DEFAULT_BUFFER_M = 50.0
 QUAD_SEGS = 2
@@ -239,7 +240,9 @@ def isochrones(
     hubs : geopandas.GeoSeries
         Hub points in the place's working CRS.
     mode : str
-        ``walk``, ``cycle`` or ``drive``.
+        ``walk``, ``cycle``, ``drive`` or ``transit`` (walking plus public transport, from
+        each cell of a 250 m grid to the nearest hub, median over the departure window:
+        :mod:`geo.transit.isochrones`; method ``transit-grid``).
     minutes : sequence of float
         Band limits, positive and increasing.
     buffer_m : float
@@ -260,7 +263,12 @@ def isochrones(
     if len(xy) == 0:
         raise InputError("no hubs given for the isochrones")
     warnings: list[str] = []
-    if has_network(place):
+    if mode == TRANSIT:
+        polys, _, _ = transit_bands(place, xy, minutes=bands)
+        snap_m = np.zeros(len(xy))
+        method, approximate = "transit-grid", not has_network(place)
+        warnings.append(f"transit bands: {DEFAULT_CELL_M:g} m grid cells, median over the window")
+    elif has_network(place):
         graph = mode_graph(place, mode)
         polys, sources = network_isochrones(graph, xy, minutes=bands, buffer_m=buffer_m)
         snap_m = sources.distance_m

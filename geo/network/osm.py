@@ -11,7 +11,7 @@ Supported ``[network] source`` values:
 * ``osm-online``: downloaded with :func:`osmnx.graph_from_polygon` for the place boundary
   plus a buffer, cached as GraphML under the cache folder.
 
-Every problem is an :class:`~geo.errors.InputError` naming the file.
+Every problem is a :class:`~geo.errors.NetworkError` naming the file.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.errors import InputError
+from geo.errors import NetworkError
 from geo.place.bundle import atomic_write
 from geo.settings import cache_dir
 
@@ -52,7 +52,7 @@ def source_kind(source: str) -> str:
         return "graphml"
     if name.endswith(".gpkg"):
         return "gpkg"
-    raise InputError(
+    raise NetworkError(
         "unsupported network source (use .osm, .osm.bz2, .osm.pbf, .graphml, .gpkg, "
         "'osm-online' or 'crowfly')",
         path=source,
@@ -90,7 +90,7 @@ def read_network(
     options = options or {}
     kind = source_kind(source)
     if kind != "online" and not Path(source).is_file():
-        raise InputError("network file not found", path=source)
+        raise NetworkError("network file not found", path=source)
     if kind == "gpkg":
         return _from_gpkg(Path(source), crs=crs)
     if kind == "online":
@@ -118,9 +118,9 @@ def _read_osm(path: Path, *, kind: str, simplify: bool) -> nx.MultiDiGraph:
             warnings.simplefilter("ignore")
             graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
     except (ParseError, EOFError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read OpenStreetMap XML: {exc}", path=path) from None
+        raise NetworkError(f"cannot read OpenStreetMap XML: {exc}", path=path) from None
     except Exception as exc:  # osmnx raises assorted errors on odd files
-        raise InputError(
+        raise NetworkError(
             f"cannot read OpenStreetMap file: {type(exc).__name__}: {exc}", path=path
         ) from None
     finally:
@@ -138,7 +138,7 @@ def pbf_to_xml(pbf: Path, xml: Path) -> None:
     try:
         import osmium
     except ImportError:  # pragma: no cover - dependency is declared
-        raise InputError(
+        raise NetworkError(
             "reading .osm.pbf needs the 'osmium' package (pip install osmium)", path=pbf
         ) from None
     try:
@@ -146,7 +146,7 @@ def pbf_to_xml(pbf: Path, xml: Path) -> None:
             for obj in osmium.FileProcessor(str(pbf)):
                 writer.add(obj)
     except RuntimeError as exc:
-        raise InputError(f"cannot read OpenStreetMap PBF: {exc}", path=pbf) from None
+        raise NetworkError(f"cannot read OpenStreetMap PBF: {exc}", path=pbf) from None
 
 
 def _read_graphml(path: Path) -> nx.MultiDiGraph:
@@ -157,7 +157,7 @@ def _read_graphml(path: Path) -> nx.MultiDiGraph:
             warnings.simplefilter("ignore")
             return ox.load_graphml(path)
     except Exception as exc:
-        raise InputError(
+        raise NetworkError(
             f"cannot read GraphML network: {type(exc).__name__}: {exc}", path=path
         ) from None
 
@@ -167,7 +167,7 @@ def _highways_only(graph: nx.MultiDiGraph, path: object) -> nx.MultiDiGraph:
     graph.remove_edges_from(drop)
     graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
     if graph.number_of_edges() == 0:
-        raise InputError(
+        raise NetworkError(
             "the OpenStreetMap data has no highways (no ways tagged highway=*)", path=path
         )
     return graph
@@ -186,7 +186,7 @@ def _download(boundary: shapely.Geometry | None, *, crs: str, options: dict) -> 
     import osmnx as ox
 
     if boundary is None:
-        raise InputError("network source 'osm-online' needs the place boundary")
+        raise NetworkError("network source 'osm-online' needs the place boundary")
     buffer_m = float(options.get("buffer_m", DEFAULT_ONLINE_BUFFER_M))
     cached = online_cache_path(boundary, buffer_m=buffer_m)
     if cached.exists():
@@ -200,7 +200,7 @@ def _download(boundary: shapely.Geometry | None, *, crs: str, options: dict) -> 
     try:
         graph = ox.graph_from_polygon(polygon, network_type="all", simplify=True, retain_all=True)
     except Exception as exc:
-        raise InputError(
+        raise NetworkError(
             f"downloading the OpenStreetMap network failed ({type(exc).__name__}: {exc}); "
             "give a local .osm/.pbf/.graphml file as [network] source instead",
             path=ONLINE,
@@ -228,7 +228,7 @@ def graph_tables(
     the reverse copy is dropped here and ``oneway`` says whether driving may go back.
     """
     if graph.number_of_edges() == 0:
-        raise InputError("the network has no edges", path=path)
+        raise NetworkError("the network has no edges", path=path)
     graph_crs = graph.graph.get("crs", "EPSG:4326")
     node_ids = np.fromiter(graph.nodes, dtype="int64", count=graph.number_of_nodes())
     xy = np.array([(d["x"], d["y"]) for _, d in graph.nodes(data=True)], dtype=float)
@@ -283,10 +283,10 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
     try:
         layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
     except Exception as exc:
-        raise InputError(f"cannot read network GeoPackage: {exc}", path=path) from None
+        raise NetworkError(f"cannot read network GeoPackage: {exc}", path=path) from None
     missing = {"nodes", "edges"} - layers
     if missing:
-        raise InputError(
+        raise NetworkError(
             f"network GeoPackage needs layers 'nodes' and 'edges' (missing {', '.join(sorted(missing))})",
             path=path,
         )
@@ -301,9 +301,9 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
         ("highway", edges, "edges"),
     ):
         if col not in frame:
-            raise InputError(f"layer '{layer}' has no column {col!r}", path=path)
+            raise NetworkError(f"layer '{layer}' has no column {col!r}", path=path)
     if nodes.crs is None or edges.crs is None:
-        raise InputError("network layers have no CRS", path=path)
+        raise NetworkError("network layers have no CRS", path=path)
     nodes = nodes.to_crs(crs)
     edges = edges.to_crs(crs)
     out_nodes = pd.DataFrame(
@@ -316,10 +316,12 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
     known = set(out_nodes["node_id"])
     bad = ~(edges["u"].isin(known) & edges["v"].isin(known))
     if bad.any():
-        raise InputError(f"{int(bad.sum())} edge(s) refer to nodes not in layer 'nodes'", path=path)
+        raise NetworkError(
+            f"{int(bad.sum())} edge(s) refer to nodes not in layer 'nodes'", path=path
+        )
     has_highway = edges["highway"].notna() & (edges["highway"].astype("object").astype(str) != "")
     if not has_highway.any():
-        raise InputError("the network has no highways", path=path)
+        raise NetworkError("the network has no highways", path=path)
     edges = edges[has_highway.to_numpy()].reset_index(drop=True)
     raw = pd.DataFrame({c: edges.get(c, None) for c in RAW_COLUMNS})
     raw["oneway"] = raw["oneway"].map(_truthy)

@@ -17,15 +17,28 @@ from scipy.spatial import cKDTree
 from scipy.spatial.distance import cdist
 
 from geo.network.graph import mode_graph
-from geo.network.modes import CROWFLY_NOTE, MODES, check_mode, detour, speeds_kmh
+from geo.network.modes import (
+    ALL_MODES,
+    CROWFLY_NOTE,
+    MODES,
+    TRANSIT,
+    available_modes,
+    check_mode,
+    detour,
+    speeds_kmh,
+)
 from geo.network.routing import seconds_matrix, seconds_to_nearest, snap
 from geo.place.model import Place
+from geo.transit import access as transit
 
 __all__ = [
+    "ALL_MODES",
     "CROWFLY_NOTE",
     "MODES",
+    "TRANSIT",
     "area_point_method",
     "area_points",
+    "available_modes",
     "check_mode",
     "crowfly_minutes",
     "detour",
@@ -97,9 +110,17 @@ def travel_time_matrix(
 
     Points must be in the place's working CRS. On a place with a road network this is the
     shortest path on the mode's network (bounded by ``limit_minutes``, which also makes it
-    faster); otherwise crow-fly x detour (see :func:`is_approximate`).
+    faster); otherwise crow-fly x detour (see :func:`is_approximate`). Mode ``transit`` gives
+    the median over the departure window of walking plus public transport
+    (:mod:`geo.transit.access`).
     """
     speed = check_mode(place, mode)
+    if mode == TRANSIT:
+        minutes = transit.summary(transit.travel_seconds(place, xy(origins), xy(destinations)))
+        minutes = minutes["median"]
+        if limit_minutes is not None:
+            minutes = np.where(minutes <= limit_minutes, minutes, np.inf)
+        return minutes
     if not is_approximate(place):
         graph = mode_graph(place, mode)
         limit_s = np.inf if limit_minutes is None else float(limit_minutes) * 60.0
@@ -125,10 +146,19 @@ def nearest_minutes(
 
     One multi-source search on a road network (travel towards the destinations), crow-fly x
     detour otherwise. Unreachable (or over ``limit_minutes``) gives ``inf`` and position -1.
+    Mode ``transit``: the median over the window of the minutes to the first destination
+    reached (see :func:`geo.transit.access.nearest`).
     """
     speed = check_mode(place, mode)
     if len(destinations) == 0:
         return np.full(len(origins), np.inf), np.full(len(origins), -1)
+    if mode == TRANSIT:
+        found = transit.nearest(transit.travel_seconds(place, xy(origins), xy(destinations)))
+        minutes, nearest = found["median"], found["nearest"]
+        if limit_minutes is not None:
+            over = minutes > limit_minutes
+            minutes, nearest = np.where(over, np.inf, minutes), np.where(over, -1, nearest)
+        return minutes, nearest
     if not is_approximate(place):
         graph = mode_graph(place, mode)
         limit_s = np.inf if limit_minutes is None else float(limit_minutes) * 60.0

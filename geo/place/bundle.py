@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 
 from geo._version import __version__
-from geo.errors import InputError
+from geo.errors import DataError, InputError
 from geo.place.config import Indicator
 from geo.place.model import Attribution, Finding, Place
 
@@ -216,18 +216,18 @@ def read_place(path: str | Path) -> Place:
         with open(path, "rb") as fh:
             head = fh.read(16)
         if head != b"SQLite format 3\x00":
-            raise InputError("is not a place bundle (not a GeoPackage/SQLite file)", path=path)
+            raise DataError("is not a place bundle (not a GeoPackage/SQLite file)", path=path)
         _check_integrity(path)
         layers = {str(n) for n in pyogrio.list_layers(path)[:, 0]}
         missing = [name for name in CORE_LAYERS if name not in layers]
         if missing:
-            raise InputError(
+            raise DataError(
                 f"is not a complete place bundle (missing {', '.join(missing)})", path=path
             )
         meta_df = _read(path, "meta")
         meta = dict(zip(meta_df["key"].astype(str), meta_df["value"].astype(str), strict=True))
         if meta.get("format") != FORMAT:
-            raise InputError("is a GeoPackage but not a hubplan place bundle", path=path)
+            raise DataError("is a GeoPackage but not a hubplan place bundle", path=path)
         areas = _read(path, "areas").set_index("code")
         areas.index = areas.index.astype(str)
         footprints = _read(path, "footprints")
@@ -244,7 +244,7 @@ def read_place(path: str | Path) -> Place:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(
+        raise DataError(
             f"cannot open place bundle (corrupted or truncated?): {exc}", path=path
         ) from None
     if "footprint" in areas:
@@ -281,6 +281,6 @@ def _check_integrity(path: Path) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
-        raise InputError(f"is corrupted or truncated ({exc})", path=path) from None
+        raise DataError(f"is corrupted or truncated ({exc})", path=path) from None
     if not result or result[0] != "ok":
-        raise InputError(f"is corrupted ({result[0] if result else 'no result'})", path=path)
+        raise DataError(f"is corrupted ({result[0] if result else 'no result'})", path=path)

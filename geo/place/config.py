@@ -15,6 +15,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from geo.errors import InputError
+from geo.transit.config import TransitConfig, parse_transit
 
 KINDS = ("count", "mean", "rate")
 DIRECTIONS = ("worse", "better")
@@ -125,6 +126,7 @@ class NetworkConfig:
     speeds_kmh: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SPEEDS_KMH))
     options: dict[str, Any] = field(default_factory=dict)
     attribution: str = ""
+    transit: TransitConfig | None = None  # [network.transit], see geo.transit.config
 
 
 @dataclass(frozen=True)
@@ -472,13 +474,16 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         if source not in ("crowfly", "osm-online"):
             p = Path(source).expanduser()
             source = str(p if p.is_absolute() else (path.parent / p).resolve())
-        options = {k: v for k, v in net.data.items() if k not in ("source", "detour", "speeds")}
+        skip = ("source", "detour", "speeds", "transit")
+        options = {k: v for k, v in net.data.items() if k not in skip}
+        transit = net.data.get("transit")
         network = NetworkConfig(
             source=source,
             detour=detour,
             speeds_kmh=speeds,
             options=options,
             attribution=net.str("attribution", "") or "",
+            transit=None if transit is None else parse_transit(transit, file=path),
         )
 
     return PlaceConfig(

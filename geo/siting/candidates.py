@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import DataError, InputError
 from geo.place.config import GEO_SUFFIXES
 from geo.place.model import Place
 from geo.place.readers import numeric_column, read_geo, read_table
@@ -90,7 +90,7 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
     else:
         table = read_table(path, dtype_str=("id", "site_id", "name"))
         if table.empty:
-            raise InputError("has no rows", path=path)
+            raise DataError("has no rows", path=path)
         lon, lat = (
             _pick(table.columns, "lon", "longitude", "lng"),
             _pick(table.columns, "lat", "latitude"),
@@ -103,7 +103,7 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
                 "EPSG:4326",
             )
             if (xs.abs() > 180).any() or (ys.abs() > 90).any():
-                raise InputError(
+                raise DataError(
                     f"columns {lon!r}/{lat!r} are not degrees; use x/y columns for metres",
                     path=path,
                 )
@@ -114,14 +114,14 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
                 "EPSG:27700",
             )
         else:
-            raise InputError(
+            raise DataError(
                 "needs coordinate columns lon/lat (degrees) or x/y (British National Grid metres); "
                 f"columns are: {', '.join(map(str, table.columns))}",
                 path=path,
             )
         missing = xs.isna() | ys.isna()
         if missing.any():
-            raise InputError(
+            raise DataError(
                 f"row {int(np.flatnonzero(missing)[0]) + 2} has a blank coordinate", path=path
             )
         geom = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=crs).to_crs(place.crs)
@@ -134,11 +134,11 @@ def from_file(place: Place, path: str | Path) -> gpd.GeoDataFrame:
     )
     dupes = ids[ids.duplicated()]
     if len(dupes):
-        raise InputError(f"candidate id {dupes.iloc[0]!r} appears more than once", path=path)
+        raise DataError(f"candidate id {dupes.iloc[0]!r} appears more than once", path=path)
     names = table[name_col].astype(str) if name_col else ids
     far = geom.distance(place.boundary) > 20_000
     if far.all():
-        raise InputError(
+        raise DataError(
             "every candidate is more than 20 km from the place: check the coordinates", path=path
         )
     return _frame(ids, names, ["file"] * len(ids), "file", geom, place.crs)

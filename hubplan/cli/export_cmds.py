@@ -114,7 +114,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--sites", nargs="+", metavar="ID", help="isochrones: around these site ids")
     p.add_argument(
-        "--mode", default="walk", help="isochrones: walk, cycle or drive (default %(default)s)"
+        "--mode",
+        default="walk",
+        help="isochrones: walk, cycle, drive or transit (default %(default)s)",
     )
     p.add_argument(
         "--minutes", default="5,10,15,20", help="isochrones: bands in minutes (default %(default)s)"

@@ -14,9 +14,10 @@ from geo.errors import InputError
 from geo.export.data import isochrones_data, write_export
 from geo.network.access import access_table
 from geo.network.isochrones import DEFAULT_BUFFER_M, check_minutes
-from geo.network.travel import CROWFLY_NOTE, area_point_method, is_approximate
+from geo.network.travel import CROWFLY_NOTE, TRANSIT, area_point_method, is_approximate
 from geo.place.model import SYNTHETIC_LABEL, Place
 from geo.tables import to_safe_csv
+from geo.transit.store import transit_method
 from hubplan.cli.output import check_suffix, emit_text
 
 PLACE_HELP = "a place bundle (.gpkg), a name in data/places, or 'demo'"
@@ -44,7 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a site id of the place or WGS84 'lon,lat' (write --from=-2.63,53.54 when the longitude "
         "is negative); repeat for several hubs (the nearest counts)",
     )
-    p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
+    p.add_argument(
+        "--mode",
+        default="walk",
+        help="walk, cycle, drive or transit (walking plus public transport; needs the place's "
+        "[network.transit] timetable) (default walk)",
+    )
     p.add_argument("--minutes", default="5,10,15", help="band limits, increasing (default 5,10,15)")
     p.add_argument(
         "--buffer",
@@ -71,7 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--to", dest="kind", required=True, metavar="KIND", help="site kind, e.g. family_hub"
     )
-    p.add_argument("--mode", default="walk", help="walk, cycle or drive (default walk)")
+    p.add_argument(
+        "--mode",
+        default="walk",
+        help="walk, cycle, drive or transit (walking plus public transport; needs the place's "
+        "[network.transit] timetable) (default walk)",
+    )
     p.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv instead of stdout")
     p.set_defaults(func=cmd_access)
 
@@ -141,6 +152,8 @@ def cmd_access(args: argparse.Namespace) -> int:
     place = open_place(args.place)
     table = access_table(place, args.kind, mode=args.mode)
     note = CROWFLY_NOTE if is_approximate(place) else "shortest paths on the road network"
+    if args.mode == TRANSIT:
+        note = transit_method(place) + "; _p10/_p90 columns: 10th/90th percentile over departures"
     header = [
         *_header(place),
         f"minutes by {args.mode} to the nearest {args.kind}: {note}; "

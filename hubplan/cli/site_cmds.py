@@ -60,7 +60,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="cover: share of the weight to reach, 0-1 or a percentage (default 0.9)",
     )
     p.add_argument(
-        "--mode", default="walk", help="travel mode: walk, cycle or drive (default walk)"
+        "--mode",
+        default="walk",
+        help="travel mode: walk, cycle, drive or transit (median over the place's departure "
+        "window; needs [network.transit]) (default walk)",
     )
     p.add_argument(
         "--weight",

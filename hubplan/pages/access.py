@@ -21,8 +21,8 @@ from geo.network.travel import (
     CROWFLY_NOTE,
     area_point_method,
     area_points,
+    available_modes,
     is_approximate,
-    speeds_kmh,
 )
 from geo.place.model import Place
 from hubplan.pages._state import current_place_key, first, open_place_safe
@@ -98,7 +98,7 @@ def layout(place=None, **_other):
                     id="access-mode",
                     clearable=False,
                     value="walk",
-                    options=[{"label": m, "value": m} for m in speeds_kmh(the_place)],
+                    options=[{"label": m, "value": m} for m in available_modes(the_place)],
                 ),
             ),
             _control(

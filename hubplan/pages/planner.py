@@ -15,7 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, dash_table, dcc, html
 
 from geo.errors import InputError
-from geo.network.travel import is_approximate, speeds_kmh
+from geo.network.travel import available_modes, is_approximate
 from geo.place.model import Place
 from geo.siting.plan import run_plan
 from geo.siting.problem import OBJECTIVES, national_decile_key
@@ -124,7 +124,7 @@ def planner_settings(place: Place, query: dict) -> tuple[dict, Notices]:
         "hubs": _number(query.get("hubs"), 7, 1, 500, what="hubs", notices=notices),
         "minutes": _number(query.get("minutes"), 15, 1, 240, what="minutes", notices=notices),
         "target": _number(query.get("target"), 60, 1, 100, what="target", notices=notices),
-        "mode": choice("mode", list(speeds_kmh(place)), "walk", "travel mode"),
+        "mode": choice("mode", available_modes(place), "walk", "travel mode"),
         "weight": choice("weight", weights, place.default_weight, "weight"),
         "candidates": choice("candidates", candidates, default_cand, "candidate sites"),
         "existing": existing,
@@ -185,7 +185,7 @@ def layout(place=None, **query):
                     id="planner-mode",
                     clearable=False,
                     value=settings["mode"],
-                    options=[{"label": m, "value": m} for m in speeds_kmh(the_place)],
+                    options=[{"label": m, "value": m} for m in available_modes(the_place)],
                 ),
             ),
             _control(

@@ -28,21 +28,53 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "config_missing_areas.toml": ("place.toml", None, "missing required table [areas]"),
     "config_no_name.toml": ("place.toml", None, "missing required key 'name'"),
     "config_utf16.toml": ("place.toml", None, "not UTF-8 text"),
-    "config_crs_garbage.toml": ("place.toml", None, "'crs' = 'NOT-A-CRS' is not a coordinate reference system"),
+    "config_crs_garbage.toml": (
+        "place.toml",
+        None,
+        "'crs' = 'NOT-A-CRS' is not a coordinate reference system",
+    ),
     "config_crs_geographic.toml": ("place.toml", None, "must be a projected CRS"),
     "config_path_traversal.toml": ("place.toml", None, "passwd: cannot read geo file"),
-    "config_areas_path_number.toml": ("place.toml", None, "'areas.path' must be a non-empty string"),
-    "config_negative_detour.toml": ("place.toml", None, "'network.detour' = 0.5 must be at least 1"),
+    "config_areas_path_number.toml": (
+        "place.toml",
+        None,
+        "'areas.path' must be a non-empty string",
+    ),
+    "config_negative_detour.toml": (
+        "place.toml",
+        None,
+        "'network.detour' = 0.5 must be at least 1",
+    ),
     "ind_utf16.csv": ("ind.csv", None, "column 'area' (for code) not found"),
     "ind_semicolon.csv": ("ind.csv", None, "looks ';'-separated"),
     "ind_empty.csv": ("ind.csv", None, "the file is empty"),
     "ind_header_only.csv": ("ind.csv", None, "no code in column 'area' matches an area code"),
     "ind_duplicate_codes.csv": ("ind.csv", None, "duplicate codes in column 'area': 'A01'"),
-    "ind_non_numeric.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. '1,300 people'"),
-    "ind_negative_count.csv": ("ind.csv", None, "column 'pop' (count 'population') has 1 negative value(s), e.g. areas 'A02'"),
-    "ind_huge_values.csv": ("ind.csv", None, "column 'pop' has 1 infinite or absurdly large value(s)"),
-    "ind_formula_cells.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. '=HYPERLINK"),
-    "ind_codes_match_nothing.csv": ("ind.csv", None, "no code in column 'area' matches an area code"),
+    "ind_non_numeric.csv": (
+        "ind.csv",
+        None,
+        "column 'pop' has 1 non-numeric value(s), e.g. '1,300 people'",
+    ),
+    "ind_negative_count.csv": (
+        "ind.csv",
+        None,
+        "column 'pop' (count 'population') has 1 negative value(s), e.g. areas 'A02'",
+    ),
+    "ind_huge_values.csv": (
+        "ind.csv",
+        None,
+        "column 'pop' has 1 infinite or absurdly large value(s)",
+    ),
+    "ind_formula_cells.csv": (
+        "ind.csv",
+        None,
+        "column 'pop' has 1 non-numeric value(s), e.g. '=HYPERLINK",
+    ),
+    "ind_codes_match_nothing.csv": (
+        "ind.csv",
+        None,
+        "no code in column 'area' matches an area code",
+    ),
     "ind_binary.csv": ("ind.csv", None, "ind.csv: "),
     "ind_unclosed_quote.csv": ("ind.csv", None, "ind.csv: "),
     "ind_missing_code_column.csv": ("ind.csv", None, "column 'area' (for code) not found"),
@@ -52,10 +84,18 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "areas_empty_geometry.geojson": ("areas.geojson", None, "1 area(s) have empty geometry: 'A12'"),
     "areas_bng_without_crs.geojson": ("areas.geojson", None, "do not project"),
     "areas_null_code.geojson": ("areas.geojson", None, "column 'code' has 1 empty area code(s)"),
-    "areas_duplicate_codes.geojson": ("areas.geojson", None, "duplicate area codes in column 'code': 'A01'"),
+    "areas_duplicate_codes.geojson": (
+        "areas.geojson",
+        None,
+        "duplicate area codes in column 'code': 'A01'",
+    ),
     "areas_huge_coordinates.geojson": ("areas.geojson", None, "do not project"),
     "areas_wrong_type.geojson": ("areas.geojson", None, "areas.geojson: "),
-    "sites_bng_in_lonlat.csv": ("sites.csv", LONLAT_SITES, "look like British National Grid metres"),
+    "sites_bng_in_lonlat.csv": (
+        "sites.csv",
+        LONLAT_SITES,
+        "look like British National Grid metres",
+    ),
     "sites_mixed_crs.csv": ("sites.csv", LONLAT_SITES, "look like British National Grid metres"),
     "sites_far_outside.csv": ("sites.csv", LONLAT_SITES, "lie more than 10 km outside the areas"),
     "sites_duplicate_ids.csv": ("sites.csv", LONLAT_SITES, "duplicate ids in column 'sid': 'S1'"),
@@ -63,42 +103,90 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "sites_swapped_lonlat.csv": ("sites.csv", LONLAT_SITES, "look swapped"),
     "fp_conflicting.csv": ("fp.csv", None, "assigned to more than one footprint: 'A01'"),
     "fp_all_unknown.csv": ("fp.csv", None, "no area was assigned to a footprint"),
-    "osm_empty.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap XML: no element found"),
-    "osm_garbled.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap XML: unclosed token"),
-    "osm_not_xml.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap XML: not well-formed"),
+    "osm_empty.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: cannot read OpenStreetMap XML: no element found",
+    ),
+    "osm_garbled.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: cannot read OpenStreetMap XML: unclosed token",
+    ),
+    "osm_not_xml.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: cannot read OpenStreetMap XML: not well-formed",
+    ),
     "osm_utf16.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap XML"),
-    "osm_no_highways.osm": ("roads.osm", NETWORK, "roads.osm: the OpenStreetMap data has no highways"),
-    "osm_single_node_way.osm": ("roads.osm", NETWORK, "roads.osm: the OpenStreetMap data has no highways"),
-    "osm_bad_coordinates.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap file: ValueError"),
-    "osm_missing_nodes.osm": ("roads.osm", NETWORK, "roads.osm: cannot read OpenStreetMap file: ValueError: Some edges missing nodes"),
+    "osm_no_highways.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: the OpenStreetMap data has no highways",
+    ),
+    "osm_single_node_way.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: the OpenStreetMap data has no highways",
+    ),
+    "osm_bad_coordinates.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: cannot read OpenStreetMap file: ValueError",
+    ),
+    "osm_missing_nodes.osm": (
+        "roads.osm",
+        NETWORK,
+        "roads.osm: cannot read OpenStreetMap file: ValueError: Some edges missing nodes",
+    ),
 }
 
 # Tolerated on purpose: file -> (slot, expected build warning). The build succeeds and says so.
 TOLERATED: dict[str, tuple[str, str]] = {
-    "areas_self_intersecting.geojson": ("areas.geojson", "areas.geojson: repaired 1 invalid area geometry: 'A12'"),
+    "areas_self_intersecting.geojson": (
+        "areas.geojson",
+        "areas.geojson: repaired 1 invalid area geometry: 'A12'",
+    ),
 }
 
 # upload file -> (file name the browser sends, or None for the corpus name; expected fragment)
 UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
     "upload_wrong_encoding.csv": (None, "neither UTF-8 nor Windows-1252 text"),
     "upload_bom_then_bad_bytes.csv": (None, "starts with a UTF-8 byte-order mark but is not UTF-8"),
-    "upload_bom_semicolon_no_code.csv": (None, "column(s) 'area' not found; the file has 'zone', 'pop'"),
+    "upload_bom_semicolon_no_code.csv": (
+        None,
+        "column(s) 'area' not found; the file has 'zone', 'pop'",
+    ),
     "upload_formula_cells.csv": (None, "3 non-numeric value(s) in 'pop' (line 5: '=HYPERLINK"),
-    "upload_huge_values.csv": (None, "2 infinite or too large value(s) in 'pop' (line 4: '1e309', line 8: '-inf')"),
-    "upload_path_traversal.csv": ("../../evil.csv", "file name '../../evil.csv' contains a folder part"),
+    "upload_huge_values.csv": (
+        None,
+        "2 infinite or too large value(s) in 'pop' (line 4: '1e309', line 8: '-inf')",
+    ),
+    "upload_path_traversal.csv": (
+        "../../evil.csv",
+        "file name '../../evil.csv' contains a folder part",
+    ),
     "upload_duplicate_codes.csv": (None, "2 area code(s) appear more than once: 'A01', 'A02'"),
-    "upload_unknown_codes.csv": (None, "3 unknown area code(s), not areas of Tiny: 'Z10', 'Z11', 'Z12'"),
+    "upload_unknown_codes.csv": (
+        None,
+        "3 unknown area code(s), not areas of Tiny: 'Z10', 'Z11', 'Z12'",
+    ),
     "upload_negative_counts.csv": (None, "1 negative count(s) (A02: -1200)"),
     "upload_excel_workbook.csv": (None, "looks like an Excel workbook"),
     "upload_nul_bytes.csv": (None, "contains NUL bytes"),
     "upload_header_only.csv": (None, "has a header but no rows"),
     "upload_blank.csv": (None, "the file is empty"),
-    "upload_missing_columns.csv": (None, "column(s) 'area', 'pop' not found; the file has 'code', 'value'"),
+    "upload_missing_columns.csv": (
+        None,
+        "column(s) 'area', 'pop' not found; the file has 'code', 'value'",
+    ),
 }
 
 
 def test_corpus_is_complete():
-    on_disk = {p.name for p in CORPUS.iterdir() if p.suffix in (".csv", ".geojson", ".toml", ".osm")}
+    on_disk = {
+        p.name for p in CORPUS.iterdir() if p.suffix in (".csv", ".geojson", ".toml", ".osm")
+    }
     listed = set(CASES) | set(UPLOAD_CASES) | set(TOLERATED)
     assert on_disk == listed, on_disk ^ listed
     assert not set(CASES) & set(UPLOAD_CASES)
@@ -179,19 +267,32 @@ def tiny_bundle(tmp_path_factory):
 
 @pytest.mark.parametrize("name", sorted(UPLOAD_CASES))
 def test_bad_upload_one_line_nothing_stored(name, tiny_bundle):
-    from geo.place.config import Indicator
     from geo.indicators.uploads import UploadError, store_upload
+    from geo.place.config import Indicator
 
     sent_name, expected = UPLOAD_CASES[name]
     sent_name = sent_name or name
+
     def files() -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in tiny_bundle.parent.iterdir() if not p.name.endswith(".lock")}
+        return {
+            p.name: p.read_bytes()
+            for p in tiny_bundle.parent.iterdir()
+            if not p.name.endswith(".lock")
+        }
 
     before = files()
-    indicator = Indicator(key="uploaded_pop", label="Uploaded population", kind="count", column="uploaded_pop")
+    indicator = Indicator(
+        key="uploaded_pop", label="Uploaded population", kind="count", column="uploaded_pop"
+    )
     with pytest.raises(UploadError) as err:
-        store_upload(tiny_bundle, (CORPUS / name).read_bytes(), filename=sent_name, code_column="area",
-                     value_column="pop", indicator=indicator)
+        store_upload(
+            tiny_bundle,
+            (CORPUS / name).read_bytes(),
+            filename=sent_name,
+            code_column="area",
+            value_column="pop",
+            indicator=indicator,
+        )
     message = str(err.value)
     assert "\n" not in message and message.startswith(f"{sent_name}: "), message
     assert "nothing was stored" in message and expected in message, message

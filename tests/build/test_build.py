@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import Polygon
 
 from geo.build.pipeline import build_bundle, build_place
-from geo.place.config import load_config
 from geo.errors import InputError
+from geo.place.config import load_config
 from tests.support.tiny import TOML, X0, Y0, grid, write_tiny_place
 
 
@@ -44,7 +44,9 @@ def test_missing_file(tmp_path):
 
 
 def test_missing_column_is_named(tmp_path):
-    with pytest.raises(InputError, match=r"ind\.csv: column 'kidz' \(for indicator 'children'\) not found"):
+    with pytest.raises(
+        InputError, match=r"ind\.csv: column 'kidz' \(for indicator 'children'\) not found"
+    ):
         _build(tmp_path, TOML.replace('column = "kids"', 'column = "kidz"'))
 
 
@@ -53,18 +55,25 @@ def test_duplicate_area_codes(tmp_path):
     g = grid()
     g.loc[3, "code"] = "A01"
     g.to_crs(4326).to_file(tmp_path / "areas.geojson", driver="GeoJSON")
-    with pytest.raises(InputError, match=r"areas\.geojson: duplicate area codes in column 'code': 'A01'"):
+    with pytest.raises(
+        InputError, match=r"areas\.geojson: duplicate area codes in column 'code': 'A01'"
+    ):
         build_place(load_config(cfg))
 
 
 def test_bng_metres_in_lonlat_columns(tmp_path):
     toml = TOML.replace('x = "e"\ny = "n"\ncrs = "EPSG:27700"', 'lon = "e"\nlat = "n"')
-    with pytest.raises(InputError, match=r"sites\.csv: columns 'e'/'n' hold values like .* British National Grid"):
+    with pytest.raises(
+        InputError, match=r"sites\.csv: columns 'e'/'n' hold values like .* British National Grid"
+    ):
         _build(tmp_path, toml)
 
 
 def test_swapped_lonlat(tmp_path):
-    cfg = write_tiny_place(tmp_path, toml=TOML.replace('x = "e"\ny = "n"\ncrs = "EPSG:27700"', 'lon = "lo"\nlat = "la"'))
+    cfg = write_tiny_place(
+        tmp_path,
+        toml=TOML.replace('x = "e"\ny = "n"\ncrs = "EPSG:27700"', 'lon = "lo"\nlat = "la"'),
+    )
     s = pd.read_csv(tmp_path / "sites.csv")
     pts = gpd.GeoSeries(gpd.points_from_xy(s["e"], s["n"]), crs=27700).to_crs(4326)
     s["lo"], s["la"] = pts.y, pts.x  # swapped on purpose
@@ -78,7 +87,9 @@ def test_sites_far_outside_are_named(tmp_path):
     s = pd.read_csv(tmp_path / "sites.csv")
     s.loc[1, "e"] = X0 + 60_000
     s.to_csv(tmp_path / "sites.csv", index=False)
-    with pytest.raises(InputError, match=r"sites\.csv: 1 site\(s\) lie more than 10 km outside .*'S2' \(56 km\)"):
+    with pytest.raises(
+        InputError, match=r"sites\.csv: 1 site\(s\) lie more than 10 km outside .*'S2' \(56 km\)"
+    ):
         build_place(load_config(cfg))
 
 
@@ -104,19 +115,28 @@ def test_non_numeric_value_is_named(tmp_path):
     df["pop"] = df["pop"].astype(object)
     df.loc[2, "pop"] = "lots"
     df.to_csv(tmp_path / "ind.csv", index=False)
-    with pytest.raises(InputError, match=r"column 'pop' has 1 non-numeric value\(s\), e\.g\. 'lots'"):
+    with pytest.raises(
+        InputError, match=r"column 'pop' has 1 non-numeric value\(s\), e\.g\. 'lots'"
+    ):
         build_place(load_config(cfg))
 
 
 def test_unmatched_codes_and_missing_values_are_reported(tmp_path):
     cfg = write_tiny_place(tmp_path)
     df = pd.read_csv(tmp_path / "ind.csv")
-    df = pd.concat([df.iloc[2:], pd.DataFrame({"area": ["Z99"], "pop": [5], "kids": [1], "score": [1.0], "events": [0]})])
+    df = pd.concat(
+        [
+            df.iloc[2:],
+            pd.DataFrame({"area": ["Z99"], "pop": [5], "kids": [1], "score": [1.0], "events": [0]}),
+        ]
+    )
     df.to_csv(tmp_path / "ind.csv", index=False)
     place = build_place(load_config(cfg))
     msgs = _messages(place)
     assert "1 code(s) match no area and were ignored: 'Z99'" in msgs
-    assert "indicator 'population' has no value for 2 area(s), kept as missing: 'A01', 'A02'" in msgs
+    assert (
+        "indicator 'population' has no value for 2 area(s), kept as missing: 'A01', 'A02'" in msgs
+    )
     assert pd.isna(place.areas.loc["A01", "population"])
     assert len(place.areas) == 12
 
@@ -143,29 +163,44 @@ def test_footprint_lookup_missing_areas_are_listed(tmp_path):
 
 
 def test_footprints_from_polygons_by_largest_overlap(tmp_path):
-    toml = TOML.replace('path = "fp.csv"\ncode = "area"\nname = "fp"', 'path = "fp.geojson"\nname = "zone"')
+    toml = TOML.replace(
+        'path = "fp.csv"\ncode = "area"\nname = "fp"', 'path = "fp.geojson"\nname = "zone"'
+    )
     cfg = write_tiny_place(tmp_path, toml=toml)
     # A zone boundary at x = X0 + 1600: column 1 is mostly (60%) west.
-    west = Polygon([(X0 - 10, Y0 - 10), (X0 + 1600, Y0 - 10), (X0 + 1600, Y0 + 3010), (X0 - 10, Y0 + 3010)])
-    east = Polygon([(X0 + 1600, Y0 - 10), (X0 + 4010, Y0 - 10), (X0 + 4010, Y0 + 3010), (X0 + 1600, Y0 + 3010)])
-    gpd.GeoDataFrame({"zone": ["W", "E"]}, geometry=[west, east], crs=27700).to_file(tmp_path / "fp.geojson")
+    west = Polygon(
+        [(X0 - 10, Y0 - 10), (X0 + 1600, Y0 - 10), (X0 + 1600, Y0 + 3010), (X0 - 10, Y0 + 3010)]
+    )
+    east = Polygon(
+        [(X0 + 1600, Y0 - 10), (X0 + 4010, Y0 - 10), (X0 + 4010, Y0 + 3010), (X0 + 1600, Y0 + 3010)]
+    )
+    gpd.GeoDataFrame({"zone": ["W", "E"]}, geometry=[west, east], crs=27700).to_file(
+        tmp_path / "fp.geojson"
+    )
     place = build_place(load_config(cfg))
     fp = place.areas["footprint"]
     assert fp["A02"] == "W" and fp["A03"] == "E" and fp["A01"] == "W" and fp["A04"] == "E"
 
 
 def test_postcodes_resolve_offline_and_unknown_are_reported(tmp_path):
-    toml = TOML.replace(
-        'x = "e"\ny = "n"\ncrs = "EPSG:27700"',
-        'postcode = "pc"',
-    ) + '\n[postcodes]\npath = "pc.csv"\npostcode = "postcode"\nx = "east"\ny = "north"\n'
+    toml = (
+        TOML.replace(
+            'x = "e"\ny = "n"\ncrs = "EPSG:27700"',
+            'postcode = "pc"',
+        )
+        + '\n[postcodes]\npath = "pc.csv"\npostcode = "postcode"\nx = "east"\ny = "north"\n'
+    )
     cfg = write_tiny_place(tmp_path, toml=toml)
     s = pd.read_csv(tmp_path / "sites.csv")
     s["pc"] = ["ab1 2cd", " AB12CD", "AB3  4EF", "ZZ9 9ZZ"]
     s.drop(columns=["e", "n"]).to_csv(tmp_path / "sites.csv", index=False)
-    pd.DataFrame({"postcode": ["AB1 2CD", "AB3 4EF"], "east": [X0 + 100, X0 + 3900], "north": [Y0 + 100, Y0 + 2900]}).to_csv(
-        tmp_path / "pc.csv", index=False
-    )
+    pd.DataFrame(
+        {
+            "postcode": ["AB1 2CD", "AB3 4EF"],
+            "east": [X0 + 100, X0 + 3900],
+            "north": [Y0 + 100, Y0 + 2900],
+        }
+    ).to_csv(tmp_path / "pc.csv", index=False)
     place = build_place(load_config(cfg))
     sites = place.sites.set_index("site_id")
     assert list(sites.index) == ["S1", "S2", "S3"]

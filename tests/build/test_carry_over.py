@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hubplan.cli.main import main as cli_main
-from geo.build.pipeline import build_bundle
-from geo.place.bundle import read_place
-from geo.place._edit import copy_place
 from geo.build._carry_over import carry_over
-from geo.place.config import Indicator
+from geo.build.pipeline import build_bundle
 from geo.clusters.footprint_sets import footprint_sets, save_footprint_set
 from geo.indicators.need_index import NeedIndexSpec, save_need_index, saved_specs
 from geo.indicators.uploads import UPLOADS_TABLE, store_upload
+from geo.place._edit import copy_place
+from geo.place.bundle import read_place
+from geo.place.config import Indicator
+from hubplan.cli.main import main as cli_main
 from tests.support.tiny import write_tiny_place
 
 
@@ -26,13 +26,27 @@ def added(tmp_path):
     place = build_bundle(config, out)
     codes = list(place.areas.index)
     csv = "code,n\n" + "".join(f"{c},{10 + k}\n" for k, c in enumerate(codes))
-    store_upload(out, csv.encode(), filename="referrals.csv", code_column="code", value_column="n",
-                 indicator=Indicator(key="referrals", label="Referrals", kind="count",
-                                     column="referrals", higher_is="worse",
-                                     attribution="Referrals (c) Town Council"))
-    save_need_index(out, NeedIndexSpec(weights={"score": 1, "referrals": 2}, key="need", label="Need"))
-    save_footprint_set(out, "halves", pd.Series(["N" if i < 6 else "S" for i in range(len(codes))],
-                                                index=codes))
+    store_upload(
+        out,
+        csv.encode(),
+        filename="referrals.csv",
+        code_column="code",
+        value_column="n",
+        indicator=Indicator(
+            key="referrals",
+            label="Referrals",
+            kind="count",
+            column="referrals",
+            higher_is="worse",
+            attribution="Referrals (c) Town Council",
+        ),
+    )
+    save_need_index(
+        out, NeedIndexSpec(weights={"score": 1, "referrals": 2}, key="need", label="Need")
+    )
+    save_footprint_set(
+        out, "halves", pd.Series(["N" if i < 6 else "S" for i in range(len(codes))], index=codes)
+    )
     return config, out, read_place(out)
 
 
@@ -46,7 +60,9 @@ def test_rebuild_keeps_uploads_need_index_and_footprint_sets(added):
     assert list(pd.DataFrame(again.tables[UPLOADS_TABLE])["filename"]) == ["referrals.csv"]
     np.testing.assert_allclose(again.areas["need"], before.areas["need"])
     assert saved_specs(again)["need"].weights == {"score": 1.0, "referrals": 2.0}
-    pd.testing.assert_series_equal(footprint_sets(again)["halves"], footprint_sets(before)["halves"])
+    pd.testing.assert_series_equal(
+        footprint_sets(again)["halves"], footprint_sets(before)["halves"]
+    )
     said = " | ".join(str(f) for f in after.findings)
     assert "kept uploaded indicator 'referrals'" in said and "need index 'need' recomputed" in said
     assert "kept footprint set 'halves'" in said
@@ -75,7 +91,10 @@ def test_changed_areas_are_said_not_silently_lost(added):
     notes = [str(f) for f in carry_over(before, new)]
     assert any("kept uploaded indicator 'referrals'" in n and "1 area(s) new" in n for n in notes)
     assert np.isnan(new.areas.at[fresh, "referrals"])
-    assert new.areas.at[new.areas.index[1], "referrals"] == before.areas.at[before.areas.index[1], "referrals"]
+    assert (
+        new.areas.at[new.areas.index[1], "referrals"]
+        == before.areas.at[before.areas.index[1], "referrals"]
+    )
     assert any("footprint set 'halves' dropped: 1 area(s)" in n for n in notes)
     assert "need" in new.catalogue  # recomputed: its indicators are all there
 
@@ -90,7 +109,9 @@ def test_need_index_without_its_indicator_is_dropped_with_a_warning(added):
         del new.catalogue[key]
     new.tables = {}
     notes = [str(f) for f in carry_over(old, new)]
-    assert any(n.startswith("warning: need index 'need' dropped") and "referrals" in n for n in notes)
+    assert any(
+        n.startswith("warning: need index 'need' dropped") and "referrals" in n for n in notes
+    )
     assert "need" not in new.catalogue
 
 

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from geo.place.bundle import read_place, write_place
 from geo.datasets.demo import write_demo_sources
 from geo.indicators.profile import profile_table
+from geo.place.bundle import read_place, write_place
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +81,9 @@ for i in range(start, start + 100000):
 
 def _expected_scenario(i: int) -> tuple[list[str], dict]:
     return [f"H{i}-{k}" for k in range(5)], {
-        "covered_share": (i % 100) / 100, "area_minutes": {f"A{j:05d}": (i + j) % 37 for j in range(400)}}
+        "covered_share": (i % 100) / 100,
+        "area_minutes": {f"A{j:05d}": (i + j) % 37 for j in range(400)},
+    }
 
 
 def test_kill_during_scenario_saves_loses_no_saved_scenario(tmp_path):
@@ -93,8 +95,13 @@ def test_kill_during_scenario_saves_loses_no_saved_scenario(tmp_path):
     saved: list[int] = []
     start = 0
     for delay in (0.8, 1.3, 2.1):
-        proc = subprocess.Popen([sys.executable, "-c", SAVE_LOOP, str(db), str(start)], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVE_LOOP, str(db), str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         # Wait for the first save to return, then let it run and kill it mid-loop.
         first = proc.stdout.readline()
         assert first.strip(), "the save loop did not start"
@@ -157,8 +164,13 @@ def test_kill_during_indicator_upload_keeps_bundle_and_earlier_uploads(tmp_path)
     killed = 0
     start = 0
     for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", UPLOAD_LOOP, str(path), str(start)], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", UPLOAD_LOOP, str(path), str(start)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
         # Let at least one upload finish, then kill while the next one's temp bundle exists.
         first = proc.stdout.readline()
         assert first.strip(), "the upload loop did not start"
@@ -182,8 +194,8 @@ def test_kill_during_indicator_upload_keeps_bundle_and_earlier_uploads(tmp_path)
 def test_truncated_bundle_is_a_notice_naming_the_file_in_the_dashboard(tmp_path, monkeypatch):
     import json
 
-    from hubplan.web import create_app
     from geo.build.places import demo_bundle_path
+    from hubplan.web import create_app
     from tests.support.dash_http import router_body, texts
 
     folder = tmp_path / "places"
@@ -193,8 +205,11 @@ def test_truncated_bundle_is_a_notice_naming_the_file_in_the_dashboard(tmp_path,
     monkeypatch.setenv("HUBPLAN_PLACES", str(folder))
     client = create_app().server.test_client()
     for page in ("/", "/profile/none", "/compare", "/indicators"):
-        r = client.post("/_dash-update-component", data=json.dumps(router_body(page, "?place=cut")),
-                        content_type="application/json")
+        r = client.post(
+            "/_dash-update-component",
+            data=json.dumps(router_body(page, "?place=cut")),
+            content_type="application/json",
+        )
         assert r.status_code == 200
         words = " ".join(texts(json.loads(r.data)["response"]["_pages_content"]["children"]))
         assert "Could not open place file" in words and "cut.gpkg" in words, (page, words[:400])

@@ -29,16 +29,24 @@ def wigan(tmp_path_factory, wigan_dir):
     out = folder / "wigan.gpkg"
     proc = subprocess.run(
         [sys.executable, "-m", "hubplan", "build", str(cfg), "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     prof = subprocess.run(
         [sys.executable, "-m", "hubplan", "profile", str(out), "--format", "csv"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert prof.returncode == 0, prof.stderr
     profile = pd.read_csv(io.StringIO(prof.stdout), comment="#").set_index("footprint")
-    lookup = pd.read_csv(folder / "wigan_footprints.csv", dtype=str).set_index("lsoa_code")["service_footprint"]
+    lookup = pd.read_csv(folder / "wigan_footprints.csv", dtype=str).set_index("lsoa_code")[
+        "service_footprint"
+    ]
     return {"place": read_place(out), "profile": profile, "lookup": lookup, "dir": wigan_dir}
 
 
@@ -54,7 +62,9 @@ def test_two_hundred_areas_and_seven_footprints(wigan):
 
 
 def test_footprint_sums_equal_sums_of_areas(wigan):
-    pop = pd.read_csv(wigan["dir"] / "wigan_population_mid2020_lsoa2011_syoa.csv", dtype={"LSOA11CD": str})
+    pop = pd.read_csv(
+        wigan["dir"] / "wigan_population_mid2020_lsoa2011_syoa.csv", dtype={"LSOA11CD": str}
+    )
     pop["fp"] = pop["LSOA11CD"].map(wigan["lookup"])
     expected = pop.groupby("fp")[["total_population", "aged_0_4", "aged_0_17"]].sum()
     prof = wigan["profile"]
@@ -74,12 +84,16 @@ def test_weighted_means_recomputed_independently(wigan):
     prof = wigan["profile"]
     for fp, grp in df.groupby("fp"):
         w = grp["total_population"]
-        assert prof.loc[fp, "imd_score"] == pytest.approx((grp["imd_score_derived"] * w).sum() / w.sum(), rel=1e-9)
+        assert prof.loc[fp, "imd_score"] == pytest.approx(
+            (grp["imd_score_derived"] * w).sum() / w.sum(), rel=1e-9
+        )
         ok = grp["idaci_rate_approx"].notna()
         wc = grp.loc[ok, "aged_0_15"]
         expected = (grp.loc[ok, "idaci_rate_approx"] * wc).sum() / wc.sum()
         assert prof.loc[fp, "idaci_rate"] == pytest.approx(expected, rel=1e-9)
-    census = pd.read_csv(d / "wigan_census2021_household_deprivation_lsoa2021.csv", dtype={"LSOA21CD": str})
+    census = pd.read_csv(
+        d / "wigan_census2021_household_deprivation_lsoa2021.csv", dtype={"LSOA21CD": str}
+    )
     rate = 100 * census["hh_overcrowded_bedrooms"].sum() / census["hh_total"].sum()
     assert prof.loc["All areas", "overcrowding_rate"] == pytest.approx(rate, rel=1e-12)
 

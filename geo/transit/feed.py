@@ -1,0 +1,319 @@
+"""Read and check GTFS feeds (with gtfs-kit) into the timetable of one service day.
+
+:func:`read_timetable` reads each feed with :func:`gtfs_kit.read_feed`, checks the files and
+fields the router needs, picks the trips running on the day (``calendar.txt`` with
+``calendar_dates.txt`` exceptions, :func:`gtfs_kit.get_active_services`), materialises
+``frequencies.txt`` (:func:`gtfs_kit.expand_frequencies`: one trip every ``headway_secs`` from
+``start_time``, before ``end_time``; headway-based rows are treated as scheduled departures),
+and keeps times past 24:00 as seconds after the day's midnight. Trips of the previous service
+day still running after midnight are kept too, 24 hours earlier.
+
+The trips are grouped into *patterns* (the same stops in the same order, no overtaking) as
+the RAPTOR router needs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import DataError
+
+DAY_S = 86_400
+REQUIRED = {
+    "agency": ("agency_name",),
+    "stops": ("stop_id", "stop_lat", "stop_lon"),
+    "routes": ("route_id", "route_type"),
+    "trips": ("route_id", "service_id", "trip_id"),
+    "stop_times": ("trip_id", "stop_id", "stop_sequence"),
+}
+OPTIONAL = {
+    "calendar": (
+        "service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", "start_date", "end_date",
+    ),
+    "calendar_dates": ("service_id", "date", "exception_type"),
+    "frequencies": ("trip_id", "start_time", "end_time", "headway_secs"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Trips serving the same stops in the same order, none overtaking another.
+
+    Attributes
+    ----------
+    stops
+        Stop indices (into :attr:`Timetable.stop_ids`) in the order served.
+    arr, dep
+        ``(trips, len(stops))`` seconds after the service day's midnight, trips sorted so
+        that every column is non-decreasing.
+    trip_ids
+        The trips, in row order.
+    """
+
+    stops: np.ndarray
+    arr: np.ndarray
+    dep: np.ndarray
+    trip_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """The public transport of one service day, merged from one or more feeds."""
+
+    date: dt.date
+    stop_ids: np.ndarray
+    stop_names: np.ndarray
+    lonlat: np.ndarray
+    patterns: tuple[Pattern, ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n_stops(self) -> int:
+        return len(self.stop_ids)
+
+    @property
+    def n_trips(self) -> int:
+        return sum(len(p.trip_ids) for p in self.patterns)
+
+
+def _seconds(values: pd.Series) -> np.ndarray:
+    """``H:MM:SS`` strings (hours may pass 23) as seconds; NaN where missing or malformed."""
+    text = values.astype("string").str.strip()
+    parts = text.str.extract(r"^(\d+):(\d{1,2}):(\d{1,2})$")
+    nums = parts.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    return nums[:, 0] * 3600 + nums[:, 1] * 60 + nums[:, 2]
+
+
+def _read(path: Path):
+    import gtfs_kit  # heavy import (folium); only when a feed is read
+
+    if not path.exists():
+        raise DataError("GTFS feed not found", path=path)
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DataError("GTFS feed is neither a zip file nor a folder", path=path)
+    try:
+        return gtfs_kit.read_feed(path, dist_units="km")
+    except (ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
+        raise DataError(f"GTFS feed cannot be read: {exc}", path=path) from None
+
+
+def check_feed(feed, path: Path) -> None:
+    """Refuse a feed missing a required file or field, naming the first one missing."""
+    for table, columns in {**REQUIRED, **OPTIONAL}.items():
+        frame = getattr(feed, table, None)
+        if frame is None:
+            if table in REQUIRED:
+                raise DataError(f"GTFS feed has no {table}.txt (or it is empty)", path=path)
+            continue
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"GTFS {table}.txt lacks required field(s) {missing}", path=path)
+    if feed.calendar is None and feed.calendar_dates is None:
+        raise DataError("GTFS feed has neither calendar.txt nor calendar_dates.txt", path=path)
+    st = feed.stop_times
+    if "arrival_time" not in st.columns and "departure_time" not in st.columns:
+        raise DataError(
+            "GTFS stop_times.txt has neither arrival_time nor departure_time", path=path
+        )
+    unknown = ~st["stop_id"].isin(feed.stops["stop_id"])
+    if unknown.any():
+        raise DataError(
+            f"GTFS stop_times.txt names stop_id {st['stop_id'][unknown].iat[0]!r} "
+            "that is not in stops.txt",
+            path=path,
+        )
+    bad = feed.stops[["stop_lat", "stop_lon"]].apply(pd.to_numeric, errors="coerce")
+    used = feed.stops["stop_id"].isin(st["stop_id"]).to_numpy()
+    bad_rows = used & (
+        bad.isna().any(axis=1).to_numpy()
+        | ~bad["stop_lat"].between(-90, 90).to_numpy()
+        | ~bad["stop_lon"].between(-180, 180).to_numpy()
+    )
+    if bad_rows.any():
+        stop = feed.stops["stop_id"].to_numpy()[bad_rows][0]
+        raise DataError(f"GTFS stops.txt: stop {stop!r} has no valid stop_lat/stop_lon", path=path)
+
+
+def date_range(feed) -> tuple[dt.date, dt.date] | None:
+    """First and last date of the feed's service calendar (both files), or None."""
+    dates = []
+    if feed.calendar is not None and len(feed.calendar):
+        dates += [feed.calendar["start_date"].min(), feed.calendar["end_date"].max()]
+    if feed.calendar_dates is not None and len(feed.calendar_dates):
+        dates += [feed.calendar_dates["date"].min(), feed.calendar_dates["date"].max()]
+    dates = [str(d) for d in dates if isinstance(d, str) and d]
+    try:
+        parsed = [dt.datetime.strptime(d, "%Y%m%d").date() for d in dates]
+    except ValueError:
+        return None
+    return (min(parsed), max(parsed)) if parsed else None
+
+
+def _trip_times(feed, services: list[str], path: Path) -> pd.DataFrame:
+    """Stop times (``trip_id``, ``stop_id``, ``arr``, ``dep``) of trips of ``services``."""
+    import gtfs_kit
+
+    trips = feed.trips[feed.trips["service_id"].isin(services)]
+    sub = feed.copy()
+    sub.trips = trips
+    sub.stop_times = feed.stop_times[feed.stop_times["trip_id"].isin(trips["trip_id"])]
+    if feed.frequencies is not None:
+        freq = feed.frequencies[feed.frequencies["trip_id"].isin(trips["trip_id"])]
+        for col in ("start_time", "end_time"):
+            if np.isnan(_seconds(freq[col])).any():
+                raise DataError(f"GTFS frequencies.txt has a bad {col}", path=path)
+        sub.frequencies = freq if len(freq) else None
+        if sub.frequencies is not None:
+            sub = gtfs_kit.expand_frequencies(sub)
+    st = sub.stop_times
+    arr = _seconds(st["arrival_time"]) if "arrival_time" in st else np.full(len(st), np.nan)
+    dep = _seconds(st["departure_time"]) if "departure_time" in st else np.full(len(st), np.nan)
+    arr = np.where(np.isnan(arr), dep, arr)
+    dep = np.where(np.isnan(dep), arr, dep)
+    out = pd.DataFrame(
+        {
+            "trip_id": st["trip_id"].astype(str).to_numpy(),
+            "stop_id": st["stop_id"].astype(str).to_numpy(),
+            "seq": pd.to_numeric(st["stop_sequence"], errors="coerce").to_numpy(float),
+            "arr": arr,
+            "dep": dep,
+        }
+    )
+    if out["seq"].isna().any():
+        raise DataError("GTFS stop_times.txt has a stop_sequence that is not a number", path=path)
+    out = out.sort_values(["trip_id", "seq"], kind="stable").reset_index(drop=True)
+    if out["arr"].isna().any():  # non-timepoints: interpolate within the trip by position
+        out[["arr", "dep"]] = out.groupby("trip_id")[["arr", "dep"]].transform(
+            lambda s: s.interpolate(limit_area="inside")
+        )
+        if out["arr"].isna().any():
+            trip = out["trip_id"][out["arr"].isna()].iat[0]
+            raise DataError(
+                f"GTFS stop_times.txt: trip {trip!r} lacks a time at its first or last stop",
+                path=path,
+            )
+    back = out.groupby("trip_id")["dep"].diff() < 0
+    back |= out["dep"] < out["arr"]
+    if back.any():
+        trip = out["trip_id"][back].iat[0]
+        raise DataError(f"GTFS stop_times.txt: trip {trip!r} goes back in time", path=path)
+    return out
+
+
+def _services(feed, day: dt.date) -> list[str]:
+    import gtfs_kit
+
+    return [str(s) for s in gtfs_kit.get_active_services(feed, day.strftime("%Y%m%d"))]
+
+
+def read_feed_day(path: Path, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One feed's stops and stop times for ``day`` (with the previous day's trips after midnight).
+
+    Raises
+    ------
+    DataError
+        The feed is unreadable or lacks a required file or field; ``day`` is outside its
+        calendar (naming the feed's date range); or nothing runs on ``day``.
+    """
+    path = Path(path)
+    feed = _read(path)
+    check_feed(feed, path)
+    span = date_range(feed)
+    if span is None:
+        raise DataError("GTFS calendar has no valid dates (YYYYMMDD)", path=path)
+    if not span[0] <= day <= span[1]:
+        raise DataError(
+            f"the service date {day.isoformat()} is outside this feed's calendar "
+            f"({span[0].isoformat()} to {span[1].isoformat()})",
+            path=path,
+        )
+    services = _services(feed, day)
+    times = _trip_times(feed, services, path) if services else None
+    if times is None or times.empty:
+        raise DataError(f"GTFS feed has no service on {day.isoformat()} ({day:%A})", path=path)
+    before = _services(feed, day - dt.timedelta(days=1))
+    if before:
+        late = _trip_times(feed, before, path)
+        late = late[late.groupby("trip_id")["arr"].transform("max") >= DAY_S].copy()
+        late[["arr", "dep"]] -= DAY_S
+        late["trip_id"] = late["trip_id"] + "@previous-day"
+        times = pd.concat([times, late], ignore_index=True)
+    stops = feed.stops[feed.stops["stop_id"].isin(times["stop_id"])]
+    stops = pd.DataFrame(
+        {
+            "stop_id": stops["stop_id"].astype(str).to_numpy(),
+            "name": stops["stop_name"].astype(str).to_numpy()
+            if "stop_name" in stops
+            else stops["stop_id"].astype(str).to_numpy(),
+            "lon": pd.to_numeric(stops["stop_lon"]).to_numpy(float),
+            "lat": pd.to_numeric(stops["stop_lat"]).to_numpy(float),
+        }
+    )
+    return stops, times
+
+
+def _patterns(times: pd.DataFrame, stop_index: pd.Index) -> list[Pattern]:
+    """Group trips by stop sequence; split a group where one trip would overtake another."""
+    times = times.assign(stop=stop_index.get_indexer(times["stop_id"]))
+    out: list[Pattern] = []
+    groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    for trip, g in times.groupby("trip_id", sort=True):
+        key = tuple(g["stop"].to_numpy().tolist())
+        groups.setdefault(key, []).append((str(trip), g["arr"].to_numpy(), g["dep"].to_numpy()))
+    for key, trips in groups.items():
+        trips.sort(key=lambda t: (t[2][0], t[1][-1], t[0]))
+        lanes: list[list[tuple[str, np.ndarray, np.ndarray]]] = []
+        for trip in trips:
+            for lane in lanes:
+                last = lane[-1]
+                if (trip[1] >= last[1]).all() and (trip[2] >= last[2]).all():
+                    lane.append(trip)
+                    break
+            else:
+                lanes.append([trip])
+        for lane in lanes:
+            out.append(
+                Pattern(
+                    stops=np.asarray(key, np.int64),
+                    arr=np.vstack([t[1] for t in lane]).astype(float),
+                    dep=np.vstack([t[2] for t in lane]).astype(float),
+                    trip_ids=tuple(t[0] for t in lane),
+                )
+            )
+    return out
+
+
+def read_timetable(paths: list[Path] | tuple[Path, ...], day: dt.date) -> Timetable:
+    """Merge the feeds' service on ``day`` into one :class:`Timetable`.
+
+    With more than one feed, stop and trip ids are prefixed by the feed's file name so that
+    feeds cannot clash.
+    """
+    all_stops, all_times = [], []
+    for path in paths:
+        stops, times = read_feed_day(Path(path), day)
+        if len(paths) > 1:
+            prefix = f"{Path(path).name}:"
+            stops["stop_id"] = prefix + stops["stop_id"]
+            times["stop_id"] = prefix + times["stop_id"]
+            times["trip_id"] = prefix + times["trip_id"]
+        all_stops.append(stops)
+        all_times.append(times)
+    stops = pd.concat(all_stops, ignore_index=True).drop_duplicates("stop_id")
+    times = pd.concat(all_times, ignore_index=True)
+    index = pd.Index(stops["stop_id"])
+    patterns = _patterns(times, index)
+    return Timetable(
+        date=day,
+        stop_ids=stops["stop_id"].to_numpy(str),
+        stop_names=stops["name"].to_numpy(str),
+        lonlat=stops[["lon", "lat"]].to_numpy(float),
+        patterns=tuple(patterns),
+    )

@@ -1,0 +1,184 @@
+"""Range RAPTOR against a brute-force time-expanded search (networkx) on hand-made feeds.
+
+Each feed is written as GTFS files, read back through gtfs-kit (:func:`read_timetable`) and
+routed; the oracle (tests/support/gtfs.py) works from the same hand-made description without
+reading the files. Answers must agree exactly (the issue asks for within a minute).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from geo.transit.feed import read_timetable
+from geo.transit.raptor import Legs, earliest_arrivals
+from tests.support.gtfs import Spec, Trip, oracle_arrivals, write_feed
+
+DAY = dt.date(2026, 3, 10)  # a Tuesday
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
+CAL = {"WK": ("20260101", "20261231", WEEK)}
+H = 3600
+
+
+def _legs(stop_ids, *, access, transfers, egress, direct):
+    """Legs from dicts keyed by stop id: access {stop: [sec per origin]}, transfers/egress lists."""
+    idx = {s: i for i, s in enumerate(stop_ids)}
+    n_origins = np.asarray(direct).shape[0]
+    acc = np.full((len(stop_ids), n_origins), np.inf)
+    for s, secs in access.items():
+        if s in idx:
+            acc[idx[s]] = secs
+    tr = [(idx[a], idx[b], w) for a, b, w in transfers if a in idx and b in idx]
+    eg = [(idx[s], j, w) for s, j, w in egress if s in idx]
+
+    def arrays(pairs):
+        if not pairs:
+            return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+        a, b, w = zip(*pairs, strict=True)
+        return (np.array(a), np.array(b), np.array(w, float))
+
+    legs = Legs(acc, arrays(tr), arrays(eg), np.asarray(direct, float))
+    return legs, tr, eg
+
+
+def _both(tmp_path, spec, *, access, transfers=(), egress, direct, departures, slack=0.0):
+    feed = write_feed(spec, tmp_path / "feed")
+    table = read_timetable([feed], DAY)
+    ids = list(table.stop_ids)
+    legs, tr, eg = _legs(ids, access=access, transfers=transfers, egress=egress, direct=direct)
+    got = earliest_arrivals(table.patterns, table.n_stops, legs, departures, board_slack_s=slack)
+    want = oracle_arrivals(
+        spec, DAY, stop_ids=ids, access=legs.access, transfers=tr, egress=eg,
+        direct=legs.direct, departures=departures, slack=slack,
+    )  # fmt: skip
+    return got, want
+
+
+def _every(start, end, step):
+    return list(range(start, end, step))
+
+
+def test_transfer_between_two_routes(tmp_path):
+    trips = [Trip(f"A{i}", "WK", ["a1", "a2", "a3"], [t, t + 300, t + 600])
+             for i, t in enumerate(_every(7 * H, 9 * H, 900))]  # fmt: skip
+    trips += [Trip(f"B{i}", "WK", ["b1", "b2"], [t, t + 420], dwell=30)
+              for i, t in enumerate(_every(7 * H + 120, 9 * H + 1800, 600))]  # fmt: skip
+    stops = {s: (-2.6 + i * 0.01, 53.5) for i, s in enumerate(["a1", "a2", "a3", "b1", "b2"])}
+    spec = Spec(stops, trips, calendar=CAL)
+    got, want = _both(
+        tmp_path, spec,
+        access={"a1": [120.0, 400.0], "a2": [np.inf, 200.0]},
+        transfers=[("a3", "b1", 150.0), ("b1", "a3", 150.0)],
+        egress=[("b2", 0, 90.0), ("a3", 1, 60.0)],
+        direct=[[4000.0, 3000.0], [np.inf, 5000.0]],
+        departures=_every(7 * H, 9 * H, 60), slack=30.0,
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want)
+    # the answer uses the transfer: faster than walking, and not possible on route A alone
+    assert np.all(got[:60, 0, 0] - np.arange(7 * H, 8 * H, 60) < 4000)
+
+
+def test_service_ending_mid_window_then_walking_wins(tmp_path):
+    trips = [Trip(f"L{i}", "WK", ["s1", "s2"], [t, t + 600])
+             for i, t in enumerate(_every(7 * H, 7 * H + 2400, 600))]  # last at 07:30  # fmt: skip
+    spec = Spec({"s1": (-2.6, 53.5), "s2": (-2.5, 53.5)}, trips, calendar=CAL)
+    deps = _every(7 * H, 9 * H, 60)
+    got, want = _both(
+        tmp_path, spec, access={"s1": [180.0]}, egress=[("s2", 0, 120.0)],
+        direct=[[2700.0]], departures=deps,
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want)
+    travel = got[:, 0, 0] - np.array(deps)
+    assert travel[0] < 2700 and np.all(travel[deps.index(7 * H + 1800) :] == 2700)
+
+
+def test_trip_past_midnight_and_previous_day_trip(tmp_path):
+    trips = [
+        Trip("late", "WK", ["n1", "n2", "n3"], [23 * H + 50 * 60, 24 * H + 5 * 60, 24 * H + 20 * 60]),
+        Trip("owl", "WK", ["n1", "n3"], [24 * H + 40 * 60, 25 * H]),  # runs 00:40 the next day
+    ]  # fmt: skip
+    stops = {"n1": (-2.6, 53.5), "n2": (-2.55, 53.5), "n3": (-2.5, 53.5)}
+    spec = Spec(stops, trips, calendar=CAL)
+    for deps in (_every(23 * H + 30 * 60, 24 * H + 30 * 60, 60), _every(0, 3600, 60)):
+        got, want = _both(
+            tmp_path, spec, access={"n1": [60.0]}, egress=[("n3", 0, 60.0)],
+            direct=[[9000.0]], departures=deps,
+        )  # fmt: skip
+        np.testing.assert_allclose(got, want)
+        assert np.isfinite(got).all() and (got[:, 0, 0] - np.array(deps) < 9000).any()
+
+
+def test_calendar_dates_exceptions(tmp_path):
+    trips = [
+        Trip("weekday", "WK", ["c1", "c2"], [7 * H + 600, 7 * H + 1200]),
+        Trip("removed", "GONE", ["c1", "c2"], [7 * H + 300, 7 * H + 900]),
+        Trip("added", "EXTRA", ["c1", "c2"], [7 * H + 1500, 7 * H + 1800]),
+        Trip("sunday", "SUN", ["c1", "c2"], [7 * H + 60, 7 * H + 400]),
+    ]
+    calendar = {**CAL, "GONE": ("20260101", "20261231", WEEK),
+                "SUN": ("20260101", "20261231", ("sunday",))}  # fmt: skip
+    exceptions = [("GONE", "20260310", 2), ("EXTRA", "20260310", 1), ("EXTRA", "20260311", 1)]
+    spec = Spec({"c1": (-2.6, 53.5), "c2": (-2.5, 53.5)}, trips, calendar, exceptions)
+    deps = _every(7 * H, 8 * H, 60)
+    got, want = _both(
+        tmp_path, spec, access={"c1": [0.0]}, egress=[("c2", 0, 0.0)],
+        direct=[[np.inf]], departures=deps,
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want)
+    assert got[0, 0, 0] == 7 * H + 1200  # the removed 07:05 and the Sunday trip do not run
+    assert got[deps.index(7 * H + 1260), 0, 0] == 7 * H + 1800  # the added trip runs
+
+
+def test_frequency_based_route(tmp_path):
+    trips = [Trip("f", "WK", ["f1", "f2", "f3"], [0, 400, 900], dwell=20,
+                  headway=(7 * H, 8 * H, 600))]  # fmt: skip
+    spec = Spec({"f1": (-2.6, 53.5), "f2": (-2.55, 53.5), "f3": (-2.5, 53.5)}, trips, CAL)
+    deps = _every(7 * H, 9 * H, 60)
+    got, want = _both(
+        tmp_path, spec, access={"f1": [100.0, 30.0], "f2": [np.inf, 500.0]},
+        egress=[("f3", 0, 45.0), ("f2", 1, 10.0)], direct=[[3000.0, 2000.0], [2500.0, 2600.0]],
+        departures=deps, slack=15.0,
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want)
+    travel = got[:, 0, 0] - np.array(deps)
+    assert travel.min() < 1200 and travel[-1] == 3000  # frequent service, then none after 08:00
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_networks_match_brute_force(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    names = [f"s{i}" for i in range(9)]
+    trips = []
+    for r in range(5):
+        route = list(rng.choice(names, size=int(rng.integers(2, 6)), replace=False))
+        hops = rng.integers(60, 600, size=len(route) - 1)
+        for k, t in enumerate(
+            _every(int(6.5 * H + rng.integers(0, 900)), 9 * H, int(rng.integers(300, 1500)))
+        ):
+            jitter = rng.integers(-30, 30, size=len(hops)) if k % 3 == 0 else 0
+            times = np.concatenate([[t], t + np.cumsum(np.maximum(hops + jitter, 30))])
+            trips.append(
+                Trip(
+                    f"r{r}t{k}",
+                    "WK",
+                    route,
+                    [int(x) for x in times],
+                    dwell=int(rng.integers(0, 40)),
+                )
+            )
+    spec = Spec({s: (-2.6 + i * 0.01, 53.5) for i, s in enumerate(names)}, trips, calendar=CAL)
+    n_origins, n_dest = 3, 3
+    access = {s: np.where(rng.random(n_origins) < 0.4, rng.uniform(30, 900, n_origins), np.inf)
+              for s in names}  # fmt: skip
+    transfers = [(a, b, float(rng.uniform(30, 600))) for a in names for b in names
+                 if a != b and rng.random() < 0.15]  # fmt: skip
+    egress = [(s, j, float(rng.uniform(0, 600))) for s in names for j in range(n_dest)
+              if rng.random() < 0.3]  # fmt: skip
+    direct = rng.uniform(2000, 9000, (n_origins, n_dest))
+    got, want = _both(
+        tmp_path, spec, access=access, transfers=transfers, egress=egress, direct=direct,
+        departures=_every(7 * H, 8 * H, 60), slack=float(rng.choice([0.0, 20.0])),
+    )  # fmt: skip
+    np.testing.assert_allclose(got, want)

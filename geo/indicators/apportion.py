@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.errors import InputError
+from geo.errors import ConfigError, DataError
 from geo.place.config import GEO_SUFFIXES, Indicator, IndicatorSource
 from geo.place.model import Finding
 from geo.place.readers import examples, read_geo, read_table, require_columns
@@ -80,7 +80,7 @@ def read_published_table(path: Path, *, code: str) -> PublishedTable:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError("file not found", path=path)
+        raise DataError("file not found", path=path)
     raw = path.read_bytes()
     for enc in ENCODINGS:
         try:
@@ -96,7 +96,7 @@ def read_published_table(path: Path, *, code: str) -> PublishedTable:
         (i for i, r in enumerate(rows) if any(clean_header(c) == want for c in r)), None
     )
     if header_at is None:
-        raise InputError(
+        raise DataError(
             f"no header row with a column {code!r} (looked at {len(rows)} rows)", path=path
         )
     names, seen, dupes = [], {}, {}
@@ -115,7 +115,7 @@ def read_published_table(path: Path, *, code: str) -> PublishedTable:
             continue
         body.append((r + [""] * len(names))[: len(names)])
     if not body:
-        raise InputError(f"no data rows below the header (row {header_at + 1})", path=path)
+        raise DataError(f"no data rows below the header (row {header_at + 1})", path=path)
     frame = pd.DataFrame(body, columns=names, dtype="string")
     return PublishedTable(frame, header_at + 1, dupes)
 
@@ -130,7 +130,7 @@ def numbers(frame: pd.DataFrame, column: str, *, path: Path) -> pd.Series:
             out.append(np.nan)
             bad.append(v)
     if bad:
-        raise InputError(
+        raise DataError(
             f"column {column!r} has {len(bad)} value(s) that are not numbers, e.g. {examples(bad)}",
             path=path,
         )
@@ -144,7 +144,7 @@ def _pick_code_column(
     name = clean_header(code)
     candidates = table.duplicates.get(name, [name])
     if name not in table.frame.columns:
-        raise InputError(f"column {code!r} not found", path=path)
+        raise DataError(f"column {code!r} not found", path=path)
     scores = [int(table.frame[c].astype(str).str.strip().isin(known).sum()) for c in candidates]
     best = candidates[int(np.argmax(scores))]
     findings = []
@@ -188,7 +188,7 @@ def read_source_table(src: IndicatorSource, known: pd.Index) -> tuple[pd.DataFra
     index = pd.Index(codes[keep].astype(str).to_numpy(), name="code")
     dupes = index[index.duplicated()].unique().tolist()
     if dupes:
-        raise InputError(f"duplicate codes in column {code_col!r}: {examples(dupes)}", path=path)
+        raise DataError(f"duplicate codes in column {code_col!r}: {examples(dupes)}", path=path)
     out = pd.DataFrame(index=index)
     for ind in src.columns:
         if ind.column:
@@ -198,7 +198,7 @@ def read_source_table(src: IndicatorSource, known: pd.Index) -> tuple[pd.DataFra
             pct = out[ind.key]
             if ((pct <= 0) | (pct > 100)).any():
                 bad = out.index[((pct <= 0) | (pct > 100)).to_numpy()].tolist()
-                raise InputError(
+                raise DataError(
                     f"column {ind.column!r} ({ind.key!r}, a percentage) is 0 or over 100 for "
                     f"{examples(bad)}: cannot derive the denominator",
                     path=path,
@@ -225,7 +225,7 @@ def lookup_join(src: IndicatorSource, areas: gpd.GeoDataFrame) -> tuple[Join, li
     pairs = pairs.dropna().drop_duplicates()
     clash = pairs[pairs[src.lookup_area].duplicated(keep=False)][src.lookup_area].unique()
     if len(clash):
-        raise InputError(
+        raise DataError(
             f"the lookup gives more than one {src.lookup_code!r} for area(s) {examples(clash)}: "
             "use a best-fit lookup (one unit per area)",
             path=src.lookup,
@@ -235,7 +235,7 @@ def lookup_join(src: IndicatorSource, areas: gpd.GeoDataFrame) -> tuple[Join, li
     ).reindex(areas.index)
     findings = []
     if unit.isna().all():
-        raise InputError(
+        raise DataError(
             f"no area code of the place is in column {src.lookup_area!r}", path=src.lookup
         )
     if unit.isna().any():
@@ -332,14 +332,14 @@ def import_other_geography(
     polygons = Path(src.geography).suffix.lower() in GEO_SUFFIXES
     areal = src.apportion == "area"
     if areal and not polygons:
-        raise InputError(
+        raise ConfigError(
             f"indicators from {src.path.name}: apportion = 'area' needs polygons "
             "(geography = a polygon file)",
             path=src.path,
         )
     if not areal and src.apportion not in values.columns:
         known = ", ".join(k for k, i in catalogue.items() if i.kind == "count")
-        raise InputError(
+        raise ConfigError(
             f"apportion = {src.apportion!r} is not a count indicator of an earlier source "
             f"(known: {known}, or 'area' with polygons)",
             path=src.path,

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from geo.indicators.aggregate import ALL_AREAS
+from geo.numbers import format_number
 from geo.place.config import Indicator
 from geo.place.model import Place
 from layers.base import map_figure
@@ -134,7 +135,8 @@ def small_multiples(
     highlight: str | None = None,
     cols: int = 3,
 ) -> go.Figure:
-    """One bar chart per indicator, footprints sorted worst first (borough as a dashed line)."""
+    """One bar chart per indicator, footprints sorted worst first; the borough (dashed) and
+    England (dotted, where given) reference lines are labelled with their values."""
     keys = [k for k in keys if k in catalogue]
     rows = max(1, math.ceil(len(keys) / cols))
     fig = make_subplots(
@@ -159,7 +161,8 @@ def small_multiples(
                 orientation="h",
                 marker={"color": colours},
                 showlegend=False,
-                hovertemplate="%{y}: %{x:,.3g}<extra>" + ind.label + "</extra>",
+                customdata=[format_number(v, kind=ind.kind, unit=ind.unit) for v in values],
+                hovertemplate="%{y}: %{customdata}<extra>" + ind.label + "</extra>",
             ),
             row=r + 1,
             col=c + 1,
@@ -170,9 +173,22 @@ def small_multiples(
                 fig.add_vline(
                     x=float(borough),
                     line={"dash": "dash", "color": "#555555", "width": 1},
+                    annotation_text=f"Borough {format_number(borough, unit=ind.unit)}",
+                    annotation_position="bottom right",
+                    annotation_font={"size": 11, "color": "#333333"},
                     row=r + 1,
                     col=c + 1,
                 )
+        if ind.england is not None and ind.kind != "count":
+            fig.add_vline(
+                x=float(ind.england),
+                line={"dash": "dot", "color": "#CC79A7", "width": 2},
+                annotation_text=f"England {format_number(ind.england, unit=ind.unit)}",
+                annotation_position="top right",
+                annotation_font={"size": 11, "color": "#8a3d6b"},
+                row=r + 1,
+                col=c + 1,
+            )
         fig.update_yaxes(autorange="reversed", row=r + 1, col=c + 1)
     fig.update_layout(
         height=max(300, 260 * rows),
@@ -182,4 +198,61 @@ def small_multiples(
         paper_bgcolor="#ffffff",
     )
     fig.update_annotations(font={"size": 12})
+    return fig
+
+
+def decile_figure(decile: dict, *, footprint: str) -> go.Figure:
+    """People in each national decile band: shares for this footprint against the borough.
+
+    ``decile`` is one record of ``profile_contract(...)["deciles"]``. Bands are shares (never
+    an average decile); areas with no decile get their own bar when there are any.
+    """
+    labels = [f"{b['decile']}" for b in decile["bands"]]
+    mine = [100 * (b["share"] or 0) for b in decile["bands"]]
+    theirs = [100 * (b["share"] or 0) for b in decile["borough"]["bands"]]
+    counts = [b["count"] for b in decile["bands"]]
+    if decile["no_decile"]["count"] or decile["borough"]["no_decile"]["count"]:
+        labels.append("No data")
+        mine.append(100 * (decile["no_decile"]["share"] or 0))
+        theirs.append(100 * (decile["borough"]["no_decile"]["share"] or 0))
+        counts.append(decile["no_decile"]["count"])
+    who = decile["weight_label"].lower()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=mine,
+            name=footprint,
+            marker={"color": OKABE_ITO[1]},
+            customdata=[f"{c:,.0f}" for c in counts],
+            text=[f"{v:.0f}%" for v in mine],
+            textposition="outside",
+            hovertemplate="Decile %{x}: %{y:.1f}% (%{customdata})<extra>" + footprint + "</extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            x=labels,
+            y=theirs,
+            name="Borough",
+            marker={"color": "#bdbdbd"},
+            hovertemplate="Decile %{x}: %{y:.1f}%<extra>Borough</extra>",
+        )
+    )
+    fig.update_layout(
+        title={
+            "text": f"{decile['label']}: {who} by national decile",
+            "x": 0.01,
+            "font": {"size": 13},
+        },
+        barmode="group",
+        height=300,
+        margin={"l": 50, "r": 10, "t": 50, "b": 50},
+        yaxis={"title": f"% of {who}", "rangemode": "tozero"},
+        xaxis={"title": "National decile (1 = most deprived 10% of England)", "type": "category"},
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        font=FONT,
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+    )
     return fig

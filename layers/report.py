@@ -1,8 +1,11 @@
 """The printable footprint report: one self-contained HTML page, and a PDF printed from it.
 
-Charts are embedded as static SVG images (rendered once each by kaleido through
-:mod:`layers.static`), so the HTML needs no JavaScript and no internet, prints cleanly and
-opens anywhere. The PDF is that HTML printed by headless Chromium (``--print-to-pdf``), which
+The HTML comes from the Jinja2 template ``layers/templates/profile_report.html.j2`` filled
+with :func:`geo.indicators.contract.profile_contract` (the same contract the page and
+``hubplan profile --format json`` show). The spine bars and decile bars are plain HTML/CSS;
+the map is SVG drawn from the polygons (:mod:`layers.report_map`), so the HTML needs no
+JavaScript, no map tiles and no internet. A4, headings kept with their content, a running header (place, footprint,
+date) and page numbers in ``@page`` margin boxes, nothing under 8 pt. The PDF is that HTML printed by headless Chromium (``--print-to-pdf``), which
 works offline. Every report carries the date, the data attributions, the disclosure-control
 note and, for the demo, the synthetic-data label.
 """
@@ -10,106 +13,250 @@ note and, for the demo, the synthetic-data label.
 from __future__ import annotations
 
 import base64
-import html
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Set
 from pathlib import Path
 
+import jinja2
 import numpy as np
-import pandas as pd
+from markupsafe import Markup
 
 from geo.errors import InputError
-from geo.indicators.footprint_profile import FootprintProfile, footprint_profile, format_value
+from geo.indicators.contract import profile_contract
+from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
+from geo.numbers import format_number
 from geo.place.bundle import atomic_write
-from geo.place.model import SYNTHETIC_LABEL, Place
+from geo.place.model import Place
+from layers.report_map import footprint_svg, site_styles
+from layers.spine import VERDICT_STYLE, spine_positions, verdict_text
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 PDF_TIMEOUT_S = 120
 
-CSS = """
-@page { size: A4; margin: 14mm 12mm; }
-body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; color: #1a1a1a;
-       margin: 0 auto; max-width: 1000px; padding: 16px; font-size: 11pt; }
-h1 { font-size: 20pt; margin: 0 0 4px; } h2 { font-size: 14pt; margin: 18px 0 6px; border-bottom: 2px solid #0072B2; }
-.meta { color: #444; margin: 0 0 10px; }
-.synthetic { background: #fff3cd; border: 2px solid #8a6d00; padding: 6px 10px; font-weight: bold; margin: 8px 0; }
-.cards { display: flex; flex-wrap: wrap; gap: 8px; }
-.card { border: 1px solid #bbb; border-radius: 4px; padding: 6px 10px; min-width: 140px; flex: 1 1 140px; }
-.card .v { font-size: 16pt; font-weight: bold; } .card .l { font-size: 9pt; color: #333; } .card .d { font-size: 8.5pt; color: #555; }
-table { border-collapse: collapse; width: 100%; font-size: 9pt; margin: 6px 0; }
-th, td { border: 1px solid #ccc; padding: 3px 5px; text-align: left; vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-th { background: #f0f0f0; }
-img.chart { width: 100%; height: auto; page-break-inside: avoid; }
-img.chart.small { max-width: 640px; }
-.worse { background: #fbe3d6; } .better { background: #d6e9f5; } .similar { background: #fbf7cf; }
-.notes li, .sources li { font-size: 9pt; }
-footer { margin-top: 16px; border-top: 1px solid #999; padding-top: 6px; font-size: 8.5pt; color: #333; }
-section { page-break-inside: auto; }
-"""
+FONT = "'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
+TEMPLATE = "profile_report.html.j2"
+_env: jinja2.Environment | None = None
 
 
-def _e(text: object) -> str:
-    return html.escape("" if text is None else str(text))
+def template_env() -> jinja2.Environment:
+    """The Jinja2 environment of the report templates (autoescaped HTML)."""
+    global _env
+    if _env is None:
+        _env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+            autoescape=jinja2.select_autoescape(["html", "j2"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _env
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as the inside of a CSS string (for ``@page`` margin boxes)."""
+    out = "".join(ch if ch.isalnum() or ch in " ,.:;()-_'/&·" else f"\\{ord(ch):x} " for ch in text)
+    return Markup(out)
 
 
 def _num(value: object, unit: str = "", kind: str = "mean") -> str:
-    if isinstance(value, float) and not np.isfinite(value):
-        return "-"
-    return format_value(value, unit, kind=kind)
+    return format_number(value, kind=kind, unit=unit)
 
 
-def _img(svg: bytes | None, alt: str, *, small: bool = False) -> str:
-    if not svg:
-        return f"<p><em>{_e(alt)}: chart not available (no Chromium for static images).</em></p>"
-    data = base64.b64encode(svg).decode("ascii")
-    return f'<img class="chart{" small" if small else ""}" alt="{_e(alt)}" src="data:image/svg+xml;base64,{data}">'
-
-
-def _table(
-    frame: pd.DataFrame, numeric: Set[str] = frozenset(), row_class: list[str] | None = None
-) -> str:
-    head = "".join(
-        f'<th class="{"n" if c in numeric else ""}" scope="col">{_e(c)}</th>' for c in frame.columns
-    )
-    body = []
-    for i, row in enumerate(frame.itertuples(index=False)):
-        cls = f' class="{row_class[i]}"' if row_class and row_class[i] else ""
-        cells = "".join(
-            f'<td class="{"n" if c in numeric else ""}">{_e(v)}</td>'
-            for c, v in zip(frame.columns, row, strict=True)
-        )
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{100 * share:.1f}%"
 
 
 def report_charts(place: Place, profile: FootprintProfile) -> dict[str, bytes | None]:
-    """SVG bytes of the report's charts (``None`` each when Chromium is not available)."""
-    from layers.profile_charts import age_band_figure, deprived_figure, footprint_map
-    from layers.spine import spine_figure
-    from layers.static import ExportUnavailable, figure_to_bytes
+    """SVG bytes of the report's map (drawn from the polygons: no browser needed)."""
+    return {"map": footprint_svg(place, profile.footprint).encode("utf-8")}
 
-    figs = {
-        "spine": (spine_figure(profile.spine, footprint=profile.footprint), 1000),
-        "map": (footprint_map(place, profile.footprint, height=380), 640),
-    }
-    if len(profile.age_bands):
-        figs["age"] = (age_band_figure(profile.age_bands, footprint=profile.footprint), 640)
-    if len(profile.deprived):
-        figs["deprived"] = (deprived_figure(profile.deprived, footprint=profile.footprint), 640)
-    out: dict[str, bytes | None] = {}
-    for name, (fig, width) in figs.items():
-        height = int(fig.layout.height or 400)
-        try:
-            out[name] = figure_to_bytes(
-                fig, fmt="svg", width=width, height=height, check_blank=name == "map"
+
+def map_legend(place: Place, footprint: str) -> list[dict[str, str]]:
+    """The site markers of the report map: ``{"colour", "label"}`` per kind in the footprint."""
+    return [
+        {"colour": colour, "label": f"{label} ({n})"}
+        for _kind, label, colour, n in site_styles(place, footprint)
+        if n
+    ]
+
+
+def _spine_rows(contract: dict, notes: dict[str, str]) -> list[dict]:
+    rows = []
+    for r in contract["spine"]:
+        pos = spine_positions(r)
+
+        def pc(x: float | None) -> float | None:
+            return None if x is None else round(100 * x, 1)
+
+        rows.append(
+            {
+                "label": r["label"]
+                + (f" ({r['unit']})" if r["unit"] and r["unit"] not in r["label"] else ""),
+                "note": notes.get(r["key"], ""),
+                "period": r["period"],
+                "value": "*" if r["suppressed"] else _num(r["value"], r["unit"]),
+                "ci": (
+                    f"95% CI {_num(r['ci_low'], r['unit'])}-{_num(r['ci_high'], r['unit'])}"
+                    if r["ci_low"] is not None
+                    else ""
+                ),
+                "borough": _num(r["borough"], r["unit"]),
+                "england": _num(r["england"], r["unit"]),
+                "verdict": verdict_text(r),
+                "verdict_class": r["verdict"] if r["verdict"] != "not compared" else "",
+                "colour": VERDICT_STYLE[r["verdict"]][0],
+                "pos": {
+                    "left": pc(pos["left"]),
+                    "range_w": None
+                    if pos["left"] is None
+                    else round(100 * (pos["right"] - pos["left"]), 1),
+                    "iqr_left": pc(pos["iqr_left"]),
+                    "iqr_w": None
+                    if pos["iqr_left"] is None
+                    else round(100 * (pos["iqr_right"] - pos["iqr_left"]), 1),
+                    "borough": pc(pos["borough"]),
+                    "england": pc(pos["england"]),
+                    "value": pc(pos["value"]),
+                },
+            }
+        )
+    return rows
+
+
+def _decile_rows(contract: dict) -> list[dict]:
+    out = []
+    for d in contract["deciles"]:
+        top = (
+            max(
+                [b["share"] or 0 for b in d["bands"]]
+                + [b["share"] or 0 for b in d["borough"]["bands"]]
             )
-        except ExportUnavailable:
-            out[name] = None
+            or 1
+        )
+        bands = [
+            {
+                "name": str(b["decile"]),
+                "share": _pct(b["share"]),
+                "borough": _pct(bb["share"]),
+                "w": round(100 * (b["share"] or 0) / top, 1),
+                "bw": round(100 * (bb["share"] or 0) / top, 1),
+            }
+            for b, bb in zip(d["bands"], d["borough"]["bands"], strict=True)
+        ]
+        if d["no_decile"]["count"] or d["borough"]["no_decile"]["count"]:
+            bands.append(
+                {
+                    "name": "No data",
+                    "share": _pct(d["no_decile"]["share"]),
+                    "borough": _pct(d["borough"]["no_decile"]["share"]),
+                    "w": 0,
+                    "bw": 0,
+                }
+            )
+        low = sum(b["count"] for b in d["bands"][:2])
+        who = d["weight_label"].lower()
+        out.append(
+            {
+                "label": d["label"],
+                "who": who,
+                "bands": bands,
+                "summary": (
+                    f"{_num(low, kind='count')} of {_num(d['total'], kind='count')} ({who}) live in "
+                    f"areas in national deciles 1-2 (the most deprived 20% of England). Decile 1 = "
+                    f"most deprived 10%. Period: {d['period']}."
+                ),
+            }
+        )
     return out
+
+
+def report_context(
+    place: Place,
+    profile: FootprintProfile,
+    contract: dict,
+    *,
+    map_svg: bytes | None,
+) -> dict:
+    """Everything the report template shows, as text (numbers formatted one way)."""
+    marks = {}
+    methods = []
+    for key, ind in place.catalogue.items():
+        if ind.method:
+            mark = chr(ord("a") + len(methods))
+            marks[key] = mark
+            methods.append({"mark": mark, "text": f"{ind.label}: {ind.method}."})
+    counts = [
+        {
+            "label": r["label"],
+            "note": marks.get(r["key"], ""),
+            "period": r["period"],
+            "value": "*" if r["suppressed"] else _num(r["value"], kind="count"),
+            "borough": _num(r["borough"], kind="count"),
+            "share": _pct(r["share_of_borough"]),
+        }
+        for r in contract["counts"]
+    ]
+    context = [
+        {
+            "label": r["label"],
+            "period": r["period"],
+            "value": "*" if r["suppressed"] else _num(r["value"], r["unit"]),
+            "borough": _num(r["borough"], r["unit"]),
+        }
+        for r in contract["context"]
+    ]
+    site_rows, site_head = [], []
+    groups = [g for g in contract["sites"] if g["sites"]]
+    if groups:
+        cols = list(dict.fromkeys(k for g in groups for s in g["sites"] for k in s))
+        site_head = ["Kind"] + [c.replace("_", " ").capitalize() for c in cols]
+        for g in groups:
+            for s in g["sites"]:
+                site_rows.append([g["label"]] + ["" if s.get(c) is None else s[c] for c in cols])
+    missing = [
+        f"{m['label']}: the figure here is {m['covers']} ({m['lacking']:,} without a value); "
+        f"borough {m['borough_covers']}."
+        for m in contract["missing"]
+        if m["lacking"] or m["borough_with_value"] < m["borough_areas"]
+    ]
+    access = None
+    if profile.access is not None and np.isfinite(profile.access["share"]):
+        a = profile.access
+        access = (
+            f"{a['within']:,.0f} of {a['children']:,.0f} children ({_num(100 * a['share'], '%')}) live within "
+            f"{a['minutes']:g} minutes' {a['mode']} of a {a['hub_kind'].replace('_', ' ')} "
+            f"({a['note']})."
+        )
+    produced = profile.generated_at
+    header = (
+        f"{contract['place']} · {contract['footprint_label']}: {contract['footprint']} · {produced}"
+    )
+    return {
+        "c": contract,
+        "font": Markup(FONT),
+        "running_header": css_string(header),
+        "running_footer": css_string(
+            "Synthetic demo data: not real figures"
+            if contract["synthetic"]
+            else f"hubplan · {contract['place']}"
+        ),
+        "produced": produced,
+        "plural_label": place.footprint_plural.lower(),
+        "headline": profile.headline.to_dict("records"),
+        "spine": _spine_rows(contract, marks),
+        "context": context,
+        "counts": counts,
+        "deciles": _decile_rows(contract),
+        "access": access,
+        "map_svg": base64.b64encode(map_svg).decode("ascii") if map_svg else None,
+        "map_legend": map_legend(place, contract["footprint"]) if map_svg else [],
+        "site_head": site_head,
+        "site_rows": site_rows,
+        "n_sites": len(site_rows),
+        "missing": missing,
+        "methods": methods,
+    }
 
 
 def profile_report_html(
@@ -121,152 +268,12 @@ def profile_report_html(
     charts: bool = True,
     profile: FootprintProfile | None = None,
 ) -> str:
-    """The whole printable report of ``footprint`` as one HTML document (text)."""
+    """The whole printable report of ``footprint`` as one HTML document (Jinja2 template)."""
     p = profile or footprint_profile(place, footprint, threshold=threshold, round_to=round_to)
-    svg = report_charts(place, p) if charts else {}
-    label = p.footprint_label
-    title = f"{p.place}: {label} profile, {p.footprint}"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-        f"<header><h1>{_e(p.footprint)}</h1>",
-        f'<p class="meta">{_e(label)} profile for {_e(p.place)}. Produced {_e(p.generated_at)} by hubplan.</p>',
-    ]
-    if p.synthetic:
-        parts.append(
-            f'<p class="synthetic" role="note">Synthetic demo data ({_e(SYNTHETIC_LABEL)}): '
-            "not real places or people. Do not use for decisions.</p>"
-        )
-    parts.append("</header>")
-
-    cards = "".join(
-        f'<div class="card"><div class="v">{_e(r.display)}</div>'
-        f'<div class="l">{_e(r.label)}</div><div class="d">{_e(r.detail)}</div></div>'
-        for r in p.headline.itertuples()
-    )
-    parts.append(f'<section><h2>Headline figures</h2><div class="cards">{cards}</div></section>')
-
-    spine = p.spine
-    rows = pd.DataFrame(
-        {
-            "Indicator": spine["label"] + spine["unit"].map(lambda u: f" ({u})" if u else ""),
-            p.footprint: spine["display"],
-            "Borough": [
-                _num(v, u, k)
-                for v, u, k in zip(spine["borough"], spine["unit"], spine["kind"], strict=True)
-            ],
-            "England": [_num(v, u) for v, u in zip(spine["england"], spine["unit"], strict=True)],
-            "Worst": [
-                _num(v, u, k) if h else ""
-                for v, u, k, h in zip(
-                    spine["worst"], spine["unit"], spine["kind"], spine["higher_is"], strict=True
-                )
-            ],
-            "Best": [
-                _num(v, u, k) if h else ""
-                for v, u, k, h in zip(
-                    spine["best"], spine["unit"], spine["kind"], spine["higher_is"], strict=True
-                )
-            ],
-            "Rank": [
-                f"{int(r)} of {n}" if np.isfinite(r) else "-"
-                for r, n in zip(spine["rank"], spine["n"], strict=True)
-            ],
-            "Compared with borough": spine["vs_borough"],
-        }
-    )
-    parts.append(
-        "<section><h2>How this area compares</h2>"
-        "<p>Spine chart: each row runs from the worst footprint (left) to the best (right) around "
-        "the England value (or the borough where England is not given); the dark bar is the middle "
-        "half of footprints, the diamond the borough and the circle this footprint (coloured where "
-        "a 95% confidence interval shows it differs from the borough). Indicators with no direction "
-        "run from lowest (left) to highest (right). Rank 1 is the worst footprint.</p>"
-        + _img(svg.get("spine"), "Spine chart of every indicator")
-        + _table(
-            rows,
-            {p.footprint, "Borough", "England", "Worst", "Best"},
-            [v if v in ("worse", "better", "similar") else "" for v in spine["vs_borough"]],
-        )
-        + "</section>"
-    )
-
-    if len(p.deprived):
-        d = p.deprived
-        dep = pd.DataFrame(
-            {
-                "Deprivation measure": d["label"],
-                "Children in deciles 1-2": [f"{v:,.0f}" for v in d["children"]],
-                "All children": [f"{v:,.0f}" for v in d["total"]],
-                "Share here": [f"{v:.1%}" if np.isfinite(v) else "-" for v in d["share"]],
-                "Share in borough": [
-                    f"{v:.1%}" if np.isfinite(v) else "-" for v in d["borough_share"]
-                ],
-            }
-        )
-        parts.append(
-            "<section><h2>Children in the most deprived areas nationally</h2>"
-            f"<p>Children ({_e(d['child_key'].iloc[0])}) living in small areas in national deciles 1 and 2 "
-            "(the most deprived 20% of England).</p>"
-            + _img(svg.get("deprived"), "Share of children in national deciles 1-2", small=True)
-            + _table(
-                dep, {"Children in deciles 1-2", "All children", "Share here", "Share in borough"}
-            )
-            + "</section>"
-        )
-    if len(p.age_bands):
-        b = p.age_bands
-        ages = pd.DataFrame(
-            {
-                "Age band": b["band"],
-                "People": [f"{v:,.0f}" for v in b["count"]],
-                "Share here": [f"{v:.1%}" for v in b["share"]],
-                "Share in borough": [f"{v:.1%}" for v in b["borough_share"]],
-            }
-        )
-        parts.append(
-            "<section><h2>Population by age band</h2>"
-            + _img(svg.get("age"), "Population by age band", small=True)
-            + _table(ages, {"People", "Share here", "Share in borough"})
-            + "</section>"
-        )
-    if p.access is not None:
-        a = p.access
-        parts.append(
-            "<section><h2>Access to hubs</h2>"
-            f"<p>{a['within']:,.0f} of {a['children']:,.0f} children "
-            f"({a['share']:.0%}) live within {a['minutes']:g} minutes' {_e(a['mode'])} of a "
-            f"{_e(a['hub_kind'].replace('_', ' '))} ({_e(a['note'])}).</p></section>"
-        )
-    parts.append(
-        f"<section><h2>Map</h2>{_img(svg.get('map'), f'Map of {p.footprint} and its sites', small=True)}</section>"
-    )
-    sites = p.sites.copy()
-    for col in sites.columns:
-        sites[col] = sites[col].map(
-            lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v
-        )
-    sites.columns = [str(c).replace("_", " ").capitalize() for c in sites.columns]
-    parts.append(
-        f"<section><h2>Schools and centres ({len(sites)})</h2>"
-        + (_table(sites) if len(sites) else "<p>No sites in this footprint.</p>")
-        + "</section>"
-    )
-    if p.notes:
-        parts.append(
-            '<section><h2>Notes</h2><ul class="notes">'
-            + "".join(f"<li>{_e(n)}</li>" for n in p.notes)
-            + "</ul></section>"
-        )
-    lines = [line for line in p.attributions.splitlines() if line.strip()]
-    parts.append(
-        '<footer><strong>Data sources and attributions</strong><ul class="sources">'
-        + "".join(f"<li>{_e(line)}</li>" for line in lines)
-        + f"</ul><p>Report produced {_e(p.generated_at)} with hubplan (Locality &amp; Hub Planner).</p></footer>"
-    )
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    contract = profile_contract(place, footprint, threshold=threshold, round_to=round_to)
+    svg = report_charts(place, p).get("map") if charts else None
+    ctx = report_context(place, p, contract, map_svg=svg)
+    return template_env().get_template(TEMPLATE).render(**ctx)
 
 
 def chromium_binary() -> str:

@@ -199,3 +199,54 @@ def spine_figure(
         hoverlabel={"bgcolor": "#ffffff", "font": {"color": "#1a1a1a"}},
     )
     return fig
+
+
+VERDICT_STYLE = {
+    "worse": ("#D55E00", "Worse"),
+    "similar": ("#F0E442", "Similar"),
+    "better": ("#0072B2", "Better"),
+    "not compared": ("#ffffff", "Not compared"),
+}
+
+
+def spine_positions(record: dict) -> dict[str, float | None]:
+    """0..1 positions of one spine record of :func:`geo.indicators.contract.profile_contract`.
+
+    The comparator (England where the record has it, else the borough) sits at 0.5; the
+    worse side is always on the left. The scale reaches the furthest of the footprint range,
+    this value, the borough and England. Keys: ``lowest, highest, q1, q3, value, borough,
+    england`` (``None`` where the figure is missing) and ``left, right`` (the range bar, worse
+    end first) and ``iqr_left, iqr_right``.
+    """
+    centre = record["england"] if record["compared_with"] == "England" else record["borough"]
+    names = ("lowest", "highest", "q1", "q3", "value", "borough", "england")
+    figures = {n: record.get(n) for n in names}
+    if centre is None:
+        return {n: None for n in (*names, "left", "right", "iqr_left", "iqr_right")}
+    sign = -1.0 if record.get("higher_is") == "worse" else 1.0
+    spread = max((abs(v - centre) for v in figures.values() if v is not None), default=0.0)
+    out: dict[str, float | None] = {}
+    for n, v in figures.items():
+        if v is None:
+            out[n] = None
+        elif not spread:
+            out[n] = 0.5
+        else:
+            out[n] = float(np.clip(0.5 + sign * (v - centre) / (2 * spread), 0.0, 1.0))
+    pairs = (("left", "right", "lowest", "highest"), ("iqr_left", "iqr_right", "q1", "q3"))
+    for lo_name, hi_name, a, b in pairs:
+        if out[a] is None or out[b] is None:
+            out[lo_name] = out[hi_name] = None
+        else:
+            out[lo_name], out[hi_name] = min(out[a], out[b]), max(out[a], out[b])
+    return out
+
+
+def verdict_text(record: dict) -> str:
+    """``"Worse than England"``, ``"Similar to the borough"``, ``"Not compared"``..."""
+    verdict = record["verdict"]
+    if verdict == "not compared":
+        return "Not compared"
+    where = "England" if record["compared_with"] == "England" else "the borough"
+    joiner = "to" if verdict == "similar" else "than"
+    return f"{verdict.capitalize()} {joiner} {where}"

@@ -20,6 +20,7 @@ from geo.build.network import add_network
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
 from geo.build.storage import storage_path, storage_problem
 from geo.errors import ConfigError, InputError
+from geo.indicators.apportion import import_other_geography
 from geo.place.bundle import read_place, write_place
 from geo.place.config import PlaceConfig, load_config
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
@@ -76,8 +77,17 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
 
     catalogue = {}
     values = pd.DataFrame(index=areas.index)
-    for src in config.indicators:
+    # Sources published for another geography come last: they are apportioned by a weight
+    # (e.g. children) taken from the area-level sources.
+    ordered = sorted(config.indicators, key=lambda s: s.geography is not None)
+    for src in ordered:
         steps.step(f"indicators {src.path.name}")
+        if src.geography is not None:
+            table, found, methods = import_other_geography(src, areas, values, catalogue)
+            findings += found
+            values = values.join(table)
+            catalogue.update(methods)
+            continue
         table, found = import_indicators(src, areas.index)
         findings += found
         clash = [c for c in table.columns if c in values.columns]

@@ -14,7 +14,7 @@ from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
 from geo.errors import InputError
 from geo.place._edit import copy_place
-from geo.place.bundle import read_place
+from geo.place.bundle import read_meta, read_place
 from geo.place.edits import EditStore, apply_edits, place_id
 from geo.place.model import Place
 from geo.place.postgis import is_database_url, parse_url, read_stamp
@@ -153,8 +153,32 @@ def list_places() -> list[tuple[str, str]]:
     if folder.is_dir():
         clean_temp_bundles(folder)
         out += [
-            (p.stem, str(p.resolve()))
+            (place_name(p), str(p.resolve()))
             for p in sorted(folder.glob("*.gpkg"))
             if not is_temp_bundle(p)
         ]
     return out
+
+
+_names: dict[tuple[str, float], str] = {}
+
+
+def place_name(path: str | Path) -> str:
+    """The place name stored in a bundle (its ``meta`` table), else the file stem.
+
+    Reads only the small ``meta`` table (:func:`~geo.place.bundle.read_meta`, cached by path
+    and modification time), so a place list shows "Wigan" rather than "wigan" without opening
+    every bundle.
+    """
+    path = Path(path)
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime)
+    except OSError:
+        return path.stem
+    if key not in _names:
+        try:
+            name = read_meta(path).get("name", "").strip()
+        except Exception:  # not a bundle (or unreadable): the list still shows the file
+            name = ""
+        _names[key] = name or path.stem
+    return _names[key]

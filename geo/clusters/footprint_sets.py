@@ -240,3 +240,33 @@ def _best_match(first: pd.Series, second: pd.Series) -> dict[str, str]:
             match[a] = b
             used.add(b)
     return match
+
+
+def with_footprint_set(place: Place, name: str | None) -> Place:
+    """``place`` seen through footprint set ``name``: areas, footprints and sites regrouped.
+
+    ``None``, ``""`` or ``"current"`` give ``place`` itself. The copy shares the areas'
+    geometry and values (only the ``footprint`` column differs); its ``meta["footprint_set"]``
+    names the set. Unknown names raise :class:`InputError` listing the saved sets.
+    """
+    import dataclasses
+
+    if not name or name == CURRENT:
+        return place
+    sets = footprint_sets(place)
+    if name not in sets:
+        known = ", ".join(s for s in sets if s != CURRENT) or "none saved"
+        raise InputError(f"unknown footprint set {name!r}; saved sets: {known}")
+    assignment = sets[name]
+    areas = place.areas.copy()
+    areas["footprint"] = assignment.reindex(areas.index.astype(str)).to_numpy()
+    sites = place.sites.copy()
+    if len(sites):
+        sites["footprint"] = sites["area_code"].map(areas["footprint"])
+    return dataclasses.replace(
+        place,
+        areas=areas,
+        sites=sites,
+        footprints=dissolve(areas, areas["footprint"]),
+        meta={**place.meta, "footprint_set": name},
+    )

@@ -464,7 +464,8 @@ def footprint_profile(
             float(d["children"]),
             "children",
             (
-                f"{d['share']:.0%} of children here; borough {d['borough_share']:.0%} ({d['label']}, deciles 1-2)"
+                f"{format_number(100 * d['share'], unit='%')} of children here; borough "
+                f"{format_number(100 * d['borough_share'], unit='%')} ({d['label']}, deciles 1-2)"
                 if np.isfinite(d["share"])
                 else d["label"]
             ),

@@ -66,7 +66,7 @@ def catalogue_from_frame(df: pd.DataFrame) -> dict[str, Indicator]:
                 kw[k] = None if missing else str(v)
         if kw.get("per") is None:
             kw["per"] = 100.0
-        for k in ("unit", "source", "attribution", "vintage", "description"):
+        for k in ("unit", "source", "attribution", "vintage", "description", "method"):
             kw[k] = kw.get(k) or ""
         out[kw["key"]] = Indicator(**kw)
     return out

@@ -51,6 +51,8 @@ class Indicator:
     vintage: str = ""
     national_decile: bool = False
     description: str = ""
+    method: str = ""
+    from_percent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,12 @@ class IndicatorSource:
     attribution: str = ""
     source: str = ""
     table_format: TableFormat = field(default_factory=TableFormat)
+    geography: str | None = None
+    geography_code: str | None = None
+    lookup: Path | None = None
+    lookup_area: str | None = None
+    lookup_code: str | None = None
+    apportion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,68 @@ def _indicator(sec: ColumnSchema, where: str, file: Path, *, parent: IndicatorsS
         vintage=parent.vintage if sec.vintage is None else sec.vintage,
         national_decile=sec.national_decile,
         description=sec.description,
+        from_percent=sec.from_percent,
     )
+
+
+def _other_geography(
+    sec: IndicatorsSchema, where: str, file: Path, cols: tuple[Indicator, ...]
+) -> dict[str, Any]:
+    """The keys of a source published for another geography (``geography = "ward"``...)."""
+    geography = sec.geography
+    extra = ("geography_code", "lookup", "lookup_area", "lookup_code", "apportion")
+    if geography is None:
+        given = [k for k in extra if getattr(sec, k) is not None]
+        if given:
+            raise ConfigError(
+                f"'{where}' sets {', '.join(given)} but no geography = ... (e.g. \"ward\")",
+                path=file,
+            )
+        for c in cols:
+            if c.from_percent:
+                raise ConfigError(
+                    f"indicator {c.key!r}: from_percent is only for sources with a geography",
+                    path=file,
+                )
+        return {}
+
+    def required(key: str) -> str:
+        value = getattr(sec, key)
+        if value is None:
+            raise ConfigError(f"missing required key '{where}.{key}'", path=file)
+        return str(value)
+
+    polygons = Path(geography).suffix.lower() in GEO_SUFFIXES
+    out: dict[str, Any] = {"geography": geography, "apportion": sec.apportion}
+    if polygons:
+        out["geography"] = str(_resolve(geography, file))
+        out["geography_code"] = required("geography_code")
+    else:
+        out["lookup"] = _resolve(required("lookup"), file)
+        out["lookup_area"] = required("lookup_area")
+        out["lookup_code"] = required("lookup_code")
+    has_counts = any(c.kind in ("count", "rate") for c in cols)
+    if has_counts and not out["apportion"]:
+        raise ConfigError(
+            f"'{where}' (geography {geography!r}) has counts: say how to apportion them, "
+            'apportion = "KEY" (a count indicator such as children_0_15) or "area"',
+            path=file,
+        )
+    keys = {c.key for c in cols}
+    for c in cols:
+        if c.from_percent and c.from_percent not in keys:
+            raise ConfigError(
+                f"indicator {c.key!r}: from_percent = {c.from_percent!r} is not a column of "
+                "the same source",
+                path=file,
+            )
+        if c.kind == "rate" and not {c.numerator, c.denominator} <= keys:
+            raise ConfigError(
+                f"indicator {c.key!r}: a rate of a {geography} source needs its numerator "
+                "and denominator in the same source (they are apportioned, then divided)",
+                path=file,
+            )
+    return out
 
 
 WEB_MERCATOR_CODES = (3857, 3785, 900913, 102100, 102113)
@@ -295,6 +364,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
                 attribution=sec.attribution,
                 source=sec.source,
                 table_format=_table_format(sec),
+                **_other_geography(sec, where, path, cols),
             )
         )
     _check_references([c for s in indicators for c in s.columns], path)

@@ -21,6 +21,18 @@ UNDER_FIVES_KEY = "children_0_4"
 POPULATION_KEY = "population"
 
 
+def plural(label: str) -> str:
+    """``"Footprint"`` -> ``"Footprints"``; the plural goes before a trailing bracket."""
+    head, sep, tail = label.partition(" (")
+    if sep and label.endswith(")"):
+        return f"{plural(head)}{sep}{tail}"
+    if not head or head.endswith("s"):
+        return head
+    if head.endswith("y") and head[-2:-1] not in "aeiou":
+        return head[:-1] + "ies"
+    return head + "s"
+
+
 @dataclass(frozen=True)
 class Finding:
     """Something the build noticed and carried on from (a warning) or wants to say (info)."""
@@ -81,6 +93,12 @@ class Place:
     @property
     def footprint_names(self) -> list[str]:
         return sorted(self.areas["footprint"].dropna().unique().tolist())
+
+    @property
+    def footprint_plural(self) -> str:
+        """The footprint label in the plural, before any bracket: ``Test footprints (wards
+        grouped)``, not ``Test footprint (wards grouped)s``."""
+        return plural(self.footprint_label)
 
     @property
     def boundary(self):

@@ -79,6 +79,9 @@ class ColumnSchema(_Table):
     vintage: str | None = None
     national_decile: bool = False
     description: str = ""
+    # A source with a geography: this column is a percentage of ``from_percent`` (a count of
+    # the same source); the base is ``from_percent * 100 / percentage``.
+    from_percent: Text | None = None
 
 
 class IndicatorsSchema(_TableReading):
@@ -91,6 +94,15 @@ class IndicatorsSchema(_TableReading):
     source: str = ""
     vintage: str = ""
     columns: Annotated[list[ColumnSchema], Field(min_length=1)]
+    # Published for another geography (see docs/profiles.md): a name such as "ward" with a
+    # lookup from the place's areas, or a polygon file with its code column; counts are
+    # apportioned by ``apportion`` (an indicator key, or "area").
+    geography: Text | None = None
+    geography_code: Text | None = None
+    lookup: Text | None = None
+    lookup_area: Text | None = None
+    lookup_code: Text | None = None
+    apportion: Text | None = None
 
 
 class AreasSchema(_Table):

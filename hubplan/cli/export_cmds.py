@@ -174,6 +174,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="suppress sensitive counts below N (default %(default)s)",
     )
+    p.add_argument(
+        "--footprints",
+        metavar="SET",
+        help="the footprints of a saved footprint set instead of the current ones",
+    )
     p.set_defaults(func=cmd_export_profiles)
 
 
@@ -393,7 +398,9 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
     target_parent = out_dir if out_dir.is_dir() else parent
     if not os.access(target_parent, os.W_OK):
         raise InputError("folder is not writable", path=target_parent)
-    place = open_place(args.place)
+    from geo.clusters.footprint_sets import with_footprint_set
+
+    place = with_footprint_set(open_place(args.place), args.footprints)
     try:
         from layers import report
     except ImportError:

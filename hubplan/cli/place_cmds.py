@@ -72,10 +72,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--footprint",
         metavar="NAME",
-        help="only this footprint (plus 'All areas'); required for html/pdf",
+        help="only this footprint (plus 'All areas'); required for html/pdf; with json, the "
+        "full profile (spine with verdicts, counts, deciles, missing data, sites)",
     )
     p.add_argument(
         "--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)"
+    )
+    p.add_argument(
+        "--footprints",
+        metavar="SET",
+        help="profile the footprints of a saved footprint set (Clusters page or "
+        "'hubplan cluster --save-as') instead of the current ones",
     )
     p.add_argument(
         "--suppress-below",
@@ -121,7 +128,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     out.append(f"  areas:       {len(place.areas)}")
     fp = place.areas["footprint"].value_counts().sort_index()
     out.append(
-        f"  {place.footprint_label.lower() + 's:':12} {len(fp)}  "
+        f"  {place.footprint_plural.lower() + ':':12} {len(fp)}  "
         + ", ".join(f"{k} ({v})" for k, v in fp.items())
     )
     kinds = place.sites["kind"].value_counts().sort_index() if len(place.sites) else {}
@@ -147,11 +154,17 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    place = open_place(args.place)
+    from geo.clusters.footprint_sets import with_footprint_set
+
+    place = with_footprint_set(open_place(args.place), args.footprints)
     if args.format in ("html", "pdf"):
         from hubplan.cli.profile_cmds import cmd_profile_report
 
         return cmd_profile_report(args, place)
+    if args.format == "json" and args.footprint:
+        from hubplan.cli.profile_cmds import cmd_profile_contract
+
+        return cmd_profile_contract(args, place)
     disclosed = disclosed_profile(place, suppress_below=args.suppress_below, round_to=args.round)
     table = disclosed.table
     if args.footprint:

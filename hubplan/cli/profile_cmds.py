@@ -200,6 +200,21 @@ def cmd_profile_report(args: argparse.Namespace, place) -> int:
     return 0
 
 
+def cmd_profile_contract(args: argparse.Namespace, place) -> int:
+    """``hubplan profile PLACE --footprint NAME --format json``: the profile contract."""
+    from geo.indicators.contract import profile_contract
+    from geo.indicators.footprint_profile import check_footprint
+    from geo.tables import to_json
+    from hubplan.cli.output import emit_text
+
+    check_footprint(place, args.footprint)
+    contract = profile_contract(
+        place, args.footprint, threshold=args.suppress_below, round_to=args.round
+    )
+    emit_text(to_json(contract), args.out, suffixes=(".json",))
+    return 0
+
+
 def cmd_add_indicator(args: argparse.Namespace) -> int:
     path = _bundle_path(args.place)
     csv_path = Path(args.csv).expanduser()

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from geo.build.places import DEMO, cache_dir, list_places, open_place, resolve_place
+from geo.build.places import (
+    DEMO,
+    cache_dir,
+    list_places,
+    open_place,
+    place_name,
+    resolve_place,
+)
 from geo.errors import InputError
 from geo.place.model import Place
 from geo.place.postgis import describe, is_database_url, parse_url
@@ -66,8 +73,9 @@ def place_key(spec: str) -> str:
 
 
 def place_label(spec: str) -> str:
-    """How the switcher names a place: the file stem, or ``schema@host/db`` for PostGIS."""
-    return describe(spec) if is_database_url(spec) else Path(spec).stem
+    """How the switcher names a place: the place name stored in the bundle (else its file
+    stem), or ``schema@host/db`` for PostGIS."""
+    return describe(spec) if is_database_url(spec) else place_name(spec)
 
 
 def _same_place(a: str, b: str) -> bool:

@@ -259,7 +259,7 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
             [
                 html.Div(
                     [
-                        html.H3(f"Current {place.footprint_label.lower()}s"),
+                        html.H3(f"Current {place.footprint_plural.lower()}"),
                         _graph("cl-map-current", figs.current_map if figs else empty),
                     ]
                 ),
@@ -309,7 +309,7 @@ def _design_section(
     intro = html.P(
         "Group the small areas into K footprints that share boundaries, hold as equal a share as "
         "possible of the chosen quantity, and are reasonably compact. Compare them with today's "
-        f"{place.footprint_label.lower()}s.",
+        f"{place.footprint_plural.lower()}.",
         className="control-help",
     )
     return html.Section(

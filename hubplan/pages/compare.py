@@ -12,11 +12,13 @@ import dash
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, dash_table, dcc, html
+from dash.dash_table.Format import Format, Group, Scheme, Symbol
 
 from geo.indicators.aggregate import ALL_AREAS
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -52,10 +54,14 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     rank = order.rank(ascending=ind.higher_is == "better", method="min")
     rows = []
     key = current_place_key(place)
+    set_name = place.meta.get("footprint_set")
+    extra = {"set": set_name} if set_name else {}
     for name in [*order.index, ALL_AREAS]:
         rec = {"rank": None if name == ALL_AREAS or np.isnan(rank[name]) else int(rank[name])}
         rec["footprint"] = (
-            name if name == ALL_AREAS else f"[{name}]({page_href(f'/profile/{name}', key)})"
+            name
+            if name == ALL_AREAS
+            else f"[{name}]({page_href(f'/profile/{name}', key, **extra)})"
         )
         rec["areas"] = int(shown.loc[name, "areas"])
         for k, i in place.catalogue.items():
@@ -70,6 +76,46 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     return rows, disclosed.note
 
 
+def decimals(values: list, *, kind: str) -> int:
+    """One number of decimals for a whole column (no ragged decimals): counts 0, else by the
+    size of the typical value as :mod:`geo.numbers` does (100+: 0, 10+: 1, 1+: 2, else 3)."""
+    if kind == "count":
+        return 0
+    nums = [abs(float(v)) for v in values if isinstance(v, int | float) and np.isfinite(v)]
+    typical = float(np.median(nums)) if nums else 0.0
+    if typical >= 100:
+        return 0
+    if typical >= 10:
+        return 1
+    if typical >= 1:
+        return 2
+    return 3
+
+
+def column_format(ind, values: list) -> Format:
+    """Thousands separators and a fixed number of decimals for one indicator's column."""
+    fmt = Format(group=Group.yes, precision=decimals(values, kind=ind.kind), scheme=Scheme.fixed)
+    return fmt.symbol(Symbol.yes).symbol_suffix("%") if ind.unit == "%" else fmt
+
+
+def set_links(place: Place, chosen: str | None) -> html.Nav | None:
+    """Links to compare the current footprints or any saved footprint set."""
+    sets = saved_sets(place)
+    if not sets:
+        return None
+    key = current_place_key(place)
+    items = []
+    for name in [None, *sets]:
+        text = f"Current {place.footprint_plural.lower()}" if name is None else f"Set {name!r}"
+        href = page_href("/compare", key, **({"set": name} if name else {}))
+        items.append(html.Li(html.Strong(text) if name == chosen else dcc.Link(text, href=href)))
+    return html.Nav(
+        [html.Span("Footprints: "), html.Ul(items, className="inline-list")],
+        id="compare-sets",
+        **{"aria-label": "Footprint sets"},
+    )
+
+
 def default_multiples(place: Place, indicator: str) -> list[str]:
     keys = [indicator] + [
         k for k, i in place.catalogue.items() if i.higher_is and k != indicator and not i.sensitive
@@ -79,8 +125,11 @@ def default_multiples(place: Place, indicator: str) -> list[str]:
 
 def layout(place=None, indicator=None, footprint=None, **_other):
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base, n = open_place_safe(first(place))
     notices.add(n)
+    the_place, n = place_view(base, first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     key, n = parse_indicator(the_place, indicator, the_place.default_indicator)
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
@@ -89,12 +138,18 @@ def layout(place=None, indicator=None, footprint=None, **_other):
     columns = [
         {"name": "Rank", "id": "rank", "type": "numeric"},
         {"name": the_place.footprint_label, "id": "footprint", "presentation": "markdown"},
-        {"name": "Small areas", "id": "areas", "type": "numeric"},
+        {
+            "name": "Small areas",
+            "id": "areas",
+            "type": "numeric",
+            "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed),
+        },
     ] + [
         {
             "name": indicator_title(i) + (" (sensitive)" if i.sensitive else ""),
             "id": k,
             "type": "numeric",
+            "format": column_format(i, [r[k] for r in rows]),
         }
         for k, i in the_place.catalogue.items()
     ]
@@ -105,9 +160,10 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             synthetic_banner(the_place),
             notice_box(notices.items, id="compare-notice"),
             html.H1(
-                f"{the_place.name}: compare {the_place.footprint_label.lower()}s",
+                f"{the_place.name}: compare {the_place.footprint_plural.lower()}",
                 className="page-title",
             ),
+            set_links(base, set_name),
             html.Div(
                 [
                     html.Div(
@@ -184,7 +240,8 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             ),
             attribution_footer(the_place),
             dcc.Store(
-                id="compare-state", data={"place": current_place_key(the_place), "footprint": fp}
+                id="compare-state",
+                data={"place": current_place_key(the_place), "footprint": fp, "set": set_name},
             ),
         ],
         className="page page-compare",
@@ -200,6 +257,7 @@ def caption(place: Place, key: str) -> str:
         f"Ranked by {indicator_title(ind)}, {order}; rank 1 is the worst. Choose another indicator in "
         "'Rank by' to re-rank (keyboard: Tab to it, arrow keys, Enter), or click a column header to sort "
         "by it; in the table the arrow keys move between cells. '*' marks a suppressed small count."
+        + (f" {ind.label}: {ind.method}." if ind.method else "")
     )
 
 
@@ -214,6 +272,7 @@ def caption(place: Place, key: str) -> str:
 )
 def rerank(indicator, state):
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     if indicator not in place.catalogue:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
     rows, _ = ranked_rows(place, indicator)
@@ -236,6 +295,7 @@ def rerank(indicator, state):
 )
 def redraw_multiples(keys, state):
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     keys = [k for k in (keys or []) if k in place.catalogue][:MAX_MULTIPLES]
     return small_multiples(
         cached_profile(place).reset_index(),

@@ -12,17 +12,19 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import dash
-import numpy as np
 from dash import Input, Output, State, callback, dash_table, dcc, html
 
-from geo.indicators.footprint_profile import FootprintProfile, footprint_profile, format_value
+from geo.indicators.contract import profile_contract
+from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
 from geo.indicators.profile import disclosed_profile
+from geo.numbers import format_number
 from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._sets import place_view
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
-from layers.profile_charts import age_band_figure, deprived_figure, footprint_map
-from layers.spine import spine_figure
+from layers.profile_charts import age_band_figure, decile_figure, footprint_map
+from layers.spine import VERDICT_STYLE, spine_positions, verdict_text
 
 dash.register_page(
     __name__,
@@ -57,69 +59,233 @@ def headline_cards(profile: FootprintProfile) -> html.Div:
     return html.Div(cards, className="headline-cards", id="profile-headline", role="list")
 
 
-def spine_table(profile: FootprintProfile) -> html.Table:
-    """The spine chart's numbers as an accessible table (the chart's text alternative)."""
+def build_contract(place: Place, footprint: str) -> dict:
+    """The profile contract from the page's cached footprint table."""
+    return profile_contract(place, footprint, table=cached_profile(place).reset_index())
 
-    def fmt(v, unit, kind="mean"):
-        return "-" if not np.isfinite(v) else format_value(v, unit, kind=kind)
 
+def fmt(value, unit: str = "", kind: str = "mean") -> str:
+    """One number format on every page: separators, decimals by size, ``%`` for percentages."""
+    return format_number(value, kind=kind, unit=unit)
+
+
+def label_with_unit(rec: dict) -> str:
+    unit = rec.get("unit") or ""
+    return rec["label"] + (f" ({unit})" if unit and unit not in rec["label"] else "")
+
+
+def spine_bar(rec: dict) -> html.Div:
+    """The Fingertips-style bar of one row, drawn with CSS (worse side on the left)."""
+    pos = spine_positions(rec)
+
+    def at(x: float | None, cls: str, title: str) -> html.Span | None:
+        if x is None:
+            return None
+        return html.Span(className=cls, style={"left": f"{100 * x:.1f}%"}, title=title)
+
+    parts = [html.Span(className="spine-centre")]
+    if pos["left"] is not None:
+        parts.append(
+            html.Span(
+                className="spine-range",
+                style={
+                    "left": f"{100 * pos['left']:.1f}%",
+                    "width": f"{100 * (pos['right'] - pos['left']):.1f}%",
+                },
+            )
+        )
+    if pos["iqr_left"] is not None:
+        parts.append(
+            html.Span(
+                className="spine-iqr",
+                style={
+                    "left": f"{100 * pos['iqr_left']:.1f}%",
+                    "width": f"{100 * (pos['iqr_right'] - pos['iqr_left']):.1f}%",
+                },
+            )
+        )
+    parts.append(at(pos["borough"], "spine-borough", "Borough"))
+    parts.append(at(pos["england"], "spine-england", "England"))
+    colour = VERDICT_STYLE[rec["verdict"]][0]
+    dot = at(pos["value"], "spine-value", verdict_text(rec))
+    if dot is not None:
+        dot.style["background"] = colour
+        parts.append(dot)
+    return html.Div(parts, className="spine-bar", **{"aria-hidden": "true"})
+
+
+def spine_table(contract: dict) -> html.Div:
+    """Every directed indicator: value, period, borough, England, verdict and the spine bar."""
+    fp = contract["footprint"]
     rows = []
-    for r in profile.spine.itertuples():
+    for rec in contract["spine"]:
+        value = "*" if rec["suppressed"] else fmt(rec["value"], rec["unit"])
+        ci = (
+            f"95% CI {fmt(rec['ci_low'], rec['unit'])} to {fmt(rec['ci_high'], rec['unit'])}"
+            if rec["ci_low"] is not None
+            else ""
+        )
         rows.append(
             html.Tr(
                 [
-                    html.Th(r.label + (f" ({r.unit})" if r.unit else ""), scope="row"),
-                    html.Td(r.display, className="num"),
-                    html.Td(fmt(r.borough, r.unit, r.kind), className="num"),
-                    html.Td(fmt(r.england, r.unit), className="num"),
-                    html.Td(
-                        f"{int(r.rank)} of {r.n}" if np.isfinite(r.rank) else "-", className="num"
+                    html.Th(
+                        [label_with_unit(rec), html.Div(rec["method"], className="spine-method")],
+                        scope="row",
                     ),
-                    html.Td(r.vs_borough, className=f"cmp cmp-{r.vs_borough.replace(' ', '-')}"),
+                    html.Td(rec["period"]),
+                    html.Td(
+                        [value, html.Div(ci, className="spine-ci")] if ci else value,
+                        className="num",
+                    ),
+                    html.Td(fmt(rec["borough"], rec["unit"]), className="num"),
+                    html.Td(fmt(rec["england"], rec["unit"]), className="num"),
+                    html.Td(
+                        verdict_text(rec),
+                        className=f"cmp cmp-{rec['verdict'].replace(' ', '-')}",
+                    ),
+                    html.Td(spine_bar(rec), className="spine-cell"),
                 ]
             )
         )
+    head = ["Indicator", "Period", fp, "Borough", "England", "Compared", "Worse ← range → better"]
+    return html.Div(
+        html.Table(
+            [
+                html.Caption(
+                    f"Every indicator with a direction for {fp}: its value, period, the borough "
+                    "and England values and how it compares. The bar runs from the worst "
+                    "footprint (left) to the best (right) around the comparator (centre line); "
+                    "the dark part is the middle half of footprints, the diamond the borough, "
+                    "the pink line England, the circle this footprint. "
+                    + contract["comparison_rule"]
+                ),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in head])),
+                html.Tbody(rows),
+            ],
+            className="values-table spine-table",
+            id="profile-spine-table",
+        ),
+        className="table-scroll",
+        tabIndex=0,
+        role="region",
+        **{"aria-label": "How this area compares (table)"},
+    )
+
+
+def context_table(contract: dict) -> html.Table | None:
+    if not contract["context"]:
+        return None
     return html.Table(
         [
-            html.Caption(
-                f"Every indicator for {profile.footprint}: value, borough, England, rank "
-                "among footprints (1 = worst, or highest where there is no direction) "
-                "and comparison with the borough (rates, 95% confidence interval)."
-            ),
+            html.Caption("Measures with no better or worse direction (not compared)."),
             html.Thead(
                 html.Tr(
                     [
-                        html.Th(h, scope="col", className="num" if i else "")
-                        for i, h in enumerate(
-                            [
-                                "Indicator",
-                                profile.footprint,
-                                "Borough",
-                                "England",
-                                "Rank",
-                                "Compared with borough",
-                            ]
+                        html.Th(h, scope="col")
+                        for h in ("Measure", "Period", contract["footprint"], "Borough")
+                    ]
+                )
+            ),
+            html.Tbody(
+                [
+                    html.Tr(
+                        [
+                            html.Th(label_with_unit(r), scope="row"),
+                            html.Td(r["period"]),
+                            html.Td(
+                                "*" if r["suppressed"] else fmt(r["value"], r["unit"]),
+                                className="num",
+                            ),
+                            html.Td(fmt(r["borough"], r["unit"]), className="num"),
+                        ]
+                    )
+                    for r in contract["context"]
+                ]
+            ),
+        ],
+        className="values-table",
+        id="profile-context-table",
+    )
+
+
+def counts_table(contract: dict) -> html.Table:
+    """Counts apart from the spine: value, period and share of the borough."""
+    rows = [
+        html.Tr(
+            [
+                html.Th(
+                    [r["label"]]
+                    + ([html.Div(r["method"], className="spine-method")] if r["method"] else []),
+                    scope="row",
+                ),
+                html.Td(r["period"]),
+                html.Td("*" if r["suppressed"] else fmt(r["value"], kind="count"), className="num"),
+                html.Td(fmt(r["borough"], kind="count"), className="num"),
+                html.Td(
+                    f"{100 * r['share_of_borough']:.1f}%"
+                    if r["share_of_borough"] is not None
+                    else "-",
+                    className="num",
+                ),
+            ]
+        )
+        for r in contract["counts"]
+    ]
+    return html.Table(
+        [
+            html.Caption(f"Counts for {contract['footprint']} and their share of the borough."),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(h, scope="col")
+                        for h in (
+                            "Count",
+                            "Period",
+                            contract["footprint"],
+                            "Borough",
+                            "Share of borough",
                         )
                     ]
                 )
             ),
             html.Tbody(rows),
         ],
-        className="values-table spine-table",
-        id="profile-spine-table",
+        className="values-table",
+        id="profile-counts",
     )
 
 
-def sites_table(profile: FootprintProfile) -> dash_table.DataTable | html.P:
-    sites = profile.sites
-    if not len(sites):
+def missing_notes(contract: dict) -> html.Ul | html.P:
+    """Indicators some areas lack: what the footprint figure covers."""
+    items = [
+        html.Li(
+            f"{m['label']}: {m['lacking']:,} of the {m['areas']:,} areas here have no value; "
+            f"the figure is {m['covers']} (borough: {m['borough_covers']})."
+        )
+        for m in contract["missing"]
+        if m["lacking"] or m["borough_with_value"] < m["borough_areas"]
+    ]
+    if not items:
+        return html.P("Every indicator has a value for every area.", id="profile-missing")
+    return html.Ul(items, id="profile-missing")
+
+
+def pretty(column: str) -> str:
+    return column.replace("_", " ").capitalize()
+
+
+def sites_table(contract: dict) -> dash_table.DataTable | html.P:
+    rows = []
+    for group in contract["sites"]:
+        for site in group["sites"]:
+            rows.append({"kind": group["label"], **site})
+    if not rows:
         return html.P("No schools or centres in this footprint.", id="profile-sites")
-    data = sites.astype(object).where(sites.notna(), "").to_dict("records")
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    data = [{c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows]
     return dash_table.DataTable(
         id="profile-sites",
-        columns=[
-            {"name": str(c).replace("_", " ").capitalize(), "id": str(c)} for c in sites.columns
-        ],
+        columns=[{"name": pretty(c), "id": c} for c in columns],
         data=data,
         sort_action="native",
         filter_action="native",
@@ -137,10 +303,12 @@ def sites_table(profile: FootprintProfile) -> dash_table.DataTable | html.P:
     )
 
 
-def footprint_links(place: Place) -> html.Ul:
+def footprint_links(place: Place, key: str | None = None) -> html.Ul:
+    set_name = place.meta.get("footprint_set")
+    extra = {"set": set_name} if set_name else {}
     return html.Ul(
         [
-            html.Li(dcc.Link(name, href=page_href(f"/profile/{name}", place)))
+            html.Li(dcc.Link(name, href=page_href(f"/profile/{name}", key or place, **extra)))
             for name in place.footprint_names
         ],
         className="footprint-links",
@@ -150,8 +318,12 @@ def footprint_links(place: Place) -> html.Ul:
 def layout(footprint=None, place=None, **_other):
     """The profile of ``footprint`` (unknown names list the footprints to choose from)."""
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base, n = open_place_safe(first(place))
     notices.add(n)
+    key = current_place_key(base)
+    the_place, n = place_view(base, first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     name = unquote(str(footprint or "")).strip()
     if name not in the_place.footprint_names:
         if name and name != "none":
@@ -164,58 +336,57 @@ def layout(footprint=None, place=None, **_other):
                     f"{the_place.name}: {the_place.footprint_label.lower()} profiles",
                     className="page-title",
                 ),
-                footprint_links(the_place),
+                html.P(f"Choose one of the {the_place.footprint_plural.lower()}:"),
+                footprint_links(the_place, key),
                 attribution_footer(the_place),
             ],
             className="page page-profile",
         )
 
     p = build_profile(the_place, name)
-    key = current_place_key(the_place)
-    spine = spine_figure(p.spine, footprint=name)
+    c = build_contract(the_place, name)
     sections = [
         html.Section([html.H2("Headline figures"), headline_cards(p)], className="profile-section"),
         html.Section(
-            [
-                html.H2("How this area compares"),
-                html.P(
-                    "Each row runs from the worst footprint (left) to the best (right), centred on "
-                    "England where the data gives it (else the borough). The dark bar is the middle "
-                    "half of footprints, the diamond the borough, the circle this footprint: orange "
-                    "worse, yellow similar, blue better than the borough (rates, 95% confidence "
-                    "interval); white where not compared. Indicators with no direction run from "
-                    "lowest to highest.",
-                    className="control-help",
-                ),
-                dcc.Graph(id="profile-spine", figure=spine, config=GRAPH_CONFIG),
-                html.Details(
-                    [html.Summary("Table of the spine chart"), spine_table(p)],
-                    open=False,
-                    className="values-details",
-                ),
-            ],
+            [html.H2("How this area compares"), spine_table(c), context_table(c)],
             className="profile-section",
+            id="profile-compares",
+        ),
+        html.Section(
+            [html.H2("Counts"), counts_table(c)],
+            className="profile-section",
+            id="profile-counts-section",
         ),
     ]
     grid = []
-    if len(p.deprived):
-        headline = p.headline.set_index("key")
-        d = p.deprived.iloc[-1]
-        if "children_deprived" in headline.index:
-            label = headline.loc["children_deprived", "detail"]
-            d = next((r for _, r in p.deprived.iterrows() if r["label"] in label), d)
+    for d in c["deciles"]:
+        worst = d["bands"][0]["count"] + d["bands"][1]["count"]
+        share = (worst / d["total"]) if d["total"] else None
+        borough = d["borough"]
+        b_share = (
+            (borough["bands"][0]["count"] + borough["bands"][1]["count"]) / borough["total"]
+            if borough["total"]
+            else None
+        )
         grid.append(
             html.Section(
                 [
-                    html.H2("Children in the most deprived areas nationally"),
+                    html.H2(f"{d['label']}: {d['weight_label'].lower()} by national decile"),
                     html.P(
-                        f"{d['children']:,.0f} of {d['total']:,.0f} children ({d['share']:.0%}) live in areas in "
-                        f"national deciles 1-2 of the {d['label']} (borough {d['borough_share']:.0%}).",
-                        id="profile-deprived-text",
+                        f"{fmt(worst, kind='count')} of {fmt(d['total'], kind='count')} "
+                        f"({d['weight_label'].lower()}) live in areas in national deciles 1-2 "
+                        f"({fmt(None if share is None else 100 * share, unit='%')}; borough "
+                        f"{fmt(None if b_share is None else 100 * b_share, unit='%')}). Period: {d['period']}."
+                        + (
+                            f" {fmt(d['no_decile']['count'], kind='count')} live in areas with no decile."
+                            if d["no_decile"]["count"]
+                            else ""
+                        ),
+                        className="profile-decile-text",
                     ),
                     dcc.Graph(
-                        id="profile-deprived",
-                        figure=deprived_figure(p.deprived, footprint=name),
+                        id={"type": "profile-deciles", "key": d["key"]},
+                        figure=decile_figure(d, footprint=name),
                         config=GRAPH_CONFIG,
                     ),
                 ],
@@ -238,7 +409,7 @@ def layout(footprint=None, place=None, **_other):
         )
     access = (
         html.P(
-            f"{p.access['within']:,.0f} of {p.access['children']:,.0f} children ({p.access['share']:.0%}) live "
+            f"{p.access['within']:,.0f} of {p.access['children']:,.0f} children ({fmt(100 * p.access['share'], unit='%')}) live "
             f"within {p.access['minutes']:g} minutes' {p.access['mode']} of a "
             f"{p.access['hub_kind'].replace('_', ' ')} ({p.access['note']}).",
             id="profile-access",
@@ -266,9 +437,12 @@ def layout(footprint=None, place=None, **_other):
     sections.append(html.Div(grid, className="profile-grid"))
     sections.append(
         html.Section(
-            [html.H2(f"Schools and centres ({len(p.sites)})"), sites_table(p)],
+            [html.H2(f"Schools and centres ({len(p.sites)})"), sites_table(c)],
             className="profile-section",
         )
+    )
+    sections.append(
+        html.Section([html.H2("Missing data"), missing_notes(c)], className="profile-section")
     )
     notes = [html.Li(n) for n in p.notes]
     return html.Div(
@@ -278,10 +452,14 @@ def layout(footprint=None, place=None, **_other):
             html.H1(f"{name}", className="page-title", id="profile-title"),
             html.P(
                 [
-                    f"{the_place.footprint_label} profile, {the_place.name}. ",
+                    f"{the_place.footprint_label} profile, {the_place.name}"
+                    + (f", saved footprint set {set_name!r}. " if set_name else ". "),
                     dcc.Link("Back to the map", href=page_href("/", key, footprint=name)),
                     " · ",
-                    dcc.Link("Compare footprints", href=page_href("/compare", key)),
+                    dcc.Link(
+                        "Compare footprints",
+                        href=page_href("/compare", key, **({"set": set_name} if set_name else {})),
+                    ),
                     " · ",
                     f"Produced {p.generated_at}.",
                 ],
@@ -320,7 +498,7 @@ def layout(footprint=None, place=None, **_other):
             if notes
             else None,
             attribution_footer(the_place),
-            dcc.Store(id="profile-state", data={"place": key, "footprint": name}),
+            dcc.Store(id="profile-state", data={"place": key, "footprint": name, "set": set_name}),
         ],
         className="page page-profile",
     )
@@ -344,6 +522,7 @@ def download(_html, _pdf, _csv, _xlsx, state):
 
     trigger = dash.ctx.triggered_id
     place, _ = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
     name = (state or {}).get("footprint")
     if name not in place.footprint_names:
         return dash.no_update, "Unknown footprint.", dash.no_update

@@ -38,10 +38,20 @@ def test_profile_page_headline_matches_profile_table(dash_duo, artefacts):
     deprived = areas.loc[areas["imd_decile"].isin([1, 2]), "children_0_17"].sum()
     assert shown("children_deprived") == f"{deprived:,.0f}"
 
-    # The spine chart draws one marker row per indicator; the map and the sites table render.
-    dash_duo.wait_for_element("#profile-spine .main-svg", timeout=20)
-    points = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#profile-spine .scatterlayer .point")
-    assert len(points) >= len(place.catalogue)
+    # The spine table is visible: one row per directed indicator, each with its bar and verdict.
+    from geo.indicators.contract import profile_contract
+
+    contract = profile_contract(place, footprint)
+    table = dash_duo.find_element("#profile-spine-table")
+    assert table.is_displayed()
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == len(contract["spine"])
+    for tr, rec in zip(rows, contract["spine"], strict=True):
+        assert rec["label"] in tr.text and rec["period"] in tr.text
+        assert tr.find_elements(By.CSS_SELECTOR, ".spine-bar .spine-value")
+    region = dash_duo.find_element(".table-scroll")
+    assert region.get_attribute("tabindex") == "0"  # reachable by keyboard
+    assert dash_duo.find_element("#profile-counts").is_displayed()
     sites = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#profile-sites tbody tr")
     n_sites = sum(int(row[f"sites_{k}"]) for k in place.site_kinds)
     assert len(sites) - 1 >= min(n_sites, 10)  # header row is in the body of DataTable
@@ -98,3 +108,35 @@ def test_compare_and_upload_pages(dash_duo, artefacts, tmp_path, monkeypatch):
     assert "1 unknown area code(s)" in text and "'NOPE1'" in text and "1 negative count(s)" in text
     assert path.read_bytes() == before
     dash_duo.driver.save_screenshot(str(artefacts / "indicators_upload_errors.png"))
+
+
+def test_profiles_index_and_saved_set_profile(dash_duo, artefacts, tmp_path, monkeypatch):
+    """/profile lists every footprint and saved set; a saved set's profile opens from it."""
+    import numpy as np
+    import pandas as pd
+
+    from geo.clusters.footprint_sets import save_footprint_set
+    from geo.place.bundle import read_place
+    from tests.support.bundles import demo_copy
+
+    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
+    path = demo_copy(tmp_path)
+    place = read_place(path)
+    y = place.areas.geometry.centroid.y
+    halves = pd.Series(np.where(y >= y.median(), "North half", "South half"), place.areas.index)
+    save_footprint_set(path, "halves", halves)
+    dash_duo.start_server(create_app(place=str(path)))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/profile", timeout=30)
+    dash_duo.wait_for_element("#profiles-list", timeout=30)
+    nav = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#app-nav a")
+    assert "Profiles" in [a.text.strip() for a in nav]
+    listed = [a.text for a in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#profiles-list th a")]
+    assert listed == place.footprint_names
+    link = dash_duo.find_element("#profiles-set-0 th a")
+    assert link.text == "North half"
+    link.click()
+    dash_duo.wait_for_text_to_equal("#profile-title", "North half", timeout=30)
+    assert "halves" in dash_duo.find_element(".panel-kicker").text
+    assert dash_duo.find_element("#profile-spine-table").is_displayed()
+    dash_duo.driver.save_screenshot(str(artefacts / "profile_saved_set.png"))
+    assert dash_duo.get_logs() == [], dash_duo.get_logs()

@@ -59,9 +59,61 @@ def test_profile_layout_and_unknown_footprint(app):
         find(page, "profile-headline-population").children
         == f"{place.areas.loc[place.areas['footprint'] == fp, 'population'].sum():,.0f}"
     )
-    assert find(page, "profile-spine") is not None and find(page, "profile-map") is not None
+    assert find(page, "profile-spine-table") is not None and find(page, "profile-map") is not None
     other = profile.layout(footprint="Nowhere", place="demo")
     assert "Unknown" in str(find(other, "profile-notice").children)
+
+
+def cells(row) -> list[str]:
+    """The text of each cell of a table row (first text child of each cell)."""
+    out = []
+    for cell in row.children:
+        kids = cell.children
+        first_text = kids[0] if isinstance(kids, list) else kids
+        out.append(first_text if isinstance(first_text, str) else "")
+    return out
+
+
+def test_profile_spine_table_shows_numbers_period_and_verdict(app):
+    from geo.indicators.contract import profile_contract
+    from geo.numbers import format_number
+    from hubplan.pages import profile
+
+    place = open_place("demo")
+    fp = place.footprint_names[2]
+    page = profile.layout(footprint=fp, place="demo")
+    table = find(page, "profile-spine-table")
+    body = table.children[2].children
+    contract = profile_contract(place, fp)
+    assert len(body) == len(contract["spine"])
+    for row, rec in zip(body, contract["spine"], strict=True):
+        label, period, value, borough, england, verdict, _bar = cells(row)
+        assert rec["key"] not in label and label.startswith(rec["label"])
+        assert period == rec["period"]
+        assert value == format_number(rec["value"], unit=rec["unit"])
+        assert borough == format_number(rec["borough"], unit=rec["unit"])
+        assert england == format_number(rec["england"], unit=rec["unit"])
+        assert verdict.split()[0].lower() == rec["verdict"].split()[0]
+    counts = find(page, "profile-counts")
+    labels = [r.children[0].children[0] for r in counts.children[2].children]
+    assert labels == [r["label"] for r in contract["counts"]]
+    assert find(page, "profile-missing") is not None
+    assert find(page, {"type": "profile-deciles", "key": "imd_decile"}) is not None
+
+
+def test_profiles_index_lists_every_footprint_and_nav_has_profiles(app):
+    import dash
+
+    from hubplan.pages import profiles
+
+    place = open_place("demo")
+    page = profiles.layout(place="demo")
+    rows = find(page, "profiles-list").children[1].children
+    names = [r.children[0].children.children for r in rows]
+    assert names == place.footprint_names
+    assert any(
+        p["path"] == "/profile" and p["name"] == "Profiles" for p in dash.page_registry.values()
+    )
 
 
 def test_profile_csv_download_applies_disclosure(app):

@@ -77,6 +77,7 @@ def test_wheel_installs_only_our_three_packages_with_assets_and_markers(wheel):
             assert f"hubplan/assets/{asset.name}" in names
     for package in TOP_LEVEL:
         assert f"{package}/py.typed" in names
+    assert "layers/templates/profile_report.html.j2" in names  # the profile report template
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "hubplan = hubplan.cli.main:main" in zipfile.ZipFile(wheel).read(entry).decode()
 

@@ -25,6 +25,7 @@ N_FOOTPRINTS = 7
 ONS = "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS data © Crown copyright and database right."
 MHCLG = "Source: MHCLG English Indices of Deprivation, licensed under the Open Government Licence v.3.0."
 DFE = "Source: Department for Education school performance tables 2018/19, licensed under the Open Government Licence v.3.0."
+DWP = "Source: Department for Work and Pensions, Children in low income families: local area statistics, licensed under the Open Government Licence v.3.0."
 OS = "Contains OS data © Crown copyright and database right. Contains Royal Mail data © Royal Mail copyright and database right. Contains National Statistics data © Crown copyright and database right (Code-Point Open, OGL v3.0)."
 
 
@@ -237,6 +238,40 @@ attribution = "{ONS}"
   higher_is = "worse"
   england = 4.4
 
+[[indicators]]
+path = "{s}/wigan_dwp_children_low_income_ahc_ward_fye2025_as_published.csv"
+code = "Area Code"
+geography = "ward"
+lookup = "{s}/wigan_lookup_oa21_lsoa21_msoa21_ward.csv"
+lookup_area = "LSOA21CD"
+lookup_code = "WD24CD_bestfit"
+apportion = "children_0_15"
+source = "DWP Children in low income families, ward table 4 (FYE 2025)"
+vintage = "FYE 2025"
+attribution = "{DWP}"
+  [[indicators.columns]]
+  key = "clif_children"
+  column = "Number of children FYE 2025"
+  label = "Children (0-15) in relative low income families, after housing costs"
+  kind = "count"
+  unit = "children"
+  [[indicators.columns]]
+  key = "clif_base"
+  column = "Percentage of children FYE 2025 (%)"
+  from_percent = "clif_children"
+  label = "Children aged 0-15 (DWP denominator)"
+  kind = "count"
+  unit = "children"
+  [[indicators.columns]]
+  key = "clif_rate"
+  label = "Children in relative low income families (after housing costs)"
+  kind = "rate"
+  numerator = "clif_children"
+  denominator = "clif_base"
+  per = 100
+  unit = "%"
+  higher_is = "worse"
+
 [[sites]]
 path = "{s}/wigan_schools_ks2_ks4_ks5_2019.csv"
 kind = "school"
@@ -245,7 +280,7 @@ name = "SCHNAME"
 postcode = "PCODE"
 source = "DfE school performance tables 2018/19"
 attribution = "{DFE}"
-details = {{ phase = "PHASES", type = "SCHTYPE", ofsted = "OFSTEDRATING" }}
+details = {{ phase = "PHASES", type = "SCHTYPE", ofsted = "OFSTEDRATING", ofsted_inspection_date = "INSPECTIONDT" }}
 
 [postcodes]
 path = "{s}/wigan_postcodes_codepoint_open.csv"

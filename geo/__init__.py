@@ -48,7 +48,6 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors (imported laz
     from geo.clusters.school_clusters import school_clusters
     from geo.datasets.demo import write_demo_sources
     from geo.export.data import export_data, export_table
-    from geo.indicators.disclosure import apply_disclosure
     from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
     from geo.indicators.need_index import NeedIndexSpec, children_preset, compute_need_index
     from geo.indicators.profile import disclosed_profile, profile_table
@@ -79,7 +78,6 @@ _LAZY: dict[str, str] = {
     "access_table": "geo.network.access",
     "add_footprint_set": "geo.clusters.footprint_sets",
     "allocate": "geo.siting.teams",
-    "apply_disclosure": "geo.indicators.disclosure",
     "build_bundle": "geo.build.pipeline",
     "build_place": "geo.build.pipeline",
     "children_preset": "geo.indicators.need_index",
@@ -142,7 +140,6 @@ __all__ = [
     "access_table",
     "add_footprint_set",
     "allocate",
-    "apply_disclosure",
     "build_bundle",
     "build_place",
     "children_preset",

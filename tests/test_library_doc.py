@@ -126,10 +126,12 @@ def test_exports_carry_the_synthetic_label(session):
     ns = session["ns"]
     out: Path = ns["out"]
     assert out.parent == session["folder"]  # in the test's temp folder, not the user's /tmp
-    csv = (out / "footprints.csv").read_text(encoding="utf-8")
-    assert csv.startswith("#") and "synthetic demo data" in csv.lower()
-    frame = pd.read_csv(out / "footprints.csv", comment="#")
+    csv = (out / "footprints.csv").read_text(encoding="utf-8-sig")
+    assert not csv.startswith("#")  # plain CSV: the header is on row 1
+    frame = pd.read_csv(out / "footprints.csv", encoding="utf-8-sig")
     assert len(frame) >= len(ns["place"].footprint_names)
+    metadata = (out / "footprints.csv-metadata.json").read_text(encoding="utf-8")
+    assert "synthetic demo data" in metadata.lower()
     sidecar = (out / "areas.geojson.attribution.txt").read_text(encoding="utf-8")
     assert "synthetic demo data" in sidecar.lower()
     assert '"children_0_4"' in (out / "areas.geojson").read_text(encoding="utf-8")

@@ -334,9 +334,10 @@ def apply_edits(place: Place, store: EditStore | None = None, *, upto: int | Non
     geo.errors.InputError
         If the edits database cannot be reached (one line naming it).
     """
-    if place.path is None and store is None:
-        return place
-    store = store or EditStore.for_bundle(place.path)  # type: ignore[arg-type]
+    if store is None:
+        if place.path is None:
+            return place
+        store = EditStore.for_bundle(place.path)
     try:
         edits = store.edits(place_id(place), upto=upto)
     except InputError:

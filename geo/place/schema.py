@@ -14,6 +14,7 @@ CRS strings are checked beyond their type in :mod:`geo.place.config` (they need 
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from typing import Annotated, Any, Literal
@@ -193,6 +194,14 @@ class TransitSchema(_Table):
     @classmethod
     def _one_feed(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _toml_date(cls, value: Any) -> Any:
+        # An unquoted TOML date (date = 2026-03-10) arrives as a datetime.date.
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        return value
 
     @field_validator("date")
     @classmethod

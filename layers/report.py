@@ -81,6 +81,14 @@ def map_legend(place: Place, footprint: str) -> list[dict[str, str]]:
     ]
 
 
+def _width(left: float | None, right: float | None) -> float | None:
+    """A bar's width in percent (``spine_positions`` sets both ends or neither)."""
+    if left is None:
+        return None
+    assert right is not None
+    return round(100 * (right - left), 1)
+
+
 def _spine_rows(contract: dict, notes: dict[str, str]) -> list[dict]:
     rows = []
     for r in contract["spine"]:
@@ -108,13 +116,9 @@ def _spine_rows(contract: dict, notes: dict[str, str]) -> list[dict]:
                 "colour": VERDICT_STYLE[r["verdict"]][0],
                 "pos": {
                     "left": pc(pos["left"]),
-                    "range_w": None
-                    if pos["left"] is None
-                    else round(100 * (pos["right"] - pos["left"]), 1),
+                    "range_w": _width(pos["left"], pos["right"]),
                     "iqr_left": pc(pos["iqr_left"]),
-                    "iqr_w": None
-                    if pos["iqr_left"] is None
-                    else round(100 * (pos["iqr_right"] - pos["iqr_left"]), 1),
+                    "iqr_w": _width(pos["iqr_left"], pos["iqr_right"]),
                     "borough": pc(pos["borough"]),
                     "england": pc(pos["england"]),
                     "value": pc(pos["value"]),
@@ -180,7 +184,7 @@ def report_context(
 ) -> dict:
     """Everything the report template shows, as text (numbers formatted one way)."""
     marks = {}
-    methods = []
+    methods: list[dict[str, str]] = []
     for key, ind in place.catalogue.items():
         if ind.method:
             mark = chr(ord("a") + len(methods))

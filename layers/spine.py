@@ -235,10 +235,11 @@ def spine_positions(record: dict) -> dict[str, float | None]:
             out[n] = float(np.clip(0.5 + sign * (v - centre) / (2 * spread), 0.0, 1.0))
     pairs = (("left", "right", "lowest", "highest"), ("iqr_left", "iqr_right", "q1", "q3"))
     for lo_name, hi_name, a, b in pairs:
-        if out[a] is None or out[b] is None:
+        va, vb = out[a], out[b]
+        if va is None or vb is None:
             out[lo_name] = out[hi_name] = None
         else:
-            out[lo_name], out[hi_name] = min(out[a], out[b]), max(out[a], out[b])
+            out[lo_name], out[hi_name] = min(va, vb), max(va, vb)
     return out
 
 

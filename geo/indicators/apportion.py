@@ -99,7 +99,9 @@ def read_published_table(path: Path, *, code: str) -> PublishedTable:
         raise DataError(
             f"no header row with a column {code!r} (looked at {len(rows)} rows)", path=path
         )
-    names, seen, dupes = [], {}, {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    dupes: dict[str, list[str]] = {}
     for cell in rows[header_at]:
         name = clean_header(cell) or f"column {len(names) + 1}"
         seen[name] = seen.get(name, 0) + 1
@@ -107,7 +109,7 @@ def read_published_table(path: Path, *, code: str) -> PublishedTable:
         if seen[name] > 1:
             dupes.setdefault(name, [name]).append(unique)
         names.append(unique)
-    body = []
+    body: list[list[str]] = []
     for r in rows[header_at + 1 :]:
         if not any(c.strip() for c in r):
             if body:
@@ -178,8 +180,9 @@ def read_source_table(src: IndicatorSource, known: pd.Index) -> tuple[pd.DataFra
     else:
         df = read_table(path, sheet=src.sheet, dtype_str=[src.code])
         code_col = src.code
-    wanted = {"code": code_col} | {
-        f"indicator {i.key!r}": clean_header(i.column) for i in src.columns if i.column
+    wanted: dict[str, str | None] = {
+        "code": code_col,
+        **{f"indicator {i.key!r}": clean_header(i.column) for i in src.columns if i.column},
     }
     require_columns(df, wanted, path=path)
     codes = df[code_col].astype("string").str.strip()
@@ -217,6 +220,8 @@ class Join:
 
 def lookup_join(src: IndicatorSource, areas: gpd.GeoDataFrame) -> tuple[Join, list[Finding]]:
     """Each area's unit from a lookup table (first row per area; a conflict is an error)."""
+    # The config requires all three keys of a lookup source (geo.place.config).
+    assert src.lookup is not None and src.lookup_area is not None and src.lookup_code is not None
     lk = read_table(src.lookup, dtype_str=[src.lookup_area, src.lookup_code])
     require_columns(
         lk, {"lookup_area": src.lookup_area, "lookup_code": src.lookup_code}, path=src.lookup
@@ -250,6 +255,8 @@ def lookup_join(src: IndicatorSource, areas: gpd.GeoDataFrame) -> tuple[Join, li
 
 
 def polygon_units(src: IndicatorSource, crs: str) -> gpd.GeoDataFrame:
+    # A polygon source has both keys (geo.place.config requires geography_code).
+    assert src.geography is not None and src.geography_code is not None
     polys = read_geo(Path(src.geography))
     require_columns(polys, {"geography_code": src.geography_code}, path=Path(src.geography))
     polys = polys[[src.geography_code, "geometry"]].to_crs(crs)
@@ -259,6 +266,7 @@ def polygon_units(src: IndicatorSource, crs: str) -> gpd.GeoDataFrame:
 
 def polygon_join(src: IndicatorSource, areas: gpd.GeoDataFrame) -> Join:
     """Each area's unit: the polygon it overlaps most (best fit)."""
+    assert src.geography is not None  # a polygon source
     polys = polygon_units(src, areas.crs)
     left = areas[["geometry"]].reset_index()
     pieces = gpd.overlay(left, polys, how="intersection", keep_geom_type=True)
@@ -327,6 +335,7 @@ def import_other_geography(
 
     Returns the values by area, findings, and the source's indicators with ``method`` set.
     """
+    assert src.geography is not None  # only sources with a geography come here
     findings: list[Finding] = []
     word = _unit_word(src)
     polygons = Path(src.geography).suffix.lower() in GEO_SUFFIXES
@@ -380,7 +389,7 @@ def import_other_geography(
     count_keys = [i.key for i in src.columns if i.kind == "count" and i.key in table.columns]
     mean_keys = [i.key for i in src.columns if i.kind == "mean" and i.key in table.columns]
     if areal:
-        from tobler.area_weighted import area_interpolate
+        from tobler.area_weighted import area_interpolate  # type: ignore[import-untyped]  # tobler ships no types
 
         source = units.merge(table, left_on="unit", right_index=True, how="inner")
         target = areas[["geometry"]].copy()
@@ -394,6 +403,8 @@ def import_other_geography(
     else:
         if polygons:
             join = polygon_join(src, areas)
+        # Not areal: apportion names a column of values (checked above), so it is set.
+        assert src.apportion is not None
         weight_label = (
             catalogue[src.apportion].label if src.apportion in catalogue else src.apportion
         )

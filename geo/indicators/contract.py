@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ def _num(x: object) -> float | None:
     if isinstance(x, str) or x is None:
         return None
     try:
-        v = float(x)
+        v = float(cast(Any, x))  # anything float() rejects is caught below
     except (TypeError, ValueError):
         return None
     return v if np.isfinite(v) else None
@@ -87,6 +87,8 @@ def _usable(place: Place, ind: Indicator) -> np.ndarray:
         return pd.to_numeric(a[key], errors="coerce").notna().to_numpy()
 
     if ind.kind == "rate":
+        # The config requires both parts of a rate (geo.place.config).
+        assert ind.numerator is not None and ind.denominator is not None
         return ok(ind.numerator) & ok(ind.denominator)
     if ind.kind == "mean" and ind.weight:
         return ok(ind.key) & ok(ind.weight)
@@ -295,16 +297,18 @@ def profile_contract(
     numbers = table.set_index("footprint")
     groups = numbers.index != ALL_AREAS
     inside = (place.areas["footprint"] == footprint).to_numpy()
-    spine, context, counts, deciles, missing = [], [], [], [], []
+    spine: list[dict[str, Any]] = []
+    context: list[dict[str, Any]] = []
+    counts, deciles, missing = [], [], []
     for key, ind in place.catalogue.items():
         mine_shown = shown.at[footprint, key]
         suppressed = isinstance(mine_shown, str) and mine_shown == SUPPRESSED
-        value = float(pd.to_numeric(numbers.at[footprint, key], errors="coerce"))
+        value = float(pd.to_numeric(cast(Any, numbers.at[footprint, key]), errors="coerce"))
         total_shown = shown.at[ALL_AREAS, key]
         borough = (
             np.nan
             if isinstance(total_shown, str)
-            else float(pd.to_numeric(numbers.at[ALL_AREAS, key], errors="coerce"))
+            else float(pd.to_numeric(cast(Any, numbers.at[ALL_AREAS, key]), errors="coerce"))
         )
         across = pd.to_numeric(numbers.loc[groups, key], errors="coerce").to_numpy(dtype=float)
         usable = _usable(place, ind)

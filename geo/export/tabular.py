@@ -464,9 +464,10 @@ def xlsx_bytes(
     frame: pd.DataFrame, columns: Sequence[Column], meta: TableMeta, *, keys: bool = False
 ) -> bytes:
     """A workbook: a formatted ``Data`` sheet and an ``About`` sheet with the metadata."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    # openpyxl ships no inline types and types-openpyxl is not installed: Any to mypy.
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]  # no stubs
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]  # no stubs
 
     book = Workbook()
     sheet = book.active

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -614,6 +615,6 @@ def table_bytes(
     }
 
 
-def with_label(columns: Sequence[Column], key: str, **changes: object) -> list[Column]:
+def with_label(columns: Sequence[Column], key: str, **changes: Any) -> list[Column]:
     """``columns`` with the column ``key`` changed (label, unit, kind, ...)."""
-    return [replace(c, **changes) if c.key == key else c for c in columns]  # type: ignore[arg-type]
+    return [replace(c, **changes) if c.key == key else c for c in columns]

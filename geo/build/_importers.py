@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geo.errors import ConfigError, DataError, InputError
 from geo.place.config import AreasSource, FootprintsSource, Indicator, IndicatorSource
@@ -103,7 +104,7 @@ def import_areas(
     return areas.set_index("code"), findings
 
 
-def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(g: BaseGeometry) -> BaseGeometry:
     """Keep the polygonal part of a repaired geometry."""
     if g.geom_type in ("Polygon", "MultiPolygon"):
         return g
@@ -132,7 +133,7 @@ def _check_nan_coordinates(geom: gpd.GeoSeries, codes: pd.Series, path) -> None:
         )
 
 
-def _check_repair(code: str, before: shapely.Geometry, after: shapely.Geometry, path) -> None:
+def _check_repair(code: str, before: BaseGeometry, after: BaseGeometry | None, path) -> None:
     """An area whose repair collapses it or throws a part far away is an error naming it."""
     if after is None or after.is_empty or after.geom_type not in ("Polygon", "MultiPolygon"):
         kind = "nothing" if after is None or after.is_empty else after.geom_type.lower()
@@ -230,8 +231,10 @@ def import_indicators(
     findings += reading_notes(df, src.path)
     codes = _codes(df[src.code])
     keep = codes.notna()
-    df = df.loc[keep.values]
-    df.index = pd.Index(codes[keep].astype(str).values)
+    df = df.loc[keep.to_numpy()]
+    # pandas-stubs read pd.Index(array) as a MultiIndex; it is a flat index of codes.
+    index: pd.Index = pd.Index(codes[keep].astype(str).values)
+    df.index = index
     dupes = df.index[df.index.duplicated()].unique().tolist()
     if dupes:
         raise InputError(
@@ -266,11 +269,11 @@ def import_indicators(
                 Finding(
                     "warning",
                     f"{src.path.name}: indicator {ind.key!r} has no value for {int(missing.sum())} "
-                    f"area(s), kept as missing: {examples(area_codes[missing.values].tolist())}",
+                    f"area(s), kept as missing: {examples(area_codes[missing.to_numpy()].tolist())}",
                 )
             )
         if ind.kind == "count" and (out[ind.key] < 0).any():
-            neg = area_codes[(out[ind.key] < 0).values].tolist()
+            neg = area_codes[(out[ind.key] < 0).to_numpy()].tolist()
             raise InputError(
                 f"column {ind.column!r} (count {ind.key!r}) has {len(neg)} negative value(s), "
                 f"e.g. areas {examples(neg)}",
@@ -318,6 +321,8 @@ def import_footprints(
     if suffix in (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".zip"):
         assignment = _footprints_from_polygons(src, areas)
     else:
+        # The config requires footprints.code unless the file is a geo file.
+        assert src.code is not None
         df = read_table(src.path, dtype_str=[src.code], table_format=src.table_format)
         require_columns(
             df, {"footprints.code": src.code, "footprints.name": src.name}, path=src.path
@@ -327,10 +332,10 @@ def import_footprints(
         lookup = pd.Series(names.values, index=codes.values).dropna()
         lookup = lookup[lookup.index.notna()]
         clash = lookup.groupby(level=0).nunique()
-        clash = clash[clash > 1].index.tolist()
-        if clash:
+        clashing = clash[clash > 1].index.tolist()
+        if clashing:
             raise InputError(
-                f"area code(s) assigned to more than one footprint: {examples(clash)}",
+                f"area code(s) assigned to more than one footprint: {examples(clashing)}",
                 path=src.path,
             )
         lookup = lookup[~lookup.index.duplicated()]

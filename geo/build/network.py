@@ -163,10 +163,10 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
             dtype_str=[config.postcodes.postcode],
             table_format=config.postcodes.table_format,
         )
-        points, found = geocode_postcodes(
+        points, geocoded = geocode_postcodes(
             table[config.postcodes.postcode], config.postcodes, crs=config.crs
         )
-        weighted = weighted_area_points(place.areas, points[found.to_numpy()])
+        weighted = weighted_area_points(place.areas, points[geocoded.to_numpy()])
         place.tables["area_points"] = weighted
         missing = len(place.areas) - len(weighted)
         place.findings.append(

@@ -121,7 +121,7 @@ def clean_temp_bundles(folder: Path) -> list[Path]:
     A temp file is removed only when the process id in its name is no longer running, so a
     write in progress (in this or another process) is never disturbed. Returns what was removed.
     """
-    removed = []
+    removed: list[Path] = []
     if not folder.is_dir():
         return removed
     for tmp in folder.glob(".*.gpkg.*.tmp*"):

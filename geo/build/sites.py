@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import geopandas as gpd
 import numpy as np
@@ -81,6 +82,8 @@ def geocode_postcodes(
         cols |= {"postcodes.lon": lookup.lon, "postcodes.lat": lookup.lat}
         xcol, ycol, pcrs = lookup.lon, lookup.lat, "EPSG:4326"
     else:
+        # load_config requires lon/lat or x/y columns in [postcodes].
+        assert lookup.x is not None and lookup.y is not None
         cols |= {"postcodes.x": lookup.x, "postcodes.y": lookup.y}
         xcol, ycol, pcrs = lookup.x, lookup.y, lookup.crs
     require_columns(table, cols, path=lookup.path)
@@ -155,6 +158,7 @@ def import_sites(
         geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)
 
     if src.postcode and (~located).any():
+        assert postcodes is not None  # load_config requires [postcodes] when sites use postcode
         need = ~located
         pts, found = geocode_postcodes(df.loc[need, src.postcode], postcodes, crs=crs)
         geom = geom.copy()
@@ -195,8 +199,8 @@ def import_sites(
     if src.opened or src.predecessor:
         require_columns(df, {"opened": src.opened, "predecessor": src.predecessor}, path=src.path)
     out = out[located.values].reset_index(drop=True)
-    out, found = report_duplicates(out, src, df[located.values])
-    return out, findings + found
+    out, duplicates = report_duplicates(out, src, df[located.values])
+    return out, findings + duplicates
 
 
 DUPLICATE_M = 100.0
@@ -253,7 +257,8 @@ def likely_duplicates(
 def _newer(sites: gpd.GeoDataFrame, i: int, j: int, opened: pd.Series | None) -> int:
     """The newer of two records: later ``opened`` date, else the larger numeric id."""
     if opened is not None:
-        a, b = opened.iat[i], opened.iat[j]
+        # ``opened`` holds dates (pd.to_datetime): Timestamp or NaT.
+        a, b = cast(pd.Timestamp, opened.iat[i]), cast(pd.Timestamp, opened.iat[j])
         if pd.notna(a) and pd.notna(b) and a != b:
             return i if a > b else j
     ids = pd.to_numeric(sites["site_id"].iloc[[i, j]], errors="coerce").to_numpy()

@@ -31,7 +31,9 @@ def storage_problem(exc: BaseException) -> str | None:
     conditions (they often carry no errno), following ``__cause__``/``__context__``.
     """
     seen = 0
-    while exc is not None and seen < 5:
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        exc = current
         if isinstance(exc, OSError) and exc.errno in _ERRNOS:
             return _ERRNOS[exc.errno]
         if isinstance(exc, OSError | sqlite3.Error) or type(exc).__module__.startswith("pyogrio"):
@@ -39,7 +41,7 @@ def storage_problem(exc: BaseException) -> str | None:
             for needle, problem in _TEXTS:
                 if needle in text:
                     return problem
-        exc = exc.__cause__ or exc.__context__
+        current = exc.__cause__ or exc.__context__
         seen += 1
     return None
 

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -464,9 +465,10 @@ def xlsx_bytes(
     frame: pd.DataFrame, columns: Sequence[Column], meta: TableMeta, *, keys: bool = False
 ) -> bytes:
     """A workbook: a formatted ``Data`` sheet and an ``About`` sheet with the metadata."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    # openpyxl ships no inline types and types-openpyxl is not installed: Any to mypy.
+    from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]  # no stubs
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]  # no stubs
 
     book = Workbook()
     sheet = book.active
@@ -613,6 +615,6 @@ def table_bytes(
     }
 
 
-def with_label(columns: Sequence[Column], key: str, **changes: object) -> list[Column]:
+def with_label(columns: Sequence[Column], key: str, **changes: Any) -> list[Column]:
     """``columns`` with the column ``key`` changed (label, unit, kind, ...)."""
-    return [replace(c, **changes) if c.key == key else c for c in columns]  # type: ignore[arg-type]
+    return [replace(c, **changes) if c.key == key else c for c in columns]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +55,7 @@ class ValidUpload:
     notes: tuple[str, ...] = ()
 
 
-def _examples(items: list[object], n: int = EXAMPLES, *, quote: bool = True) -> str:
+def _examples(items: Sequence[object], n: int = EXAMPLES, *, quote: bool = True) -> str:
     shown = ", ".join(repr(x) if isinstance(x, str) and quote else str(x) for x in items[:n])
     return shown + (f", ... ({len(items) - n} more)" if len(items) > n else "")
 

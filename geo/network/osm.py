@@ -179,10 +179,12 @@ def clean_osm_xml(path: Path, out: Path, *, shown: Path | None = None) -> dict[s
     root = tree.getroot()
     if root.tag != "osm":
         raise NetworkError(f"not an OpenStreetMap XML file (root element <{root.tag}>)", path=shown)
-    present: set[str] = set()
+    present: set[str | None] = set()  # a node without an id is kept as None
     for node in root.iter("node"):
         nid, lat_text, lon_text = node.get("id"), node.get("lat"), node.get("lon")
         try:
+            if lat_text is None or lon_text is None:
+                raise TypeError("a node without lat or lon")
             lat, lon = float(lat_text), float(lon_text)
         except (TypeError, ValueError):
             raise NetworkError(

@@ -112,11 +112,11 @@ class SqlStore:
         folder = self.path.parent
         if not folder.is_dir():
             raise InputError(f"folder for the {self.WHAT} database does not exist", path=folder)
-        con = open_sqlite(self.path, what=self.WHAT)
+        lite = open_sqlite(self.path, what=self.WHAT)
         try:
-            yield con
+            yield lite
         finally:
-            con.close()
+            lite.close()
 
     def q(self, sql: str) -> str:
         """``sql`` with the backend's placeholders."""

@@ -283,8 +283,9 @@ def _assemble(
     crs = meta.get("crs", "EPSG:27700")
     postgis_place = isinstance(location, str)  # a PostGIS geometry column's SRID is exact
     for what, frame in (("areas", areas), ("footprints", footprints), ("sites", sites)):
-        geo = postgis_place and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None
-        if geo and not frame.crs.equals(crs):
+        if not (postgis_place and isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None):
+            continue
+        if not frame.crs.equals(crs):
             raise InputError(
                 f"{label}: {what} are in {frame.crs.to_string()} but the place's CRS is {crs}"
             )
@@ -309,7 +310,7 @@ def _assemble(
         config_text=meta.get("config", ""),
         meta={k: v for k, v in meta.items() if k not in base},
         tables=tables,
-        path=location,  # type: ignore[arg-type]
+        path=location,
     )
 
 

@@ -370,39 +370,39 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
     _check_references([c for s in indicators for c in s.columns], path)
 
     sites = []
-    for i, sec in enumerate(cfg.sites):
+    for i, site in enumerate(cfg.sites):
         where = f"sites[{i}]"
-        site_path = _resolve(sec.path, path)
+        site_path = _resolve(site.path, path)
         geo_file = site_path.suffix.lower() in GEO_SUFFIXES
-        has_lonlat = sec.lon and sec.lat
-        has_xy = sec.x and sec.y
-        if not (geo_file or has_lonlat or has_xy or sec.postcode):
+        has_lonlat = site.lon and site.lat
+        has_xy = site.x and site.y
+        if not (geo_file or has_lonlat or has_xy or site.postcode):
             raise ConfigError(
                 f"'{where}' needs coordinates: lon/lat, x/y (with crs), postcode, or a geo file",
                 path=path,
             )
-        site_crs = sec.crs or DEFAULT_CRS
+        site_crs = site.crs or DEFAULT_CRS
         _check_crs(site_crs, f"{where}.crs", path, projected=False)
         sites.append(
             SitesSource(
                 path=site_path,
-                kind=sec.kind,
-                id=sec.id,
-                name=sec.name,
-                lon=sec.lon,
-                lat=sec.lat,
-                x=sec.x,
-                y=sec.y,
+                kind=site.kind,
+                id=site.id,
+                name=site.name,
+                lon=site.lon,
+                lat=site.lat,
+                x=site.x,
+                y=site.y,
                 crs=site_crs,
-                postcode=sec.postcode,
-                details=dict(sec.details),
-                layer=sec.layer,
-                attribution=sec.attribution,
-                source=sec.source,
-                dedupe=sec.dedupe,
-                opened=sec.opened,
-                predecessor=sec.predecessor,
-                table_format=_table_format(sec),
+                postcode=site.postcode,
+                details=dict(site.details),
+                layer=site.layer,
+                attribution=site.attribution,
+                source=site.source,
+                dedupe=site.dedupe,
+                opened=site.opened,
+                predecessor=site.predecessor,
+                table_format=_table_format(site),
             )
         )
 

@@ -421,7 +421,7 @@ def read_stamp(spec: str) -> tuple[str, str]:
         raise InputError(f"cannot connect to PostgreSQL for {place.label}: {_short(exc)}") from None
     try:
         with con:
-            rows = dict(con.execute(query).fetchall())
+            rows: dict[str, str] = dict(con.execute(query).fetchall())
     except psycopg.errors.UndefinedTable:
         raise InputError(
             f"no place in schema {place.schema!r} (the schema does not exist or is empty; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -200,7 +200,7 @@ def _decode(path: Path) -> str:
     raise InputError("cannot decode text", path=path)  # pragma: no cover - latin-1 decodes
 
 
-def _split_rows(text: str, delimiter: str, path: Path) -> list[list[str]]:
+def _split_rows(text: str, delimiter: str, path: object) -> list[list[str]]:
     import csv
     import io
 
@@ -222,7 +222,7 @@ def _widths(rows: list[list[str]]) -> list[int]:
     return out
 
 
-def _detect_delimiter(text: str, path: Path) -> str:
+def _detect_delimiter(text: str, path: object) -> str:
     """The delimiter that splits the sample into the most rows of one width (> 1 field)."""
     sample = "\n".join(text.splitlines()[:200])
     best, best_score = ",", (-1.0, 0)
@@ -245,7 +245,7 @@ def _detect_delimiter(text: str, path: Path) -> str:
     return best
 
 
-def _header_index(rows: list[list[str]], header_row: int | None, path: Path) -> int:
+def _header_index(rows: list[list[str]], header_row: int | None, path: object) -> int:
     """0-based index of the header row among the non-blank ``rows``."""
     if header_row is not None:
         if header_row > len(rows):
@@ -268,7 +268,7 @@ _DOT_DECIMAL = re.compile(r"^[-+]?\d+\.\d+%?$|^[-+]?\d{1,3}(,\d{3})+\.\d+%?$")
 _AMBIGUOUS = re.compile(r"^[-+]?\d{1,3}([.,]\d{3})+%?$")
 
 
-def _detect_decimal(body: list[list[str]], delimiter: str, path: Path) -> str:
+def _detect_decimal(body: list[list[str]], delimiter: str, path: object) -> str:
     """``"."`` or ``","``; a table that could be either is refused, never guessed."""
     if delimiter == ",":
         return "."
@@ -296,7 +296,7 @@ def _detect_decimal(body: list[list[str]], delimiter: str, path: Path) -> str:
     return "."
 
 
-def _frame(header: list[str], body: list[list[str]], path: Path) -> pd.DataFrame:
+def _frame(header: list[str], body: list[list[str]], path: object) -> pd.DataFrame:
     names = [" ".join(str(c).replace("\ufeff", "").split()) for c in header]
     while names and not names[-1]:
         names.pop()
@@ -427,7 +427,7 @@ def check_declared_crs(geom: gpd.GeoSeries, *, path: Path) -> None:
         )
 
 
-def require_columns(df: pd.DataFrame, columns: dict[str, str | None], *, path: Path) -> None:
+def require_columns(df: pd.DataFrame, columns: Mapping[str, str | None], *, path: Path) -> None:
     """Raise naming the first missing column; ``columns`` maps config key -> column name.
 
     A column name that appears more than once in the file must be picked by position:

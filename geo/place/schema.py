@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from geo.errors import ConfigError
 
@@ -346,7 +347,7 @@ def _suggest(key: str, known: list[str], loc: tuple[str | int, ...]) -> str:
     return f"; did you mean '{best}'?"
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     loc = tuple(error["loc"])
     # Drop pydantic's union-branch labels (e.g. 'str', 'list[str]') from the location.
     loc = tuple(p for p in loc if isinstance(p, int) or not re.search(r"[\[\]-]", str(p)))
@@ -362,7 +363,7 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown {what} {_shown(loc, value)}{_suggest(str(loc[-1]), known, loc)}"
     if kind == "missing":
         model = _model_at(loc[:-1])
-        if _is_table(model, str(loc[-1])):
+        if model is not None and _is_table(model, str(loc[-1])):
             field = model.model_fields[str(loc[-1])]
             if getattr(field.annotation, "__origin__", None) is list or "list[" in str(
                 field.annotation
@@ -406,7 +407,7 @@ def _message(error: dict[str, Any]) -> str:
     return f"'{where}': {error['msg']}"
 
 
-def _priority(error: dict[str, Any]) -> int:
+def _priority(error: ErrorDetails) -> int:
     """Report an unknown key before the problems it causes (a misspelt key is also missing)."""
     return 0 if error["type"] == "extra_forbidden" else 1
 

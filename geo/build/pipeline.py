@@ -22,7 +22,7 @@ from geo.build.storage import storage_path, storage_problem
 from geo.errors import ConfigError, InputError
 from geo.indicators.apportion import import_other_geography
 from geo.place.bundle import read_place, write_place
-from geo.place.config import PlaceConfig, load_config
+from geo.place.config import Indicator, PlaceConfig, load_config
 from geo.place.model import SYNTHETIC_LABEL, Attribution, Finding, Place
 from geo.place.postgis import is_database_url, parse_url, place_exists
 from geo.progress import Steps
@@ -77,7 +77,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     )
     findings += found
 
-    catalogue = {}
+    catalogue: dict[str, Indicator] = {}
     values = pd.DataFrame(index=areas.index)
     # Sources published for another geography come last: they are apportioned by a weight
     # (e.g. children) taken from the area-level sources.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import threading
 from functools import lru_cache
@@ -14,7 +13,7 @@ from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
 from geo.errors import InputError
 from geo.place._edit import copy_place
-from geo.place.bundle import read_meta, read_place
+from geo.place.bundle import pid_alive, read_meta, read_place
 from geo.place.edits import EditStore, apply_edits, place_id
 from geo.place.model import Place
 from geo.place.postgis import is_database_url, parse_url, read_stamp
@@ -126,20 +125,10 @@ def clean_temp_bundles(folder: Path) -> list[Path]:
         return removed
     for tmp in folder.glob(".*.gpkg.*.tmp*"):
         pid_text = tmp.name.split(".gpkg.", 1)[1].split(".", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def list_places() -> list[tuple[str, str]]:

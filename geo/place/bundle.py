@@ -122,11 +122,12 @@ def _remove_stale_temps(path: Path) -> None:
     """Delete temp files left by writers that died (e.g. ``kill -9``) while writing ``path``."""
     for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
         pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
+        if pid_text.isdigit() and not pid_alive(int(pid_text)):
             tmp.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (a temp file's writer)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.dash_http import find_component, router_body, update_body  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 CONTROL_OUTPUTS = [
     ("home-map", "figure"),
@@ -41,12 +41,6 @@ CONTROL_OUTPUTS = [
     ("home-indicator-note", "children"),
     ("home-state", "data"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

@@ -49,7 +49,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -68,6 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.dash_http import find_component, router_body, update_body  # noqa: E402
+from tests.support.net import free_port  # noqa: E402
 
 HOST = "127.0.0.1"
 HOME_OUTPUTS = [
@@ -168,12 +168,6 @@ def stop_pid(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, wait: float =
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 class Server:

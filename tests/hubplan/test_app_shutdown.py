@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import psutil
 import pytest
 
 from tests.support.dash_http import update_body
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = {
@@ -34,12 +34,6 @@ STATE = {
 }
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
@@ -130,7 +124,7 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail("REQUIRE_BROWSER=1 but no Chromium is installed")
         pytest.skip("no Chromium installed (apt-get install chromium)")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HUBPLAN_ACCESS_LOG": ""}
     proc = subprocess.Popen(

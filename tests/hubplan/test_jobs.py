@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from dash import CeleryManager, DiskcacheManager
 
 from hubplan import jobs
 from tests.support.dash_http import update_body
+from tests.support.net import free_port
 from tests.support.redis import redis_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,12 +64,6 @@ def test_diskcache_is_the_default_and_redis_url_picks_celery(monkeypatch, tmp_pa
     assert (tmp_path / "jobs").is_dir()
     monkeypatch.setenv(jobs.REDIS_ENV, "redis://127.0.0.1:1/0")  # not contacted to build it
     assert isinstance(jobs.background_manager(), CeleryManager)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(url: str, body: dict | None = None) -> tuple[int, str]:
@@ -124,7 +118,7 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         procs.append(worker)
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         for port in ports:
             procs.append(
                 subprocess.Popen(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL = {"geo", "layers", "hubplan"}
@@ -111,12 +112,6 @@ def test_cli_runs_from_the_installed_wheel_in_another_folder(installed, tmp_path
     assert proc.returncode == 0 and proc.stdout.strip() == f"hubplan {version}"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -129,7 +124,7 @@ def test_installed_wheel_serves_the_demo_with_every_asset(installed, tmp_path):
     before = _files(installed)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "hubplan", "serve", "--port", str(port)],
         env=_env(installed, tmp_path), cwd=elsewhere,

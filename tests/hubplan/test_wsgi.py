@@ -6,7 +6,6 @@ import json
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,10 @@ import psutil
 import pytest
 
 from tests.support.dash_http import find_component, router_body
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(url: str, body: dict | bytes | None = None, *, timeout: float = 60) -> tuple[int, bytes]:

@@ -15,13 +15,14 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.net import free_port
 
 
 def bin_dir() -> Path | None:
@@ -38,12 +39,6 @@ def bin_dir() -> Path | None:
 
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split(".") if p.isdigit())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_server_user(cmd: list[str]) -> list[str]:
@@ -63,7 +58,7 @@ def temporary_cluster() -> Iterator[str]:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(tmp, user.pw_uid, user.pw_gid)
-    port = _free_port()
+    port = free_port()
     run = {"check": True, "capture_output": True, "text": True, "timeout": 120}
     try:
         subprocess.run(

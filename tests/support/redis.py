@@ -19,11 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.net import free_port
 
 
 def _required() -> bool:
@@ -55,7 +51,7 @@ def redis_server(server: str | None = None) -> Iterator[tuple[str, int]]:
     server = server or redis_server_path()
     if server is None:
         raise FileNotFoundError("redis-server not found (Debian: apt-get install redis-server)")
-    port = _free_port()
+    port = free_port()
     folder = tempfile.mkdtemp(prefix="hubplan-redis-")
     proc = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",

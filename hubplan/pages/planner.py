@@ -988,17 +988,7 @@ clientside_callback(
     }
     """,
     Output("planner-url-dummy", "data"),
-    Input("planner-objective", "value"),
-    Input("planner-hubs", "value"),
-    Input("planner-minutes", "value"),
-    Input("planner-target", "value"),
-    Input("planner-mode", "value"),
-    Input("planner-weight", "value"),
-    Input("planner-candidates", "value"),
-    Input("planner-existing", "value"),
-    Input("planner-staff", "value"),
-    Input("planner-added", "data"),
-    Input("planner-removed", "data"),
+    *SETTING_INPUTS,
     State("planner-state", "data"),
 )
 

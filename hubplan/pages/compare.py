@@ -1,22 +1,35 @@
 """Compare footprints: every footprint side by side, ranked by any indicator.
 
-A sortable, filterable, keyboard-navigable table (``dash_table.DataTable``: arrow keys move
-between cells, headers sort) with every indicator after disclosure control, and small
+A sortable, filterable, keyboard-navigable table (dash-ag-grid via :mod:`hubplan.pages._grid`:
+arrow keys move between cells, headers sort) with every indicator after disclosure control,
+downloadable as CSV or XLSX as shown (filter and sort applied), and small
 multiples (one bar chart per indicator, worst first, borough as a dashed line).
 ``?place=KEY&indicator=KEY&footprint=NAME`` set the ranking and the highlighted footprint.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dash
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, callback, dash_table, dcc, html
-from dash.dash_table.Format import Format, Group, Scheme, Symbol
+from dash import Input, Output, State, callback, ctx, dcc, html
 
+from geo.errors import InputError
+from geo.export import tabular
 from geo.indicators.aggregate import ALL_AREAS
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
+from hubplan.pages._grid import (
+    download_bar,
+    download_ids,
+    filename_stem,
+    grid,
+    grid_data,
+    grid_download,
+    trigger_format,
+)
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
@@ -39,8 +52,15 @@ dash.register_page(
 MAX_MULTIPLES = 9
 
 
-def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
-    """Table rows (footprints worst first by ``indicator``, then ``All areas``) and the note."""
+def ranked_table(
+    place: Place, indicator: str
+) -> tuple[pd.DataFrame, list[tabular.Column], list[str | None], str]:
+    """The Compare table: ``(frame, columns, footprint links, disclosure note)``.
+
+    Footprints worst first by ``indicator`` (rank 1 is the worst; suppressed values are never
+    ranked), then ``All areas``; every indicator after disclosure control (``*`` marks a
+    suppressed value).
+    """
     table = cached_profile(place).reset_index()
     disclosed = disclosed_profile(place, table=table)
     shown = disclosed.table.set_index("footprint")
@@ -52,50 +72,40 @@ def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
     values[hidden] = np.nan  # never rank by a suppressed value
     order = values.sort_values(ascending=ind.higher_is == "better", na_position="last")
     rank = order.rank(ascending=ind.higher_is == "better", method="min")
-    rows = []
     key = current_place_key(place)
     set_name = place.meta.get("footprint_set")
     extra = {"set": set_name} if set_name else {}
-    for name in [*order.index, ALL_AREAS]:
-        rec = {"rank": None if name == ALL_AREAS or np.isnan(rank[name]) else int(rank[name])}
-        rec["footprint"] = (
-            name
-            if name == ALL_AREAS
-            else f"[{name}]({page_href(f'/profile/{name}', key, **extra)})"
-        )
-        rec["areas"] = int(shown.loc[name, "areas"])
-        for k, i in place.catalogue.items():
-            v = shown.loc[name, k]
-            if isinstance(v, str) or v is None:
-                rec[k] = v
-            elif pd.isna(v):
-                rec[k] = None
-            else:
-                rec[k] = round(float(v), 0 if i.kind == "count" else 3)
-        rows.append(rec)
-    return rows, disclosed.note
+    names = [*order.index, ALL_AREAS]
+    frame = pd.DataFrame(
+        {
+            "rank": [None if n == ALL_AREAS or np.isnan(rank[n]) else int(rank[n]) for n in names],
+            "footprint": names,
+            "areas": [int(shown.loc[n, "areas"]) for n in names],
+        }
+    )
+    for k in place.catalogue:
+        frame[k] = [shown.loc[n, k] for n in names]
+    links = [None if n == ALL_AREAS else page_href(f"/profile/{n}", key, **extra) for n in names]
+    columns = [
+        tabular.Column("rank", "Rank", kind="count", description="1 is the worst"),
+        tabular.Column("footprint", place.footprint_label),
+        tabular.Column("areas", "Small areas", kind="count"),
+    ]
+    for i in place.catalogue.values():
+        col = tabular.indicator_column(i)
+        columns.append(replace(col, label=col.label + " (sensitive)") if i.sensitive else col)
+    return frame, columns, links, disclosed.note
 
 
-def decimals(values: list, *, kind: str) -> int:
-    """One number of decimals for a whole column (no ragged decimals): counts 0, else by the
-    size of the typical value as :mod:`geo.numbers` does (100+: 0, 10+: 1, 1+: 2, else 3)."""
-    if kind == "count":
-        return 0
-    nums = [abs(float(v)) for v in values if isinstance(v, int | float) and np.isfinite(v)]
-    typical = float(np.median(nums)) if nums else 0.0
-    if typical >= 100:
-        return 0
-    if typical >= 10:
-        return 1
-    if typical >= 1:
-        return 2
-    return 3
+def ranked_rows(place: Place, indicator: str) -> tuple[list[dict], str]:
+    """Grid rows (footprints worst first by ``indicator``, then ``All areas``) and the note.
 
-
-def column_format(ind, values: list) -> Format:
-    """Thousands separators and a fixed number of decimals for one indicator's column."""
-    fmt = Format(group=Group.yes, precision=decimals(values, kind=ind.kind), scheme=Scheme.fixed)
-    return fmt.symbol(Symbol.yes).symbol_suffix("%") if ind.unit == "%" else fmt
+    Footprint names are Markdown links to their profiles; values are rounded to the decimals
+    their unit states, as in the downloads.
+    """
+    frame, columns, links, note = ranked_table(place, indicator)
+    rows, _defs = grid_data(frame, columns, links={"footprint": links})
+    return rows, note
 
 
 def set_links(place: Place, chosen: str | None) -> html.Nav | None:
@@ -134,25 +144,7 @@ def layout(place=None, indicator=None, footprint=None, **_other):
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
     notices.add(n)
-    rows, note = ranked_rows(the_place, key)
-    columns = [
-        {"name": "Rank", "id": "rank", "type": "numeric"},
-        {"name": the_place.footprint_label, "id": "footprint", "presentation": "markdown"},
-        {
-            "name": "Small areas",
-            "id": "areas",
-            "type": "numeric",
-            "format": Format(group=Group.yes, precision=0, scheme=Scheme.fixed),
-        },
-    ] + [
-        {
-            "name": indicator_title(i) + (" (sensitive)" if i.sensitive else ""),
-            "id": k,
-            "type": "numeric",
-            "format": column_format(i, [r[k] for r in rows]),
-        }
-        for k, i in the_place.catalogue.items()
-    ]
+    frame, columns, links, note = ranked_table(the_place, key)
     options = [{"label": i.label, "value": k} for k, i in the_place.catalogue.items()]
     multiples = default_multiples(the_place, key)
     return html.Div(
@@ -196,37 +188,8 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             html.P(
                 id="compare-caption", className="control-help", children=caption(the_place, key)
             ),
-            dash_table.DataTable(
-                id="compare-table",
-                columns=columns,
-                data=rows,
-                sort_action="native",
-                filter_action="none",
-                page_action="none",
-                markdown_options={"link_target": "_self"},
-                style_table={"overflowX": "auto", "width": "100%"},
-                style_cell={
-                    "fontFamily": "inherit",
-                    "fontSize": "13.5px",
-                    "color": "#1a1a1a",
-                    "padding": "4px 8px",
-                    "minWidth": "90px",
-                    "whiteSpace": "normal",
-                },
-                style_header={
-                    "fontWeight": "600",
-                    "backgroundColor": "#f0f0f0",
-                    "whiteSpace": "normal",
-                },
-                style_data_conditional=[
-                    {"if": {"column_id": key}, "backgroundColor": "#eef4fb", "fontWeight": "600"},
-                    {
-                        "if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'},
-                        "fontStyle": "italic",
-                        "backgroundColor": "#f5f5f5",
-                    },
-                ],
-            ),
+            compare_grid(the_place, frame, columns, links, key),
+            download_bar("compare", what="the Compare table"),
             html.P(note or "", className="control-help", id="compare-disclosure"),
             dcc.Graph(
                 id="compare-multiples-graph",
@@ -261,30 +224,86 @@ def caption(place: Place, key: str) -> str:
     )
 
 
+def compare_grid(
+    place: Place,
+    frame: pd.DataFrame,
+    columns: list[tabular.Column],
+    links: list[str | None],
+    indicator: str,
+):
+    """The ranked grid, ``All areas`` pinned under the footprints whatever the sort."""
+    rows, _defs = grid_data(frame, columns, links={"footprint": links})
+    return grid(
+        "compare-table",
+        frame.iloc[:-1],
+        columns,
+        label=f"{place.footprint_plural} compared by every indicator",
+        links={"footprint": links[:-1]},
+        highlight=indicator,
+        pinned_bottom=rows[-1:],
+    )
+
+
 @callback(
-    Output("compare-table", "data"),
+    Output("compare-table", "rowData"),
     Output("compare-caption", "children"),
-    Output("compare-table", "style_data_conditional"),
-    Output("compare-table", "sort_by"),
+    Output("compare-table", "columnDefs"),
+    Output("compare-table", "resetColumnState"),
     Input("compare-indicator", "value"),
     State("compare-state", "data"),
     prevent_initial_call=True,
 )
 def rerank(indicator, state):
+    """Re-rank by ``indicator`` (a sort the user chose is cleared so the ranking shows)."""
     place, _ = open_place_safe((state or {}).get("place"))
     place, _ = place_view(place, (state or {}).get("set"))
     if indicator not in place.catalogue:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    rows, _ = ranked_rows(place, indicator)
-    styles = [
-        {"if": {"column_id": indicator}, "backgroundColor": "#eef4fb", "fontWeight": "600"},
-        {
-            "if": {"filter_query": f'{{footprint}} = "{ALL_AREAS}"'},
-            "fontStyle": "italic",
-            "backgroundColor": "#f5f5f5",
-        },
-    ]
-    return rows, caption(place, indicator), styles, []
+    frame, columns, links, _note = ranked_table(place, indicator)
+    rows, defs = grid_data(frame, columns, links={"footprint": links}, highlight=indicator)
+    return rows[:-1], caption(place, indicator), defs, True
+
+
+_DL = download_ids("compare")
+
+
+@callback(
+    Output(_DL["download"], "data"),
+    Output(_DL["meta"], "data"),
+    Output(_DL["status"], "children"),
+    Input(_DL["csv"], "n_clicks"),
+    Input(_DL["xlsx"], "n_clicks"),
+    State("compare-table", "virtualRowData"),
+    State("compare-table", "rowData"),
+    State("compare-table", "columnDefs"),
+    State("compare-indicator", "value"),
+    State("compare-state", "data"),
+    prevent_initial_call=True,
+)
+def download(_csv, _xlsx, virtual, row_data, defs, indicator, state, *, trigger=None):
+    """The Compare table as shown (filter and sort applied, ``All areas`` last) as CSV/XLSX."""
+    fmt = trigger_format(trigger or ctx.triggered_id)
+    place, notice = open_place_safe((state or {}).get("place"))
+    place, _ = place_view(place, (state or {}).get("set"))
+    if notice or indicator not in place.catalogue:
+        return dash.no_update, dash.no_update, notice or "Choose an indicator first."
+    rows, note = ranked_rows(place, indicator)
+    shown = virtual if virtual is not None else row_data
+    try:
+        data, meta = grid_download(
+            fmt,
+            place,
+            shown,
+            defs,
+            pinned=rows[-1:],
+            title=f"{place.name}: {place.footprint_plural.lower()} compared",
+            stem=filename_stem(current_place_key(place), "compare", indicator),
+            notes=(f"Ranked by {place.indicator(indicator).label}; rank 1 is the worst.",),
+            disclosure=note or "",
+        )
+    except InputError as exc:
+        return dash.no_update, dash.no_update, f"No download: {exc}"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready."
 
 
 @callback(

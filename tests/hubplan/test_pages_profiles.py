@@ -164,10 +164,13 @@ def test_compare_ranks_match_pandas(app):
     assert names == list(expected.index)
     assert [r["rank"] for r in rows[:-1]] == list(range(1, len(expected) + 1))
     assert rows[-1]["footprint"] == "All areas" and rows[-1]["rank"] is None
-    assert [r["school_readiness"] for r in rows[:-1]] == [round(v, 3) for v in expected]
+    # Rounded to the decimals the unit states (%: one), as in the downloads.
+    assert [r["school_readiness"] for r in rows[:-1]] == [round(v, 1) for v in expected]
     assert "Disclosure control" in note
-    _data, caption, _styles, sort_by = compare.rerank("lac_rate", {"place": "demo"})
-    assert "Ranked by Looked after children rate" in caption and sort_by == []
+    data, caption, defs, reset = compare.rerank("lac_rate", {"place": "demo"})
+    assert "Ranked by Looked after children rate" in caption and reset is True
+    assert len(data) == len(expected)  # All areas is pinned under the grid, not in rowData
+    assert [d["cellClass"] for d in defs if d["field"] == "lac_rate"] == ["grid-highlight"]
 
 
 def csv_contents(frame: pd.DataFrame) -> str:

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import dash
 import dash_ag_grid as dag
 import pandas as pd
-from dash import dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 
 from geo.errors import InputError
 from geo.export import tabular
@@ -342,3 +343,48 @@ def geojson_download(place: Place, data: ExportData, *, stem: str) -> tuple[dict
         paths = write_export(data, Path(tmp) / f"{stem}.geojson", place=place)
         files = {p.name: p.read_bytes() for p in paths}
     return send_files(files)
+
+
+def grid_download_callback(
+    prefix: str,
+    grid_id: str,
+    describe: Callable[..., Mapping],
+    *,
+    states: Sequence[tuple[str, str]] = (),
+) -> Callable:
+    """Register the callback of the download bar ``prefix`` for the grid ``grid_id``.
+
+    ``describe(*values of states)`` returns ``place``, ``title`` and ``stem`` (and optionally
+    ``notes`` and ``disclosure``) for the file, or raises :class:`~geo.errors.InputError`
+    (shown in the bar's status line). The grid's rows are taken as shown on screen.
+    """
+    ids = download_ids(prefix)
+
+    @callback(
+        Output(ids["download"], "data"),
+        Output(ids["meta"], "data"),
+        Output(ids["status"], "children"),
+        Input(ids["csv"], "n_clicks"),
+        Input(ids["xlsx"], "n_clicks"),
+        State(grid_id, "virtualRowData"),
+        State(grid_id, "rowData"),
+        State(grid_id, "columnDefs"),
+        *[State(i, p) for i, p in states],
+        prevent_initial_call=True,
+    )
+    def _download(_csv, _xlsx, virtual, rows, defs, *values, trigger=None):
+        fmt = trigger_format(trigger or ctx.triggered_id)
+        try:
+            info = dict(describe(*values))
+            data, meta = grid_download(
+                fmt,
+                info.pop("place"),
+                virtual if virtual is not None else rows,
+                defs,
+                **info,
+            )
+        except InputError as exc:
+            return dash.no_update, dash.no_update, f"No download: {exc}"
+        return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready."
+
+    return _download

@@ -18,13 +18,14 @@ from dash import (
     callback,
     clientside_callback,
     ctx,
-    dash_table,
     dcc,
     html,
 )
 from shapely.geometry import Point
 
 from geo.errors import InputError
+from geo.export import tabular
+from geo.export.data import isochrones_data
 from geo.network.access import coverage, with_minutes_to
 from geo.network.isochrones import check_minutes, isochrones
 from geo.network.travel import (
@@ -35,6 +36,16 @@ from geo.network.travel import (
     is_approximate,
 )
 from geo.place.model import Place
+from hubplan.pages._grid import (
+    download_bar,
+    download_ids,
+    filename_stem,
+    geojson_download,
+    grid,
+    grid_data,
+    grid_download,
+    trigger_format,
+)
 from hubplan.pages._state import current_place_key, first, open_place_safe
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.areas import area_choropleth
@@ -47,18 +58,8 @@ dash.register_page(
 
 GAP_KEY = "minutes_to_hub"
 DEFAULT_BANDS = "5,10,15,20"
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {
-        "fontFamily": "inherit",
-        "fontSize": "13.5px",
-        "color": "#1a1a1a",
-        "padding": "4px 8px",
-        "textAlign": "right",
-    },
-    "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0"},
-}
 SHOWN = {"population": "People", "children_0_4": "Children 0-4", "children_0_17": "Children 0-17"}
+UNITS = {"population": "people", "children_0_4": "children", "children_0_17": "children"}
 
 
 def _control(label: str, component, help_text: str | None = None) -> html.Div:
@@ -214,7 +215,12 @@ def layout(place=None, **query):
             html.Section(
                 [
                     html.H2("People and children reached"),
-                    dash_table.DataTable(id="access-coverage", **TABLE_STYLE),
+                    grid("access-coverage", label="People and children reached in each band"),
+                    download_bar(
+                        "access",
+                        what="the table of people and children reached",
+                        geojson="the travel-time bands (isochrones)",
+                    ),
                 ]
             ),
             attribution_footer(the_place),
@@ -245,34 +251,49 @@ def chosen_hubs(
     return gpd.GeoSeries(points, index=ids, crs=place.crs), labels
 
 
+def coverage_table(
+    place: Place, cover: pd.DataFrame, before: pd.DataFrame | None
+) -> tuple[pd.DataFrame, list[tabular.Column]]:
+    """Band, areas and the people/children reached (count and share), plus what dropped
+    candidate hubs add, as numbers with labelled units."""
+    keys = [k for k in SHOWN if k in cover]
+    frame = pd.DataFrame(
+        {"minutes": cover["minutes"].astype(float).to_numpy(), "areas": cover["areas"].to_numpy()}
+    )
+    whole = bool((frame["areas"] == frame["areas"].round()).all())
+    step = 0 if bool((frame["minutes"] == frame["minutes"].round()).all()) else None
+    columns = [
+        tabular.Column("minutes", "Within", "minutes", "number", decimals=step),
+        tabular.Column("areas", "Small areas reached", kind="count" if whole else "number"),
+    ]
+    for key in keys:
+        frame[key] = cover[key].to_numpy()
+        columns.append(tabular.Column(key, f"{SHOWN[key]} reached", UNITS[key], "count"))
+        share = f"{key}_share"
+        if share in cover:
+            frame[share] = (100 * pd.to_numeric(cover[share], errors="coerce")).to_numpy()
+            columns.append(tabular.Column(share, f"{SHOWN[key]} reached, share", "%", "number"))
+        if before is not None:
+            added = f"{key}_added"
+            frame[added] = (cover[key].to_numpy() - before[key].to_numpy()).astype(float)
+            columns.append(
+                tabular.Column(added, f"{SHOWN[key]} added by dropped hubs", UNITS[key], "count")
+            )
+    return frame, columns
+
+
 def coverage_rows(
     place: Place, cover: pd.DataFrame, before: pd.DataFrame | None
 ) -> tuple[list[dict], list[dict]]:
-    """Table rows: band, areas and the people/children reached (share), plus what candidates add."""
-    keys = [k for k in SHOWN if k in cover]
-    cols = [{"name": "Within (minutes)", "id": "minutes"}, {"name": "Areas", "id": "areas"}]
-    rows = []
-    for i, r in cover.iterrows():
-        row = {"minutes": f"{r['minutes']:g}", "areas": f"{r['areas']:g}"}
-        for key in keys:
-            share = r.get(f"{key}_share")
-            row[key] = f"{r[key]:,.0f}" + (
-                f" ({share:.0%})" if share is not None and pd.notna(share) else ""
-            )
-            if before is not None:
-                row[f"{key}_added"] = f"+{r[key] - before.iloc[i][key]:,.0f}"
-        rows.append(row)
-    for key in keys:
-        cols.append({"name": SHOWN[key], "id": key})
-        if before is not None:
-            cols.append({"name": f"{SHOWN[key]} added by dropped hubs", "id": f"{key}_added"})
-    return rows, cols
+    """``(rowData, columnDefs)`` of the coverage grid (:func:`coverage_table`)."""
+    frame, columns = coverage_table(place, cover, before)
+    return grid_data(frame, columns)
 
 
 @callback(
     Output("access-map", "figure"),
-    Output("access-coverage", "data"),
-    Output("access-coverage", "columns"),
+    Output("access-coverage", "rowData"),
+    Output("access-coverage", "columnDefs"),
     Output("access-status", "children"),
     Input("access-kind", "value"),
     Input("access-mode", "value"),
@@ -320,6 +341,71 @@ def update(kind, mode, bands_text, candidates, state):
         + (f" Warning: {warn}" if warn else "")
     )
     return fig, rows, cols, status
+
+
+_DL = download_ids("access")
+
+
+@callback(
+    Output(_DL["download"], "data"),
+    Output(_DL["meta"], "data"),
+    Output(_DL["status"], "children"),
+    Input(_DL["csv"], "n_clicks"),
+    Input(_DL["xlsx"], "n_clicks"),
+    Input(_DL["geojson"], "n_clicks"),
+    State("access-coverage", "virtualRowData"),
+    State("access-coverage", "rowData"),
+    State("access-coverage", "columnDefs"),
+    State("access-kind", "value"),
+    State("access-mode", "value"),
+    State("access-bands", "value"),
+    State("access-candidates", "data"),
+    State("access-state", "data"),
+    prevent_initial_call=True,
+)
+def download(
+    _csv, _xlsx, _geojson, virtual, row_data, defs, kind, mode, bands_text, candidates, state,
+    *, trigger=None,
+):  # fmt: skip
+    """The coverage table as shown (CSV/XLSX) or the bands on the map (GeoJSON)."""
+    fmt = trigger_format(trigger or ctx.triggered_id)
+    place, notice = open_place_safe((state or {}).get("place"))
+    if notice:
+        return dash.no_update, dash.no_update, notice
+    stem = filename_stem(current_place_key(place), "access", kind or "dropped", mode or "")
+    try:
+        if fmt == "geojson":
+            minutes = check_minutes(bands_text or DEFAULT_BANDS)
+            hubs, labels = chosen_hubs(place, kind, candidates or [])
+            if len(hubs) == 0:
+                raise InputError("no hubs chosen: nothing to download yet")
+            data_ = isochrones_data(
+                place,
+                hubs=hubs.set_axis(labels) if len(set(labels)) == len(labels) else hubs,
+                mode=mode,
+                minutes=minutes,
+                apportion="point",
+                list_hubs=True,
+            )
+            data, meta = geojson_download(place, data_, stem=stem + "-isochrones")
+        else:
+            what = kind_label(kind) if kind else "dropped hubs"
+            data, meta = grid_download(
+                fmt,
+                place,
+                virtual if virtual is not None else row_data,
+                defs,
+                title=f"{place.name}: people and children within reach of {what} ({mode})",
+                stem=stem + "-coverage",
+                notes=(
+                    f"Areas are counted when their {area_point_method(place)} point is within "
+                    "the band; bands are cumulative.",
+                    *([f"Travel times are {CROWFLY_NOTE}."] if is_approximate(place) else []),
+                ),
+            )
+    except InputError as exc:
+        return dash.no_update, dash.no_update, f"No download: {exc}"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready."
 
 
 @callback(

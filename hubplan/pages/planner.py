@@ -10,16 +10,32 @@ can be saved as named scenarios (asking before overwriting) and compared side by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash
+import geopandas as gpd
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, ctx, dash_table, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from geo.errors import InputError
+from geo.export import tabular
+from geo.export.data import ExportData
 from geo.network.travel import available_modes, is_approximate
 from geo.place.model import Place
 from geo.siting.plan import run_plan
 from geo.siting.problem import OBJECTIVES, national_decile_key
 from geo.siting.scenarios import ScenarioStore, compare, from_result
+from hubplan.pages._grid import (
+    download_bar,
+    download_ids,
+    filename_stem,
+    geojson_download,
+    grid,
+    grid_data,
+    grid_download_callback,
+    table_download,
+    trigger_format,
+)
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -40,18 +56,6 @@ OBJECTIVE_LABELS = {
     "coverage": "Most children within the time limit (coverage)",
     "median": "Shortest average journey (p-median)",
     "cover": "Fewest hubs reaching a target share (cover)",
-}
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto"},
-    "style_cell": {
-        "fontFamily": "inherit",
-        "fontSize": "13.5px",
-        "color": "#1a1a1a",
-        "padding": "4px 8px",
-        "whiteSpace": "normal",
-        "textAlign": "left",
-    },
-    "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0"},
 }
 
 
@@ -365,6 +369,7 @@ def layout(place=None, **query):
                 className="form-grid",
             ),
             html.Div(id="planner-comparison"),
+            download_bar("planner-cmp", what="the scenario comparison"),
         ],
         className="planner-scenarios",
     )
@@ -399,7 +404,20 @@ def layout(place=None, **query):
                     html.Section(
                         [
                             html.H2("Hubs"),
-                            dash_table.DataTable(id="planner-hubs-table", **TABLE_STYLE),
+                            grid("planner-hubs-table", label="Chosen hubs and their catchments"),
+                            download_bar(
+                                "planner-hubs",
+                                what="the table of chosen hubs",
+                            ),
+                            html.P(
+                                "The chosen hubs with their locations (WGS 84):",
+                                className="control-help",
+                            ),
+                            download_bar(
+                                "planner-points",
+                                what="the chosen hubs with their locations",
+                                geojson="the chosen hubs (points)",
+                            ),
                         ]
                     ),
                     html.Section(
@@ -420,13 +438,15 @@ def layout(place=None, **query):
                                 "Decile 1 = most deprived 10% of areas in England.",
                                 className="control-help",
                             ),
-                            dash_table.DataTable(id="planner-equity", **TABLE_STYLE),
+                            grid("planner-equity", label="Coverage by deprivation decile"),
+                            download_bar("planner-equity", what="the coverage by decile table"),
                         ]
                     ),
                     html.Section(
                         [
                             html.H2("Travel time to the nearest hub"),
-                            dash_table.DataTable(id="planner-bands", **TABLE_STYLE),
+                            grid("planner-bands", label="Travel time to the nearest hub"),
+                            download_bar("planner-bands", what="the travel-time table"),
                         ]
                     ),
                 ],
@@ -439,7 +459,8 @@ def layout(place=None, **query):
                         "Largest-remainder rounding: the split adds up exactly to the total.",
                         className="control-help",
                     ),
-                    dash_table.DataTable(id="planner-teams", **TABLE_STYLE),
+                    grid("planner-teams", label="Staff split by need in each catchment"),
+                    download_bar("planner-teams", what="the staff split table"),
                 ]
             ),
             html.Section(
@@ -470,106 +491,134 @@ def layout(place=None, **query):
     )
 
 
-def _records(df: pd.DataFrame | None, digits: int = 3) -> tuple[list[dict], list[dict]]:
-    if df is None or df.empty:
+def _frame_grid(
+    frame: pd.DataFrame, columns: list[tabular.Column]
+) -> tuple[list[dict], list[dict]]:
+    if frame is None or frame.empty:
         return [], []
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].round(digits)
-    out = out.astype(object).where(out.notna(), None)
-    cols = [{"name": str(c).replace("_", " "), "id": str(c)} for c in out.columns]
-    return out.to_dict("records"), cols
+    return grid_data(frame, columns)
 
 
-def _pct(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
-
-
-def _min(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):.1f} min"
-
-
-def _count(value) -> str:
-    return "" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+def hub_table(
+    per_hub: pd.DataFrame, *, weight_label: str, minutes: float | None, today: list[str]
+) -> tuple[pd.DataFrame, list[tabular.Column]]:
+    """The hubs table: names (not ids), role, catchment and journeys as numbers with units."""
+    today_set = set(today)
+    weight = pd.to_numeric(per_hub["weight"], errors="coerce")
+    covered = pd.to_numeric(per_hub["covered_weight"], errors="coerce")
+    frame = pd.DataFrame(
+        {
+            "hub": per_hub["name"].astype(str).to_numpy(),
+            "role": ["existing hub kept" if h in today_set else "new hub" for h in per_hub["hub"]],
+            "areas": per_hub["areas"].to_numpy(),
+            "weight": weight.to_numpy(),
+            "within": (100 * covered / weight.where(weight > 0)).to_numpy(),
+            "mean": pd.to_numeric(per_hub["mean_minutes"], errors="coerce").to_numpy(),
+            "gain": pd.to_numeric(per_hub["marginal_gain"], errors="coerce").to_numpy(),
+        }
+    )
+    gain = (
+        tabular.Column("gain", "Lost if removed", weight_label, "count")
+        if minutes is not None
+        else tabular.Column("gain", "Extra weighted minutes if removed", "minutes", "count")
+    )
+    columns = [
+        tabular.Column("hub", "Hub"),
+        tabular.Column("role", "Role"),
+        tabular.Column("areas", "Areas in catchment", kind="count"),
+        tabular.Column("weight", "Catchment", weight_label, "count"),
+        tabular.Column(
+            "within",
+            f"Of which within {minutes:g} min" if minutes is not None else "Within limit",
+            "%",
+            "number",
+        ),
+        tabular.Column("mean", "Average journey", "minutes", "number"),
+        gain,
+    ]
+    if minutes is None:
+        columns = [c for c in columns if c.key != "within"]
+    return frame[[c.key for c in columns]], columns
 
 
 def hub_rows(
     per_hub: pd.DataFrame, *, weight_label: str, minutes: float | None, today: list[str]
 ) -> tuple[list[dict], list[dict]]:
-    """The hubs table: names (not ids), role, catchment and journeys with units."""
-    today_set = set(today)
-    rows = []
-    for r in per_hub.itertuples():
-        covered = (
-            r.covered_weight / r.weight
-            if r.covered_weight is not None and not pd.isna(r.covered_weight) and r.weight > 0
-            else None
-        )
-        rows.append(
-            {
-                "hub": str(r.name),
-                "role": "existing hub kept" if r.hub in today_set else "new hub",
-                "areas": f"{r.areas:,}",
-                "weight": _count(r.weight),
-                "within": _pct(covered),
-                "mean": _min(r.mean_minutes),
-                "gain": _count(r.marginal_gain),
-            }
-        )
-    gain = "Lost if removed" if minutes is not None else "Extra weighted minutes if removed"
-    cols = [
-        ("hub", "Hub"),
-        ("role", "Role"),
-        ("areas", "Areas in catchment"),
-        ("weight", f"Catchment ({weight_label})"),
-        ("within", f"Of which within {minutes:g} min" if minutes is not None else "Within limit"),
-        ("mean", "Average journey"),
-        ("gain", gain),
-    ]
-    if minutes is None:
-        cols = [c for c in cols if c[0] != "within"]
-    return rows, [{"name": n, "id": i} for i, n in cols]
+    """``(rowData, columnDefs)`` of the hubs grid (:func:`hub_table`)."""
+    return _frame_grid(*hub_table(per_hub, weight_label=weight_label, minutes=minutes, today=today))
 
 
 def equity_rows(
     equity: pd.DataFrame | None, *, weight_label: str, minutes: float | None
 ) -> tuple[list[dict], list[dict]]:
-    """Coverage by deprivation decile with units."""
+    """Coverage by deprivation decile, as numbers with units."""
     if equity is None or equity.empty:
         return [], []
-    rows = [
+    frame = pd.DataFrame(
         {
-            "group": str(r.group),
-            "weight": _count(r.weight),
-            "share": _pct(r.covered_share),
-            "mean": _min(r.mean_minutes),
+            "group": equity["group"].astype(str).to_numpy(),
+            "weight": pd.to_numeric(equity["weight"], errors="coerce").to_numpy(),
+            "share": (100 * pd.to_numeric(equity["covered_share"], errors="coerce")).to_numpy(),
+            "mean": pd.to_numeric(equity["mean_minutes"], errors="coerce").to_numpy(),
         }
-        for r in equity.itertuples()
-    ]
-    cols = [
-        ("group", equity.attrs.get("label", "Decile")),
-        ("weight", weight_label),
-        ("share", f"Within {minutes:g} min" if minutes is not None else "Within limit"),
-        ("mean", "Average journey"),
+    )
+    columns = [
+        tabular.Column("group", equity.attrs.get("label", "Decile")),
+        tabular.Column("weight", weight_label, kind="count"),
+        tabular.Column(
+            "share",
+            f"Within {minutes:g} min" if minutes is not None else "Within limit",
+            "%",
+            "number",
+        ),
+        tabular.Column("mean", "Average journey", "minutes", "number"),
     ]
     if minutes is None:
-        cols = [c for c in cols if c[0] != "share"]
-    return rows, [{"name": n, "id": i} for i, n in cols]
+        columns = [c for c in columns if c.key != "share"]
+    return _frame_grid(frame[[c.key for c in columns]], columns)
 
 
 def band_rows(bands: pd.DataFrame, *, weight_label: str) -> tuple[list[dict], list[dict]]:
-    """Weight by travel-time band, with units."""
-    rows = [
+    """Weight by travel-time band, as numbers with units."""
+    frame = pd.DataFrame(
         {
-            "band": r.band if r.band == "unreachable" else f"{r.band} min",
-            "weight": _count(r.weight),
-            "share": _pct(r.share),
+            "band": [b if b == "unreachable" else f"{b} min" for b in bands["band"]],
+            "weight": pd.to_numeric(bands["weight"], errors="coerce").to_numpy(),
+            "share": (100 * pd.to_numeric(bands["share"], errors="coerce")).to_numpy(),
         }
-        for r in bands.itertuples()
+    )
+    columns = [
+        tabular.Column("band", "Travel time"),
+        tabular.Column("weight", weight_label, kind="count"),
+        tabular.Column("share", "Share", "%", "number"),
     ]
-    cols = [("band", "Travel time"), ("weight", weight_label), ("share", "Share")]
-    return rows, [{"name": n, "id": i} for i, n in cols]
+    return _frame_grid(frame, columns)
+
+
+def team_rows(
+    teams: pd.DataFrame | None, per_hub: pd.DataFrame, *, weight_label: str
+) -> tuple[list[dict], list[dict]]:
+    """The staff split by hub (names, not ids): need, share, exact quota and staff (FTE)."""
+    if teams is None or teams.empty:
+        return [], []
+    names = dict(zip(per_hub["hub"].astype(str), per_hub["name"].astype(str), strict=False))
+    frame = pd.DataFrame(
+        {
+            "hub": [names.get(str(h), str(h)) for h in teams.index],
+            "need": teams["need"].to_numpy(),
+            "share": (100 * teams["share"]).to_numpy(),
+            "quota": teams["quota"].to_numpy(),
+            "allocated": teams["allocated"].to_numpy(),
+        }
+    )
+    columns = [
+        tabular.Column("hub", "Hub"),
+        tabular.Column("need", "Need in catchment", weight_label, "count"),
+        tabular.Column("share", "Share of need", "%", "number"),
+        tabular.Column("quota", "Exact share of staff", "FTE", "number", decimals=2),
+        tabular.Column("allocated", "Staff", "FTE", "number", decimals=1),
+    ]
+    return _frame_grid(frame, columns)
 
 
 def today_hubs(place: Place, existing: list[str] | None) -> list[str]:
@@ -612,15 +661,15 @@ def _summary(run, place: Place) -> html.Div:
 @callback(
     Output("planner-map", "figure"),
     Output("planner-summary", "children"),
-    Output("planner-hubs-table", "data"),
-    Output("planner-hubs-table", "columns"),
+    Output("planner-hubs-table", "rowData"),
+    Output("planner-hubs-table", "columnDefs"),
     Output("planner-curve", "figure"),
-    Output("planner-equity", "data"),
-    Output("planner-equity", "columns"),
-    Output("planner-bands", "data"),
-    Output("planner-bands", "columns"),
-    Output("planner-teams", "data"),
-    Output("planner-teams", "columns"),
+    Output("planner-equity", "rowData"),
+    Output("planner-equity", "columnDefs"),
+    Output("planner-bands", "rowData"),
+    Output("planner-bands", "columnDefs"),
+    Output("planner-teams", "rowData"),
+    Output("planner-teams", "columnDefs"),
     Output("planner-result", "data"),
     Input("planner-run", "n_clicks"),
     Input("planner-added", "data"),
@@ -715,7 +764,7 @@ def run(
     )
     eq_rows, eq_cols = equity_rows(r.equity, weight_label=r.weight_label, minutes=r.minutes)
     band_rows_, band_cols = band_rows(r.bands, weight_label=r.weight_label)
-    team_rows, team_cols = _records(plan.teams.reset_index() if plan.teams is not None else None, 2)
+    team_rows_, team_cols = team_rows(plan.teams, r.per_hub, weight_label=r.weight_label)
     curve = (
         siting_layers.curve_figure(plan.curve, objective=objective, chosen=r.hubs)
         if plan.curve is not None
@@ -756,7 +805,7 @@ def run(
         eq_cols,
         band_rows_,
         band_cols,
-        team_rows,
+        team_rows_,
         team_cols,
         payload,
     )
@@ -933,16 +982,9 @@ def compare_scenarios(_n, a_name, b_name, state):
         return html.P(str(exc))
     out = compare(a, b)
     blocks = [html.P(n, className="control-help") for n in out["notes"]]
-    for key, title in (
-        ("summary", "Summary (B minus A)"),
-        ("settings", "Settings"),
-        ("equity", "Equity by decile"),
-        ("bands", "Travel-time bands (share of weight)"),
-        ("hubs", "Hubs"),
-    ):
-        rows, cols = _records(out[key])
+    for key, title, (frame, columns) in comparison_tables(out):
         blocks.append(html.H3(title))
-        blocks.append(dash_table.DataTable(data=rows, columns=cols, **TABLE_STYLE))
+        blocks.append(grid(f"planner-cmp-{key}", frame, columns, label=f"{title}: A and B"))
     traces = siting_layers.difference_traces(
         place, out, a.results.get("hub_points", []), b.results.get("hub_points", [])
     )
@@ -953,6 +995,81 @@ def compare_scenarios(_n, a_name, b_name, state):
         )
     )
     return html.Div([html.P(f"A = {a.name}; B = {b.name}"), *blocks], id="planner-comparison-body")
+
+
+COMPARISON = (
+    ("summary", "Summary (B minus A)"),
+    ("settings", "Settings"),
+    ("equity", "Equity by decile"),
+    ("bands", "Travel-time bands (share of weight)"),
+    ("hubs", "Hubs"),
+)
+
+
+def _comparison_label(key: str) -> str:
+    """``covered_share_a`` -> ``Covered share, A``; ``difference`` -> ``B minus A``."""
+    fixed = {"a": "A", "b": "B", "difference": "B minus A", "in": "In", "group": "Decile"}
+    if key in fixed:
+        return fixed[key]
+    for end, who in (("_a", "A"), ("_b", "B")):
+        if key.endswith(end):
+            return f"{key[: -len(end)].replace('_', ' ').capitalize()}, {who}"
+    return key.replace("_", " ").capitalize()
+
+
+def comparison_tables(out: dict) -> list[tuple[str, str, tuple[pd.DataFrame, list]]]:
+    """Each table of a scenario comparison as shown: ``(key, title, (frame, columns))``.
+
+    Numbers are formatted as the CLI prints them (thousands separators, shares as
+    percentages, minutes with their unit); hubs are named (their ids are left out).
+    """
+    from hubplan.cli.site_cmds import format_table
+
+    tables = []
+    for key, title in COMPARISON:
+        frame = out[key]
+        if key == "hubs" and "name" in frame:
+            frame = frame.drop(columns="hub")
+        shown = format_table(frame) if len(frame) else frame.astype(object)
+        shown = shown.astype(object).where(shown.notna(), None)
+        columns = [tabular.Column(str(c), _comparison_label(str(c))) for c in shown.columns]
+        tables.append((key, title, (shown.reset_index(drop=True), columns)))
+    return tables
+
+
+def comparison_frame(out: dict) -> tuple[pd.DataFrame, list[tabular.Column]]:
+    """Every table of a comparison stacked for one download: section, item, A, B, B minus A."""
+    records = []
+    for _key, title, (frame, columns) in comparison_tables(out):
+        keys = [c.key for c in columns]
+        bases = [""] if "a" in keys else [k[:-2] for k in keys if k.endswith("_a")]
+        for row in frame.itertuples(index=False, name=None):
+            values = dict(zip(keys, row, strict=True))
+            item = values[keys[0]]
+            if not bases and "in" in values:  # hubs: in A, B or both
+                a = "yes" if values["in"] in ("a only", "both") else "no"
+                b = "yes" if values["in"] in ("b only", "both") else "no"
+                records.append({"section": title, "item": item, "a": a, "b": b, "difference": None})
+            for base in bases:
+                pre = f"{base}_" if base else ""
+                label = f"{item}: {base.replace('_', ' ')}" if base else item
+                records.append(
+                    {
+                        "section": title,
+                        "item": label,
+                        "a": values.get(f"{pre}a"),
+                        "b": values.get(f"{pre}b"),
+                        "difference": values.get(f"{pre}difference"),
+                    }
+                )
+    columns = [
+        tabular.Column("section", "Table"),
+        tabular.Column("item", "Item"),
+        tabular.Column("a", "Scenario A"),
+        tabular.Column("b", "Scenario B"),
+        tabular.Column("difference", "B minus A"),
+    ]
+    return pd.DataFrame(records, columns=[c.key for c in columns]), columns
 
 
 def equity_label(place: Place) -> str:
@@ -1103,12 +1220,14 @@ def impact(_n, payload, existing, state):
     except InputError as exc:
         return html.P(f"No impact pack: {exc}", className="notice-line"), None, None
     s = result.summary
-    rows, cols = _records(
-        result.by_decile[["decile", "weight", "weight_losing", "weight_gaining"]].rename(
-            columns={"weight": result.weight_label}
-        ),
-        0,
-    )
+    label = result.weight_label
+    impact_columns = [
+        tabular.Column("decile", "Deprivation decile"),
+        tabular.Column("weight", label, kind="count"),
+        tabular.Column("weight_losing", f"{label} losing access", kind="count"),
+        tabular.Column("weight_gaining", f"{label} gaining access", kind="count"),
+    ]
+    impact_frame = result.by_decile[[c.key for c in impact_columns]]
     text = (
         f"Closing {len(result.closed)} and opening {len(result.opened)} site(s): "
         f"{s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {result.weight_label} lose "
@@ -1120,9 +1239,166 @@ def impact(_n, payload, existing, state):
         html.Div(
             [
                 html.P(text, id="planner-impact-summary"),
-                dash_table.DataTable(data=rows, columns=cols, **TABLE_STYLE),
+                grid(
+                    "planner-impact-table",
+                    impact_frame,
+                    impact_columns,
+                    label="Access lost and gained by deprivation decile",
+                ),
             ]
         ),
         dcc.send_bytes(pdf, "impact-pack.pdf"),
         dict(content=csv, filename="impact-areas.csv"),
     )
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def _run_notes(payload: dict | None) -> tuple[str, ...]:
+    """The settings of the plan on screen, for the files' metadata."""
+    if not payload:
+        raise InputError("run the planner first: there is no plan to download")
+    res = payload.get("results") or {}
+    share = res.get("covered_share")
+    text = (
+        f"Plan: {OBJECTIVE_LABELS.get(payload.get('objective'), payload.get('objective'))}, "
+        f"{len(payload.get('hubs') or [])} hub(s), mode {payload.get('mode')}"
+        + (f", limit {payload['minutes']:g} minutes" if payload.get("minutes") else "")
+        + (f", {share:.1%} of the demand covered" if share is not None else "")
+        + (f"; weighted by {res['weight']}" if res.get("weight") else "")
+        + (f"; method: {res['method']}" if res.get("method") else "")
+        + "."
+    )
+    return (text,)
+
+
+def _describe(table: str, stem: str) -> Callable[[dict, dict], dict]:
+    def describe(state: dict | None, payload: dict | None) -> dict:
+        place, notice = open_place_safe((state or {}).get("place"))
+        if notice:
+            raise InputError(notice)
+        return {
+            "place": place,
+            "title": f"{place.name}: planned hubs, {table}",
+            "stem": filename_stem(current_place_key(place), "plan", stem),
+            "notes": _run_notes(payload),
+        }
+
+    return describe
+
+
+_RUN_STATES = [("planner-state", "data"), ("planner-result", "data")]
+for _prefix, _grid_id, _table, _stem in (
+    ("planner-hubs", "planner-hubs-table", "chosen hubs", "hubs"),
+    ("planner-equity", "planner-equity", "coverage by deprivation decile", "equity"),
+    ("planner-bands", "planner-bands", "travel time to the nearest hub", "bands"),
+    ("planner-teams", "planner-teams", "staff split by need", "teams"),
+):
+    grid_download_callback(_prefix, _grid_id, _describe(_table, _stem), states=_RUN_STATES)
+
+
+def chosen_hubs_data(place: Place, payload: dict | None) -> ExportData:
+    """The plan's hubs as points (working CRS): name, id, location and catchment figures."""
+    notes = _run_notes(payload)
+    res = (payload or {}).get("results") or {}
+    points = pd.DataFrame(res.get("hub_points") or [], columns=["hub", "name", "lon", "lat"])
+    if points.empty:
+        raise InputError("the plan has no hub locations to download")
+    per_hub = pd.DataFrame(res.get("per_hub") or [])
+    frame = points[["name", "hub", "lon", "lat"]].copy()
+    if not per_hub.empty and "hub" in per_hub:
+        stats = per_hub.set_index(per_hub["hub"].astype(str))
+        for key in ("areas", "weight", "covered_weight", "mean_minutes"):
+            if key in stats:
+                frame[key] = frame["hub"].map(stats[key]).to_numpy()
+    geo = gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=4326
+    ).to_crs(place.crs)
+    weight = res.get("weight") or "weight"
+    columns = {
+        "name": "Hub name",
+        "hub": "Site or candidate id",
+        "areas": "Areas in catchment",
+        "weight": f"Catchment [{weight}]",
+        "covered_weight": f"Catchment within the time limit [{weight}]",
+        "mean_minutes": "Average journey [minutes]",
+    }
+    return ExportData("hubs", geo, f"{place.name}: planned hubs", notes, columns)
+
+
+_POINTS = download_ids("planner-points")
+
+
+@callback(
+    Output(_POINTS["download"], "data"),
+    Output(_POINTS["meta"], "data"),
+    Output(_POINTS["status"], "children"),
+    Input(_POINTS["csv"], "n_clicks"),
+    Input(_POINTS["xlsx"], "n_clicks"),
+    Input(_POINTS["geojson"], "n_clicks"),
+    State("planner-state", "data"),
+    State("planner-result", "data"),
+    prevent_initial_call=True,
+)
+def download_points(_csv, _xlsx, _geojson, state, payload, *, trigger=None):
+    """The chosen hubs with their locations: CSV/XLSX (lon, lat) or GeoJSON points."""
+    fmt = trigger_format(trigger or ctx.triggered_id)
+    place, notice = open_place_safe((state or {}).get("place"))
+    if notice:
+        return dash.no_update, dash.no_update, notice
+    stem = filename_stem(current_place_key(place), "plan", "hub-points")
+    try:
+        data_ = chosen_hubs_data(place, payload)
+        if fmt == "geojson":
+            data, meta = geojson_download(place, data_, stem=stem)
+        else:
+            frame = pd.DataFrame(data_.frame.drop(columns="geometry"))
+            columns = tabular.columns_for(frame, labels=data_.columns)
+            data, meta = table_download(
+                fmt, place, frame, columns, title=data_.title, stem=stem, notes=data_.notes
+            )
+    except InputError as exc:
+        return dash.no_update, dash.no_update, f"No download: {exc}"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready."
+
+
+_CMP = download_ids("planner-cmp")
+
+
+@callback(
+    Output(_CMP["download"], "data"),
+    Output(_CMP["meta"], "data"),
+    Output(_CMP["status"], "children"),
+    Input(_CMP["csv"], "n_clicks"),
+    Input(_CMP["xlsx"], "n_clicks"),
+    State("planner-a", "value"),
+    State("planner-b", "value"),
+    State("planner-state", "data"),
+    prevent_initial_call=True,
+)
+def download_comparison(_csv, _xlsx, a_name, b_name, state, *, trigger=None):
+    """Every table of the comparison of scenarios A and B, stacked, as CSV or XLSX."""
+    fmt = trigger_format(trigger or ctx.triggered_id)
+    place, notice = open_place_safe((state or {}).get("place"))
+    if notice:
+        return dash.no_update, dash.no_update, notice
+    try:
+        if not a_name or not b_name:
+            raise InputError("choose two saved scenarios to compare")
+        store = store_for(place)
+        a, b = store.load(place.name, a_name), store.load(place.name, b_name)
+        out = compare(a, b)
+        frame, columns = comparison_frame(out)
+        data, meta = table_download(
+            fmt,
+            place,
+            frame,
+            columns,
+            title=f"{place.name}: scenario {a.name!r} (A) against {b.name!r} (B)",
+            stem=filename_stem(current_place_key(place), "compare", a.name, b.name),
+            notes=(f"A = {a.name}; B = {b.name}.", *out["notes"]),
+        )
+    except InputError as exc:
+        return dash.no_update, dash.no_update, f"No download: {exc}"
+    return data, (meta if meta is not None else dash.no_update), f"{fmt.upper()} ready."

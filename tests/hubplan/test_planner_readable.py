@@ -44,10 +44,15 @@ def test_hub_table_shows_names_roles_and_units():
     )
     assert [r["hub"] for r in rows] == ["Southgate Family Hub", "Ashby Heathside Primary"]
     assert [r["role"] for r in rows] == ["existing hub kept", "new hub"]
-    assert rows[0]["within"] == "81.0%" and rows[0]["mean"] == "12.3 min"
-    assert rows[0]["weight"] == "1,234"
-    names = [c["name"] for c in cols]
-    assert "Catchment (Children aged 0-4)" in names and "Of which within 15 min" in names
+    # numbers stay numbers (the grid sorts them and shows separators and units)
+    assert rows[0]["within"] == 81.0 and rows[0]["mean"] == 12.3
+    assert rows[0]["weight"] == 1234
+    names = [c["headerName"] for c in cols]
+    assert "Catchment (Children aged 0-4)" in names and "Of which within 15 min (%)" in names
+    assert "Average journey (minutes)" in names
+    formats = {c["field"]: c.get("valueFormatter", {}).get("function") for c in cols}
+    assert formats["weight"] == "hubNumber(params.value, 0)"
+    assert formats["within"] == "hubNumber(params.value, 1)"
     assert not any("FH04" in str(v) for r in rows for v in r.values())
 
 

@@ -8,8 +8,11 @@ reads the controls and shows its results (figures from :func:`layers.clusters.de
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dash
-from dash import Input, Output, State, callback, dash_table, dcc, html
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
 
 from geo.clusters.design import FootprintDesign, check_set_name, design_footprints
 from geo.clusters.design import save_design as save_footprint_design
@@ -18,8 +21,10 @@ from geo.clusters.hotspots import METHOD_NAMES
 from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
+from geo.export import tabular
 from geo.place.model import Place
 from geo.tables import to_safe_csv
+from hubplan.pages._grid import download_bar, grid, grid_data, grid_download_callback
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.base import map_figure
@@ -38,34 +43,29 @@ METHOD_LABELS = {
     "azp": "PySAL AZP + balancing (slow)",
     "ward": "PySAL spatial Ward + balancing",
 }
-TABLE_STYLE = {
-    "style_table": {"overflowX": "auto", "width": "100%"},
-    "style_cell": {
-        "fontFamily": "inherit",
-        "fontSize": "13.5px",
-        "color": "#1a1a1a",
-        "padding": "4px 8px",
-    },
-    "style_header": {"fontWeight": "600", "backgroundColor": "#f0f0f0", "whiteSpace": "normal"},
-}
-SUMMARY_COLUMNS = {
-    "set": "Set",
-    "footprints": "Footprints",
-    "max_deviation_pct": "Largest deviation from the mean (%)",
-    "mean_polsby_popper": "Mean Polsby-Popper",
-    "mean_convex_hull_ratio": "Mean convex-hull ratio",
-    "areas_changed": "Areas that change",
-}
-FOOTPRINT_COLUMNS = {
-    "set": "Set",
-    "footprint": "Footprint",
-    "areas": "Small areas",
-    "total": "Total",
-    "pct_of_mean": "% of mean",
-    "polsby_popper": "Polsby-Popper",
-    "convex_hull_ratio": "Convex-hull ratio",
-}
-CHANGED_COLUMNS = {"code": "Area code", "name": "Name", "from": "From", "to": "To"}
+SUMMARY_COLUMNS = [
+    tabular.Column("set", "Set"),
+    tabular.Column("footprints", "Footprints", kind="count"),
+    tabular.Column("max_deviation_pct", "Largest deviation from the mean", "%", "number"),
+    tabular.Column("mean_polsby_popper", "Mean Polsby-Popper", "score", "number"),
+    tabular.Column("mean_convex_hull_ratio", "Mean convex-hull ratio", "score", "number"),
+    tabular.Column("areas_changed", "Areas that change", kind="count"),
+]
+FOOTPRINT_COLUMNS = [
+    tabular.Column("set", "Set"),
+    tabular.Column("footprint", "Footprint"),
+    tabular.Column("areas", "Small areas", kind="count"),
+    tabular.Column("total", "Total of the balanced quantity", kind="number", decimals=0),
+    tabular.Column("pct_of_mean", "Share of the mean", "%", "number"),
+    tabular.Column("polsby_popper", "Polsby-Popper", "score", "number"),
+    tabular.Column("convex_hull_ratio", "Convex-hull ratio", "score", "number"),
+]
+CHANGED_COLUMNS = [
+    tabular.Column("code", "Area code"),
+    tabular.Column("name", "Name"),
+    tabular.Column("from", "From"),
+    tabular.Column("to", "To"),
+]
 
 
 def _int(value, default: int, lo: int, hi: int) -> int:
@@ -126,14 +126,13 @@ def _graph(id: str, figure) -> dcc.Graph:
     return dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
 
 
-def _table(id: str, columns: dict[str, str], data: list[dict], **kwargs) -> dash_table.DataTable:
-    return dash_table.DataTable(
-        id=id,
-        data=data,
-        columns=[{"name": name, "id": key} for key, name in columns.items()],
-        **kwargs,
-        **TABLE_STYLE,
-    )
+def _table(id: str, columns: list[tabular.Column], data: list[dict], *, label: str) -> list:
+    """A grid of ``data`` (rows keyed by the columns) and its download bar."""
+    frame = pd.DataFrame(data, columns=[c.key for c in columns])
+    return [
+        grid(id, frame, columns, label=label),
+        download_bar(id, what=f"the table: {label}"),
+    ]
 
 
 def _control(label: str, for_id: str, component) -> html.Div:
@@ -253,7 +252,12 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
     return [
         dcc.Loading(html.P(status, id="cl-status", role="status", **{"aria-live": "polite"})),
         html.H3("Summary"),
-        _table("cl-summary", SUMMARY_COLUMNS, design.summary_rows() if design else []),
+        *_table(
+            "cl-summary",
+            SUMMARY_COLUMNS,
+            design.summary_rows() if design else [],
+            label="Summary of the current and designed footprints",
+        ),
         html.P(basis and f"Balanced quantity: {basis}.", id="cl-basis", className="control-help"),
         html.Div(
             [
@@ -280,20 +284,18 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
             className="cl-side-by-side",
         ),
         html.H3("Balance and compactness by footprint"),
-        _table(
+        *_table(
             "cl-balance-table",
             FOOTPRINT_COLUMNS,
             design.footprint_rows() if design else [],
-            sort_action="native",
-            page_size=20,
+            label="Balance and compactness by footprint",
         ),
         html.H3("Areas that change footprint"),
-        _table(
+        *_table(
             "cl-changed",
             CHANGED_COLUMNS,
             design.changed_rows() if design else [],
-            sort_action="native",
-            page_size=15,
+            label="Areas that change footprint",
         ),
         html.P(
             "A footprint of the new set is matched to the current footprint it shares most "
@@ -340,7 +342,7 @@ def _schools_section(place: Place) -> html.Section:
             html.Div([_control("Group schools", "cl-sc-by", by)], className="form-grid"),
             dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
             _graph("cl-sc-map", _empty_map(place)),
-            dash_table.DataTable(id="cl-sc-table", data=[], sort_action="native", **TABLE_STYLE),
+            *_table("cl-sc-table", [], [], label="School clusters"),
         ],
         className="cl-section",
     )
@@ -440,13 +442,13 @@ def layout(
 
 
 @callback(
-    Output("cl-summary", "data"),
-    Output("cl-balance-table", "data"),
+    Output("cl-summary", "rowData"),
+    Output("cl-balance-table", "rowData"),
     Output("cl-balance-fig", "figure"),
     Output("cl-compact-fig", "figure"),
     Output("cl-map-current", "figure"),
     Output("cl-map-designed", "figure"),
-    Output("cl-changed", "data"),
+    Output("cl-changed", "rowData"),
     Output("cl-basis", "children"),
     Output("cl-status", "children"),
     Output("cl-lookup", "data"),
@@ -523,8 +525,8 @@ def on_download(_clicks, lookup, state):
 
 @callback(
     Output("cl-sc-map", "figure"),
-    Output("cl-sc-table", "data"),
-    Output("cl-sc-table", "columns"),
+    Output("cl-sc-table", "rowData"),
+    Output("cl-sc-table", "columnDefs"),
     Output("cl-sc-text", "children"),
     Input("cl-sc-by", "value"),
     State("cl-state", "data"),
@@ -535,13 +537,44 @@ def on_school_clusters(by, state):
         result = school_clusters(place, by=by or "footprint")
     except InputError as exc:
         return _empty_map(place), [], [], f"No school clusters: {exc}"
-    table = result.summary.copy()
-    for col in table.columns:
-        if table[col].dtype.kind == "f":
-            table[col] = table[col].round(1)
-    columns = [{"name": c, "id": c} for c in table.columns]
+    table = result.summary.reset_index(drop=True)
+    columns = [
+        replace(c, decimals=1) if c.kind == "number" else c
+        for c in tabular.columns_for(
+            table, labels={str(c): str(c).replace("_", " ").capitalize() for c in table.columns}
+        )
+    ]
+    rows, defs = grid_data(table, columns)
     fig = map_figure(place, school_cluster_traces(place, result), height=460)
-    return fig, table.to_dict("records"), columns, result.method_text
+    return fig, rows, defs, result.method_text
+
+
+def _describe(table: str, stem: str):
+    def describe(state: dict | None) -> dict:
+        place, notice = open_place_safe((state or {}).get("place"))
+        if notice:
+            raise InputError(notice)
+        return {
+            "place": place,
+            "title": f"{place.name}: {table}",
+            "stem": f"{current_place_key(place)}-clusters-{stem}",
+        }
+
+    return describe
+
+
+for _grid_id, _table_name in (
+    ("cl-summary", "footprint design summary"),
+    ("cl-balance-table", "balance and compactness by footprint"),
+    ("cl-changed", "areas that change footprint"),
+    ("cl-sc-table", "school clusters"),
+):
+    grid_download_callback(
+        _grid_id,
+        _grid_id,
+        _describe(_table_name, _grid_id.removeprefix("cl-")),
+        states=[("cl-state", "data")],
+    )
 
 
 @callback(

@@ -14,6 +14,8 @@ import weakref
 import dash
 import pandas as pd
 from dash import (
+    ALL,
+    MATCH,
     Input,
     Output,
     Patch,
@@ -47,7 +49,7 @@ from hubplan.pages._state import (
     parse_view,
 )
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
-from hubplan.pages._values_table import TABLE_ID, table_page, values_table
+from hubplan.pages._values_table import GRID_TYPE, STATUS_TYPE, rows_block, values_table
 from layers.areas import AREAS_UID, area_choropleth, choropleth_values
 from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
 from layers.footprints import (
@@ -701,35 +703,21 @@ def on_controls(indicator, footprint, layers, basemap, index, state):
 
 
 @callback(
-    Output(TABLE_ID, "data"),
-    Output(TABLE_ID, "page_count"),
-    Output("home-values-status", "children"),
-    Output(TABLE_ID, "page_current"),
-    Input(TABLE_ID, "page_current"),
-    Input(TABLE_ID, "page_size"),
-    Input(TABLE_ID, "sort_by"),
-    Input(TABLE_ID, "filter_query"),
+    Output({"type": GRID_TYPE, "indicator": MATCH}, "getRowsResponse"),
+    Output({"type": STATUS_TYPE, "indicator": MATCH}, "children"),
+    Input({"type": GRID_TYPE, "indicator": MATCH}, "getRowsRequest"),
     State("home-state", "data"),
     prevent_initial_call=True,
 )
-def on_values_page(page, size, sort_by, filter_query, state):
-    """Another page, sort order or filter of the values table (the first page comes with it)."""
+def on_values_rows(request, state):
+    """The block of rows the values grid scrolled to, in its sort order and filter."""
     place, notice = open_place_safe((state or {}).get("place"))
-    indicator = (state or {}).get("indicator")
+    indicator = ctx.triggered_id["indicator"] if ctx.triggered_id else None
+    indicator = indicator or (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
-        return (dash.no_update,) * 4
-    asked = page
-    if (
-        ctx.triggered_id == TABLE_ID
-        and ctx.triggered_prop_ids
-        and not any(p.endswith(".page_current") for p in ctx.triggered_prop_ids)
-    ):
-        page = 0  # a new sort order or filter starts on its first page
-    rows, pages, status = table_page(
-        place, indicator, page=page or 0, page_size=size, sort_by=sort_by, filter_query=filter_query
-    )
-    shown = min(max(int(page or 0), 0), pages - 1)
-    return rows, pages, status, (shown if shown != asked else dash.no_update)
+        return dash.no_update, notice or "Choose an indicator first."
+    rows, count, status = rows_block(place, indicator, request)
+    return {"rowData": rows, "rowCount": count}, status
 
 
 @callback(
@@ -738,12 +726,11 @@ def on_values_page(page, size, sort_by, filter_query, state):
     Output("home-values-dl-status", "children"),
     Input("home-values-dl-csv", "n_clicks"),
     Input("home-values-dl-xlsx", "n_clicks"),
-    State(TABLE_ID, "sort_by"),
-    State(TABLE_ID, "filter_query"),
+    State({"type": GRID_TYPE, "indicator": ALL}, "getRowsRequest"),
     State("home-state", "data"),
     prevent_initial_call=True,
 )
-def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=None):
+def on_values_download(_csv, _xlsx, requests, state, *, trigger=None):
     """The values table as filtered and sorted on screen (every page), as CSV (with its
     metadata sidecar) or XLSX, through the one table writer."""
     from hubplan.pages._export import table_files
@@ -755,7 +742,8 @@ def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=Non
     indicator = (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
         return dash.no_update, dash.no_update, notice or "Choose an indicator first."
-    frame, shown = download_frame(place, indicator, sort_by=sort_by, filter_query=filter_query)
+    request = next((r for r in requests or [] if r), None)  # the grid's last sort and filter
+    frame, shown = download_frame(place, indicator, request=request)
     note = disclosed_profile(place, by="area").note or ""
     ind = place.catalogue[indicator]
     data, meta = table_files(

@@ -14,9 +14,10 @@ import io
 
 import dash
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, dash_table, dcc, html
+from dash import ALL, Input, Output, State, callback, dcc, html
 
 from geo.errors import InputError
+from geo.export import tabular
 from geo.indicators.need_index import (
     DEFAULT_KEY,
     NeedIndexSpec,
@@ -31,6 +32,7 @@ from geo.place._edit import copy_place
 from geo.place.config import Indicator
 from geo.place.model import Place
 from geo.place.postgis import short_name
+from hubplan.pages._grid import grid
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 
@@ -108,50 +110,35 @@ def weights_table(place: Place, spec: NeedIndexSpec | None) -> html.Table:
     )
 
 
-def catalogue_table(place: Place) -> dash_table.DataTable:
-    rows = [
-        {
-            "key": k,
-            "label": i.label,
-            "kind": i.kind,
-            "unit": i.unit,
-            "higher_is": i.higher_is or "",
-            "england": i.england,
-            "sensitive": "yes" if i.sensitive else "",
-            "source": i.source,
-            "vintage": i.vintage,
-        }
-        for k, i in place.catalogue.items()
-    ]
-    cols = [
-        "key",
-        "label",
-        "kind",
-        "unit",
-        "higher_is",
-        "england",
-        "sensitive",
-        "source",
-        "vintage",
-    ]
-    return dash_table.DataTable(
-        id="ind-catalogue",
-        data=rows,
-        columns=[{"name": c.replace("_", " ").capitalize(), "id": c} for c in cols],
-        sort_action="native",
-        filter_action="native",
-        page_action="none",
-        style_table={"maxHeight": "420px", "overflowY": "auto"},
-        style_cell={
-            "fontFamily": "inherit",
-            "fontSize": "13.5px",
-            "textAlign": "left",
-            "padding": "4px 8px",
-            "whiteSpace": "normal",
-            "color": "#1a1a1a",
-        },
-        style_header={"fontWeight": "600", "backgroundColor": "#f0f0f0"},
+def catalogue_table(place: Place) -> html.Div:
+    """Every indicator of the place's catalogue: key, label, unit, direction, source, period."""
+    frame = pd.DataFrame(
+        [
+            {
+                "key": k,
+                "label": i.label,
+                "kind": i.kind,
+                "unit": i.unit,
+                "higher_is": i.higher_is or "",
+                "england": i.england,
+                "sensitive": "yes" if i.sensitive else "",
+                "source": i.source,
+                "vintage": i.vintage,
+            }
+            for k, i in place.catalogue.items()
+        ]
     )
+    columns = [
+        tabular.Column(c, c.replace("_", " ").capitalize())
+        for c in ("key", "label", "kind", "unit", "higher_is")
+    ]
+    columns += [
+        tabular.Column("england", "England value", description="In the indicator's own unit"),
+        tabular.Column("sensitive", "Sensitive"),
+        tabular.Column("source", "Source"),
+        tabular.Column("vintage", "Period"),
+    ]
+    return grid("ind-catalogue", frame, columns, label="Indicator catalogue", height=420)
 
 
 def _field(label: str, component, help_text: str | None = None) -> html.Div:

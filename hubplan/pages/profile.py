@@ -12,13 +12,16 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import dash
-from dash import Input, Output, State, callback, dash_table, dcc, html
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
 
+from geo.export import tabular
 from geo.indicators.contract import profile_contract
 from geo.indicators.footprint_profile import FootprintProfile, footprint_profile
 from geo.indicators.profile import disclosed_profile
 from geo.numbers import format_number
 from geo.place.model import Place
+from hubplan.pages._grid import grid
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._sets import place_view
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
@@ -274,32 +277,19 @@ def pretty(column: str) -> str:
     return column.replace("_", " ").capitalize()
 
 
-def sites_table(contract: dict) -> dash_table.DataTable | html.P:
+def sites_table(contract: dict) -> html.Div | html.P:
+    """The footprint's schools and centres in a sortable, filterable grid."""
     rows = []
     for group in contract["sites"]:
         for site in group["sites"]:
             rows.append({"kind": group["label"], **site})
     if not rows:
         return html.P("No schools or centres in this footprint.", id="profile-sites")
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    data = [{c: ("" if r.get(c) is None else r.get(c)) for c in columns} for r in rows]
-    return dash_table.DataTable(
-        id="profile-sites",
-        columns=[{"name": pretty(c), "id": c} for c in columns],
-        data=data,
-        sort_action="native",
-        filter_action="native",
-        page_action="none",
-        style_table={"maxHeight": "420px", "overflowY": "auto"},
-        style_cell={
-            "fontFamily": "inherit",
-            "fontSize": "14px",
-            "color": "#1a1a1a",
-            "padding": "4px 8px",
-            "textAlign": "left",
-        },
-        style_header={"fontWeight": "600", "backgroundColor": "#f0f0f0"},
-        fixed_rows={"headers": True},
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    frame = pd.DataFrame(rows, columns=keys)
+    columns = tabular.columns_for(frame, labels={c: pretty(c) for c in keys})
+    return grid(
+        "profile-sites", frame, columns, label="Schools and centres in this footprint", height=420
     )
 
 

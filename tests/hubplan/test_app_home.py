@@ -163,7 +163,9 @@ def test_indicator_change_patches_values_not_geometry(home, place, view):
     assert z == pytest.approx(place.areas["school_readiness"].tolist())
     assert new_state["indicator"] == "school_readiness"
     assert "Higher = better" in note
-    assert table[2].columns[-1]["name"].startswith(place.catalogue["school_readiness"].label)
+    grid = table[2].children
+    assert grid.columnDefs[-1]["headerName"].startswith(place.catalogue["school_readiness"].label)
+    assert grid.id["indicator"] == "school_readiness"  # a new grid (and its first block)
 
 
 def test_layer_toggle_patches_visibility_only(home, view):
@@ -276,73 +278,78 @@ def test_click_selects_the_footprint(home, place, view):
     assert home.footprint_from_click(None, index, place) is None
 
 
-def test_values_table_sends_the_first_page_worst_first(home, place):
-    _, status, table = home.values_table(place, "school_readiness")
-    assert table.page_action == "custom" and len(table.data) == 50
-    assert table.page_count == -(-len(place.areas) // 50)
+def test_values_table_is_a_server_side_grid(home, place):
+    _, status, region = home.values_table(place, "school_readiness")
+    table = region.children
+    assert table.rowModelType == "infinite" and not getattr(table, "rowData", None)
+    assert table.id == {"type": "home-values-grid", "indicator": "school_readiness"}
+    assert getattr(region, "aria-label").startswith("Table of mapped values: ")
+    ind = place.catalogue["school_readiness"]
+    headers = [d["headerName"] for d in table.columnDefs]
+    assert headers[-1] == f"{ind.label} ({ind.unit})"
     assert f"{len(place.areas):,} small areas" in status.children
-    finite = [r["value"] for r in table.data if r["value"] is not None]
-    assert finite == sorted(finite)  # higher is better: worst (lowest) first
-    assert finite[0] == place.areas["school_readiness"].min().round(3)
 
 
-def test_values_table_pages_sorts_and_filters_over_http(client, place):
+def _grid_request(client, request, indicator="imd_score"):
+    """One ``getRowsRequest`` over HTTP, as the grid sends it (pattern-matching ids)."""
+    grid = {"indicator": indicator, "type": "home-values-grid"}
+    status_id = {"indicator": indicator, "type": "home-values-status"}
+    key = json.dumps  # Dash keys wildcard callbacks by their JSON ids, keys sorted
+
+    def wild(type_):
+        return key({"indicator": ["MATCH"], "type": type_}, separators=(",", ":"))
+
+    body = {
+        "output": f"..{wild('home-values-grid')}.getRowsResponse...{wild('home-values-status')}.children..",
+        "outputs": [
+            {"id": grid, "property": "getRowsResponse"},
+            {"id": status_id, "property": "children"},
+        ],
+        "inputs": [{"id": grid, "property": "getRowsRequest", "value": request}],
+        "state": [
+            {
+                "id": "home-state",
+                "property": "data",
+                "value": {"place": "demo", "indicator": indicator},
+            }
+        ],
+        "changedPropIds": [key(grid, separators=(",", ":")) + ".getRowsRequest"],
+    }
+    status, data = flask_post(client)("/_dash-update-component", body)
+    assert status == 200, data[:500]
+    out = json.loads(data)["response"]
+    grid_key = key(grid, separators=(",", ":"))
+    status_key = key(status_id, separators=(",", ":"))
+    return out[grid_key]["getRowsResponse"], out[status_key]["children"]
+
+
+def test_values_grid_blocks_sort_and_filter_over_http(client, place):
     fp = place.footprint_names[2]
-    outputs = [
-        ("home-values-datatable", "data"),
-        ("home-values-datatable", "page_count"),
-        ("home-values-status", "children"),
-        ("home-values-datatable", "page_current"),
-    ]
-    state = {"place": "demo", "indicator": "imd_score"}
-    shown_page = {}
-
-    def ask(page=0, sort_by=(), query="", changed="page_current"):
-        body = update_body(
-            outputs,
-            [
-                ("home-values-datatable", "page_current", page),
-                ("home-values-datatable", "page_size", 50),
-                ("home-values-datatable", "sort_by", list(sort_by)),
-                ("home-values-datatable", "filter_query", query),
-            ],
-            state=[("home-state", "data", state)],
-            changed=[f"home-values-datatable.{changed}"],
-        )
-        status, data = flask_post(client)("/_dash-update-component", body)
-        assert status == 200
-        out = json.loads(data)["response"]
-        shown_page["value"] = out["home-values-datatable"].get("page_current")
-        return (
-            out["home-values-datatable"]["data"],
-            out["home-values-datatable"]["page_count"],
-            out["home-values-status"]["children"],
-        )
-
+    n = len(place.areas)
     seen = []
-    page_count = ask()[1]
-    for page in range(page_count):
-        seen += [r["code"] for r in ask(page)[0]]
+    for start in range(0, n, 100):
+        response, status = _grid_request(client, {"startRow": start, "endRow": start + 100})
+        assert response["rowCount"] == n and status == f"{n:,} small areas."
+        seen += [r["code"] for r in response["rowData"]]
     assert sorted(seen) == sorted(place.areas.index.astype(str))  # every area, once
-    assert shown_page["value"] is None  # a valid page is left as it is
-    rows, _, _ = ask(page=3, sort_by=[{"column_id": "name", "direction": "asc"}], changed="sort_by")
-    assert [r["name"] for r in rows] == sorted(place.areas["name"].astype(str))[:50]
-    assert shown_page["value"] == 0  # a new order starts on its first page
-    rows, pages, status = ask(
-        page=2,
-        query=f'{{footprint}} icontains "{fp.lower()}" && {{value}} > 20',
-        changed="filter_query",
+    first = _grid_request(client, {"startRow": 0, "endRow": 100})[0]["rowData"]
+    finite = [r["value"] for r in first if r["value"] is not None]
+    assert finite == sorted(finite, reverse=True)  # higher is worse: worst (highest) first
+    response, _ = _grid_request(
+        client, {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "name", "sort": "asc"}]}
     )
+    assert [r["name"] for r in response["rowData"]] == sorted(place.areas["name"].astype(str))[:50]
+    model = {
+        "footprint": {"filterType": "text", "type": "contains", "filter": fp.lower()},
+        "value": {"filterType": "number", "type": "greaterThan", "filter": 20},
+    }
+    response, status = _grid_request(client, {"startRow": 0, "endRow": 100, "filterModel": model})
     expected = place.areas[
-        (place.areas["footprint"] == fp) & (place.areas["imd_score"].round(3) > 20)
+        (place.areas["footprint"] == fp) & (place.areas["imd_score"].round(2) > 20)
     ]
-    assert sorted(r["code"] for r in rows) == sorted(expected.index.astype(str))
-    assert pages == 1 and f"{len(expected):,} of {len(place.areas):,}" in status
-    assert shown_page["value"] == 0
-    rows, _, status = ask(page=99)
-    assert shown_page["value"] == page_count - 1 and rows  # past the end: the last page
-    rows, _, status = ask(query="{value} > lots", changed="filter_query")
-    assert len(rows) == 50 and "not understood" in status and "lots" in status
+    assert sorted(r["code"] for r in response["rowData"]) == sorted(expected.index.astype(str))
+    assert response["rowCount"] == len(expected)
+    assert f"{len(expected):,} of {len(place.areas):,}" in status
 
 
 def test_sensitive_indicator_matches_disclosure_controlled_profile(home, place):
@@ -375,8 +382,9 @@ def test_values_download_callback_csv_and_xlsx(home, place):
     import openpyxl
 
     state = {"place": "demo", "indicator": "imd_score"}
+    request = {"filterModel": {"footprint": {"type": "contains", "filter": "dun"}}}
     data, meta, status = home.on_values_download(
-        1, 0, [], "{footprint} icontains dun", state, trigger="home-values-dl-csv"
+        1, 0, [request], state, trigger="home-values-dl-csv"
     )
     raw = base64.b64decode(data["content"])
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -392,7 +400,7 @@ def test_values_download_callback_csv_and_xlsx(home, place):
     doc = json.loads(base64.b64decode(meta["content"]))
     assert meta["filename"] == data["filename"] + "-metadata.json"
     assert "synthetic demo data" in json.dumps(doc).lower()
-    data, meta, _ = home.on_values_download(0, 1, [], "", state, trigger="home-values-dl-xlsx")
+    data, meta, _ = home.on_values_download(0, 1, [None], state, trigger="home-values-dl-xlsx")
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
     assert book["Data"].max_row == len(place.areas) + 1
     assert meta is home.dash.no_update

@@ -37,7 +37,7 @@ def find(component, id_: str):
 def test_layout_designs_with_the_place_defaults(clusters):
     place = open_place("demo")
     page = clusters.layout(place="demo", k="4", balance="nope", hsmethod="moran")
-    summary = find(page, "cl-summary").data
+    summary = find(page, "cl-summary").rowData
     assert [r["set"] for r in summary] == ["current", "designed"]
     assert summary[1]["footprints"] == 4
     lookup = find(page, "cl-lookup").data
@@ -55,7 +55,7 @@ def test_layout_designs_with_the_place_defaults(clusters):
     status = find(page, "cl-status").children
     assert status.startswith("Designed 4 footprints in ")
     assert all(note in status for note in expected.notes[1:])
-    assert len(find(page, "cl-changed").data) == len(expected.changed_rows())
+    assert len(find(page, "cl-changed").rowData) == len(expected.changed_rows())
     assert find(page, "cl-basis").children == f"Balanced quantity: {expected.comparison.basis}."
 
 
@@ -63,7 +63,7 @@ def test_large_places_wait_for_the_design_button(clusters, monkeypatch):
     monkeypatch.setattr(clusters, "AUTO_DESIGN_MAX_AREAS", 10)
     page = clusters.layout(place="demo")
     assert "press Design to start" in find(page, "cl-status").children
-    assert find(page, "cl-summary").data == [] and find(page, "cl-lookup").data["ready"] is False
+    assert find(page, "cl-summary").rowData == [] and find(page, "cl-lookup").data["ready"] is False
 
 
 def test_design_and_download_callbacks(clusters):

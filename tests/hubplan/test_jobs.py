@@ -30,13 +30,13 @@ from tests.support.redis import redis_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN_OUTPUTS = [
-    ("cl-summary", "data"),
-    ("cl-balance-table", "data"),
+    ("cl-summary", "rowData"),
+    ("cl-balance-table", "rowData"),
     ("cl-balance-fig", "figure"),
     ("cl-compact-fig", "figure"),
     ("cl-map-current", "figure"),
     ("cl-map-designed", "figure"),
-    ("cl-changed", "data"),
+    ("cl-changed", "rowData"),
     ("cl-basis", "children"),
     ("cl-status", "children"),
     ("cl-lookup", "data"),
@@ -157,7 +157,7 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
             assert worker.poll() is None, log.read_text()[-2000:]
             time.sleep(1)
         assert result is not None, "no result from app server B: " + log.read_text()[-2000:]
-        assert len(result["cl-summary"]["data"]) > 0
+        assert len(result["cl-summary"]["rowData"]) > 0
         assert result["cl-lookup"]["data"]["ready"] is True
         assert re.search(r"Task background_callback_\w+\[[^\]]+\] succeeded", log.read_text())
     finally:

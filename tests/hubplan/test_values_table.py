@@ -1,4 +1,5 @@
-"""The paged "Table of mapped values" (pages/_values_table.py): filter parsing, sorting, paging."""
+"""The "Table of mapped values" (pages/_values_table.py): AG Grid filter and sort models
+translated to pandas, blocks of rows for the infinite row model, the download."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import pytest
 
 from geo.build.places import open_place
 from hubplan.pages._values_table import (
+    MAX_BLOCK,
     apply_filter,
     apply_sort,
-    parse_filter,
-    table_page,
+    filter_terms,
+    rows_block,
+    sort_spec,
     values_frame,
 )
 
@@ -30,28 +33,54 @@ FRAME = pd.DataFrame(
 )
 
 
+def text(kind, value):
+    return {"filterType": "text", "type": kind, "filter": value}
+
+
+def number(kind, value, to=None):
+    return {"filterType": "number", "type": kind, "filter": value, "filterTo": to}
+
+
 @pytest.mark.parametrize(
-    ("query", "terms"),
+    ("model", "terms"),
     [
-        ("{name} icontains ash", [("name", "contains", "ash")]),
-        ('{name} contains "ash lane"', [("name", "contains", "ash lane")]),
-        ("{value} > 15 && {value} <= 30.5", [("value", ">", 15.0), ("value", "<=", 30.5)]),
-        ("{value} ge 20", [("value", ">=", 20.0)]),
-        ("{footprint} ieq north", [("footprint", "=", "north")]),
-        ("{value} = 10", [("value", "=", 10.0)]),
-        ("", []),
+        ({"name": text("contains", "ash")}, [("name", "contains", "ash")]),
+        ({"name": text("startsWith", "ash l")}, [("name", "startswith", "ash l")]),
+        ({"footprint": text("equals", "north")}, [("footprint", "=", "north")]),
+        ({"value": number("greaterThan", 15)}, [("value", ">", 15.0)]),
+        ({"value": number("inRange", 15, 30.5)}, [("value", ">=", 15.0), ("value", "<=", 30.5)]),
+        ({"value": number("blank", None)}, [("value", "blank", None)]),
+        (
+            {"value": {"operator": "AND", "conditions": [number("lessThan", 9), number("notEqual", 3)]}},
+            [("value", "<", 9.0), ("value", "!=", 3.0)],
+        ),
+        ({"name": text("contains", "")}, []),
+        ({}, []),
+        (None, []),
+    ],
+)  # fmt: skip
+def test_filter_terms_translate_ag_grid_filter_models(model, terms):
+    assert filter_terms(model) == (terms, [])
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"value": number("greaterThan", "lots")},
+        {"secret": text("contains", "x")},
+        {"name": text("regex", "x")},
+        {"value": {"operator": "OR", "conditions": [number("equals", 1), number("equals", 2)]}},
     ],
 )
-def test_parse_filter_understands_datatable_queries(query, terms):
-    assert parse_filter(query) == (terms, [])
+def test_filters_not_understood_are_reported_not_raised(model):
+    terms, rejected = filter_terms({**model, "code": text("contains", "b")})
+    assert terms == [("code", "contains", "b")] and len(rejected) == 1
 
 
-@pytest.mark.parametrize(
-    "query", ["{value} > lots", "{secret} contains x", "name ~ x", "{value} between 1 2"]
-)
-def test_unparseable_terms_are_reported_not_raised(query):
-    terms, rejected = parse_filter(query + " && {name} icontains b")
-    assert terms == [("name", "contains", "b")] and rejected == [query]
+def test_sort_spec_keeps_known_columns():
+    model = [{"colId": "value", "sort": "desc"}, {"colId": "secret", "sort": "asc"}]
+    assert sort_spec(model) == [{"column_id": "value", "direction": "desc"}]
+    assert sort_spec(None) == []
 
 
 def test_filter_is_case_insensitive_for_text_and_numeric_for_values():
@@ -60,6 +89,11 @@ def test_filter_is_case_insensitive_for_text_and_numeric_for_values():
     assert list(apply_filter(FRAME, [("value", ">", 15.0)])["code"]) == ["B1", "B2"]
     assert list(apply_filter(FRAME, [("value", "!=", 10.0)])["code"]) == ["B1", "B2"]  # NaN out
     assert apply_filter(FRAME, [("value", "contains", "30")])["code"].tolist() == ["B1"]
+    assert apply_filter(FRAME, [("name", "startswith", "ASH L")])["code"].tolist() == ["A2"]
+    assert apply_filter(FRAME, [("name", "endswith", "CH")])["code"].tolist() == ["B1", "B2"]
+    assert apply_filter(FRAME, [("name", "notcontains", "ash")])["code"].tolist() == ["B1", "B2"]
+    assert apply_filter(FRAME, [("value", "blank", None)])["code"].tolist() == ["A2"]
+    assert apply_filter(FRAME, [("value", "notblank", None)])["code"].tolist() == ["A1", "B1", "B2"]
     both = [("footprint", "=", "south"), ("value", "<", 25.0)]
     assert apply_filter(FRAME, both)["code"].tolist() == ["B2"]
 
@@ -82,36 +116,57 @@ def test_values_frame_is_every_area_worst_first(place):
     assert place.areas.at[row["code"], "footprint"] == row["footprint"]
 
 
-def test_pages_cover_every_area_once_and_clamp(place):
+def test_blocks_cover_every_area_once_and_are_capped(place):
     n = len(place.areas)
-    rows0, pages, status = table_page(place, "imd_score", page_size=60)
-    assert pages == -(-n // 60) and len(rows0) == 60 and "Page 1 of" in status
     codes = []
-    for page in range(pages):
-        codes += [r["code"] for r in table_page(place, "imd_score", page=page, page_size=60)[0]]
+    for start in range(0, n, 60):
+        rows, count, status = rows_block(
+            place, "imd_score", {"startRow": start, "endRow": start + 60}
+        )
+        assert count == n and status == f"{n:,} small areas."
+        codes += [r["code"] for r in rows]
     assert sorted(codes) == sorted(place.areas.index.astype(str))
-    last = table_page(place, "imd_score", page=10_000, page_size=60)[0]
-    assert last == table_page(place, "imd_score", page=pages - 1, page_size=60)[0]
-    huge = table_page(place, "imd_score", page_size=10**9)[0]
-    assert len(huge) == min(n, 500)  # page size is capped
+    assert rows_block(place, "imd_score", {"startRow": n + 5, "endRow": n + 50})[0] == []
+    huge = rows_block(place, "imd_score", {"startRow": 0, "endRow": 10**9})[0]
+    assert len(huge) == min(n, MAX_BLOCK)  # one request gets at most MAX_BLOCK rows
+
+
+def test_block_in_the_grid_sort_order(place):
+    request = {"startRow": 0, "endRow": 50, "sortModel": [{"colId": "name", "sort": "asc"}]}
+    rows, _, _ = rows_block(place, "imd_score", request)
+    assert [r["name"] for r in rows] == sorted(place.areas["name"].astype(str))[:50]
 
 
 def test_filter_status_counts_matches(place):
     fp = place.footprint_names[0]
-    rows, pages, status = table_page(place, "imd_score", filter_query=f"{{footprint}} ieq {fp}")
-    count = int((place.areas["footprint"] == fp).sum())
-    assert {r["footprint"] for r in rows} == {fp} and len(rows) == min(count, 50)
+    model = {"footprint": text("equals", fp.lower()), "value": number("greaterThan", 20)}
+    rows, count, status = rows_block(
+        place, "imd_score", {"startRow": 0, "endRow": 100, "filterModel": model}
+    )
+    a = place.areas
+    expected = a[(a["footprint"] == fp) & (a["imd_score"].round(2) > 20)]
+    assert sorted(r["code"] for r in rows) == sorted(expected.index.astype(str))
+    assert count == len(expected)
     assert status.startswith(f"{count:,} of {len(place.areas):,} small areas match")
-    rows, pages, status = table_page(place, "imd_score", filter_query="{name} icontains zzzz-none")
-    assert rows == [] and pages == 1 and status.startswith("0 of")
+    model = {"name": text("contains", "zzzz-none")}
+    rows, count, status = rows_block(place, "imd_score", {"filterModel": model})
+    assert rows == [] and count == 0 and status.startswith("0 of")
+    rows, _, status = rows_block(
+        place, "imd_score", {"filterModel": {"value": number("equals", "lots")}}
+    )
+    assert rows and "not understood" in status and "lots" in status
 
 
 def test_download_is_what_the_table_shows_every_page(place):
     from hubplan.pages._values_table import download_frame
 
-    query = "{footprint} icontains dun"
-    sort = [{"column_id": "name", "direction": "desc"}]
-    frame, note = download_frame(place, "looked_after_children", sort_by=sort, filter_query=query)
+    request = {
+        "startRow": 0,
+        "endRow": 100,
+        "filterModel": {"footprint": text("contains", "dun")},
+        "sortModel": [{"colId": "name", "sort": "desc"}],
+    }
+    frame, note = download_frame(place, "looked_after_children", request=request)
     expected = place.areas[place.areas["footprint"] == "Dunmere"]
     assert len(frame) == len(expected)
     assert list(frame["name"]) == sorted(frame["name"], reverse=True)

@@ -563,13 +563,15 @@ def _describe(table: str, stem: str):
     return describe
 
 
+#: The download callbacks of the page's grids, by grid id.
+DOWNLOADS = {}
 for _grid_id, _table_name in (
     ("cl-summary", "footprint design summary"),
     ("cl-balance-table", "balance and compactness by footprint"),
     ("cl-changed", "areas that change footprint"),
     ("cl-sc-table", "school clusters"),
 ):
-    grid_download_callback(
+    DOWNLOADS[_grid_id] = grid_download_callback(
         _grid_id,
         _grid_id,
         _describe(_table_name, _grid_id.removeprefix("cl-")),

@@ -1257,7 +1257,7 @@ def impact(_n, payload, existing, state):
 
 def _run_notes(payload: dict | None) -> tuple[str, ...]:
     """The settings of the plan on screen, for the files' metadata."""
-    if not payload:
+    if not isinstance(payload, dict) or not payload:
         raise InputError("run the planner first: there is no plan to download")
     res = payload.get("results") or {}
     share = res.get("covered_share")
@@ -1289,13 +1289,17 @@ def _describe(table: str, stem: str) -> Callable[[dict, dict], dict]:
 
 
 _RUN_STATES = [("planner-state", "data"), ("planner-result", "data")]
+#: The download callbacks of the result grids, by download bar.
+DOWNLOADS = {}
 for _prefix, _grid_id, _table, _stem in (
     ("planner-hubs", "planner-hubs-table", "chosen hubs", "hubs"),
     ("planner-equity", "planner-equity", "coverage by deprivation decile", "equity"),
     ("planner-bands", "planner-bands", "travel time to the nearest hub", "bands"),
     ("planner-teams", "planner-teams", "staff split by need", "teams"),
 ):
-    grid_download_callback(_prefix, _grid_id, _describe(_table, _stem), states=_RUN_STATES)
+    DOWNLOADS[_prefix] = grid_download_callback(
+        _prefix, _grid_id, _describe(_table, _stem), states=_RUN_STATES
+    )
 
 
 def chosen_hubs_data(place: Place, payload: dict | None) -> ExportData:

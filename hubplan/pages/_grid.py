@@ -123,10 +123,10 @@ def grid(
     rows = grid_rows(frame, columns, links=links) if frame is not None else []
     options: dict = {
         "ensureDomOrder": True,  # screen readers read rows in order
+        "suppressColumnVirtualisation": True,  # every column in the page (read, found, printed)
         "enableCellTextSelection": True,
         "tooltipShowDelay": 300,
         "suppressMovableColumns": True,
-        "overlayNoRowsTemplate": "No rows to show.",
     }
     if height is None:
         options["domLayout"] = "autoHeight"

@@ -68,8 +68,8 @@ def column_defs(
                 filter="agNumberColumnFilter",
                 valueFormatter={"function": f"hubNumber(params.value, {col.places})"},
             )
-        else:
-            spec["filter"] = "agTextColumnFilter"
+        else:  # names wrap rather than being cut off
+            spec.update(filter="agTextColumnFilter", minWidth=140, wrapText=True, autoHeight=True)
         if col.key in links:
             spec.update(cellRenderer="markdown", linkTarget="_self")
         if col.key == highlight:

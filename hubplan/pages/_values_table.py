@@ -300,9 +300,9 @@ def values_table(place: Place, indicator: str) -> list:
                 if suppressed
                 else ""
             )
-            + ". Sort by a column heading (click, or Enter when it has focus); filter from the "
-            "menu in each heading (text, or a comparison such as greater than 30 for the "
-            "value). Rows load as you scroll.",
+            + ". Sort by a column heading (click, or Enter when it has focus); filter with the "
+            "boxes under the headings (text, or a number for the value: the filter menu beside "
+            "it chooses greater than, less than, ...). Rows load as you scroll.",
             id="home-values-caption",
             className="control-help",
         ),
@@ -324,6 +324,7 @@ def values_table(place: Place, indicator: str) -> list:
                     "wrapHeaderText": True,
                     "autoHeaderHeight": True,
                     "minWidth": 90,
+                    "floatingFilter": True,  # a filter box under each heading
                 },
                 dashGridOptions={
                     "cacheBlockSize": BLOCK_SIZE,

@@ -4,23 +4,17 @@ method stated. Saves a screenshot into the ``artefacts`` folder."""
 
 from __future__ import annotations
 
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from geo.build.places import open_place
 from hubplan.web import create_app
+from tests.support.grid import grid_rows
 
 MAP_CANVAS = "canvas.maplibregl-canvas"
 
 
 def _rows(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
-    out = []
-    for row in rows:
-        cells = [c.text.strip() for c in row.find_elements(By.CSS_SELECTOR, "td")]
-        if cells:
-            out.append(cells)
-    return out
+    return grid_rows(dash_duo, f"#{table_id}")
 
 
 def test_clusters_page(dash_duo, artefacts):
@@ -28,7 +22,7 @@ def test_clusters_page(dash_duo, artefacts):
     n_current = len(place.footprint_names)
     dash_duo.start_server(create_app())
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/clusters?place=demo&k=6", timeout=40)
-    dash_duo.wait_for_element("#cl-summary tbody td", timeout=40)
+    dash_duo.wait_for_element("#cl-summary [role='gridcell']", timeout=40)
     summary = _rows(dash_duo, "cl-summary")
     assert [r[0] for r in summary] == ["current", "designed"]
     assert summary[0][1] == str(n_current) and summary[1][1] == "6"

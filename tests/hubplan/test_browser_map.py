@@ -20,6 +20,7 @@ from geo.build.places import open_place
 from geo.indicators.profile import profile_table
 from hubplan.web import create_app
 from layers.base import format_value, place_view
+from tests.support.grid import grid_column
 
 MAP_CANVAS = "canvas.maplibregl-canvas"
 
@@ -330,43 +331,36 @@ def dash_duo_state(dash_duo) -> dict[str, str]:
     return query(dash_duo)
 
 
-def test_demo_values_table_pages_and_filters_on_the_server(dash_duo, artefacts):
+def test_demo_values_table_sorts_and_filters_on_the_server(dash_duo, artefacts):
     place = open_place("demo")
     dash_duo.start_server(create_app())
     dash_duo.driver.get(f"{dash_duo.server_url}/?place=demo&indicator=imd_score")
     wait_map(dash_duo)
     dash_duo.find_element(".values-details summary").click()
-    cells = "#home-values-datatable td[data-dash-column='code']"
-    dash_duo.wait_for_element(cells, timeout=15)
+    grid = ".values-details .hub-grid"
+    dash_duo.wait_for_element(f"{grid} [role='gridcell'][col-id='code']", timeout=15)
+    status = ".values-details .values-status"
 
-    def codes():
-        return [el.text for el in dash_duo.driver.find_elements(By.CSS_SELECTOR, cells)]
+    def column(col_id):
+        return grid_column(dash_duo, grid, col_id)
 
-    first = codes()
-    assert len(first) == 50
-    dash_duo.find_element("#home-values-datatable button.next-page").click()
-    wait_until(lambda: codes() and codes()[0] not in first)
-    assert not set(codes()) & set(first)
-    dash_duo.wait_for_contains_text("#home-values-status", "Page 2 of", timeout=15)
+    values = [float(v.replace(",", "")) for v in column("value") if v]
+    assert values and values == sorted(values, reverse=True)  # worst (highest) first
+    assert values[0] == pytest.approx(place.areas["imd_score"].max(), abs=0.01)
+    # sort by name on the server: the heading, then Enter
+    header = dash_duo.find_element(f"{grid} .ag-header-cell[col-id='name']")
+    header.send_keys(Keys.ENTER)
+    names = sorted(place.areas["name"].astype(str))
+    wait_until(lambda: column("name")[:5] == names[:5])
 
     fp = place.footprint_names[3]
-    box = dash_duo.find_element("#home-values-datatable th[data-dash-column='footprint'] input")
-    box.send_keys(fp.lower() + Keys.ENTER)
+    box = dash_duo.find_element(f"{grid} .ag-floating-filter[aria-colindex='3'] input")
+    box.send_keys(fp.lower())
     count = int((place.areas["footprint"] == fp).sum())
     dash_duo.wait_for_contains_text(
-        "#home-values-status", f"{count:,} of {len(place.areas):,} small areas match", timeout=15
+        status, f"{count:,} of {len(place.areas):,} small areas match", timeout=15
     )
-    wait_until(
-        lambda: (
-            {
-                el.text
-                for el in dash_duo.driver.find_elements(
-                    By.CSS_SELECTOR, "#home-values-datatable td[data-dash-column='footprint']"
-                )
-            }
-            == {fp}
-        )
-    )
+    wait_until(lambda: set(column("footprint")) == {fp})
     dash_duo.driver.save_screenshot(str(artefacts / "map_demo_values_table.png"))
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from geo.build.places import demo_bundle_path
 from hubplan.web import create_app
+from tests.support.grid import grid_rows
 
 
 def _wait(fn, timeout: float = 90.0):
@@ -127,8 +128,8 @@ def test_open_a_saved_scenario_in_the_planner(dash_duo, demo_copy, monkeypatch):
         )
     )
     assert "within 10 minutes" in summary
-    rows = dash_duo.find_elements("#planner-hubs-table tbody tr")
-    names = {r.text.split("\n")[0] for r in rows[1:]}
+    rows = _wait(lambda: grid_rows(dash_duo, "#planner-hubs-table"))
+    names = {r[0] for r in rows}
     expected = set(plan.result.per_hub["name"])
-    assert len(rows) == 1 + 5
+    assert len(rows) == 5
     assert all(any(n.startswith(e[:20]) for n in names) for e in expected), (names, expected)

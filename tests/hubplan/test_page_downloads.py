@@ -215,3 +215,34 @@ def test_clusters_tables_download(pages, place):
         0, 1, None, rows, sc_defs, STATE, trigger="cl-sc-table-dl-xlsx"
     )
     assert read_xlsx(data)["Data"].max_row == len(rows) + 1
+
+
+@pytest.mark.shared_data
+def test_wigan_downloads_open_and_carry_ogl(pages, wigan_dir, tmp_path, monkeypatch):
+    from tests.support.bundles import wigan_bundle
+
+    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
+    path = wigan_bundle(wigan_dir, tmp_path)
+    place = open_place(path)
+    state = {"place": str(path)}
+    compare = pages["compare"]
+    key = place.default_indicator
+    rows, _ = compare.ranked_rows(place, key)
+    defs = compare.compare_grid(place, *compare.ranked_table(place, key)[:3], key).children
+    data, meta, status = compare.download(
+        1, 0, None, rows[:-1], defs.columnDefs, key, state, trigger="compare-dl-csv"
+    )
+    frame = read_csv(data)
+    assert len(frame) == len(place.footprint_names) + 1 and status == "CSV ready."
+    doc = json.loads(decode(meta))
+    assert doc["synthetic"] is False
+    assert any("Open Government Licence" in lic["name"] for lic in doc["dc:license"])
+    # the map's values grid over HTTP-free calls: a block, then the download of a filter
+    from hubplan.pages._values_table import download_frame, rows_block
+
+    block, count, _ = rows_block(place, key, {"startRow": 0, "endRow": 100})
+    assert len(block) == min(100, len(place.areas)) and count == len(place.areas)
+    fp = place.footprint_names[0]
+    model = {"footprint": {"filterType": "text", "type": "equals", "filter": fp}}
+    shown, note = download_frame(place, key, request={"filterModel": model})
+    assert len(shown) == int((place.areas["footprint"] == fp).sum()) and "filter" in note

@@ -43,3 +43,31 @@ dagfuncs.hubCompare = function (a, b, nodeA, nodeB, isDescending) {
     }
     return 0;
 };
+
+/* Give every grid (AG Grid's role="grid"/"treegrid" element) the accessible name of the region
+ * around it (hubplan/pages/_grid.py puts the table's name on that region as aria-label), so a
+ * screen reader announces "Footprints compared by every indicator, grid" on entering it. */
+(function () {
+    var nameGrids = function () {
+        var regions = document.querySelectorAll(".grid-region[aria-label]");
+        for (var i = 0; i < regions.length; i++) {
+            var grid = regions[i].querySelector("[role='grid'], [role='treegrid']");
+            var label = regions[i].getAttribute("aria-label");
+            if (grid && grid.getAttribute("aria-label") !== label) {
+                grid.setAttribute("aria-label", label);
+            }
+        }
+    };
+    if (typeof MutationObserver === "undefined" || typeof document === "undefined") {
+        return;
+    }
+    var start = function () {
+        nameGrids();
+        new MutationObserver(nameGrids).observe(document.body, { childList: true, subtree: true });
+    };
+    if (document.readyState === "loading") {
+        document.addEventListener("DOMContentLoaded", start);
+    } else {
+        start();
+    }
+})();

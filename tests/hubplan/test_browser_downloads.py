@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from geo.build.places import demo_bundle_path, open_place
@@ -74,8 +75,11 @@ def test_downloads_on_compare_access_and_planner(dash_duo, artefacts):
     ind = place.catalogue["school_readiness"]
     assert f"{ind.label} ({ind.unit})" in headers and "Small areas" in headers
     assert grid_rows(dash_duo, grid, pinned=True)[0][1] == "All areas"
-    region = dash_duo.find_element("[aria-label$='compared by every indicator']")
+    region = dash_duo.find_element(".grid-region[aria-label$='compared by every indicator']")
     assert region.get_attribute("role") == "region"
+    # the grid itself carries the region's name (assets/dashAgGridFunctions.js)
+    named = region.find_element(By.CSS_SELECTOR, "[role='grid'], [role='treegrid']")
+    assert named.get_attribute("aria-label") == region.get_attribute("aria-label")
     # Tab from the control before the grid until the focus is inside it (keyboard reachable)
     dash_duo.find_element("#compare-caption").click()
     actions = ActionChains(dash_duo.driver)

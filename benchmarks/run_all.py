@@ -22,6 +22,11 @@ RUNS = {
     "export": ["-m", "benchmarks.bench_export"],
     "load": ["benchmarks/load_test.py", "--users", "20", "--seconds", "60", "--server", "gunicorn"],
     "scale": ["-m", "benchmarks.bench_scale"],
+    "values_grid": [
+        "benchmarks/bench_values_grid.py",
+        "--out",
+        "benchmarks/results_values_grid.md",
+    ],
 }
 
 

@@ -47,8 +47,8 @@ SUMMARY_COLUMNS = [
     tabular.Column("set", "Set"),
     tabular.Column("footprints", "Footprints", kind="count"),
     tabular.Column("max_deviation_pct", "Largest deviation from the mean", "%", "number"),
-    tabular.Column("mean_polsby_popper", "Mean Polsby-Popper", "score", "number"),
-    tabular.Column("mean_convex_hull_ratio", "Mean convex-hull ratio", "score", "number"),
+    tabular.Column("mean_polsby_popper", "Mean Polsby-Popper", kind="number", decimals=2),
+    tabular.Column("mean_convex_hull_ratio", "Mean convex-hull ratio", kind="number", decimals=2),
     tabular.Column("areas_changed", "Areas that change", kind="count"),
 ]
 FOOTPRINT_COLUMNS = [
@@ -57,8 +57,8 @@ FOOTPRINT_COLUMNS = [
     tabular.Column("areas", "Small areas", kind="count"),
     tabular.Column("total", "Total of the balanced quantity", kind="number", decimals=0),
     tabular.Column("pct_of_mean", "Share of the mean", "%", "number"),
-    tabular.Column("polsby_popper", "Polsby-Popper", "score", "number"),
-    tabular.Column("convex_hull_ratio", "Convex-hull ratio", "score", "number"),
+    tabular.Column("polsby_popper", "Polsby-Popper", kind="number", decimals=2),
+    tabular.Column("convex_hull_ratio", "Convex-hull ratio", kind="number", decimals=2),
 ]
 CHANGED_COLUMNS = [
     tabular.Column("code", "Area code"),

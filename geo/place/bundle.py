@@ -11,6 +11,7 @@ tables through :attr:`Place.tables` (for example the road network); they round-t
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import glob
 import os
@@ -32,6 +33,7 @@ import pyogrio
 from geo._version import __version__
 from geo.errors import DataError, InputError
 from geo.place import postgis
+from geo.place._db import out_of_space, short
 from geo.place.config import Indicator
 from geo.place.edits import apply_edits
 from geo.place.model import Attribution, Finding, Place
@@ -113,6 +115,22 @@ def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = "
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+        except InputError:
+            raise
+        except Exception as exc:
+            # GDAL and SQLite often hide a full disk ("no such table: gpkg_contents", "Cannot
+            # write feature"): asked while the temp file still fills the disk, say so, and name
+            # the file the user asked for, not the temp file.
+            if not out_of_space(folder):
+                raise
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                named = Path(str(exc.filename or ""))
+                if exc.filename and temp_stem(named.name) is None:
+                    raise  # already names a file the user asked for (e.g. a sidecar)
+                raise OSError(errno.ENOSPC, exc.strerror, str(path)) from exc
+            raise OSError(
+                errno.ENOSPC, f"No space left on device ({short(exc)})", str(path)
+            ) from exc
         finally:
             for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
                 leftover.unlink(missing_ok=True)

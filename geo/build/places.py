@@ -13,7 +13,7 @@ from geo.build.pipeline import build_bundle
 from geo.datasets.demo import write_demo_sources
 from geo.errors import InputError
 from geo.place._edit import copy_place
-from geo.place.bundle import pid_alive, read_meta, read_place
+from geo.place.bundle import read_meta, read_place, remove_stale_temps
 from geo.place.edits import EditStore, apply_edits, place_id
 from geo.place.model import Place
 from geo.place.postgis import is_database_url, parse_url, read_stamp
@@ -110,25 +110,21 @@ def _edited_cached(where: Path | str, stamp: tuple[str, str], store: str, versio
 
 
 def is_temp_bundle(path: Path) -> bool:
-    """A writer's temporary file (``.<name>.gpkg.<pid>.<random>.tmp.gpkg``) or any hidden file."""
+    """A writer's temporary file or lock (``.<name>.gpkg.<pid>.<random>.tmp.gpkg``, ``….tmp.lock``)
+    or any hidden file."""
     return path.name.startswith(".") or ".tmp" in path.name
 
 
 def clean_temp_bundles(folder: Path) -> list[Path]:
     """Remove temporary bundles in ``folder`` left by writers that died (``kill -9``).
 
-    A temp file is removed only when the process id in its name is no longer running, so a
-    write in progress (in this or another process) is never disturbed. Returns what was removed.
+    A temp file is removed only when the OS lock its writer held while writing can be taken
+    (:func:`~geo.place.bundle.remove_stale_temps`), so a write in progress, in this or another
+    process, is never disturbed. Returns what was removed.
     """
-    removed: list[Path] = []
     if not folder.is_dir():
-        return removed
-    for tmp in folder.glob(".*.gpkg.*.tmp*"):
-        pid_text = tmp.name.split(".gpkg.", 1)[1].split(".", 1)[0]
-        if pid_text.isdigit() and not pid_alive(int(pid_text)):
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp)
-    return removed
+        return []
+    return remove_stale_temps(folder, target="*.gpkg")
 
 
 def list_places() -> list[tuple[str, str]]:

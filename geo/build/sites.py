@@ -10,6 +10,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.build.postcodes import (
+    DIRECTORY_NAME,
+    directory_points,
+    directory_problem,
+    normalise_postcode,
+)
 from geo.errors import DataError
 from geo.place.config import GEO_SUFFIXES, PostcodesSource, SitesSource
 from geo.place.model import Finding
@@ -32,18 +38,7 @@ SITE_COLUMNS = [
     "outside",
     "distance_outside_m",
 ]
-_POSTCODE_RE = re.compile(r"[^A-Z0-9]")
-
-
-def normalise_postcode(values: pd.Series) -> pd.Series:
-    """Upper-case, strip spaces and punctuation, then put one space before the inward code.
-
-    ``"wn1 2nt"``, ``"WN12NT"`` and ``" WN1  2NT "`` all become ``"WN1 2NT"``.
-    """
-    compact = values.astype("string").str.upper().str.replace(_POSTCODE_RE, "", regex=True)
-    ok = compact.str.len().between(5, 7)
-    spaced = compact.str[:-3] + " " + compact.str[-3:]
-    return spaced.where(ok, compact)
+__all__ = ["normalise_postcode"]  # re-exported: it lives in geo.build.postcodes
 
 
 def _points_from_xy(x: pd.Series, y: pd.Series, crs: str) -> gpd.GeoSeries:
@@ -158,22 +153,45 @@ def import_sites(
         geom = gpd.GeoSeries([None] * len(df), index=df.index, crs=crs)
 
     if src.postcode and (~located).any():
-        assert postcodes is not None  # load_config requires [postcodes] when sites use postcode
         need = ~located
-        pts, found = geocode_postcodes(df.loc[need, src.postcode], postcodes, crs=crs)
+        wanted = df.loc[need, src.postcode]
+        if postcodes is not None:  # the place's own [postcodes] file overrides the directory
+            pts, found = geocode_postcodes(wanted, postcodes, crs=crs)
+            lookup = postcodes.path.name
+        else:
+            if (problem := directory_problem()) is not None:
+                raise DataError(
+                    f"column {src.postcode!r} holds postcodes but there is no [postcodes] "
+                    f"table and {problem}",
+                    path=src.path,
+                )
+            pts, found = directory_points(wanted, crs=crs)
+            lookup = DIRECTORY_NAME
         geom = geom.copy()
-        geom[need & found.reindex(df.index, fill_value=False)] = pts[found]
-        unknown = need & ~found.reindex(df.index, fill_value=False)
+        hit = need & found.reindex(df.index, fill_value=False)
+        geom[hit] = pts[found]
+        unknown = need & ~hit
         if unknown.any():
+            missing = df.loc[unknown, src.postcode].astype(str)
+            irish = normalise_postcode(missing).str.startswith("BT").fillna(False)
+            note = (
+                f" ({int(irish.sum())} in Northern Ireland, which the directory gives on the "
+                "Irish Grid: give their coordinates instead)"
+                if postcodes is None and irish.any()
+                else ""
+            )
+            shown = ", ".join(
+                f"{pc!r} (site {sid!r})"
+                for pc, sid in zip(missing[:3], ids[unknown][:3], strict=True)
+            ) + (" …" if len(missing) > 3 else "")
             findings.append(
                 Finding(
                     "warning",
                     f"{src.path.name}: {int(unknown.sum())} postcode(s) not found in "
-                    f"{postcodes.path.name}, sites dropped: "
-                    f"{examples(df.loc[unknown, src.postcode].astype(str).tolist())}",
+                    f"{lookup}, sites dropped: {shown}{note}",
                 )
             )
-        located = located | (need & found.reindex(df.index, fill_value=False))
+        located = located | hit
     elif (~located).any():
         findings.append(
             Finding(

@@ -9,6 +9,7 @@ creates a database that does not exist yet.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -48,10 +49,31 @@ def open_sqlite(path: Path, *, what: str) -> sqlite3.Connection:
             busy = isinstance(exc, sqlite3.OperationalError) and (
                 "locked" in str(exc) or "busy" in str(exc)
             )
+            if not busy and out_of_space(Path(path).parent):
+                # SQLite says "disk I/O error" when WAL files cannot be made on a full disk.
+                raise InputError(
+                    f"cannot open the {what} database: the disk is full ({exc})", path=path
+                ) from None
             if not busy or time.monotonic() > deadline:
                 raise InputError(f"cannot open the {what} database: {exc}", path=path) from None
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+
+#: Less free space than this, after a write failed, means the write failed for want of space.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def out_of_space(folder: Path) -> bool:
+    """Whether the file system holding ``folder`` is (all but) full.
+
+    SQLite and GDAL do not always say so when they run out of space ("disk I/O error", "no
+    such table: gpkg_contents"); asked right after a failed write, this tells the two apart.
+    """
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def short(exc: BaseException) -> str:

@@ -11,13 +11,16 @@ tables through :attr:`Place.tables` (for example the road network); they round-t
 from __future__ import annotations
 
 import dataclasses
+import errno
+import fcntl
 import glob
 import os
 import sqlite3
 import tempfile
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,7 @@ import pyogrio
 from geo._version import __version__
 from geo.errors import DataError, InputError
 from geo.place import postgis
+from geo.place._db import out_of_space, short
 from geo.place.config import Indicator
 from geo.place.edits import apply_edits
 from geo.place.model import Attribution, Finding, Place
@@ -87,7 +91,10 @@ def _write_layer(frame: pd.DataFrame, path: Path, layer: str) -> None:
 def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = ".gpkg") -> Path:
     """Call ``write(tmp)`` on a temp file beside ``path``, fsync it, then rename over ``path``.
 
-    A failed or interrupted write leaves ``path`` as it was and no partial file behind.
+    A failed or interrupted write leaves ``path`` as it was and no partial file behind. The
+    writer holds an OS lock (:func:`temp_lock`) for its temp file's whole life, so a writer
+    killed with ``kill -9`` leaves a temp file whose lock is free: the next write of ``path``
+    (or :func:`remove_stale_temps` on the folder) removes it, and never a live writer's.
     """
     path = Path(path).expanduser().resolve()
     folder = path.parent
@@ -95,46 +102,119 @@ def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = "
         raise InputError("folder does not exist", path=folder)
     if not os.access(folder, os.W_OK):
         raise InputError("folder is not writable", path=folder)
-    _remove_stale_temps(path)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=folder
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # let the writer create it (GDAL refuses to open an empty file as GPKG)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(folder, os.O_RDONLY)
+    remove_stale_temps(folder, target=glob.escape(path.name))
+    with temp_lock(path) as stem:
+        tmp = folder / f"{stem}{suffix}"
         try:
-            os.fsync(dir_fd)
+            write(tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except InputError:
+            raise
+        except Exception as exc:
+            # GDAL and SQLite often hide a full disk ("no such table: gpkg_contents", "Cannot
+            # write feature"): asked while the temp file still fills the disk, say so, and name
+            # the file the user asked for, not the temp file.
+            if not out_of_space(folder):
+                raise
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                named = Path(str(exc.filename or ""))
+                if exc.filename and temp_stem(named.name) is None:
+                    raise  # already names a file the user asked for (e.g. a sidecar)
+                raise OSError(errno.ENOSPC, exc.strerror, str(path)) from exc
+            raise OSError(
+                errno.ENOSPC, f"No space left on device ({short(exc)})", str(path)
+            ) from exc
         finally:
-            os.close(dir_fd)
-    finally:
-        for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
-            leftover.unlink(missing_ok=True)
+            for leftover in (tmp, Path(f"{tmp}-journal"), Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                leftover.unlink(missing_ok=True)
     return path
 
 
-def _remove_stale_temps(path: Path) -> None:
-    """Delete temp files left by writers that died (e.g. ``kill -9``) while writing ``path``."""
-    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
-        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
-        if pid_text.isdigit() and not pid_alive(int(pid_text)):
-            tmp.unlink(missing_ok=True)
+_TEMP_MARK = ".tmp"
+LOCK_SUFFIX = ".lock"
 
 
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine (a temp file's writer)."""
+@contextmanager
+def temp_lock(path: Path) -> Iterator[str]:
+    """Create and hold the lock of a new temp file beside ``path``; yield the temp's stem.
+
+    The lock is ``<stem>.lock`` (``.place.gpkg.<pid>.<random>.tmp.lock``) held with
+    ``fcntl.flock`` until the block ends; the writer's temp files are ``<stem><suffix>``. The
+    OS releases the lock when the writer dies, however it dies, which is how
+    :func:`remove_stale_temps` tells a dead writer's leftovers from a write in progress.
+    """
+    folder = path.parent
+    while True:
+        fd, lock_name = tempfile.mkstemp(
+            prefix=f".{path.name}.{os.getpid()}.", suffix=f"{_TEMP_MARK}{LOCK_SUFFIX}", dir=folder
+        )
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a cleaner holds a fresh lock only for a moment
+        if _still_linked(fd, lock_name):
+            break
+        os.close(fd)  # a cleaner took it for a dead writer's before we locked it: try again
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        yield Path(lock_name).name[: -len(LOCK_SUFFIX)]
+    finally:
+        Path(lock_name).unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _still_linked(fd: int, name: str) -> bool:
+    try:
+        return os.stat(name).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
         return False
-    except PermissionError:
-        return True
-    return True
+
+
+def temp_stem(name: str) -> str | None:
+    """The writer's stem of a temp file name (``.a.gpkg.12.x1.tmp`` for ``….tmp.gpkg-wal``)."""
+    cut = name.rfind(_TEMP_MARK)
+    return name[: cut + len(_TEMP_MARK)] if name.startswith(".") and cut > 0 else None
+
+
+def remove_stale_temps(folder: Path, *, target: str = "*") -> list[Path]:
+    """Remove temp files in ``folder`` whose writer died (``kill -9``); return what was removed.
+
+    Temp files are grouped by writer (:func:`temp_stem`); a group is removed only when its lock
+    can be taken, so a write in progress, in this process or another, is left alone. ``target``
+    is a glob of the file names whose temp files are looked at (``"*.gpkg"``; an exact name
+    must be escaped with :func:`glob.escape`).
+    """
+    pattern = f".{target}.*{_TEMP_MARK}*"
+    groups: dict[str, list[Path]] = {}
+    for file in Path(folder).glob(pattern):
+        stem = temp_stem(file.name)
+        if stem is not None and not file.is_dir():
+            groups.setdefault(stem, []).append(file)
+    removed: list[Path] = []
+    for stem, files in sorted(groups.items()):
+        lock = Path(folder) / f"{stem}{LOCK_SUFFIX}"
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # e.g. a read-only folder: nothing can be removed there anyway
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its writer is alive and writing
+            if not _still_linked(fd, str(lock)):
+                continue  # another cleaner removed this group meanwhile
+            for file in files:
+                if file != lock:
+                    file.unlink(missing_ok=True)
+                    removed.append(file)
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+    return removed
 
 
 def _meta(place: Place) -> dict[str, str]:

@@ -423,8 +423,8 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             attribution=pc.attribution,
             table_format=_table_format(pc),
         )
-    if any(s.postcode for s in sites) and postcodes is None:
-        raise ConfigError("sites use postcode = ... but there is no [postcodes] table", path=path)
+    # Sites with postcode = ... and no [postcodes] table resolve through the ONS Postcode
+    # Directory package (geo.build.postcodes).
 
     footprints = None
     if (fp := cfg.footprints) is not None:

@@ -14,6 +14,7 @@ The app's default place is kept in the Flask app config (``HUBPLAN_PLACE``) so s
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -131,20 +132,20 @@ def open_place_safe(spec: str | None) -> tuple[Place, str | None]:
     if spec:
         target = _spec_for(str(spec))
         if target is None:
-            notice = f"Unknown place {spec!r}: showing the default place instead."
+            notice = public_text(f"Unknown place {spec!r}: showing the default place instead.")
         else:
             try:
                 return open_place(target), None
             except Exception as exc:  # a corrupt bundle can raise anything from the drivers
                 notice = (
-                    f"Could not open place file {describe(target)}: {_short(exc)}. "
+                    f"Could not open place file {_public_place(target)}: {_short(exc)}. "
                     "Showing the default place."
                 )
     try:
         place = open_place(default)
     except Exception as exc:
         extra = (
-            f"Could not open the default place file {describe(default)}: {_short(exc)}. "
+            f"Could not open the default place file {_public_place(default)}: {_short(exc)}. "
             "Showing the demo."
         )
         notice = f"{notice} {extra}" if notice else extra
@@ -154,7 +155,27 @@ def open_place_safe(spec: str | None) -> tuple[Place, str | None]:
 
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:300]
+    return public_text(text)[:300]
+
+
+# An absolute path: a "/" not inside a word, URL or relative path, then one or more folders.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:[^\s/'\"`,;()]+/)+(?=[^\s/'\"`,;()]*)")
+
+
+def public_text(text: str) -> str:
+    """``text`` with every absolute server path cut to its file name.
+
+    Messages the dashboard shows come from errors that name files by their full path (the CLI
+    wants that; a browser must not learn the server's folders):
+    ``"/srv/places/.k.gpkg.1.tmp.gpkg: not a place"`` becomes ``".k.gpkg.1.tmp.gpkg: not a
+    place"``. URLs and relative paths are left alone.
+    """
+    return _ABSOLUTE_PATH.sub("", text)
+
+
+def _public_place(spec: str) -> str:
+    """How a message names a place: its PostGIS label or its bundle's file name, never a path."""
+    return describe(spec) if is_database_url(spec) else Path(spec).name
 
 
 def current_place_key(place: Place) -> str:

@@ -16,6 +16,7 @@ import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, dcc, html
 
+from geo.build.storage import storage_problem
 from geo.errors import InputError
 from geo.export import tabular
 from geo.indicators.need_index import (
@@ -33,7 +34,14 @@ from geo.place.config import Indicator
 from geo.place.model import Place
 from geo.place.postgis import short_name
 from hubplan.pages._grid import grid
-from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
+from hubplan.pages._state import (
+    Notices,
+    current_place_key,
+    first,
+    open_place_safe,
+    page_href,
+    public_text,
+)
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 
 dash.register_page(
@@ -480,7 +488,7 @@ def read_header(contents, filename, state):
         text, encoding = decode(data[:200_000])
         head = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str, nrows=200)
     except (UploadError, ValueError, IndexError, pd.errors.ParserError) as exc:
-        return [], [], None, None, f"{filename}: cannot read the file ({exc})"
+        return [], [], None, None, public_text(f"{filename}: cannot read the file ({exc})")
     cols = [str(c).strip() for c in head.columns]
     matches = {
         c: head[c].astype(str).str.strip().isin(place.areas.index).mean() for c in head.columns
@@ -577,13 +585,22 @@ def store(
         return html.Div(
             [
                 html.P(f"{filename}: {len(exc.problems)} problem(s), nothing was stored:"),
-                html.Ul([html.Li(p) for p in exc.problems]),
+                html.Ul([html.Li(public_text(p)) for p in exc.problems]),
             ],
             className="message-error",
             id="up-errors",
         )
     except (InputError, ValueError) as exc:
-        return html.Div(str(exc), className="message-error", id="up-errors")
+        return html.Div(public_text(str(exc)), className="message-error", id="up-errors")
+    except Exception as exc:
+        problem = storage_problem(exc)  # disk full, read-only: one line, never a 500
+        if problem is None:
+            raise
+        return html.Div(
+            f"{filename}: nothing was stored: {problem} on the server.",
+            className="message-error",
+            id="up-errors",
+        )
     pk = current_place_key(saved)
     return html.Div(
         [

@@ -291,6 +291,16 @@ FILES.update(
         )
         + osm_way(10, [1, 2, 3], ROAD)
         + "</osm>\n",
+        "config_speed_nan.toml": BASE_TOML + NET + "speeds = { walk = nan }\n",
+        "config_minutes_zero.toml": BASE_TOML + NET + "minutes = 0\n",
+        "config_buffer_negative.toml": BASE_TOML + NET + "buffer_m = -5\n",
+        "config_header_row_zero.toml": BASE_TOML.replace(
+            'code = "area"', 'code = "area"\nheader_row = 0'
+        ),
+        # Sites by postcode whose postcode column is misspelt (the config says "postcode").
+        "sites_no_postcode_column.csv": "sid,sname,post_code\nS1,One,WN1 1AA\nS2,Two,WN1 1AB\n",
+        "upload_duplicate_column.csv": "area,pop,pop\n"
+        + "".join(f"A{n:02d},{1000 + 100 * n},0\n" for n in range(1, 13)),
         # Tolerated: read right, not refused.
         "ind_semicolon_decimal_comma.csv": "area;pop;kids\n"
         + "".join(f"A{n:02d};{1000 + 100 * n},5;{200 + 10 * n}\n" for n in range(1, 13)),

@@ -185,6 +185,10 @@ UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
         None,
         "column(s) 'area', 'pop' not found; the file has 'code', 'value'",
     ),
+    "upload_duplicate_column.csv": (
+        None,
+        "column 'pop' appears 2 times (columns 2, 3); pick one by position, e.g. 'pop[1]'",
+    ),
 }
 
 
@@ -310,6 +314,22 @@ def test_bad_upload_one_line_nothing_stored(name, tiny_bundle):
     assert files() == before and list(before) == ["tiny.gpkg"]
 
 
+@pytest.mark.parametrize("name", sorted(n for n, (sent, _) in UPLOAD_CASES.items() if not sent))
+def test_bad_upload_in_the_cli_one_line_exit_2_bundle_unchanged(name, tiny_bundle, capsys):
+    """``hubplan add-indicator`` says the same as the dashboard's upload, on one line."""
+    _, expected = UPLOAD_CASES[name]
+    before = {p.name: p.read_bytes() for p in tiny_bundle.parent.iterdir()}
+    code = main(["add-indicator", str(tiny_bundle), "--csv", str(CORPUS / name), "--code", "area",
+                 "--column", "pop", "--key", "uploaded_pop", "--label", "Uploaded"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hubplan: error: "), err
+    assert name in lines[0] and expected in lines[0], lines[0]
+    assert "Traceback" not in err and "internal error" not in err
+    assert {p.name: p.read_bytes() for p in tiny_bundle.parent.iterdir()} == before
+
+
 # --------------------------------------------------------------------------- issue 13
 
 
@@ -324,6 +344,10 @@ def _corpus_module():
 
 BASE = _corpus_module().BASE_TOML
 ROADS = BASE + '\n[network]\nsource = "roads.osm"\n'
+# Sites by postcode, no [postcodes] table: the ONS Postcode Directory package resolves them.
+POSTCODE_SITES = (
+    BASE + '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\npostcode = "postcode"\n'
+)
 
 # file -> (slot, config for the bad build or None for BASE, expected fragment of the error).
 # The earlier bundle (built from BASE) must come out byte-identical.
@@ -349,6 +373,11 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "osm_latitude_95.osm": ("roads.osm", ROADS, "node 1 has coordinates outside ±90° latitude / ±180° longitude (lat='95'"),
     "osm_latitude_1e308.osm": ("roads.osm", ROADS, "node 1 has coordinates outside ±90° latitude / ±180° longitude (lat='1e308'"),
     "osm_far_from_areas.osm": ("roads.osm", ROADS, "the network does not reach the areas: 12 of 12 area points are more than 1 km from a usable street"),
+    "config_speed_nan.toml": ("place.toml", None, "'network.speeds.walk' = nan must be a finite number"),
+    "config_minutes_zero.toml": ("place.toml", None, "'network.minutes' = 0 must be greater than 0"),
+    "config_buffer_negative.toml": ("place.toml", None, "'network.buffer_m' = -5 must be"),
+    "config_header_row_zero.toml": ("place.toml", None, "'indicators[0].header_row' = 0 must be"),
+    "sites_no_postcode_column.csv": ("sites.csv", POSTCODE_SITES, "column 'postcode' (for postcode) not found"),
 }  # fmt: skip
 # Read right, not refused (checked value by value below).
 READ_RIGHT = (

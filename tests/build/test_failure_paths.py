@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from geo.build.storage import storage_problem
 from hubplan.cli.main import main
 from tests.support.tiny import write_tiny_place
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,32 @@ def test_build_storage_error_is_one_line_exit_2_naming_the_path(
     assert [p.name for p in out.parent.iterdir()] == ["place.gpkg"]
 
 
+HALF_WRITE = r"""
+import sys, time
+from pathlib import Path
+from geo.place.bundle import atomic_write
+
+def write(tmp: Path) -> None:
+    tmp.write_bytes(b"SQLite format 3\x00" + b"partial" * 1000)  # a half-written bundle
+    print(tmp, flush=True)
+    time.sleep(120)  # mid-write until killed
+
+atomic_write(Path(sys.argv[1]), write)
+"""
+
+
+def _writer_mid_write(out) -> tuple[subprocess.Popen, Path]:
+    """A writer in another process, stopped mid-write of ``out`` holding its lock."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HALF_WRITE, str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    return proc, Path(proc.stdout.readline().strip())
+
+
 def test_temp_bundles_are_never_listed_and_dead_writers_are_cleaned(tmp_path, monkeypatch):
     from geo.build.places import list_places, resolve_place
     from geo.errors import InputError
@@ -76,19 +106,45 @@ def test_temp_bundles_are_never_listed_and_dead_writers_are_cleaned(tmp_path, mo
     folder = tmp_path / "places"
     folder.mkdir()
     (folder / "real.gpkg").write_bytes(b"x")
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    stale = folder / f".k.gpkg.{dead}.abc123.tmp.gpkg"
-    live = folder / f".k.gpkg.{os.getpid()}.def456.tmp.gpkg"
-    stale.write_bytes(b"partial")
-    live.write_bytes(b"partial")
+    # An old-style leftover with no lock file at all: nobody holds it.
+    orphan = folder / ".old.gpkg.99999999.abc123.tmp.gpkg"
+    orphan.write_bytes(b"partial")
     monkeypatch.setenv("HUBPLAN_PLACES", str(folder))
-    listed = [label for label, _ in list_places()]
-    assert listed == ["Demo borough (synthetic)", "real"]
-    assert not stale.exists()  # its writer is dead
-    assert live.exists()  # a write in progress is left alone
-    with pytest.raises(InputError, match="temporary file of an unfinished write"):
-        resolve_place(str(live))
+    proc, temp = _writer_mid_write(folder / "k.gpkg")
+    try:
+        assert temp.parent == folder and temp.exists()
+        listed = [label for label, _ in list_places()]
+        assert listed == ["Demo borough (synthetic)", "real"]
+        assert temp.exists()  # its writer holds the lock: a write in progress is left alone
+        assert not orphan.exists()
+        with pytest.raises(InputError, match="temporary file of an unfinished write") as info:
+            resolve_place(str(temp))
+        assert str(folder) not in str(info.value)  # the file's name, never the server's path
+        # The same writer is still alive however often places are listed.
+        list_places()
+        assert temp.exists() and proc.poll() is None
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert temp.exists()  # kill -9 leaves the temp file; the OS frees its lock
+    assert [label for label, _ in list_places()] == ["Demo borough (synthetic)", "real"]
+    assert sorted(p.name for p in folder.iterdir()) == ["real.gpkg"]
+
+
+def test_a_live_writers_temp_survives_another_write_of_the_same_file(tmp_path):
+    from geo.place.bundle import atomic_write
+
+    out = tmp_path / "k.gpkg"
+    proc, temp = _writer_mid_write(out)
+    try:
+        atomic_write(out, lambda tmp: tmp.write_bytes(b"whole"))
+        assert out.read_bytes() == b"whole"
+        assert temp.exists()  # the other writer is still writing: not ours to remove
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    atomic_write(out, lambda tmp: tmp.write_bytes(b"again"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.gpkg"]
 
 
 @pytest.mark.parametrize("value", ["nan", "inf", "0", "-3", "20000"])

@@ -57,7 +57,7 @@ def test_broken_bundle_names_the_file(places, demo):
     assert keys == ["demo", "broken"]
     place, notice = open_place_safe("broken")
     assert place is demo
-    assert "Could not open place file" in notice and str(bad.resolve()) in notice
+    assert "Could not open place file broken.gpkg" in notice and str(places) not in notice
 
 
 def test_broken_default_place_falls_back_to_the_demo(places, demo, monkeypatch):

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.indicators.profile import profile_table
 from geo.place.bundle import read_place
 from tests.support.wigan import write_wigan_config
 
@@ -36,18 +37,27 @@ def wigan(tmp_path_factory, wigan_dir):
     )
     assert proc.returncode == 0, proc.stderr
     prof = subprocess.run(
-        [sys.executable, "-m", "hubplan", "profile", str(out), "--format", "csv"],
+        [sys.executable, "-m", "hubplan", "profile", str(out), "--format", "csv", "--keys"],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=300,
     )
     assert prof.returncode == 0, prof.stderr
-    profile = pd.read_csv(io.StringIO(prof.stdout), comment="#").set_index("footprint")
+    printed = pd.read_csv(io.StringIO(prof.stdout)).set_index("footprint")
+    place = read_place(out)
+    # Full precision from the same bundle (the CSV rounds to each unit's precision); the printed
+    # table must agree with it to that precision.
+    profile = profile_table(place).set_index("footprint")
+    assert list(printed.index) == list(profile.index)
+    assert (printed["areas"] == profile["areas"]).all()
+    assert printed["imd_score"].to_numpy() == pytest.approx(
+        profile["imd_score"].to_numpy(dtype=float), abs=0.005 + 1e-9
+    )
     lookup = pd.read_csv(folder / "wigan_footprints.csv", dtype=str).set_index("lsoa_code")[
         "service_footprint"
     ]
-    return {"place": read_place(out), "profile": profile, "lookup": lookup, "dir": wigan_dir}
+    return {"place": place, "profile": profile, "lookup": lookup, "dir": wigan_dir}
 
 
 def test_two_hundred_areas_and_seven_footprints(wigan):

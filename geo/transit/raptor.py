@@ -203,3 +203,153 @@ def earliest_arrivals(
             arrive[:, targets] = np.minimum(arrive[:, targets], best.T)
         out[d] = arrive
     return out
+
+
+_EPS = 1e-6  # seconds: a time reached by subtracting walks is compared with this tolerance
+
+
+class _Back:
+    """One pattern, prepared for scanning backwards (latest departures for given deadlines)."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        n, k = pattern.arr.shape
+        self.stops = pattern.stops
+        self.unique = len(np.unique(pattern.stops)) == k
+        self.n = n
+        self.offsets = (np.arange(k) * _OFFSET)[:, None]
+        self.flat = (pattern.arr.T + self.offsets).ravel()  # column after column: sorted
+        self.base = (np.arange(k) * n)[:, None]
+        self.arr = pattern.arr
+        self.dep = np.vstack([pattern.dep, np.full((1, k), -np.inf)])
+        self.cols = np.arange(k)[:, None]
+
+    def departures(self, latest: np.ndarray) -> np.ndarray:
+        """Latest departure at each stop (``(k, Q)``) to alight by ``latest`` (``(k, Q)``)."""
+        pos = np.searchsorted(self.flat, (latest + _EPS + self.offsets).ravel(), side="right")
+        pos = pos.reshape(latest.shape) - self.base - 1  # last trip arriving in time, or -1
+        np.clip(pos, -1, self.n - 1, out=pos)
+        after = np.maximum.accumulate(pos[::-1], axis=0)[::-1]
+        riding = np.full_like(pos, -1)
+        riding[:-1] = after[1:]  # board only to alight at a later stop
+        riding[riding < 0] = self.n  # the row of -inf: no trip
+        return self.dep[riding, self.cols]
+
+
+def _slots(src: np.ndarray, dst: np.ndarray, sec: np.ndarray, n: int):
+    """Walking pairs in slots: the k-th walk out of every stop that has k walks or more.
+
+    Returns ``(rows, to, seconds)`` per slot, so a dense step over all stops is one slot at
+    a time, each stop once per slot.
+    """
+    indptr, to, walk = _by_source(np.asarray(src, np.int64), dst, sec, n)
+    degree = np.diff(indptr)
+    out = []
+    for k in range(int(degree.max()) if n and len(to) else 0):
+        rows = np.flatnonzero(degree > k)
+        out.append((rows, to[indptr[rows] + k], walk[indptr[rows] + k]))
+    return out
+
+
+def arrival_profiles(
+    patterns: Sequence[Pattern],
+    n_stops: int,
+    *,
+    transfer: tuple[np.ndarray, np.ndarray, np.ndarray],
+    egress: tuple[np.ndarray, np.ndarray, np.ndarray],
+    start_s: float,
+    end_s: float = np.inf,
+    board_slack_s: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per stop, the earliest arrival at any destination as a step function of the ready time.
+
+    A reverse search from the destinations, exact for every ready time from ``start_s`` on. The
+    candidate arrival times at a destination are the vehicle arrivals at stops within walking
+    of one (``start_s`` or later) plus that walk. Each is a *deadline*, and RAPTOR run backwards
+    gives, for all deadlines at once (one column each), the latest time one may be ready to board
+    at each stop and still arrive by it. The earliest arrival when ready at stop ``p`` at time
+    ``t`` is then the first deadline whose latest ready time at ``p`` is ``t`` or later. Walking
+    legs follow :func:`earliest_arrivals`: walk to a destination or to one other stop only
+    after a ride; a profile starts ready at its own stop (the access walk is the caller's).
+
+    Parameters
+    ----------
+    patterns, n_stops, board_slack_s
+        As for :func:`earliest_arrivals`.
+    transfer, egress
+        Walking pairs ``(stop, stop, seconds)`` and ``(stop, destination, seconds)``.
+    start_s
+        The earliest ready time asked about (seconds after midnight).
+    end_s
+        The latest arrival asked about: arrivals after it are not found (the search is
+        smaller); every arrival up to it is exact.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``stop``, ``tau``, ``arrive`` sorted by ``(stop, tau)``: when ready at ``stop`` at any
+        time after the previous ``tau`` of that stop and up to ``tau``, the earliest arrival
+        at a destination is ``arrive``; after the stop's last ``tau`` none is reached.
+    """
+    e_src, _e_dst, e_sec = (np.asarray(a) for a in egress)
+    walk_out = np.full(n_stops, np.inf)
+    np.minimum.at(walk_out, e_src.astype(np.int64), e_sec.astype(float))
+    scans = [_Back(p) for p in patterns if p.arr.shape[0] and len(p.stops) > 1]
+    deadlines = []
+    for scan in scans:
+        arr, walk = scan.arr[:, 1:], walk_out[scan.stops[1:]][None, :]
+        due = arr + walk
+        deadlines.append(due[(arr >= start_s) & np.isfinite(walk) & (due <= end_s)])
+    due = np.unique(np.concatenate(deadlines)) if deadlines else np.empty(0)
+    empty = np.empty(0, np.int64), np.empty(0), np.empty(0)
+    if len(due) == 0:
+        return empty
+    n_due = len(due)
+    serving: list[list[int]] = [[] for _ in range(n_stops)]
+    for i, scan in enumerate(scans):
+        for s in np.unique(scan.stops):
+            serving[s].append(i)
+    # latest arrival by vehicle (``alight``) and latest ready time (``ready``) per deadline
+    alight = np.full((n_stops, n_due), -np.inf)
+    ends = np.isfinite(walk_out)
+    alight[ends] = due[None, :] - walk_out[ends][:, None]
+    ready = np.full((n_stops, n_due), -np.inf)
+    slots = _slots(*transfer, n_stops)
+    changed = np.isfinite(alight)
+    while changed.any():
+        marked = np.flatnonzero(changed.any(axis=1))
+        todo = sorted({i for s in marked for i in serving[s]})
+        boarded = np.zeros_like(changed)
+        for i in todo:
+            scan = scans[i]
+            cols = np.flatnonzero(changed[scan.stops].any(axis=0))
+            if len(cols) == 0:
+                continue
+            rows = scan.stops[:, None]
+            cand = scan.departures(alight[rows, cols]) - board_slack_s
+            old = ready[rows, cols]
+            better = cand > old
+            if not better.any():
+                continue
+            if scan.unique:
+                ready[rows, cols] = np.maximum(old, cand)
+                boarded[rows, cols] |= better
+            else:
+                np.maximum.at(ready, (rows, cols[None, :]), cand)
+                np.logical_or.at(boarded, (rows, cols[None, :]), better)
+        # ready to board at a stop: one may arrive there by vehicle as late...
+        changed = boarded & (ready > alight)
+        alight[changed] = ready[changed]
+        # ...or at a stop one walk away, that much earlier
+        if boarded.any():
+            best = np.full((n_stops, n_due), -np.inf)
+            for rows, to, sec in slots:
+                best[rows] = np.maximum(best[rows], ready[to] - sec[:, None])
+            gain = best > alight
+            alight[gain] = best[gain]
+            changed |= gain
+    # a later deadline never needs an earlier ready time; keep the first deadline of each step
+    np.maximum.accumulate(ready, axis=1, out=ready)
+    step = np.isfinite(ready) & (ready >= start_s - _EPS)
+    step[:, 1:] &= ready[:, 1:] > ready[:, :-1]
+    stop, col = np.nonzero(step)
+    return stop.astype(np.int64), ready[stop, col] + _EPS, due[col]

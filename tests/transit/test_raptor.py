@@ -182,3 +182,70 @@ def test_random_networks_match_brute_force(tmp_path, seed):
         departures=_every(7 * H, 8 * H, 60), slack=float(rng.choice([0.0, 20.0])),
     )  # fmt: skip
     np.testing.assert_allclose(got, want)
+
+
+def _from_profiles(profiles, access, direct, departures):
+    """Earliest arrival at the nearest destination ``(departures, origins)`` from stop profiles."""
+    stop, tau, arrive = profiles
+    out = np.array(departures, float)[:, None] + np.asarray(direct, float).min(axis=1)[None, :]
+    for o in range(access.shape[1]):
+        for p in np.flatnonzero(np.isfinite(access[:, o])):
+            mine = stop == p
+            for i, t in enumerate(departures):
+                later = arrive[mine][tau[mine] >= t + access[p, o]]
+                if len(later):
+                    out[i, o] = min(out[i, o], later[0])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_reverse_profiles_match_brute_force(tmp_path, seed):
+    """The stop profiles of one reverse search give every origin's earliest arrival."""
+    from geo.transit.raptor import arrival_profiles
+
+    rng = np.random.default_rng(100 + seed)
+    names = [f"s{i}" for i in range(10)]
+    trips = []
+    for r in range(6):
+        route = list(rng.choice(names, size=int(rng.integers(2, 7)), replace=False))
+        hops = rng.integers(0, 500, size=len(route) - 1)  # zero-minute hops too
+        start = int(6.5 * H + rng.integers(0, 900))
+        for k, t in enumerate(_every(start, 10 * H, int(rng.integers(300, 1500)))):
+            times = np.concatenate([[t], t + np.cumsum(hops + (k % 2) * 30)])
+            trips.append(Trip(f"r{r}t{k}", "WK", route, [int(x) for x in times],
+                              dwell=int(rng.choice([0, 30]))))  # fmt: skip
+    spec = Spec({s: (-2.6 + i * 0.01, 53.5) for i, s in enumerate(names)}, trips, calendar=CAL)
+    n_origins, n_dest = 4, 2
+    access = {s: np.where(rng.random(n_origins) < 0.4, rng.integers(0, 900, n_origins), np.inf)
+              for s in names}  # fmt: skip
+    transfers = [(a, b, float(rng.integers(30, 600))) for a in names for b in names
+                 if a != b and rng.random() < 0.2]  # fmt: skip
+    egress = [(s, j, float(rng.integers(0, 600))) for s in names for j in range(n_dest)
+              if rng.random() < 0.3]  # fmt: skip
+    direct = rng.uniform(3000, 9000, (n_origins, n_dest))
+    deps = _every(7 * H, 8 * H, 60)
+    slack = float(rng.choice([0.0, 20.0]))
+    feed = write_feed(spec, tmp_path / "feed")
+    table = read_timetable([feed], DAY)
+    legs, tr, eg = _legs(list(table.stop_ids), access=access, transfers=transfers,
+                         egress=egress, direct=direct)  # fmt: skip
+    want = oracle_arrivals(
+        spec, DAY, stop_ids=list(table.stop_ids), access=legs.access, transfers=tr, egress=eg,
+        direct=legs.direct, departures=deps, slack=slack,
+    ).min(axis=2)  # fmt: skip
+    profiles = arrival_profiles(
+        table.patterns, table.n_stops, transfer=legs.transfer, egress=legs.egress,
+        start_s=7 * H, board_slack_s=slack,
+    )  # fmt: skip
+    got = _from_profiles(profiles, legs.access, legs.direct, deps)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert (got < deps[0] + legs.direct.min(axis=1)[None, :]).any()  # some use the buses
+    # a horizon: arrivals up to it stay exact, later ones are not found (never earlier)
+    end = 8 * H + 1200
+    cut = arrival_profiles(
+        table.patterns, table.n_stops, transfer=legs.transfer, egress=legs.egress,
+        start_s=7 * H, end_s=end, board_slack_s=slack,
+    )  # fmt: skip
+    short = _from_profiles(cut, legs.access, legs.direct, deps)
+    assert np.array_equal(short[want <= end], got[want <= end])
+    assert np.all(short >= got - 1e-9)

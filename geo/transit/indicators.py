@@ -4,6 +4,9 @@ For each area (from its point, population-weighted where the place has them):
 
 ``pt_minutes_to_<hub kind>`` and ``pt_minutes_to_<school kind>``
     Median minutes over the departure window to the nearest site of the kind.
+``pt_minutes_to_<kind>_p10`` and ``pt_minutes_to_<kind>_p90``
+    The 10th and 90th percentile of those minutes over the departures (a lucky and an unlucky
+    departure time: how much the wait for a bus matters).
 ``pt_<hub kind>_within_30`` and ``pt_<hub kind>_within_45``
     How many sites of the hub kind are reached within 30 and 45 minutes (median minutes).
 
@@ -57,8 +60,12 @@ def transit_indicators(
         cols = kind_of == kind
         part = dataclasses.replace(times, seconds=times.seconds[:, :, cols])
         words = kind.replace("_", " ")
-        add(f"pt_minutes_to_{kind}", nearest(part)["median"],
-            f"Minutes to the nearest {words} by public transport and walking", "minutes", "worse")  # fmt: skip
+        found = nearest(part)
+        label = f"Minutes to the nearest {words} by public transport and walking"
+        add(f"pt_minutes_to_{kind}", found["median"], label, "minutes", "worse")
+        for q, nth in (("p10", "10th"), ("p90", "90th")):
+            add(f"pt_minutes_to_{kind}_{q}", found[q],
+                f"{label}, {nth} percentile of departures", "minutes", "worse")  # fmt: skip
         if kind == hub_kind:
             median = summary(part)["median"]
             for m in WITHIN:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -16,7 +17,7 @@ from geo.build.pipeline import build_bundle, build_place
 from geo.errors import InputError
 from geo.network.access import access_table
 from geo.network.travel import area_points, nearest_minutes, travel_time_matrix, xy
-from geo.place.bundle import read_place
+from geo.place.bundle import read_place, write_place
 from geo.place.config import load_config
 from tests.support.gtfs import Spec, Trip, oracle_arrivals, write_feed
 from tests.support.tiny import TOML, X0, Y0, write_tiny_place
@@ -67,6 +68,11 @@ def _walk(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _brute(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.ndarray:
+    return np.median(_brute_seconds(origins, dests, stop_ids), axis=0) / 60.0
+
+
+def _brute_seconds(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.ndarray:
+    """Brute-force travel seconds ``(departures, origins, destinations)``."""
     stops = np.array([STOPS_XY[s] for s in stop_ids])
     limit = MAX_WALK / WALK_MS
     access = _walk(origins, stops).T
@@ -79,7 +85,7 @@ def _brute(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.nd
         _spec(), DAY, stop_ids=stop_ids, access=access, transfers=transfers, egress=egress,
         direct=_walk(origins, dests), departures=deps, slack=20.0,
     )  # fmt: skip
-    return np.median(arrive - np.array(deps)[:, None, None], axis=0) / 60.0
+    return arrive - np.array(deps)[:, None, None]
 
 
 def test_transit_matrix_is_the_median_of_the_brute_force_answer(place):
@@ -105,6 +111,37 @@ def test_nearest_and_access_table_give_median_and_percentiles(place):
     assert (table[key] <= table[f"{key}_p90"] + 1e-9).all()
     np.testing.assert_allclose(table[key], np.round(minutes, 2))
     assert "median of departures each minute 07:00-08:00 on 2026-03-10" in table["method"].iat[0]
+
+
+def test_per_area_indicators_have_median_p10_and_p90_of_the_brute_force(place, tmp_path, capsys):
+    from hubplan.cli.main import main
+
+    ids = list(place.tables["transit_stops"]["stop_id"])
+    schools = place.sites[place.sites["kind"] == "school"].geometry
+    first = _brute_seconds(xy(area_points(place)), xy(schools), ids).min(axis=2) / 60.0
+    key = "pt_minutes_to_school"
+    for suffix, q in (("", 50), ("_p10", 10), ("_p90", 90)):
+        want = np.round(np.percentile(first, q, axis=0), 2)
+        np.testing.assert_allclose(place.areas[key + suffix].to_numpy(), want, atol=0.011)
+        assert place.catalogue[key + suffix].unit == "minutes"
+    assert (place.areas[f"{key}_p10"] < place.areas[f"{key}_p90"]).any()  # the wait matters
+    assert place.catalogue[f"{key}_p10"].label == (
+        "Minutes to the nearest school by public transport and walking, 10th percentile of "
+        "departures"
+    )
+    bundle = tmp_path / "tiny.gpkg"
+    write_place(place, bundle)
+    out = tmp_path / "areas.csv"
+    code = main(["export-data", str(bundle), "--what", "areas", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    header = pd.read_csv(out, encoding="utf-8-sig", nrows=0).columns
+    for nth in ("10th", "90th"):
+        label = f"by public transport and walking, {nth} percentile of departures (minutes)"
+        assert any(label in h for h in header), "|".join(header)
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    col = next(h for h in header if "10th percentile" in h and "school" in h)
+    np.testing.assert_allclose(table[col], place.areas[f"{key}_p10"].to_numpy(), atol=0.051)
 
 
 def test_bundle_round_trip_keeps_the_timetable(place, tmp_path):

@@ -134,7 +134,7 @@ def _peer(n_areas: int, step: int) -> tuple[float, int, float, int]:
         i = int(np.searchsorted(ts, t))
         return (("b", s, ts[i]), ts[i] - t) if i < len(ts) else (None, 0.0)
 
-    src, dst, sec = _transfers(place, limit)
+    (src, dst, sec), _same = _transfers(place, limit)  # the demo feed has no transfers.txt
     near: dict[int, list[tuple[int, float]]] = {}
     for a, b, w in zip(src, dst, sec, strict=True):
         near.setdefault(int(a), []).append((int(b), float(w)))

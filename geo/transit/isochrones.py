@@ -55,10 +55,12 @@ def stop_profiles(
     table = place_timetable(place)
     limit_s = max_walk_m(place) / walk_speed_ms(place)
     egress = _pairs(walk_seconds(place, stop_xy(place), hubs_xy, limit_s=limit_s))
+    between, same = _transfers(place, limit_s)
     return arrival_profiles(
         table.patterns,
         table.n_stops,
-        transfer=_transfers(place, limit_s),
+        transfer=between,
+        same_stop=same,
         egress=egress,
         start_s=float(departures(place)[0]),
         end_s=end_s,

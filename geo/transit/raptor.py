@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.transit.feed import Pattern
+from geo.transit.feed import Pattern, TransferRules
 
 _OFFSET = 1e7  # separates the departure columns of a pattern in one sorted array
 
@@ -45,12 +45,51 @@ class Legs:
         Pairs ``(stop, destination, seconds)``.
     direct
         ``(origins, destinations)`` seconds walking the whole way (``inf`` where not allowed).
+    same_stop
+        ``(stops,)`` seconds needed to change vehicles at a stop (``transfers.txt``
+        ``min_transfer_time``; ``inf`` where not possible); None means no time.
     """
 
     access: np.ndarray
     transfer: tuple[np.ndarray, np.ndarray, np.ndarray]
     egress: tuple[np.ndarray, np.ndarray, np.ndarray]
     direct: np.ndarray
+    same_stop: np.ndarray | None = None
+
+
+def apply_rules(
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray], rules: TransferRules, n_stops: int
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray | None]:
+    """Walking pairs between stops and per-stop change times, after ``transfers.txt``.
+
+    Between two stops, ``transfer_type`` 3 removes the walk and 2 makes it take at least
+    ``min_transfer_time`` (adding it when the walk is longer than the limit: the feed
+    declares it); 0 (recommended) and 1 (timed) change nothing. At one stop, 3 forbids
+    changing vehicles there and 2 needs ``min_transfer_time`` to change (returned per stop,
+    None when no stop has a rule).
+    """
+    src, dst, sec = (np.asarray(a) for a in pairs)
+    if len(rules) == 0:
+        return (src, dst, sec), None
+    walks = {(int(a), int(b)): float(w) for a, b, w in zip(src, dst, sec, strict=True)}
+    same = np.zeros(n_stops)
+    for a, b, kind, min_s in zip(rules.src, rules.dst, rules.kind, rules.min_s, strict=True):
+        a, b = int(a), int(b)
+        if a < 0 or b < 0 or kind not in (2, 3):
+            continue
+        if a == b:
+            same[a] = np.inf if kind == 3 else float(min_s)
+        elif kind == 3:
+            walks.pop((a, b), None)
+        else:
+            walks[(a, b)] = max(walks.get((a, b), 0.0), float(min_s))
+    keys = sorted(walks)
+    out = (
+        np.array([k[0] for k in keys], np.int64),
+        np.array([k[1] for k in keys], np.int64),
+        np.array([walks[k] for k in keys], float),
+    )
+    return out, (same if same.any() else None)
 
 
 def _grouped(src: np.ndarray, dst: np.ndarray, sec: np.ndarray):
@@ -89,8 +128,12 @@ class _Scan:
         self.offsets = offsets[:, None]
         self.flat = (pattern.dep.T + self.offsets).ravel()  # column after column: sorted
         self.base = (np.arange(k) * n)[:, None]
-        self.arr = np.vstack([pattern.arr, np.full((1, k), np.inf)])
+        arr = (
+            pattern.arr if pattern.alight is None else np.where(pattern.alight, pattern.arr, np.inf)
+        )
+        self.arr = np.vstack([arr, np.full((1, k), np.inf)])  # no drop off: never arrive there
         self.cols = np.arange(k)[:, None]
+        self.no_board = None if pattern.board is None else ~pattern.board
 
     def arrivals(self, ready: np.ndarray) -> np.ndarray:
         """Arrival at each stop of the pattern (``(k, Q)``) boarding from ``ready`` (``(k, Q)``)."""
@@ -98,6 +141,8 @@ class _Scan:
         pos -= self.base
         np.maximum(pos, 0, out=pos)
         np.minimum(pos, self.n, out=pos)  # self.n: no trip left
+        if self.no_board is not None:
+            pos[self.no_board] = self.n  # no pickup there
         riding = np.minimum.accumulate(pos, axis=0)
         ridden = np.empty_like(riding)
         ridden[0] = self.n
@@ -139,6 +184,7 @@ def earliest_arrivals(
     direct = np.asarray(legs.direct, float)
     n_dest = direct.shape[1]
     t_indptr, t_dst, t_sec = _by_source(*legs.transfer, n_stops)
+    same = None if legs.same_stop is None else np.asarray(legs.same_stop, float)
     e_src, e_dst, e_sec, e_starts = _grouped(*legs.egress)
     scans = [_Scan(p) for p in patterns if p.dep.shape[0] and len(p.stops) > 1]
     serving: list[list[int]] = [[] for _ in range(n_stops)]
@@ -181,9 +227,10 @@ def earliest_arrivals(
                 else:
                     np.minimum.at(ride, (rows, cols[None, :]), cand)
                     np.logical_or.at(rode, (rows, cols[None, :]), better)
-            # a stop reached by vehicle is ready to board there...
-            changed = rode & (ride < ready)
-            ready[changed] = ride[changed]
+            # a stop reached by vehicle is ready to board there (after any change time)...
+            again = ride if same is None else ride + same[:, None]
+            changed = rode & (again < ready)
+            ready[changed] = again[changed]
             # ...and, after one walk, at the stops near it
             p, o = np.nonzero(rode)
             if len(p) and len(t_dst):
@@ -220,14 +267,20 @@ class _Back:
         self.flat = (pattern.arr.T + self.offsets).ravel()  # column after column: sorted
         self.base = (np.arange(k) * n)[:, None]
         self.arr = pattern.arr
-        self.dep = np.vstack([pattern.dep, np.full((1, k), -np.inf)])
+        dep = (
+            pattern.dep if pattern.board is None else np.where(pattern.board, pattern.dep, -np.inf)
+        )
+        self.dep = np.vstack([dep, np.full((1, k), -np.inf)])  # no pickup: never board there
         self.cols = np.arange(k)[:, None]
+        self.no_alight = None if pattern.alight is None else ~pattern.alight
 
     def departures(self, latest: np.ndarray) -> np.ndarray:
         """Latest departure at each stop (``(k, Q)``) to alight by ``latest`` (``(k, Q)``)."""
         pos = np.searchsorted(self.flat, (latest + _EPS + self.offsets).ravel(), side="right")
         pos = pos.reshape(latest.shape) - self.base - 1  # last trip arriving in time, or -1
         np.clip(pos, -1, self.n - 1, out=pos)
+        if self.no_alight is not None:
+            pos[self.no_alight] = -1  # no drop off there
         after = np.maximum.accumulate(pos[::-1], axis=0)[::-1]
         riding = np.full_like(pos, -1)
         riding[:-1] = after[1:]  # board only to alight at a later stop
@@ -259,6 +312,7 @@ def arrival_profiles(
     start_s: float,
     end_s: float = np.inf,
     board_slack_s: float = 0.0,
+    same_stop: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per stop, the earliest arrival at any destination as a step function of the ready time.
 
@@ -275,6 +329,8 @@ def arrival_profiles(
     ----------
     patterns, n_stops, board_slack_s
         As for :func:`earliest_arrivals`.
+    same_stop
+        As :attr:`Legs.same_stop`.
     transfer, egress
         Walking pairs ``(stop, stop, seconds)`` and ``(stop, destination, seconds)``.
     start_s
@@ -297,6 +353,8 @@ def arrival_profiles(
     deadlines = []
     for scan in scans:
         arr, walk = scan.arr[:, 1:], walk_out[scan.stops[1:]][None, :]
+        if scan.no_alight is not None:
+            walk = np.where(scan.no_alight[None, 1:], np.inf, walk)
         due = arr + walk
         deadlines.append(due[(arr >= start_s) & np.isfinite(walk) & (due <= end_s)])
     due = np.unique(np.concatenate(deadlines)) if deadlines else np.empty(0)
@@ -336,9 +394,11 @@ def arrival_profiles(
             else:
                 np.maximum.at(ready, (rows, cols[None, :]), cand)
                 np.logical_or.at(boarded, (rows, cols[None, :]), better)
-        # ready to board at a stop: one may arrive there by vehicle as late...
-        changed = boarded & (ready > alight)
-        alight[changed] = ready[changed]
+        # ready to board at a stop: one may arrive there by vehicle as late (less any change
+        # time)...
+        again = ready if same_stop is None else ready - np.asarray(same_stop, float)[:, None]
+        changed = boarded & (again > alight)
+        alight[changed] = again[changed]
         # ...or at a stop one walk away, that much earlier
         if boarded.any():
             best = np.full((n_stops, n_due), -np.inf)

@@ -156,6 +156,28 @@ def test_bundle_round_trip_keeps_the_timetable(place, tmp_path):
     assert any(x.source == "timetables" for x in again.attributions)
 
 
+def test_bundle_keeps_pickup_drop_off_and_transfer_rules(tmp_path):
+    from geo.transit.store import place_timetable
+
+    spec = _spec()
+    spec.trips[0].pickup = [0, 1, 0]
+    spec.trips[0].dropoff = [0, 1, 0]
+    spec.transfers = [("mid", "mid", 2, 300), ("west", "mid", 3, None)]
+    write_feed(spec, tmp_path / "bus", as_zip=False)
+    toml = write_tiny_place(tmp_path, toml=TOML + TRANSIT)
+    built = build_bundle(toml, tmp_path / "out.gpkg")
+    again = read_place(tmp_path / "out.gpkg")
+    one, two = place_timetable(built), place_timetable(again)
+    assert len(two.transfers) == 2 and list(two.transfers.kind) == list(one.transfers.kind)
+    assert np.array_equal(two.transfers.min_s, one.transfers.min_s, equal_nan=True)
+    flagged = [p for p in two.patterns if p.board is not None]
+    assert len(flagged) == 1 and flagged[0].trip_ids == ("e0",)
+    assert flagged[0].board.tolist() == [True, False, True] == flagged[0].alight.tolist()
+    a = travel_time_matrix(built, area_points(built), built.sites.geometry, mode="transit")
+    b = travel_time_matrix(again, area_points(again), again.sites.geometry, mode="transit")
+    np.testing.assert_allclose(a, b)
+
+
 def test_no_timetable_means_a_clear_error(tmp_path):
     plain = build_place(load_config(write_tiny_place(tmp_path)))
     with pytest.raises(InputError, match=r"mode 'transit' needs a public transport timetable"):

@@ -15,6 +15,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, dash_table, dcc, html
 
 from geo.errors import InputError
+from geo.network.modes import mode_label
 from geo.network.travel import available_modes, is_approximate
 from geo.place.model import Place
 from geo.siting.plan import run_plan
@@ -271,7 +272,9 @@ def layout(place=None, **query):
                     id="planner-mode",
                     clearable=False,
                     value=settings["mode"],
-                    options=[{"label": m, "value": m} for m in available_modes(the_place)],
+                    options=[
+                        {"label": mode_label(m), "value": m} for m in available_modes(the_place)
+                    ],
                 ),
             ),
             _control(

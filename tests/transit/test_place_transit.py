@@ -191,6 +191,30 @@ def test_build_refuses_a_date_outside_the_feed_naming_it(tmp_path):
         build_place(load_config(toml))
 
 
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [
+        ("2027-03-10", r"bus: the service date 2027-03-10 is outside this feed's calendar "
+                       r"\(2026-01-01 to 2026-12-31\)"),
+        ("2026-03-14", r"bus: GTFS feed has no service on 2026-03-14 \(Saturday\)"),
+    ],
+)  # fmt: skip
+def test_cli_build_refuses_a_bad_service_date_in_one_line(tmp_path, capsys, date, said):
+    import re
+
+    from hubplan.cli.main import main
+
+    write_feed(_spec(), tmp_path / "bus", as_zip=False)
+    toml = write_tiny_place(tmp_path, toml=TOML + TRANSIT.replace("2026-03-10", date))
+    code = main(["build", str(toml), "--out", str(tmp_path / "out.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(said, lines[0]), lines[0]
+    assert not (tmp_path / "out.gpkg").exists()
+
+
 def test_far_stops_are_listed_in_a_warning(tmp_path):
     spec = _spec()
     to_ll = Transformer.from_crs(27700, 4326, always_xy=True)

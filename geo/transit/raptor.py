@@ -252,6 +252,7 @@ def earliest_arrivals(
     return out
 
 
+_CELLS = 4_000_000  # (stops x deadlines) labels per block of the reverse search
 _EPS = 1e-6  # seconds: a time reached by subtracting walks is compared with this tolerance
 
 
@@ -361,17 +362,50 @@ def arrival_profiles(
     empty = np.empty(0, np.int64), np.empty(0), np.empty(0)
     if len(due) == 0:
         return empty
-    n_due = len(due)
     serving: list[list[int]] = [[] for _ in range(n_stops)]
     for i, scan in enumerate(scans):
         for s in np.unique(scan.stops):
             serving[s].append(i)
+    slots = _slots(*transfer, n_stops)
+    same = None if same_stop is None else np.asarray(same_stop, float)[:, None]
+    # deadlines are independent columns: a block at a time bounds the memory
+    block = max(1, _CELLS // max(n_stops, 1))
+    out_stop, out_tau, out_due = [], [], []
+    before = np.full(n_stops, -np.inf)  # latest ready time for the deadlines done so far
+    for first in range(0, len(due), block):
+        part = due[first : first + block]
+        ready = _latest_ready(scans, serving, slots, walk_out, part, board_slack_s, same)
+        # a later deadline never needs an earlier ready time; keep the first deadline of each
+        # step
+        ready = np.maximum.accumulate(np.column_stack([before, ready]), axis=1)
+        step = np.isfinite(ready[:, 1:]) & (ready[:, 1:] >= start_s - _EPS)
+        step &= ready[:, 1:] > ready[:, :-1]
+        stop, col = np.nonzero(step)
+        out_stop.append(stop)
+        out_tau.append(ready[stop, col + 1] + _EPS)
+        out_due.append(part[col])
+        before = ready[:, -1]
+    stop = np.concatenate(out_stop).astype(np.int64)
+    order = np.argsort(stop, kind="stable")  # by stop, then (blocks in order) by time
+    return stop[order], np.concatenate(out_tau)[order], np.concatenate(out_due)[order]
+
+
+def _latest_ready(
+    scans: list[_Back],
+    serving: list[list[int]],
+    slots: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    walk_out: np.ndarray,
+    due: np.ndarray,
+    board_slack_s: float,
+    same: np.ndarray | None,
+) -> np.ndarray:
+    """Latest ready time at each stop ``(stops, deadlines)`` to arrive by each deadline."""
+    n_stops, n_due = len(walk_out), len(due)
     # latest arrival by vehicle (``alight``) and latest ready time (``ready``) per deadline
     alight = np.full((n_stops, n_due), -np.inf)
     ends = np.isfinite(walk_out)
     alight[ends] = due[None, :] - walk_out[ends][:, None]
     ready = np.full((n_stops, n_due), -np.inf)
-    slots = _slots(*transfer, n_stops)
     changed = np.isfinite(alight)
     while changed.any():
         marked = np.flatnonzero(changed.any(axis=1))
@@ -396,7 +430,7 @@ def arrival_profiles(
                 np.logical_or.at(boarded, (rows, cols[None, :]), better)
         # ready to board at a stop: one may arrive there by vehicle as late (less any change
         # time)...
-        again = ready if same_stop is None else ready - np.asarray(same_stop, float)[:, None]
+        again = ready if same is None else ready - same
         changed = boarded & (again > alight)
         alight[changed] = again[changed]
         # ...or at a stop one walk away, that much earlier
@@ -407,9 +441,4 @@ def arrival_profiles(
             gain = best > alight
             alight[gain] = best[gain]
             changed |= gain
-    # a later deadline never needs an earlier ready time; keep the first deadline of each step
-    np.maximum.accumulate(ready, axis=1, out=ready)
-    step = np.isfinite(ready) & (ready >= start_s - _EPS)
-    step[:, 1:] &= ready[:, 1:] > ready[:, :-1]
-    stop, col = np.nonzero(step)
-    return stop.astype(np.int64), ready[stop, col] + _EPS, due[col]
+    return ready

@@ -42,6 +42,7 @@ date = "2026-03-10"
 window = "07:00-08:00"
 max_walk_m = {MAX_WALK}
 board_slack_s = 20
+hub_kind = "school"
 """
 
 

@@ -27,7 +27,6 @@ from geo.transit.raptor import arrival_profiles
 from geo.transit.store import board_slack_s, departures, max_walk_m, place_timetable, stop_xy
 
 DEFAULT_CELL_M = 250.0
-_OFF = 1e7
 
 
 def grid_points(place: Place, *, cell_m: float = DEFAULT_CELL_M) -> np.ndarray:
@@ -86,12 +85,16 @@ def nearest_hub_seconds(
     stop, tau, arrive = stop_profiles(place, hubs_xy, end_s=float(deps[-1]) + horizon_s)
     if len(o) == 0 or len(stop) == 0:
         return out - deps[:, None]
-    keys = stop * _OFF + tau
+    # (stop, time) as one exact integer key: the stop, then the rank of the time
+    times = np.unique(tau)
+    span = len(times) + 1
+    keys = stop * span + np.searchsorted(times, tau)
     ends = np.searchsorted(stop, np.arange(stop_xy(place).shape[0]), side="right")
     a = access[o, p]
     starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
     for i, t in enumerate(deps):
-        pos = np.searchsorted(keys, p * _OFF + t + a, side="left")
+        # the first time at the stop no earlier than the ready time t + a
+        pos = np.searchsorted(keys, p * span + np.searchsorted(times, t + a), side="left")
         ok = pos < ends[p]
         val = np.where(ok, arrive[np.minimum(pos, len(arrive) - 1)], np.inf)
         best = np.minimum.reduceat(val, starts)

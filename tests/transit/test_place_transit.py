@@ -177,6 +177,13 @@ def test_bundle_keeps_pickup_drop_off_and_transfer_rules(tmp_path):
     a = travel_time_matrix(built, area_points(built), built.sites.geometry, mode="transit")
     b = travel_time_matrix(again, area_points(again), again.sites.geometry, mode="transit")
     np.testing.assert_allclose(a, b)
+    # the isochrones' reverse search follows the same rules as the forward one
+    from geo.transit.access import travel_seconds
+    from geo.transit.isochrones import grid_points, nearest_hub_seconds
+
+    pts, hubs = grid_points(again, cell_m=300.0), xy(again.sites.geometry)[:2]
+    fast = nearest_hub_seconds(again, pts, hubs)
+    np.testing.assert_allclose(fast, travel_seconds(again, pts, hubs).seconds.min(axis=2))
 
 
 def test_no_timetable_means_a_clear_error(tmp_path):

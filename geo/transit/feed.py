@@ -8,8 +8,9 @@ fields the router needs, picks the trips running on the day (``calendar.txt`` wi
 and keeps times past 24:00 as seconds after the day's midnight. Trips of the previous service
 day still running after midnight are kept too, 24 hours earlier. ``pickup_type`` and
 ``drop_off_type`` 1 (no pickup, no drop off) forbid boarding or alighting at that stop of the
-trip (other values allow it); ``transfers.txt`` rules between stops are kept as
-:class:`TransferRules` (see :mod:`geo.transit.access` for how they change the walks).
+trip (other values allow it); ``transfers.txt`` rules between stops (a station's rule
+applies to each of its stops) are kept as :class:`TransferRules` (see
+:func:`geo.transit.raptor.apply_rules` for how they change the walks).
 
 The trips are grouped into *patterns* (the same stops in the same order, no overtaking) as
 the RAPTOR router needs them.
@@ -307,7 +308,38 @@ def _transfer_rows(feed, path: Path) -> tuple[pd.DataFrame, int]:
             "min_s": min_s.to_numpy(float),
         }
     )[~specific]
-    return rows.reset_index(drop=True), int(specific.sum())
+    known = pd.Index(feed.stops["stop_id"].astype(str))
+    for end in ("from", "to"):
+        unknown = ~rows[end].isin(known)
+        if unknown.any():
+            raise DataError(
+                f"GTFS transfers.txt names {end}_stop_id {rows[end][unknown].iat[0]!r} "
+                "that is not in stops.txt",
+                path=path,
+            )
+    return _stations_to_stops(rows, feed.stops), int(specific.sum())
+
+
+def _stations_to_stops(rows: pd.DataFrame, stops: pd.DataFrame) -> pd.DataFrame:
+    """Rules naming a station (``parent_station`` of stops) apply to each of its stops; a rule
+    naming the stops themselves wins over the station's."""
+    rows = rows.assign(station=False).reset_index(drop=True)
+    if "parent_station" in stops.columns:
+        parent = stops[stops["parent_station"].notna()]
+        children = (
+            parent.assign(parent_station=parent["parent_station"].astype(str))
+            .groupby("parent_station")["stop_id"]
+            .agg(lambda ids: [str(i) for i in ids])
+        )
+        for end in ("from", "to"):
+            wide = rows[end].isin(children.index)
+            if wide.any():
+                rows.loc[wide, "station"] = True
+                rows[end] = [children[v] if w else v for v, w in zip(rows[end], wide, strict=True)]
+                rows = rows.explode(end, ignore_index=True)
+    rows = rows.sort_values("station", ascending=False, kind="stable")
+    rows = rows.drop_duplicates(["from", "to"], keep="last").drop(columns="station")
+    return rows.reset_index(drop=True)
 
 
 def _services(feed, day: dt.date) -> list[str]:

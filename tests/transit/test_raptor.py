@@ -390,3 +390,32 @@ def test_random_rules_and_flags_match_brute_force_both_ways(tmp_path, seed):
                                 egress=legs.egress, start_s=7 * H, same_stop=same)  # fmt: skip
     got_back = _from_profiles(profiles, legs.access, legs.direct, deps)
     np.testing.assert_allclose(got_back, want.min(axis=2))
+
+
+def test_station_rules_apply_to_its_stops_and_unknown_stops_are_refused(tmp_path):
+    from geo.errors import DataError
+
+    trips = [Trip("A", "WK", ["x1", "a3"], [7 * H, 7 * H + 300]),
+             Trip("B", "WK", ["x2", "b2"], [7 * H + 600, 7 * H + 900])]  # fmt: skip
+    stops = {"x1": (-2.6, 53.5), "x2": (-2.6001, 53.5), "a3": (-2.59, 53.5), "b2": (-2.58, 53.5)}
+    rules = [("X", "X", 2, 300), ("x1", "x2", 3, None)]
+    folder = write_feed(Spec(stops, trips, CAL, transfers=rules), tmp_path / "f", as_zip=False)
+    lines = (folder / "stops.txt").read_text().splitlines()
+    rows = [lines[0] + ",location_type,parent_station"]
+    rows += [line + (",0,X" if line.split(",")[0] in ("x1", "x2") else ",0,") for line in lines[1:]]
+    rows.append("X,Station X,53.5,-2.60005,1,")
+    (folder / "stops.txt").write_text("\n".join(rows) + "\n")
+    table = read_timetable([folder], DAY)
+    ids = list(table.stop_ids)
+    got = {
+        (ids[a], ids[b]): (int(k), m)
+        for a, b, k, m in zip(*(getattr(table.transfers, f) for f in ("src", "dst", "kind", "min_s")),
+                              strict=True)
+    }  # fmt: skip
+    assert got.pop(("x1", "x2"))[0] == 3  # the stops' own rule wins over the station's
+    assert got == {("x1", "x1"): (2, 300.0), ("x2", "x1"): (2, 300.0), ("x2", "x2"): (2, 300.0)}
+    bad = write_feed(
+        Spec(stops, trips, CAL, transfers=[("x1", "nowhere", 0, None)]), tmp_path / "b"
+    )
+    with pytest.raises(DataError, match=r"to_stop_id 'nowhere' that is not in stops\.txt"):
+        read_timetable([bad], DAY)

@@ -9,6 +9,12 @@ from geo.place.model import Place
 MODES = ("walk", "cycle", "drive")  # modes on the road network
 TRANSIT = "transit"  # walking plus timetabled public transport (geo.transit)
 ALL_MODES = (*MODES, TRANSIT)
+MODE_LABELS = {
+    "walk": "Walking",
+    "cycle": "Cycling",
+    "drive": "Driving",
+    TRANSIT: "Public transport",
+}
 CROWFLY_NOTE = "approximate: straight-line distance x detour factor (no road network)"
 
 
@@ -27,6 +33,11 @@ def available_modes(place: Place) -> list[str]:
     modes = list(speeds_kmh(place))
     stops = place.tables.get("transit_stops")
     return [*modes, TRANSIT] if stops is not None and len(stops) else modes
+
+
+def mode_label(mode: str) -> str:
+    """The words for ``mode`` in choices (``transit`` is "Public transport", with walking)."""
+    return MODE_LABELS.get(mode, mode)
 
 
 def detour(place: Place) -> float:

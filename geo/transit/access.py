@@ -24,7 +24,7 @@ from geo.network.graph import has_network, mode_graph
 from geo.network.modes import detour, speeds_kmh
 from geo.network.routing import seconds_matrix, snap
 from geo.place.model import Place
-from geo.transit.raptor import Legs, earliest_arrivals
+from geo.transit.raptor import Legs, apply_rules, earliest_arrivals
 from geo.transit.store import (
     board_slack_s,
     departures,
@@ -67,18 +67,21 @@ _lock = threading.Lock()
 
 
 def _transfers(place: Place, limit_s: float):
-    """Walking pairs between distinct stops within the limit, once per place object."""
+    """Walking pairs between distinct stops within the limit, after ``transfers.txt`` rules,
+    and the per-stop change times (see :func:`geo.transit.raptor.apply_rules`), once per place object."""
     with _lock:
         hit = _transfer_cache.get(id(place))
         if hit is not None and hit[0]() is place and hit[1][0] == limit_s:
             return hit[1][1]
     xy = stop_xy(place)
     pairs = _pairs(walk_seconds(place, xy, xy, limit_s=limit_s), skip_diagonal=True)
+    table = place_timetable(place)
+    found = apply_rules(pairs, table.transfers, table.n_stops)
     with _lock:
         for key in [k for k, (ref, _) in _transfer_cache.items() if ref() is None]:
             del _transfer_cache[key]
-        _transfer_cache[id(place)] = (weakref.ref(place), (limit_s, pairs))
-    return pairs
+        _transfer_cache[id(place)] = (weakref.ref(place), (limit_s, found))
+    return found
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,8 @@ def _travel_seconds(
     out = np.repeat(direct[None], len(deps), axis=0)
     useful = np.isfinite(access).any(axis=0)  # origins with no stop in reach: walking only
     if useful.any() and len(egress[0]):
-        legs = Legs(access[:, useful], _transfers(place, limit_s), egress, direct[useful])
+        between, same = _transfers(place, limit_s)
+        legs = Legs(access[:, useful], between, egress, direct[useful], same_stop=same)
         arrive = earliest_arrivals(
             table.patterns, table.n_stops, legs, deps, board_slack_s=board_slack_s(place)
         )

@@ -6,7 +6,11 @@ fields the router needs, picks the trips running on the day (``calendar.txt`` wi
 ``frequencies.txt`` (:func:`gtfs_kit.expand_frequencies`: one trip every ``headway_secs`` from
 ``start_time``, before ``end_time``; headway-based rows are treated as scheduled departures),
 and keeps times past 24:00 as seconds after the day's midnight. Trips of the previous service
-day still running after midnight are kept too, 24 hours earlier.
+day still running after midnight are kept too, 24 hours earlier. ``pickup_type`` and
+``drop_off_type`` 1 (no pickup, no drop off) forbid boarding or alighting at that stop of the
+trip (other values allow it); ``transfers.txt`` rules between stops (a station's rule
+applies to each of its stops) are kept as :class:`TransferRules` (see
+:func:`geo.transit.raptor.apply_rules` for how they change the walks).
 
 The trips are grouped into *patterns* (the same stops in the same order, no overtaking) as
 the RAPTOR router needs them.
@@ -39,7 +43,9 @@ OPTIONAL = {
     ),
     "calendar_dates": ("service_id", "date", "exception_type"),
     "frequencies": ("trip_id", "start_time", "end_time", "headway_secs"),
+    "transfers": ("from_stop_id", "to_stop_id", "transfer_type"),
 }  # fmt: skip
+NOT_AVAILABLE = 1  # pickup_type / drop_off_type: no pickup / no drop off
 
 
 @dataclass(frozen=True)
@@ -55,12 +61,44 @@ class Pattern:
         that every column is non-decreasing.
     trip_ids
         The trips, in row order.
+    board, alight
+        ``(len(stops),)`` booleans: whether the pattern's trips pick up / drop off at each
+        stop (``pickup_type`` / ``drop_off_type`` other than 1); None means everywhere.
     """
 
     stops: np.ndarray
     arr: np.ndarray
     dep: np.ndarray
     trip_ids: tuple[str, ...]
+    board: np.ndarray | None = None
+    alight: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class TransferRules:
+    """Stop-to-stop rows of ``transfers.txt`` (trip- and route-specific rows are not kept).
+
+    Attributes
+    ----------
+    src, dst
+        Stop indices (``src == dst``: changing vehicles at one stop).
+    kind
+        ``transfer_type``: 0 recommended, 1 timed, 2 needs ``min_transfer_time``, 3 not possible.
+    min_s
+        ``min_transfer_time`` in seconds (NaN where not given).
+    """
+
+    src: np.ndarray
+    dst: np.ndarray
+    kind: np.ndarray
+    min_s: np.ndarray
+
+    @classmethod
+    def none(cls) -> TransferRules:
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0))
+
+    def __len__(self) -> int:
+        return len(self.src)
 
 
 @dataclass(frozen=True)
@@ -73,6 +111,7 @@ class Timetable:
     lonlat: np.ndarray
     patterns: tuple[Pattern, ...]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    transfers: TransferRules = field(default_factory=TransferRules.none)
 
     @property
     def n_stops(self) -> int:
@@ -184,6 +223,8 @@ def _trip_times(feed, services: list[str], path: Path) -> pd.DataFrame:
             "seq": pd.to_numeric(st["stop_sequence"], errors="coerce").to_numpy(float),
             "arr": arr,
             "dep": dep,
+            "board": _available(st, "pickup_type", path),
+            "alight": _available(st, "drop_off_type", path),
         }
     )
     if out["seq"].isna().any():
@@ -207,14 +248,111 @@ def _trip_times(feed, services: list[str], path: Path) -> pd.DataFrame:
     return out
 
 
+def _available(st: pd.DataFrame, column: str, path: Path) -> np.ndarray:
+    """False where ``column`` (``pickup_type`` or ``drop_off_type``) is 1; empty means 0."""
+    if column not in st.columns:
+        return np.ones(len(st), bool)
+    value = pd.to_numeric(st[column], errors="coerce").astype(float)
+    bad = st[column].notna() & (value.isna() | ~value.isin([0, 1, 2, 3]))
+    if bad.any():
+        raise DataError(
+            f"GTFS stop_times.txt has {column} {str(st[column][bad].iat[0])!r} "
+            "(expected 0, 1, 2 or 3)",
+            path=path,
+        )
+    return (value != NOT_AVAILABLE).to_numpy(bool)
+
+
+def _transfer_rows(feed, path: Path) -> tuple[pd.DataFrame, int]:
+    """Stop-to-stop rows of ``transfers.txt`` and how many trip/route-specific rows were left."""
+    tr = getattr(feed, "transfers", None)
+    empty = pd.DataFrame(
+        {
+            "from": pd.Series([], dtype=object),
+            "to": pd.Series([], dtype=object),
+            "kind": pd.Series([], dtype=np.int64),
+            "min_s": pd.Series([], dtype=float),
+        }
+    )
+    if tr is None or tr.empty:
+        return empty, 0
+    specific = np.zeros(len(tr), bool)
+    for col in ("from_trip_id", "to_trip_id", "from_route_id", "to_route_id"):
+        if col in tr.columns:
+            specific |= tr[col].notna().to_numpy() & (tr[col].astype(str).str.strip() != "")
+    kind = pd.to_numeric(tr["transfer_type"], errors="coerce").astype(float).fillna(0)
+    wrong = ~kind.isin([0, 1, 2, 3]).to_numpy() & ~specific  # 4 and 5 are trip-to-trip
+    if wrong.any():
+        bad = str(tr["transfer_type"][wrong].iat[0])
+        raise DataError(
+            f"GTFS transfers.txt has transfer_type {bad!r} (expected 0, 1, 2 or 3)", path=path
+        )
+    if "min_transfer_time" in tr.columns:
+        min_s = pd.to_numeric(tr["min_transfer_time"], errors="coerce").astype(float)
+        if ((min_s < 0).to_numpy() & ~specific).any():
+            raise DataError("GTFS transfers.txt has a negative min_transfer_time", path=path)
+    else:
+        min_s = pd.Series(np.nan, index=tr.index)
+    need = ((kind == 2) & min_s.isna()).to_numpy() & ~specific
+    if need.any():
+        raise DataError(
+            "GTFS transfers.txt: transfer_type 2 from stop "
+            f"{tr['from_stop_id'][need].iat[0]!r} lacks its min_transfer_time",
+            path=path,
+        )
+    rows = pd.DataFrame(
+        {
+            "from": tr["from_stop_id"].astype(str).to_numpy(),
+            "to": tr["to_stop_id"].astype(str).to_numpy(),
+            "kind": kind.to_numpy(np.int64),
+            "min_s": min_s.to_numpy(float),
+        }
+    )[~specific]
+    known = pd.Index(feed.stops["stop_id"].astype(str))
+    for end in ("from", "to"):
+        unknown = ~rows[end].isin(known)
+        if unknown.any():
+            raise DataError(
+                f"GTFS transfers.txt names {end}_stop_id {rows[end][unknown].iat[0]!r} "
+                "that is not in stops.txt",
+                path=path,
+            )
+    return _stations_to_stops(rows, feed.stops), int(specific.sum())
+
+
+def _stations_to_stops(rows: pd.DataFrame, stops: pd.DataFrame) -> pd.DataFrame:
+    """Rules naming a station (``parent_station`` of stops) apply to each of its stops; a rule
+    naming the stops themselves wins over the station's."""
+    rows = rows.assign(station=False).reset_index(drop=True)
+    if "parent_station" in stops.columns:
+        parent = stops[stops["parent_station"].notna()]
+        children = (
+            parent.assign(parent_station=parent["parent_station"].astype(str))
+            .groupby("parent_station")["stop_id"]
+            .agg(lambda ids: [str(i) for i in ids])
+        )
+        for end in ("from", "to"):
+            wide = rows[end].isin(children.index)
+            if wide.any():
+                rows.loc[wide, "station"] = True
+                rows[end] = [children[v] if w else v for v, w in zip(rows[end], wide, strict=True)]
+                rows = rows.explode(end, ignore_index=True)
+    rows = rows.sort_values("station", ascending=False, kind="stable")
+    rows = rows.drop_duplicates(["from", "to"], keep="last").drop(columns="station")
+    return rows.reset_index(drop=True)
+
+
 def _services(feed, day: dt.date) -> list[str]:
     import gtfs_kit
 
     return [str(s) for s in gtfs_kit.get_active_services(feed, day.strftime("%Y%m%d"))]
 
 
-def read_feed_day(path: Path, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One feed's stops and stop times for ``day`` (with the previous day's trips after midnight).
+def read_feed_day(
+    path: Path, day: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+    """One feed's stops, stop times for ``day`` (with the previous day's trips after midnight),
+    stop-to-stop ``transfers.txt`` rows (``from``, ``to``, ``kind``, ``min_s``) and notes.
 
     Raises
     ------
@@ -256,16 +394,28 @@ def read_feed_day(path: Path, day: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]
             "lat": pd.to_numeric(stops["stop_lat"]).to_numpy(float),
         }
     )
-    return stops, times
+    rules, specific = _transfer_rows(feed, path)
+    notes = []
+    if specific:
+        notes.append(
+            f"{path.name}: {specific} trip- or route-specific transfers.txt row(s) not applied "
+            "(only stop-to-stop rules are)"
+        )
+    served = rules["from"].isin(stops["stop_id"]) & rules["to"].isin(stops["stop_id"])
+    return stops, times, rules[served].reset_index(drop=True), tuple(notes)
 
 
 def _patterns(times: pd.DataFrame, stop_index: pd.Index) -> list[Pattern]:
     """Group trips by stop sequence; split a group where one trip would overtake another."""
     times = times.assign(stop=stop_index.get_indexer(pd.Index(times["stop_id"])))
     out: list[Pattern] = []
-    groups: dict[tuple[int, ...], list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    groups: dict[tuple, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for trip, g in times.groupby("trip_id", sort=True):
-        key = tuple(g["stop"].to_numpy().tolist())
+        key = (
+            tuple(g["stop"].to_numpy().tolist()),
+            tuple(g["board"].to_numpy(bool).tolist()),
+            tuple(g["alight"].to_numpy(bool).tolist()),
+        )
         groups.setdefault(key, []).append((str(trip), g["arr"].to_numpy(), g["dep"].to_numpy()))
     for key, trips in groups.items():
         trips.sort(key=lambda t: (t[2][0], t[1][-1], t[0]))
@@ -279,12 +429,15 @@ def _patterns(times: pd.DataFrame, stop_index: pd.Index) -> list[Pattern]:
             else:
                 lanes.append([run])
         for lane in lanes:
+            board, alight = np.asarray(key[1], bool), np.asarray(key[2], bool)
             out.append(
                 Pattern(
-                    stops=np.asarray(key, np.int64),
+                    stops=np.asarray(key[0], np.int64),
                     arr=np.vstack([t[1] for t in lane]).astype(float),
                     dep=np.vstack([t[2] for t in lane]).astype(float),
                     trip_ids=tuple(t[0] for t in lane),
+                    board=None if board.all() else board,
+                    alight=None if alight.all() else alight,
                 )
             )
     return out
@@ -296,18 +449,24 @@ def read_timetable(paths: list[Path] | tuple[Path, ...], day: dt.date) -> Timeta
     With more than one feed, stop and trip ids are prefixed by the feed's file name so that
     feeds cannot clash.
     """
-    all_stops, all_times = [], []
+    all_stops, all_times, all_rules = [], [], []
+    notes: list[str] = []
     for path in paths:
-        stops, times = read_feed_day(Path(path), day)
+        stops, times, rules, said = read_feed_day(Path(path), day)
         if len(paths) > 1:
             prefix = f"{Path(path).name}:"
             stops["stop_id"] = prefix + stops["stop_id"]
             times["stop_id"] = prefix + times["stop_id"]
             times["trip_id"] = prefix + times["trip_id"]
+            rules["from"] = prefix + rules["from"]
+            rules["to"] = prefix + rules["to"]
         all_stops.append(stops)
         all_times.append(times)
+        all_rules.append(rules)
+        notes += said
     stops = pd.concat(all_stops, ignore_index=True).drop_duplicates("stop_id")
     times = pd.concat(all_times, ignore_index=True)
+    rules = pd.concat(all_rules, ignore_index=True).drop_duplicates(["from", "to"], keep="last")
     index = pd.Index(stops["stop_id"])
     patterns = _patterns(times, index)
     return Timetable(
@@ -316,4 +475,11 @@ def read_timetable(paths: list[Path] | tuple[Path, ...], day: dt.date) -> Timeta
         stop_names=stops["name"].to_numpy(str),
         lonlat=stops[["lon", "lat"]].to_numpy(float),
         patterns=tuple(patterns),
+        notes=tuple(notes),
+        transfers=TransferRules(
+            src=index.get_indexer(pd.Index(rules["from"])).astype(np.int64),
+            dst=index.get_indexer(pd.Index(rules["to"])).astype(np.int64),
+            kind=rules["kind"].to_numpy(np.int64),
+            min_s=rules["min_s"].to_numpy(float),
+        ),
     )

@@ -10,7 +10,7 @@ from geo.network.routing import snap
 from geo.place.model import Attribution, Finding, Place
 from geo.transit.config import TransitConfig
 from geo.transit.feed import Timetable, read_timetable
-from geo.transit.store import stop_xy, timetable_tables
+from geo.transit.store import TRANSFERS, stop_xy, timetable_tables
 
 _LISTED = 10
 
@@ -24,7 +24,10 @@ def attach_timetable(place: Place, config: TransitConfig, *, table: Timetable | 
     """
     if table is None:
         table = read_timetable(config.gtfs, config.date)
+    place.tables.pop(TRANSFERS, None)
     place.tables.update(timetable_tables(table, crs=place.crs))
+    for note in table.notes:
+        place.findings.append(Finding("warning", f"transit: {note}"))
     place.meta.update(config.as_meta())
     xy = stop_xy(place)
     if has_network(place):

@@ -5,7 +5,11 @@
 ``transit_stop_times``
     One row per trip and stop: ``pattern``, ``trip`` (row in the pattern), ``pos`` (position
     in the pattern), ``stop`` (row of ``transit_stops``), ``arr``, ``dep`` (seconds after the
-    service day's midnight) and ``trip_id``.
+    service day's midnight), ``trip_id`` and ``board``, ``alight`` (the trip picks up / drops
+    off there; bundles written before these columns mean everywhere).
+``transit_transfers``
+    The stop-to-stop rules of ``transfers.txt``: ``src``, ``dst`` (rows of ``transit_stops``),
+    ``kind`` (``transfer_type``) and ``min_s`` (``min_transfer_time``).
 
 The options of ``[network.transit]`` travel in :attr:`Place.meta` (``transit_*`` keys).
 """
@@ -23,10 +27,11 @@ from pyproj import Transformer
 from geo.errors import InputError
 from geo.place.model import Place
 from geo.transit.config import parse_window
-from geo.transit.feed import Pattern, Timetable
+from geo.transit.feed import Pattern, Timetable, TransferRules
 
 STOPS = "transit_stops"
 STOP_TIMES = "transit_stop_times"
+TRANSFERS = "transit_transfers"
 TRANSIT = "transit"
 
 
@@ -57,11 +62,20 @@ def timetable_tables(table: Timetable, *, crs: str) -> dict[str, pd.DataFrame]:
                     "arr": p.arr.ravel(),
                     "dep": p.dep.ravel(),
                     "trip_id": np.repeat(np.asarray(p.trip_ids, dtype=object), k),
+                    "board": np.tile(np.ones(k, bool) if p.board is None else p.board, n),
+                    "alight": np.tile(np.ones(k, bool) if p.alight is None else p.alight, n),
                 }
             )
         )
     times = pd.concat(frames, ignore_index=True)
-    return {STOPS: stops, STOP_TIMES: times}
+    rules = table.transfers
+    transfers = pd.DataFrame(
+        {"src": rules.src, "dst": rules.dst, "kind": rules.kind, "min_s": rules.min_s}
+    )
+    out = {STOPS: stops, STOP_TIMES: times}
+    if len(transfers):  # an empty table is left out
+        out[TRANSFERS] = transfers
+    return out
 
 
 def has_transit(place: Place) -> bool:
@@ -97,13 +111,29 @@ def place_timetable(place: Place) -> Timetable:
         n, k = int(g["trip"].max()) + 1, int(g["pos"].max()) + 1
         if len(g) != n * k:
             raise InputError(f"the bundle's {STOP_TIMES} table is damaged (pattern rows missing)")
+        flags = {}
+        for col in ("board", "alight"):
+            if col in g.columns:
+                allowed = g[col].to_numpy()[:k].astype(bool)
+                flags[col] = None if allowed.all() else allowed
         patterns.append(
             Pattern(
                 stops=g["stop"].to_numpy(np.int64)[:k],
                 arr=g["arr"].to_numpy(float).reshape(n, k),
                 dep=g["dep"].to_numpy(float).reshape(n, k),
                 trip_ids=tuple(g["trip_id"].astype(str).to_numpy()[::k]),
+                **flags,
             )
+        )
+    rules = place.tables.get(TRANSFERS)
+    transfers = TransferRules.none()
+    if rules is not None and len(rules):
+        rules = pd.DataFrame(rules)
+        transfers = TransferRules(
+            src=rules["src"].to_numpy(np.int64),
+            dst=rules["dst"].to_numpy(np.int64),
+            kind=rules["kind"].to_numpy(np.int64),
+            min_s=rules["min_s"].to_numpy(float),
         )
     table = Timetable(
         date=dt.date.fromisoformat(place.meta.get("transit_date", "1970-01-01")),
@@ -111,6 +141,7 @@ def place_timetable(place: Place) -> Timetable:
         stop_names=stops["name"].astype(str).to_numpy(),
         lonlat=stops[["lon", "lat"]].to_numpy(float),
         patterns=tuple(patterns),
+        transfers=transfers,
     )
     with _lock:
         for key in [k for k, (ref, _) in _cache.items() if ref() is None]:

@@ -28,6 +28,7 @@ from geo.export import tabular
 from geo.export.data import isochrones_data
 from geo.network.access import coverage, with_minutes_to
 from geo.network.isochrones import check_minutes, isochrones
+from geo.network.modes import mode_label
 from geo.network.travel import (
     CROWFLY_NOTE,
     area_point_method,
@@ -166,7 +167,9 @@ def layout(place=None, **query):
                     id="access-mode",
                     clearable=False,
                     value=settings["mode"],
-                    options=[{"label": m, "value": m} for m in available_modes(the_place)],
+                    options=[
+                        {"label": mode_label(m), "value": m} for m in available_modes(the_place)
+                    ],
                 ),
             ),
             _control(

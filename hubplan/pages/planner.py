@@ -20,6 +20,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from geo.errors import InputError
 from geo.export import tabular
 from geo.export.data import ExportData
+from geo.network.modes import mode_label
 from geo.network.travel import available_modes, is_approximate
 from geo.place.model import Place
 from geo.siting.plan import run_plan
@@ -275,7 +276,9 @@ def layout(place=None, **query):
                     id="planner-mode",
                     clearable=False,
                     value=settings["mode"],
-                    options=[{"label": m, "value": m} for m in available_modes(the_place)],
+                    options=[
+                        {"label": mode_label(m), "value": m} for m in available_modes(the_place)
+                    ],
                 ),
             ),
             _control(

@@ -4,8 +4,9 @@ A :class:`Spec` describes a small feed in Python (stops, trips with their own ti
 frequencies). :func:`write_feed` writes it as GTFS text files (a folder or a zip);
 :func:`oracle_arrivals` answers queries on the *same Spec* without reading the files: it works
 out which trips run on the day by itself (weekday, date range, exceptions, frequencies,
-previous-day trips after midnight), builds a time-expanded graph with networkx and runs
-Dijkstra for each departure. It shares no code with :mod:`geo.transit`.
+previous-day trips after midnight, ``pickup_type``/``drop_off_type`` and ``transfers.txt``),
+builds a time-expanded graph with networkx and runs Dijkstra for each departure. It shares no
+code with :mod:`geo.transit`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Trip:
     times: list[int]  # seconds after midnight at each stop (arrival = departure + dwell)
     dwell: int = 0
     headway: tuple[int, int, int] | None = None  # (start, end, headway_secs) -> frequencies.txt
+    pickup: list[int] | None = None  # pickup_type per stop (1: no pickup)
+    dropoff: list[int] | None = None  # drop_off_type per stop (1: no drop off)
 
 
 @dataclass
@@ -38,6 +41,8 @@ class Spec:
     trips: list[Trip]
     calendar: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
     exceptions: list[tuple[str, str, int]] = field(default_factory=list)  # service, date, type
+    # transfers.txt rows: from_stop_id, to_stop_id, transfer_type, min_transfer_time (or None)
+    transfers: list[tuple[str, str, int, int | None]] = field(default_factory=list)
 
 
 def _hms(s: int) -> str:
@@ -57,11 +62,21 @@ def write_feed(spec: Spec, path: Path, *, as_zip: bool = True, drop: tuple[str, 
         + [f"R{t.trip_id},{t.service},{t.trip_id}" for t in spec.trips],
         "stop_times.txt": ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"],
     }  # fmt: skip
+    flags = any(t.pickup or t.dropoff for t in spec.trips)
+    if flags:
+        files["stop_times.txt"][0] += ",pickup_type,drop_off_type"
     for t in spec.trips:
         for i, (s, time) in enumerate(zip(t.stops, t.times, strict=True)):
-            files["stop_times.txt"].append(
-                f"{t.trip_id},{_hms(time)},{_hms(time + t.dwell)},{s},{i + 1}"
-            )
+            row = f"{t.trip_id},{_hms(time)},{_hms(time + t.dwell)},{s},{i + 1}"
+            if flags:  # an empty field means 0 (regular)
+                pick = "" if not t.pickup else str(t.pickup[i])
+                drop = "" if not t.dropoff else str(t.dropoff[i])
+                row += f",{pick},{drop}"
+            files["stop_times.txt"].append(row)
+    if spec.transfers:
+        files["transfers.txt"] = ["from_stop_id,to_stop_id,transfer_type,min_transfer_time"] + [
+            f"{a},{b},{kind},{'' if m is None else m}" for a, b, kind, m in spec.transfers
+        ]
     if spec.calendar:
         rows = ["service_id," + ",".join(DAYS) + ",start_date,end_date"]
         for sid, (start, end, days) in spec.calendar.items():
@@ -101,8 +116,9 @@ def _runs(spec: Spec, service: str, day: dt.date) -> bool:
     return False
 
 
-def trips_on(spec: Spec, day: dt.date) -> list[tuple[list[str], list[int], list[int]]]:
-    """(stops, arrivals, departures) of every trip running on ``day``, seconds after its midnight."""
+def trips_on(spec: Spec, day: dt.date) -> list[tuple[list[str], list[int], list[int], Trip]]:
+    """(stops, arrivals, departures, trip) of every trip running on ``day``, seconds after its
+    midnight."""
     out = []
     for offset, when in ((0, day), (-86_400, day - dt.timedelta(days=1))):
         for t in spec.trips:
@@ -114,7 +130,7 @@ def trips_on(spec: Spec, day: dt.date) -> list[tuple[list[str], list[int], list[
                 shift = [s - first_dep for s in range(t.headway[0], t.headway[1], t.headway[2])]
             for s0 in shift:
                 arr = [x + s0 + offset for x in t.times]
-                out.append((t.stops, arr, [a + t.dwell for a in arr]))
+                out.append((t.stops, arr, [a + t.dwell for a in arr], t))
     return out
 
 
@@ -138,17 +154,21 @@ def oracle_arrivals(
     g = nx.DiGraph()
     boards: dict[int, list[float]] = {}
     events = []
-    for k, (stops, arr, dep) in enumerate(trips_on(spec, day)):
+    for k, (stops, arr, dep, trip) in enumerate(trips_on(spec, day)):
         for i, s in enumerate(stops):
             p = index[s]
+            can_board = not trip.pickup or trip.pickup[i] != 1
+            can_alight = not trip.dropoff or trip.dropoff[i] != 1
             if i + 1 < len(stops):
-                boards.setdefault(p, []).append(dep[i] - slack)
-                g.add_edge(("board", p, dep[i] - slack), ("dep", k, i), weight=slack)
+                if can_board:
+                    boards.setdefault(p, []).append(dep[i] - slack)
+                    g.add_edge(("board", p, dep[i] - slack), ("dep", k, i), weight=slack)
                 g.add_edge(("dep", k, i), ("arr", k, i + 1), weight=arr[i + 1] - dep[i])
             if i > 0:
-                if i + 1 < len(stops):
+                if i + 1 < len(stops):  # staying on board
                     g.add_edge(("arr", k, i), ("dep", k, i), weight=dep[i] - arr[i])
-                events.append((("arr", k, i), p, arr[i]))
+                if can_alight:
+                    events.append((("arr", k, i), p, arr[i]))
     for p, times in boards.items():
         times = sorted(set(times))
         boards[p] = times
@@ -160,14 +180,30 @@ def oracle_arrivals(
         i = int(np.searchsorted(times, t, side="left"))
         return (("board", p, times[i]), times[i] - t) if i < len(times) else (None, 0)
 
+    # transfers.txt: 3 forbids, 2 needs min_transfer_time (a walk takes at least that, and is
+    # added when missing); 0 and 1 change nothing. From a stop to itself: changing vehicles there.
+    walks = {(a, b): float(w) for a, b, w in transfers}
+    change = dict.fromkeys(range(len(stop_ids)), 0.0)
+    for a, b, kind, minimum in spec.transfers:
+        if a not in index or b not in index or kind not in (2, 3):
+            continue
+        pa, pb = index[a], index[b]
+        if pa == pb:
+            change[pa] = np.inf if kind == 3 else float(minimum)
+        elif kind == 3:
+            walks.pop((pa, pb), None)
+        else:
+            walks[(pa, pb)] = max(walks.get((pa, pb), 0.0), float(minimum))
     walk_from: dict[int, list[tuple[int, float]]] = {}
-    for a, b, w in transfers:
+    for (a, b), w in walks.items():
         walk_from.setdefault(a, []).append((b, w))
     egress_from: dict[int, list[tuple[int, float]]] = {}
     for a, j, w in egress:
         egress_from.setdefault(a, []).append((j, w))
     for node, p, t in events:
-        for q, w in [(p, 0.0), *walk_from.get(p, [])]:
+        for q, w in [(p, change[p]), *walk_from.get(p, [])]:
+            if not np.isfinite(w):
+                continue
             target, wait = first_board(q, t + w)
             if target is not None:
                 g.add_edge(node, target, weight=w + wait)

@@ -85,6 +85,12 @@ def test_demo_jts_indicators_are_in_the_catalogue(place):
     reached = a["pt_minutes_to_family_hub"] <= 30
     assert ((a["pt_family_hub_within_30"] >= 1) == reached).all()
     assert a["pt_minutes_to_school"].median() < a["pt_minutes_to_family_hub"].median()
+    key = "pt_minutes_to_family_hub"
+    assert (a[f"{key}_p10"] <= a[key] + 1e-9).all() and (a[key] <= a[f"{key}_p90"] + 1e-9).all()
+    assert (a[f"{key}_p10"] < a[f"{key}_p90"]).mean() > 0.5  # waiting matters
+    assert "90th percentile" in place.catalogue[f"{key}_p90"].label
+    assert place.catalogue[f"{key}_p90"].higher_is is None  # context: not rated
+    assert "pt_minutes_to_school_p10" not in place.catalogue  # hubs only
 
 
 def test_cli_access_transit_writes_median_and_percentiles(bundle, tmp_path, capsys):

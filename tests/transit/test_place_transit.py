@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -16,7 +17,7 @@ from geo.build.pipeline import build_bundle, build_place
 from geo.errors import InputError
 from geo.network.access import access_table
 from geo.network.travel import area_points, nearest_minutes, travel_time_matrix, xy
-from geo.place.bundle import read_place
+from geo.place.bundle import read_place, write_place
 from geo.place.config import load_config
 from tests.support.gtfs import Spec, Trip, oracle_arrivals, write_feed
 from tests.support.tiny import TOML, X0, Y0, write_tiny_place
@@ -41,6 +42,7 @@ date = "2026-03-10"
 window = "07:00-08:00"
 max_walk_m = {MAX_WALK}
 board_slack_s = 20
+hub_kind = "school"
 """
 
 
@@ -67,6 +69,11 @@ def _walk(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _brute(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.ndarray:
+    return np.median(_brute_seconds(origins, dests, stop_ids), axis=0) / 60.0
+
+
+def _brute_seconds(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.ndarray:
+    """Brute-force travel seconds ``(departures, origins, destinations)``."""
     stops = np.array([STOPS_XY[s] for s in stop_ids])
     limit = MAX_WALK / WALK_MS
     access = _walk(origins, stops).T
@@ -79,7 +86,7 @@ def _brute(origins: np.ndarray, dests: np.ndarray, stop_ids: list[str]) -> np.nd
         _spec(), DAY, stop_ids=stop_ids, access=access, transfers=transfers, egress=egress,
         direct=_walk(origins, dests), departures=deps, slack=20.0,
     )  # fmt: skip
-    return np.median(arrive - np.array(deps)[:, None, None], axis=0) / 60.0
+    return arrive - np.array(deps)[:, None, None]
 
 
 def test_transit_matrix_is_the_median_of_the_brute_force_answer(place):
@@ -107,6 +114,37 @@ def test_nearest_and_access_table_give_median_and_percentiles(place):
     assert "median of departures each minute 07:00-08:00 on 2026-03-10" in table["method"].iat[0]
 
 
+def test_per_area_indicators_have_median_p10_and_p90_of_the_brute_force(place, tmp_path, capsys):
+    from hubplan.cli.main import main
+
+    ids = list(place.tables["transit_stops"]["stop_id"])
+    schools = place.sites[place.sites["kind"] == "school"].geometry
+    first = _brute_seconds(xy(area_points(place)), xy(schools), ids).min(axis=2) / 60.0
+    key = "pt_minutes_to_school"
+    for suffix, q in (("", 50), ("_p10", 10), ("_p90", 90)):
+        want = np.round(np.percentile(first, q, axis=0), 2)
+        np.testing.assert_allclose(place.areas[key + suffix].to_numpy(), want, atol=0.011)
+        assert place.catalogue[key + suffix].unit == "minutes"
+    assert (place.areas[f"{key}_p10"] < place.areas[f"{key}_p90"]).any()  # the wait matters
+    assert place.catalogue[f"{key}_p10"].label == (
+        "Minutes to the nearest school by public transport and walking, 10th percentile of "
+        "departures"
+    )
+    bundle = tmp_path / "tiny.gpkg"
+    write_place(place, bundle)
+    out = tmp_path / "areas.csv"
+    code = main(["export-data", str(bundle), "--what", "areas", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    header = pd.read_csv(out, encoding="utf-8-sig", nrows=0).columns
+    for nth in ("10th", "90th"):
+        label = f"by public transport and walking, {nth} percentile of departures (minutes)"
+        assert any(label in h for h in header), "|".join(header)
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    col = next(h for h in header if "10th percentile" in h and "school" in h)
+    np.testing.assert_allclose(table[col], place.areas[f"{key}_p10"].to_numpy(), atol=0.051)
+
+
 def test_bundle_round_trip_keeps_the_timetable(place, tmp_path):
     folder = tmp_path / "p"
     write_feed(_spec(), folder / "bus", as_zip=False)
@@ -117,6 +155,35 @@ def test_bundle_round_trip_keeps_the_timetable(place, tmp_path):
     b = travel_time_matrix(again, area_points(again), again.sites.geometry, mode="transit")
     np.testing.assert_allclose(a, b)
     assert any(x.source == "timetables" for x in again.attributions)
+
+
+def test_bundle_keeps_pickup_drop_off_and_transfer_rules(tmp_path):
+    from geo.transit.store import place_timetable
+
+    spec = _spec()
+    spec.trips[0].pickup = [0, 1, 0]
+    spec.trips[0].dropoff = [0, 1, 0]
+    spec.transfers = [("mid", "mid", 2, 300), ("west", "mid", 3, None)]
+    write_feed(spec, tmp_path / "bus", as_zip=False)
+    toml = write_tiny_place(tmp_path, toml=TOML + TRANSIT)
+    built = build_bundle(toml, tmp_path / "out.gpkg")
+    again = read_place(tmp_path / "out.gpkg")
+    one, two = place_timetable(built), place_timetable(again)
+    assert len(two.transfers) == 2 and list(two.transfers.kind) == list(one.transfers.kind)
+    assert np.array_equal(two.transfers.min_s, one.transfers.min_s, equal_nan=True)
+    flagged = [p for p in two.patterns if p.board is not None]
+    assert len(flagged) == 1 and flagged[0].trip_ids == ("e0",)
+    assert flagged[0].board.tolist() == [True, False, True] == flagged[0].alight.tolist()
+    a = travel_time_matrix(built, area_points(built), built.sites.geometry, mode="transit")
+    b = travel_time_matrix(again, area_points(again), again.sites.geometry, mode="transit")
+    np.testing.assert_allclose(a, b)
+    # the isochrones' reverse search follows the same rules as the forward one
+    from geo.transit.access import travel_seconds
+    from geo.transit.isochrones import grid_points, nearest_hub_seconds
+
+    pts, hubs = grid_points(again, cell_m=300.0), xy(again.sites.geometry)[:2]
+    fast = nearest_hub_seconds(again, pts, hubs)
+    np.testing.assert_allclose(fast, travel_seconds(again, pts, hubs).seconds.min(axis=2))
 
 
 def test_no_timetable_means_a_clear_error(tmp_path):
@@ -130,6 +197,30 @@ def test_build_refuses_a_date_outside_the_feed_naming_it(tmp_path):
     toml = write_tiny_place(tmp_path, toml=TOML + TRANSIT.replace("2026-03-10", "2027-03-10"))
     with pytest.raises(InputError, match=r"bus: the service date 2027-03-10 is outside"):
         build_place(load_config(toml))
+
+
+@pytest.mark.parametrize(
+    ("date", "said"),
+    [
+        ("2027-03-10", r"bus: the service date 2027-03-10 is outside this feed's calendar "
+                       r"\(2026-01-01 to 2026-12-31\)"),
+        ("2026-03-14", r"bus: GTFS feed has no service on 2026-03-14 \(Saturday\)"),
+    ],
+)  # fmt: skip
+def test_cli_build_refuses_a_bad_service_date_in_one_line(tmp_path, capsys, date, said):
+    import re
+
+    from hubplan.cli.main import main
+
+    write_feed(_spec(), tmp_path / "bus", as_zip=False)
+    toml = write_tiny_place(tmp_path, toml=TOML + TRANSIT.replace("2026-03-10", date))
+    code = main(["build", str(toml), "--out", str(tmp_path / "out.gpkg")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert re.search(said, lines[0]), lines[0]
+    assert not (tmp_path / "out.gpkg").exists()
 
 
 def test_far_stops_are_listed_in_a_warning(tmp_path):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 
 import pytest
-from selenium.webdriver.common.by import By
 
 from geo.build.places import demo_bundle_path
 from geo.network.access import coverage
 from geo.place.bundle import read_place
 from hubplan.web import create_app
+from tests.support.grid import grid_column
 
 BANDS = [15.0, 30.0]
 
@@ -31,12 +31,6 @@ def _wait(fn, timeout: float = 120.0):
             last = exc
         time.sleep(0.3)
     raise AssertionError(f"condition not met; last: {last!r}")
-
-
-def _rows(dash_duo, table_id: str) -> list[list[str]]:
-    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")
-    cells = [[c.text.strip() for c in r.find_elements(By.CSS_SELECTOR, "td")] for r in rows]
-    return [c for c in cells if c]
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +57,10 @@ def test_access_page_by_public_transport(dash_duo, place, monkeypatch):
     assert status.startswith(f"{len(hubs)} hub(s) (0 dropped), transit:"), status
     people = f"{want['population'].iloc[-1]:,.0f} people"
     assert people in status and "within 30 minutes" in status
-    rows = _wait(lambda: _rows(dash_duo, "access-coverage"))
-    assert [r[0] for r in rows] == ["15", "30"]
-    assert [r[1] for r in rows] == [f"{a:g}" for a in want["areas"]]
+    minutes = _wait(lambda: grid_column(dash_duo, "#access-coverage", "minutes"))
+    assert minutes == ["15", "30"]
+    areas = grid_column(dash_duo, "#access-coverage", "areas")
+    assert areas == [f"{a:,.0f}" for a in want["areas"]]
     # one filled band per time band, each with a polygon drawn from the transit grid
     bands = _wait(
         lambda: dash_duo.driver.execute_script(

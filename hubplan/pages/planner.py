@@ -307,7 +307,20 @@ def layout(place=None, **query):
                     id="planner-staff", type="number", min=0, step=0.5, value=settings["staff"]
                 ),
             ),
-            html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
+            html.Div(
+                [
+                    html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
+                    html.Button(
+                        "Cancel",
+                        id="planner-cancel",
+                        n_clicks=0,
+                        className="button",
+                        disabled=True,
+                        title="Stop the plan being made on the server",
+                    ),
+                ],
+                className="button-row",
+            ),
         ],
         className="form-grid planner-controls",
     )
@@ -388,6 +401,7 @@ def layout(place=None, **query):
                 hidden=True,
                 **{"aria-live": "polite"},
             ),
+            html.Div(id="planner-progress", role="status", **{"aria-live": "polite"}),
             dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
             dcc.Graph(
                 id="planner-map",
@@ -452,7 +466,23 @@ def layout(place=None, **query):
                         "pack (PDF) and every area (CSV).",
                         className="control-help",
                     ),
-                    html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                    html.Div(
+                        [
+                            html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                            html.Button(
+                                "Cancel",
+                                id="planner-impact-cancel",
+                                n_clicks=0,
+                                className="button",
+                                disabled=True,
+                                title="Stop making the impact pack",
+                            ),
+                        ],
+                        className="button-row",
+                    ),
+                    html.Div(
+                        id="planner-impact-progress", role="status", **{"aria-live": "polite"}
+                    ),
                     dcc.Loading(html.Div(id="planner-impact-out", role="status")),
                     dcc.Download(id="planner-impact-pdf"),
                     dcc.Download(id="planner-impact-csv"),
@@ -635,7 +665,24 @@ def _summary(run, place: Place) -> html.Div:
     State("planner-existing", "value"),
     State("planner-staff", "value"),
     State("planner-state", "data"),
+    # Siting and its curve are long jobs on large places: a background worker (hubplan.jobs)
+    # runs them, with progress, and Cancel stops them. The result carries the settings that
+    # made it (``payload["settings"]``), so the stale marking and Save work as before.
+    background=True,
+    running=[
+        (Output("planner-run", "disabled"), True, False),
+        (Output("planner-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("planner-cancel", "n_clicks")],
+    progress=[Output("planner-progress", "children")],
+    progress_default=[""],
 )
+def run_job(set_progress, *args):
+    """The planner's Run as a background job (the body is :func:`run`)."""
+    set_progress("Planning: choosing hubs and the coverage curve ...")
+    return run(*args)
+
+
 def run(
     _n,
     added,
@@ -1078,7 +1125,21 @@ def impact_changes(place: Place, payload: dict, existing: list[str] | None) -> d
     State("planner-existing", "value"),
     State("planner-state", "data"),
     prevent_initial_call=True,
+    background=True,
+    running=[
+        (Output("planner-impact", "disabled"), True, False),
+        (Output("planner-impact-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("planner-impact-cancel", "n_clicks")],
+    progress=[Output("planner-impact-progress", "children")],
+    progress_default=[""],
 )
+def impact_job(set_progress, *args):
+    """The "Impact against today" pack as a background job (the body is :func:`impact`)."""
+    set_progress("Making the impact pack (map, tables and PDF) ...")
+    return impact(*args)
+
+
 def impact(_n, payload, existing, state):
     """The impact pack of the plan shown against today's hubs."""
     from geo.siting.impact import closure_impact

@@ -12,7 +12,14 @@ import pytest
 
 from geo.build.places import demo_bundle_path, open_place
 from hubplan.web import create_app
-from tests.support.dash_http import find_component, flask_post, router_body, update_body
+from tests.support.dash_http import (
+    end_id,
+    find_component,
+    flask_post,
+    router_body,
+    run_background,
+    update_body,
+)
 
 CONTROLS = [
     ("planner-objective", "value", "coverage"),
@@ -70,6 +77,12 @@ def post(client, body) -> dict:
     return json.loads(data)["response"]
 
 
+def job(client, body) -> dict:
+    """A background callback (Run, impact pack): submitted, then polled until its result."""
+    end = end_id(client.get("/planner").get_data(as_text=True))
+    return run_background(flask_post(client), body, end=end)
+
+
 def run(client, demo_copy, controls, added=(), removed=()) -> dict:
     body = update_body(
         RUN_OUTPUTS,
@@ -81,7 +94,7 @@ def run(client, demo_copy, controls, added=(), removed=()) -> dict:
         state=[*controls, ("planner-state", "data", {"place": str(demo_copy)})],
         changed=["planner-run.n_clicks"],
     )
-    return post(client, body)["planner-result"]["data"]
+    return job(client, body)["planner-result"]["data"]
 
 
 def stale(client, controls, payload, added=(), removed=()) -> dict:
@@ -243,7 +256,7 @@ def test_impact_against_today_from_the_planner(client, demo_copy, planner):
         ],
         changed=["planner-impact.n_clicks"],
     )
-    out = post(client, body)
+    out = job(client, body)
     summary = json.dumps(out["planner-impact-out"]["children"])
     assert "lose access within 15 minutes" in summary
     pdf = out["planner-impact-pdf"]["data"]

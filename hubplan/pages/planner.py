@@ -20,6 +20,7 @@ from geo.place.model import Place
 from geo.siting.plan import run_plan
 from geo.siting.problem import OBJECTIVES, national_decile_key
 from geo.siting.scenarios import ScenarioStore, compare, from_result
+from hubplan.pages._scenarios import load_saved, scenario_names
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -182,6 +183,20 @@ def settings_key(
     }
 
 
+SETTING_KEYS = (
+    "objective",
+    "hubs",
+    "minutes",
+    "target",
+    "mode",
+    "weight",
+    "candidates",
+    "existing",
+    "staff",
+    "added",
+    "removed",
+)
+
 SETTING_LABELS = {
     "objective": "objective",
     "hubs": "hubs",
@@ -218,10 +233,33 @@ def _show(value) -> str:
     return "none" if value is None else str(value)
 
 
+def opened_scenario(the_place: Place, query: dict) -> tuple[dict, dict | None, str | None]:
+    """``?scenario=NAME``: the saved scenario's settings are the base of the query (any other
+    setting in the URL overrides them). Returns (query, scenario store data, notice)."""
+    from urllib.parse import parse_qs, urlparse
+
+    name = first(query.get("scenario"))
+    rest = {k: v for k, v in query.items() if k != "scenario"}
+    if not name:
+        return rest, None, None
+    try:
+        scenario = load_saved(the_place, name)
+    except InputError as exc:
+        return rest, None, f"Ignored scenario {name!r}: {exc}"
+    base = parse_qs(
+        urlparse(scenario_query(current_place_key(the_place), scenario)).query,
+        keep_blank_values=True,
+    )
+    base.pop("place", None)
+    return {**base, **rest}, {"name": scenario.name, "hubs": sorted(map(str, scenario.hubs))}, None
+
+
 def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
+    query, opened, scenario_notice = opened_scenario(the_place, query)
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
+    notices.add(scenario_notice)
     added, removed, site_notices = planner_sites(the_place, query)
     for item in site_notices.items:
         notices.add(item)
@@ -230,7 +268,7 @@ def layout(place=None, **query):
         {"label": k.replace("_", " "), "value": k} for k in kinds
     ]
     cand_opts.append({"label": "Regular grid over populated areas (500 m)", "value": "grid"})
-    names = store_for(the_place).names(the_place.name) if the_place.path else []
+    names = scenario_names(the_place)
     controls = html.Div(
         [
             _control(
@@ -495,6 +533,18 @@ def layout(place=None, **query):
             dcc.Store(id="planner-added", data=added),
             dcc.Store(id="planner-removed", data=removed),
             dcc.Store(id="planner-result", data=None),
+            # the saved scenario on screen ({"name", "hubs"}), from ?scenario= or a Save
+            dcc.Store(
+                id="planner-scenario",
+                data=opened
+                and {
+                    **opened,
+                    "settings": settings_key(
+                        *(settings[k] for k in SETTING_KEYS[:9]), added, removed
+                    ),
+                },
+            ),
+            dcc.Store(id="planner-shown", data=None),
         ],
         className="page page-planner",
     )
@@ -872,29 +922,65 @@ SETTING_INPUTS = [
 ]
 
 
+def shown_scenario(payload: dict | None, scenario: dict | None, current: dict) -> str | None:
+    """The saved scenario on screen: its name while the result shown was made with its
+    settings, those are still the controls' settings, and it chose the scenario's hubs."""
+    if not payload or not scenario or not scenario.get("name"):
+        return None
+    made_with = payload.get("settings")
+    if made_with != current or made_with != scenario.get("settings"):
+        return None
+    if sorted(map(str, payload.get("hubs") or [])) != list(scenario.get("hubs") or []):
+        return None
+    return scenario["name"]
+
+
+def scenario_differs(payload: dict, scenario: dict | None) -> str:
+    """Said when a reopened scenario, re-run with its own settings, chose other hubs than
+    were saved (the data changed since): never show a different plan under its name."""
+    if not scenario or payload.get("settings") != scenario.get("settings"):
+        return ""
+    saved = list(scenario.get("hubs") or [])
+    now = sorted(map(str, payload.get("hubs") or []))
+    if now == saved:
+        return ""
+    gone = [h for h in saved if h not in now]
+    new = [h for h in now if h not in saved]
+    return (
+        f"Scenario '{scenario.get('name')}' was saved with other hubs: re-run on today's data "
+        f"with its settings, the plan drops {', '.join(gone) or 'none'} and adds "
+        f"{', '.join(new) or 'none'}. The plan below is today's; save it to keep it."
+    )
+
+
 @callback(
     Output("planner-stale", "children"),
     Output("planner-stale", "hidden"),
     Output("planner-save", "disabled"),
     Output("planner-save", "title"),
+    Output("planner-shown", "data"),
     *SETTING_INPUTS,
     Input("planner-result", "data"),
+    Input("planner-scenario", "data"),
 )
 def mark_stale(*values):
     """The result on screen is tied to the settings that made it: any change marks it stale
-    and disables Save until Run."""
-    *controls, payload = values
+    and disables Save until Run. Also which saved scenario is on screen (for the URL)."""
+    *controls, payload, scenario = values
     if not payload:
-        return "", True, True, "Run a plan before saving it."
-    changes = stale_changes(payload.get("settings"), settings_key(*controls))
+        return "", True, True, "Run a plan before saving it.", None
+    current = settings_key(*controls)
+    shown = shown_scenario(payload, scenario, current)
+    changes = stale_changes(payload.get("settings"), current)
     if not changes:
-        return "", True, False, "Save the plan shown"
+        differs = scenario_differs(payload, scenario)
+        return differs, not differs, False, "Save the plan shown", shown
     text = (
         "Out of date: the plan below was made with other settings ("
         + "; ".join(changes)
         + "). Press Run to plan with the new settings; Save is off until then."
     )
-    return text, False, True, "Press Run first: the settings changed since the plan shown"
+    return text, False, True, "Press Run first: the settings changed since the plan shown", shown
 
 
 @callback(
@@ -903,6 +989,7 @@ def mark_stale(*values):
     Output("planner-save-status", "children"),
     Output("planner-a", "options"),
     Output("planner-b", "options"),
+    Output("planner-scenario", "data"),
     Input("planner-save", "n_clicks"),
     Input("planner-confirm", "submit_n_clicks"),
     State("planner-name", "value"),
@@ -917,15 +1004,17 @@ def save(_n, _confirmed, name, payload, state, *controls):
     A plan whose settings differ from the controls' is never saved (the button is disabled
     then too; this is the server's own check)."""
     place, _ = open_place_safe((state or {}).get("place"))
+    no = dash.no_update
     if not payload:
-        return False, "", "Run a plan before saving it.", dash.no_update, dash.no_update
+        return False, "", "Run a plan before saving it.", no, no, no
     if stale_changes(payload.get("settings"), settings_key(*controls)):
         return (
             False,
             "",
             "Not saved: the settings changed since the plan shown. Press Run first.",
-            dash.no_update,
-            dash.no_update,
+            no,
+            no,
+            no,
         )
     store = store_for(place)
     overwrite = ctx.triggered_id == "planner-confirm"
@@ -938,8 +1027,9 @@ def save(_n, _confirmed, name, payload, state, *controls):
                 True,
                 f"A scenario called '{name}' already exists. Overwrite it?",
                 "",
-                dash.no_update,
-                dash.no_update,
+                no,
+                no,
+                no,
             )
         store.save(
             place.name,
@@ -955,10 +1045,15 @@ def save(_n, _confirmed, name, payload, state, *controls):
             overwrite=overwrite,
         )
     except InputError as exc:
-        return False, "", f"Not saved: {exc}", dash.no_update, dash.no_update
+        return False, "", f"Not saved: {exc}", no, no, no
     names = store.names(place.name)
     verb = "Overwrote" if overwrite else "Saved"
-    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names
+    shown = {
+        "name": name,
+        "hubs": sorted(map(str, payload["hubs"])),
+        "settings": payload.get("settings"),
+    }
+    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names, shown
 
 
 @callback(
@@ -1016,7 +1111,7 @@ def equity_label(place: Place) -> str:
 clientside_callback(
     """
     function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff,
-             added, removed, state) {
+             added, removed, shown, state) {
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
@@ -1027,6 +1122,7 @@ clientside_callback(
         put('staff', staff);
         put('added', (added || []).map(function(p) { return p[0] + ',' + p[1]; }).join(';'));
         put('removed', (removed || []).join(','));
+        put('scenario', shown);
         var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
         if (search !== window.location.search) {
             window.history.replaceState(window.history.state, '', window.location.pathname + search);
@@ -1036,6 +1132,7 @@ clientside_callback(
     """,
     Output("planner-url-dummy", "data"),
     *SETTING_INPUTS,
+    Input("planner-shown", "data"),
     State("planner-state", "data"),
 )
 
@@ -1082,7 +1179,10 @@ def scenario_query(place_key: str, scenario) -> str:
     State("planner-state", "data"),
 )
 def open_link(name, state):
-    """A link that reopens saved scenario A in the planner with its settings."""
+    """A link that reopens saved scenario A in the planner with its settings (and its name:
+    ``scenario=NAME``, which alone would be enough)."""
+    from urllib.parse import urlencode
+
     if not name:
         return "", True
     place, _ = open_place_safe((state or {}).get("place"))
@@ -1090,7 +1190,8 @@ def open_link(name, state):
         scenario = store_for(place).load(place.name, name)
     except InputError:
         return "", True
-    href = dash.get_relative_path("/planner") + scenario_query((state or {}).get("place"), scenario)
+    query = scenario_query((state or {}).get("place"), scenario)
+    href = dash.get_relative_path("/planner") + query + "&" + urlencode({"scenario": name})
     return href, False
 
 

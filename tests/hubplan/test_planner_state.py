@@ -51,6 +51,7 @@ STALE_OUTPUTS = [
     ("planner-stale", "hidden"),
     ("planner-save", "disabled"),
     ("planner-save", "title"),
+    ("planner-shown", "data"),
 ]
 
 
@@ -97,7 +98,7 @@ def run(client, demo_copy, controls, added=(), removed=()) -> dict:
     return job(client, body)["planner-result"]["data"]
 
 
-def stale(client, controls, payload, added=(), removed=()) -> dict:
+def stale(client, controls, payload, added=(), removed=(), scenario=None) -> dict:
     body = update_body(
         STALE_OUTPUTS,
         [
@@ -105,6 +106,7 @@ def stale(client, controls, payload, added=(), removed=()) -> dict:
             ("planner-added", "data", list(added)),
             ("planner-removed", "data", list(removed)),
             ("planner-result", "data", payload),
+            ("planner-scenario", "data", scenario),
         ],
         changed=["planner-hubs.value"],
     )
@@ -137,6 +139,7 @@ def test_stale_result_disables_save_and_the_server_refuses_it(
             ("planner-save-status", "children"),
             ("planner-a", "options"),
             ("planner-b", "options"),
+            ("planner-scenario", "data"),
         ],
         [("planner-save", "n_clicks", 1), ("planner-confirm", "submit_n_clicks", None)],
         state=[
@@ -161,6 +164,13 @@ def test_stale_result_disables_save_and_the_server_refuses_it(
     message = response["planner-save-status"]["children"]
     assert message.startswith("Saved scenario 'Stale plan'")
     assert str(demo_copy.parent) not in message and ".sqlite" not in message
+    # the saved plan is now the scenario on screen: its name goes into the URL
+    shown = response["planner-scenario"]["data"]
+    assert shown["name"] == "Stale plan" and shown["settings"] == payload["settings"]
+    assert stale(client, CONTROLS, payload, scenario=shown)["planner-shown"]["data"] == (
+        "Stale plan"
+    )
+    assert stale(client, changed, payload, scenario=shown)["planner-shown"]["data"] is None
 
 
 def test_url_carries_added_and_removed_sites(client, demo_copy, planner):

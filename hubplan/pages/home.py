@@ -1006,18 +1006,21 @@ clientside_callback(
 # --------------------------------------------------------------------------- saved scenario overlay
 
 
-def scenario_control(place: Place, shown: str | None, text: str) -> html.Fieldset:
+def scenario_control(place: Place, shown: str | None, text: str) -> html.Div:
     """The "Scenario" dropdown: a saved plan's hubs and catchments over the map."""
-    return html.Fieldset(
+    return html.Div(
         [
-            html.Legend("Scenario", className="control-label"),
+            html.Label(
+                "Scenario (a saved plan's hubs and catchments)",
+                htmlFor="home-scenario",
+                className="control-label",
+            ),
             dcc.Dropdown(
                 id="home-scenario",
                 options=scenario_names(place),
                 value=shown,
                 clearable=True,
                 placeholder="No saved scenario shown",
-                **{"aria-label": "Show a saved planner scenario's hubs and catchments"},
             ),
             html.P(
                 text,

@@ -843,12 +843,14 @@ def run(
             removed,
         ),
     }
+    # Plain dicts, not go.Figure: the job's result is pickled into the job cache and read
+    # back by the app server, and a Figure would be validated all over again there.
     return (
-        fig,
+        fig.to_plotly_json(),
         summary,
         hubs_rows,
         hubs_cols,
-        curve,
+        curve.to_plotly_json() if hasattr(curve, "to_plotly_json") else curve,
         eq_rows,
         eq_cols,
         band_rows_,

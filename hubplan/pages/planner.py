@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
+import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, ctx, dash_table, dcc, html
 
 from geo.errors import InputError
@@ -805,8 +806,7 @@ def run(
         today=today,
         sites=today_sites,
     )
-    fig = map_figure(place, traces)
-    fig.update_layout(clickmode="event")
+    fig = map_dict(place, traces)
     hubs_rows, hubs_cols = hub_rows(
         r.per_hub, weight_label=r.weight_label, minutes=r.minutes, today=today
     )
@@ -846,7 +846,7 @@ def run(
     # Plain dicts, not go.Figure: the job's result is pickled into the job cache and read
     # back by the app server, and a Figure would be validated all over again there.
     return (
-        fig.to_plotly_json(),
+        fig,
         summary,
         hubs_rows,
         hubs_cols,
@@ -859,6 +859,25 @@ def run(
         team_cols,
         payload,
     )
+
+
+def map_dict(place: Place, traces: list) -> dict:
+    """The planner map as a plain figure dict (:func:`layers.base.map_figure`), without
+    deep-copying the areas' GeoJSON for each choropleth: plotly copies every trace into the
+    figure and again into the dict, and the GeoJSON is most of the work (it is the cached
+    display GeoJSON, shared, never modified). Clicks report as events."""
+    shapes = {}
+    for trace in traces:
+        if isinstance(trace, go.Choroplethmap) and trace.geojson is not None and trace.uid:
+            shapes[trace.uid] = trace.geojson
+            trace.geojson = None
+    fig = map_figure(place, traces)
+    fig.update_layout(clickmode="event")
+    out = fig.to_plotly_json()
+    for trace in out["data"]:
+        if trace.get("uid") in shapes:
+            trace["geojson"] = shapes[trace["uid"]]
+    return out
 
 
 def place_candidates(place: Place, spec: str, added) -> object:

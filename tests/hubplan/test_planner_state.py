@@ -273,3 +273,59 @@ def test_impact_against_today_from_the_planner(client, demo_copy, planner):
     assert pdf["filename"] == "impact-pack.pdf" and pdf["base64"]
     csv = out["planner-impact-csv"]["data"]["content"]
     assert csv.startswith("# ") and "synthetic demo data" in csv.lower()
+
+
+def test_cancel_stops_a_running_plan(client, demo_copy, planner):
+    """Run is a background job: the submit answers at once with a job handle, and Cancel
+    (the page's cancel callback, ``?cancelJob=``) ends the job's process, leaving no result."""
+    import time
+    from urllib.parse import urlencode
+
+    import psutil
+
+    controls = [
+        (
+            i,
+            p,
+            {"planner-objective": "median", "planner-hubs": 40, "planner-candidates": "grid"}.get(
+                i, v
+            ),
+        )
+        for i, p, v in CONTROLS
+    ]
+    body = update_body(
+        RUN_OUTPUTS,
+        [
+            ("planner-run", "n_clicks", 7),
+            ("planner-added", "data", []),
+            ("planner-removed", "data", []),
+        ],
+        state=[*controls, ("planner-state", "data", {"place": str(demo_copy)})],
+        changed=["planner-run.n_clicks"],
+    )
+    end = end_id(client.get("/planner").get_data(as_text=True))
+    post = flask_post(client)
+    status, raw = post(f"/_dash-update-component?{urlencode({'endId': end})}", body)
+    assert status == 200, raw[:300]
+    handles = json.loads(raw)
+    assert handles["cancel"] == [{"id": "planner-cancel", "property": "n_clicks"}]
+    pid = int(handles["job"].split("~")[0])
+    assert psutil.pid_exists(pid)
+    cancel = update_body([("planner-cancel", "id")], [("planner-cancel", "n_clicks", 1)])
+    query = urlencode({"endId": end, "cancelJob": handles["job"]})
+    status, raw = post(f"/_dash-update-component?{query}", cancel)
+    assert status in (200, 204), raw[:300]
+
+    def gone() -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 30
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(), "the cancelled job is still running"
+    poll = urlencode({"endId": end, "cacheKey": handles["cacheKey"], "job": handles["job"]})
+    status, raw = post(f"/_dash-update-component?{poll}", body)
+    assert status == 204, raw[:300]

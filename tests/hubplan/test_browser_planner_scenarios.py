@@ -1,6 +1,7 @@
 """The planner in a real browser: the impact pack downloads (PDF and CSV) from "Impact
 against today", and a saved scenario opens from ``?scenario=NAME`` with its settings and
-result, its name staying in the URL until a setting changes."""
+result, its name staying in the URL until a setting changes; the Map page draws a saved
+scenario from the URL and switches it from its Scenario dropdown."""
 
 from __future__ import annotations
 
@@ -117,4 +118,44 @@ def test_a_scenario_opens_from_its_name_in_the_url(dash_duo, demo_copy, monkeypa
     box.clear()
     box.send_keys("4")
     _wait(lambda: "scenario" not in query() and query().get("hubs") == ["4"])
+    assert dash_duo.get_logs() == [], dash_duo.get_logs()
+
+
+def test_the_map_page_shows_and_switches_a_scenario(dash_duo, demo_copy, monkeypatch):
+    monkeypatch.delenv("HUBPLAN_DATABASE_URL", raising=False)
+    from geo.build.places import open_place
+    from geo.siting.plan import run_plan
+    from geo.siting.scenarios import ScenarioStore, from_result
+
+    place = open_place(demo_copy)
+    plan = run_plan(place, objective="coverage", hubs=4, minutes=15.0, curve_to=0)
+    scenario = from_result(
+        "Four", plan.result, mode="walk", params=plan.params, candidates=plan.candidates
+    )
+    store = ScenarioStore.for_bundle(demo_copy)
+    store.save(place.name, scenario)
+    three = run_plan(place, objective="coverage", hubs=3, minutes=15.0, curve_to=0)
+    store.save(
+        place.name,
+        from_result(
+            "Three", three.result, mode="walk", params=three.params, candidates=three.candidates
+        ),
+    )
+    dash_duo.start_server(create_app(place=str(demo_copy)))
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?scenario=Four", timeout=60)
+
+    def drawn(uid: str) -> int:
+        return dash_duo.driver.execute_script(
+            "var t = document.querySelector('#home-map .js-plotly-plot').data"
+            f".filter(t => t.uid === '{uid}')[0]; return t ? (t.lon || []).length : -1;"
+        )
+
+    _wait(lambda: drawn("scenario-hubs") == 4)
+    assert drawn("scenario-catchments") > 4
+    assert "4 proposed hub(s)" in dash_duo.find_element("#home-scenario-note").text
+    assert "scenario=Four" in dash_duo.driver.current_url
+    dash_duo.select_dcc_dropdown("#home-scenario", value="Three")
+    _wait(lambda: drawn("scenario-hubs") == 3)
+    _wait(lambda: "scenario=Three" in dash_duo.driver.current_url)
+    assert "3 proposed hub(s)" in dash_duo.find_element("#home-scenario-note").text
     assert dash_duo.get_logs() == [], dash_duo.get_logs()

@@ -17,7 +17,7 @@ MIN-MAX seconds between requests:
 * long jobs: ``design``, the Clusters page's footprint design (a Dash background callback:
   submitted with ``?endId=`` from the page's ``_dash-config``, then polled every ``--poll`` s
   with the returned ``cacheKey``/``job`` until the result arrives, timed end to end), and
-  ``siting``, the planner's run (an ordinary callback in this version: one request);
+  ``siting``, the planner's Run (a background callback too, submitted and polled the same way);
 * light callbacks: ``map_indicator`` / ``map_layers`` / ``map_footprint`` and ``profile``.
 
 ``--redis`` starts a throwaway ``redis-server`` on loopback and ``--celery-workers N`` N Celery
@@ -144,7 +144,7 @@ MIX = {
 LIGHT_MIX = {"map_indicator": 30, "map_layers": 15, "map_footprint": 15, "profile": 15}
 HEAVY_MIX = {"design": 50, "siting": 50}
 #: Background callbacks (submitted, then polled until the result arrives); the rest are one POST.
-BACKGROUND = {"design"}
+BACKGROUND = {"design", "siting"}
 #: The light callbacks' target: p95 under this many milliseconds.
 LIGHT_P95_TARGET_MS = 300
 
@@ -406,9 +406,11 @@ class Requests:
             changed=["cl-run.n_clicks"],
         )
 
-    def body(self, action: str, rng: random.Random) -> dict:
+    def body(self, action: str, rng: random.Random, clicks: int = 1) -> dict:
         if action.startswith("map_"):
             return self.home(rng, action[4:])
+        if action == "design":
+            return self.design(rng, clicks)
         return getattr(self, action)(rng)
 
 
@@ -517,6 +519,7 @@ def run_load(
     def user(n: int) -> None:
         rng = random.Random(seed * 1000 + n)
         actions, weights = list(MIX), list(MIX.values())
+        end_id = None
         for _ in range(max_requests):
             if time.monotonic() >= deadline:
                 return
@@ -524,9 +527,23 @@ def run_load(
             body = reqs.body(action, rng)
             t0 = time.perf_counter()
             try:
-                status, out = post(server.url, body, timeout=timeout)
-                ok = status == 200 and MUST_UPDATE[action] in json.loads(out).get("response", {})
-                detail = f"HTTP {status}: {out[:160]!r}"
+                if action in BACKGROUND:  # submitted, then polled every second as a browser does
+                    end_id = end_id or dash_end_id(server.url, timeout=timeout)
+                    job = run_job(
+                        server.url,
+                        body,
+                        end_id=end_id,
+                        must=MUST_UPDATE[action],
+                        timeout=timeout,
+                        poll=1.0,
+                    )
+                    ok, detail = job["ok"], job["detail"]
+                else:
+                    status, out = post(server.url, body, timeout=timeout)
+                    ok = status == 200 and MUST_UPDATE[action] in json.loads(out).get(
+                        "response", {}
+                    )
+                    detail = f"HTTP {status}: {out[:160]!r}"
             except (OSError, ValueError) as exc:  # connection errors, timeouts, bad JSON
                 ok, detail = False, f"{type(exc).__name__}: {exc}"
             dt = time.perf_counter() - t0
@@ -644,7 +661,7 @@ def run_roles(
                     clicks += 1
                     job = run_job(
                         url,
-                        reqs.design(rng, clicks),
+                        reqs.body(action, rng, clicks),
                         end_id=end_id,
                         must=MUST_UPDATE[action],
                         timeout=timeout,
@@ -738,8 +755,7 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
         + f". Place: {place_label}.",
         "",
         f"Users: {args.users}, of whom {result['heavy_users']} run long jobs (the Clusters "
-        f"page's footprint design, a background callback, and the planner's siting run, which "
-        f"is an ordinary callback in this version, driven as one request) and "
+        f"page's footprint design and the planner's siting run, both background callbacks) and "
         f"{args.users - result['heavy_users']} the light callbacks (map indicator / layers / "
         f"footprint, footprint profile page); each sleeps a random {lo:g}-{hi:g} s between "
         f"requests, for {args.seconds:g} s (wall {result['wall_s']:.1f} s; request and job "

@@ -95,22 +95,11 @@ def _disclosed_place(place: Place, key: str, threshold: float) -> tuple[Place, s
 
 
 def _scenario_traces(place: Place, name: str) -> tuple[list[go.Scattermap], list[str]]:
-    """Hubs of a saved scenario (from the scenario store beside the bundle)."""
-    from geo.export.data import scenario_hubs
+    """Hubs and catchments of a saved scenario (from the scenario store beside the bundle)."""
+    from geo.export.data import load_scenario
+    from layers.scenario import scenario_traces
 
-    hubs = scenario_hubs(place, name)  # raises InputError for unknown names
-    pts = hubs.geometry.to_crs(4326)
-    trace = go.Scattermap(
-        lon=pts.x.round(5).tolist(),
-        lat=pts.y.round(5).tolist(),
-        mode="markers",
-        marker={"size": 20, "color": "#CC79A7", "opacity": 0.95},
-        name=f"Scenario {name!r}: hubs ({len(pts)})",
-        text=hubs["name"].astype(str).tolist(),
-        hovertemplate="%{text}<extra></extra>",
-        uid="scenario-hubs",
-    )
-    return [trace], [f"Scenario {name!r}: {len(pts)} proposed hub(s) shown in pink."]
+    return scenario_traces(place, load_scenario(place, name))  # InputError for unknown names
 
 
 def _footer_lines(place: Place, notes: Sequence[str], when: datetime, width_px: int) -> list[str]:

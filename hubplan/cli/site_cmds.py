@@ -428,7 +428,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         elif table.empty:
             text = f"no saved scenarios for {place.name} in {store.public_label()}\n"
         else:
-            text = table.to_string(index=False) + "\n"
+            text = format_table(table).to_string(index=False) + "\n"
     elif args.action == "show":
         sc = store.load(place.name, args.names[0])
         body = {
@@ -513,7 +513,8 @@ def format_table(frame: pd.DataFrame) -> pd.DataFrame:
 def _show_text(sc) -> str:
     r = sc.results
     lines = [
-        f"{sc.name}: {sc.objective}, {len(sc.hubs)} hubs, mode {sc.mode}, minutes {sc.minutes}",
+        f"{sc.name}: {sc.objective}, {len(sc.hubs)} hubs, mode {sc.mode}, "
+        f"time limit {_format_value(sc.minutes, 'minutes')}",
         f"  saved {sc.saved_at}; method {r.get('method')}; gap {_format_value(r.get('gap'), 'share')}",
         f"  covered share {_format_value(r.get('covered_share'), 'share')}; weighted mean "
         f"journey {_format_value(r.get('weighted_mean_minutes'), 'minutes')}",
@@ -524,7 +525,7 @@ def _show_text(sc) -> str:
         f"gain {_format_value(h.get('marginal_gain'), 'number')}"
         for h in r.get("per_hub") or []
     ]
-    return "\n".join(lines) + "\n" + json.dumps(sc.params) + "\n"
+    return "\n".join(lines) + "\n  settings: " + json.dumps(sc.params) + "\n"
 
 
 # ---------------------------------------------------------------------- impact

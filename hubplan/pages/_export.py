@@ -122,6 +122,7 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
             indicator=state.get("indicator"),
             layers=layers,
             footprint=state.get("footprint"),
+            scenario=state.get("scenario") or None,  # a saved scenario shown on the Map page
             center=centre,
             zoom=zoom if centre else None,
         )

@@ -47,6 +47,7 @@ from hubplan.pages._grid import (
     grid_download,
     trigger_format,
 )
+from hubplan.pages._scenarios import load_saved, parse_scenario, scenario_names
 from hubplan.pages._state import current_place_key, first, open_place_safe
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from layers.areas import area_choropleth
@@ -71,6 +72,8 @@ def _control(label: str, component, help_text: str | None = None) -> html.Div:
 
 
 HUB_KINDS = ("family_hub", "childrens_centre", "hub")
+#: ``kind`` values naming a saved planner scenario as the hub set: ``scenario:NAME``.
+SCENARIO_PREFIX = "scenario:"
 
 
 def default_kind(place: Place) -> str | None:
@@ -83,6 +86,8 @@ def default_kind(place: Place) -> str | None:
 
 
 def kind_label(kind: str) -> str:
+    if kind.startswith(SCENARIO_PREFIX):
+        return f"Scenario: {kind.removeprefix(SCENARIO_PREFIX)} (saved plan's hubs)"
     return {"family_hub": "Family hubs", "childrens_centre": "Children's centres"}.get(
         kind, kind.replace("_", " ").capitalize() + "s"
     )
@@ -96,6 +101,12 @@ def access_settings(place: Place, query: dict) -> tuple[dict, list[str]]:
     kind = default_kind(place)
     if kind_raw == "none":
         kind = None
+    elif kind_raw is not None and kind_raw.startswith(SCENARIO_PREFIX):
+        name, notice = parse_scenario(place, kind_raw.removeprefix(SCENARIO_PREFIX))
+        if name:
+            kind = SCENARIO_PREFIX + name
+        else:
+            notices.append(notice or f"Ignored hubs {kind_raw!r}: no scenario named.")
     elif kind_raw is not None:
         if kind_raw in place.site_kinds:
             kind = kind_raw
@@ -157,7 +168,13 @@ def layout(place=None, **query):
                     id="access-kind",
                     clearable=True,
                     value=settings["kind"],
-                    options=[{"label": kind_label(k), "value": k} for k in kinds],
+                    options=[
+                        {"label": kind_label(k), "value": k}
+                        for k in [
+                            *kinds,
+                            *(SCENARIO_PREFIX + n for n in scenario_names(the_place)),
+                        ]
+                    ],
                     placeholder="No existing sites (candidates only)",
                 ),
             ),
@@ -239,7 +256,15 @@ def chosen_hubs(
 ) -> tuple[gpd.GeoSeries, list[str]]:
     """Hub points (working CRS) and labels: the sites of ``kind`` plus dropped candidates."""
     points, labels, ids = [], [], []
-    if kind and kind in place.site_kinds:
+    if kind and kind.startswith(SCENARIO_PREFIX):  # a saved plan's hubs
+        from layers.scenario import scenario_hub_points
+
+        name = kind.removeprefix(SCENARIO_PREFIX)
+        hubs = scenario_hub_points(place, load_saved(place, name))
+        points += list(hubs.geometry)
+        labels += [f"{n} (scenario {name})" for n in hubs["name"].astype(str)]
+        ids += [str(h) for h in hubs.index]
+    elif kind and kind in place.site_kinds:
         sites = place.sites[place.sites["kind"] == kind]
         points += list(sites.geometry)
         labels += [f"{n} ({kind.replace('_', ' ')})" for n in sites["name"].astype(str)]
@@ -443,8 +468,39 @@ def click(click_data, _clear, candidates, state):
     State("access-state", "data"),
 )
 def send_link(kind, mode, bands, dropped, state):
-    """ "Send to planner": the planner with this view's hubs, mode, time and dropped hubs."""
-    return planner_link((state or {}).get("place"), kind, mode, bands, dropped or [])
+    """ "Send to planner": the planner with this view's hubs, mode, time and dropped hubs.
+    With a saved scenario as the hubs: that scenario (``scenario=NAME``), plus the dropped
+    hubs as added sites when there are any (then it is a new plan, so its settings in full)."""
+    place_key = (state or {}).get("place")
+    if kind and kind.startswith(SCENARIO_PREFIX):
+        from urllib.parse import parse_qs, urlencode, urlparse
+
+        from hubplan.pages.planner import scenario_query
+
+        place, _ = open_place_safe(place_key)
+        name = kind.removeprefix(SCENARIO_PREFIX)
+        try:
+            scenario = load_saved(place, name)
+        except InputError:
+            return dash.no_update
+        if not dropped:
+            return (
+                dash.get_relative_path("/planner")
+                + "?"
+                + urlencode({"place": place_key, "scenario": name})
+            )
+        query = {
+            k: v[0]
+            for k, v in parse_qs(
+                urlparse(scenario_query(place_key, scenario)).query, keep_blank_values=True
+            ).items()
+        }
+        query["added"] = ";".join(
+            [t for t in query.get("added", "").split(";") if t]
+            + [f"{a:g},{b:g}" for a, b in dropped]
+        )
+        return dash.get_relative_path("/planner") + "?" + urlencode(query, safe=",;")
+    return planner_link(place_key, kind, mode, bands, dropped or [])
 
 
 # The URL carries the page's state (replaceState: no history entry per change).

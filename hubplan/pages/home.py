@@ -27,6 +27,7 @@ from dash import (
     html,
 )
 
+from geo.errors import InputError
 from geo.indicators.disclosure import (
     DEFAULT_THRESHOLD,
     is_suppressed,
@@ -36,6 +37,7 @@ from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._scenarios import load_saved, parse_scenario, scenario_names
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -401,6 +403,7 @@ def layout(
     lat=None,
     lon=None,
     zoom=None,
+    scenario=None,
     **_other,
 ):
     """The map page for the view in the query string (bad values -> notice + defaults)."""
@@ -427,7 +430,11 @@ def layout(
     centre, z, n = parse_view(lat, lon, zoom)
     notices.add(n)
 
+    shown, n = parse_scenario(the_place, first(scenario))
+    notices.add(n)
+
     fig, index = build_figure(the_place, key, fp, on, bm, centre, z)
+    fig, index, scenario_text = with_scenario(the_place, fig, index, shown)
     place_key = current_place_key(the_place)
     state = {
         "place": place_key,
@@ -438,6 +445,7 @@ def layout(
         "lat": centre["lat"] if centre else None,
         "lon": centre["lon"] if centre else None,
         "zoom": z,
+        "scenario": shown,
     }
 
     controls = html.Div(
@@ -531,6 +539,7 @@ def layout(
                 ],
                 className="control-group",
             ),
+            scenario_control(the_place, shown, scenario_text),
             export_controls("home"),
         ],
         className="sidebar",
@@ -842,6 +851,7 @@ clientside_callback(
         if (state.footprint) { p.set('footprint', state.footprint); }
         p.set('layers', (state.layers || []).join(','));
         if (state.basemap && state.basemap !== 'none') { p.set('basemap', state.basemap); }
+        if (state.scenario) { p.set('scenario', state.scenario); }
         if (view && view.lat !== null && view.lat !== undefined) {
             p.set('lat', view.lat); p.set('lon', view.lon);
         }
@@ -979,3 +989,89 @@ clientside_callback(
     State("home-detail-view", "data"),
     prevent_initial_call=True,
 )
+
+
+# --------------------------------------------------------------------------- saved scenario overlay
+
+
+def scenario_control(place: Place, shown: str | None, text: str) -> html.Div:
+    """The "Scenario" dropdown: a saved plan's hubs and catchments over the map."""
+    return html.Div(
+        [
+            html.Label(
+                "Scenario (a saved plan's hubs and catchments)",
+                htmlFor="home-scenario",
+                className="control-label",
+            ),
+            dcc.Dropdown(
+                id="home-scenario",
+                options=scenario_names(place),
+                value=shown,
+                clearable=True,
+                placeholder="No saved scenario shown",
+            ),
+            html.P(
+                text,
+                id="home-scenario-note",
+                className="control-help",
+                role="status",
+                **{"aria-live": "polite"},
+            ),
+        ],
+        className="control-group",
+    )
+
+
+def scenario_patch(place: Place, name: str | None) -> tuple[list[dict], str]:
+    """The two scenario traces (catchment outlines, hubs) as plain dicts for ``name`` (or
+    empty placeholders), and the status text."""
+    from layers.scenario import empty_scenario_traces, scenario_traces
+
+    empty = [t.to_plotly_json() for t in empty_scenario_traces()]
+    if not name:
+        return empty, ""
+    traces, notes = scenario_traces(place, load_saved(place, name))
+    drawn = {t.uid: t.to_plotly_json() for t in traces}
+    return [drawn.get(t["uid"], t) for t in empty], " ".join(notes)
+
+
+def with_scenario(place: Place, fig: dict, index: dict, name: str | None) -> tuple[dict, dict, str]:
+    """Append the scenario traces (placeholders when none is shown) at the end of the page's
+    figure, so the dropdown can fill them in later with a Patch; their indices go in the
+    index (``"scenario"``), and a large place's overlays are appended after them."""
+    try:
+        traces, text = scenario_patch(place, name)
+    except InputError as exc:
+        traces, text = scenario_patch(place, None)[0], f"Scenario not shown: {exc}"
+    n = len(fig["data"])
+    fig = {**fig, "data": [*fig["data"], *traces]}
+    index = {**index, "scenario": [n, n + 1]}
+    if "traces" in index:
+        index["traces"] += len(traces)
+    return fig, index, text
+
+
+@callback(
+    Output("home-map", "figure", allow_duplicate=True),
+    Output("home-state", "data", allow_duplicate=True),
+    Output("home-scenario-note", "children"),
+    Input("home-scenario", "value"),
+    State("home-index", "data"),
+    State("home-state", "data"),
+    prevent_initial_call=True,
+)
+def on_scenario(name, index, state):
+    """Show (or hide) a saved scenario: the two scenario traces are replaced, nothing else."""
+    if not index or "scenario" not in index or not state:
+        return dash.no_update, dash.no_update, dash.no_update
+    place, notice = open_place_safe(state.get("place"))
+    if notice:
+        return dash.no_update, dash.no_update, notice
+    try:
+        traces, text = scenario_patch(place, name or None)
+    except InputError as exc:
+        return dash.no_update, dash.no_update, f"Scenario not shown: {exc}"
+    fig = Patch()
+    for i, trace in zip(index["scenario"], traces, strict=True):
+        fig["data"][i] = trace
+    return fig, {**state, "scenario": name or None}, text

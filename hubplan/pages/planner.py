@@ -15,6 +15,7 @@ from collections.abc import Callable
 import dash
 import geopandas as gpd
 import pandas as pd
+import plotly.graph_objects as go
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html
 
 from geo.errors import InputError
@@ -37,6 +38,7 @@ from hubplan.pages._grid import (
     table_download,
     trigger_format,
 )
+from hubplan.pages._scenarios import load_saved, scenario_names
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -187,6 +189,20 @@ def settings_key(
     }
 
 
+SETTING_KEYS = (
+    "objective",
+    "hubs",
+    "minutes",
+    "target",
+    "mode",
+    "weight",
+    "candidates",
+    "existing",
+    "staff",
+    "added",
+    "removed",
+)
+
 SETTING_LABELS = {
     "objective": "objective",
     "hubs": "hubs",
@@ -223,10 +239,33 @@ def _show(value) -> str:
     return "none" if value is None else str(value)
 
 
+def opened_scenario(the_place: Place, query: dict) -> tuple[dict, dict | None, str | None]:
+    """``?scenario=NAME``: the saved scenario's settings are the base of the query (any other
+    setting in the URL overrides them). Returns (query, scenario store data, notice)."""
+    from urllib.parse import parse_qs, urlparse
+
+    name = first(query.get("scenario"))
+    rest = {k: v for k, v in query.items() if k != "scenario"}
+    if not name:
+        return rest, None, None
+    try:
+        scenario = load_saved(the_place, name)
+    except InputError as exc:
+        return rest, None, f"Ignored scenario {name!r}: {exc}"
+    base = parse_qs(
+        urlparse(scenario_query(current_place_key(the_place), scenario)).query,
+        keep_blank_values=True,
+    )
+    base.pop("place", None)
+    return {**base, **rest}, {"name": scenario.name, "hubs": sorted(map(str, scenario.hubs))}, None
+
+
 def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
+    query, opened, scenario_notice = opened_scenario(the_place, query)
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
+    notices.add(scenario_notice)
     added, removed, site_notices = planner_sites(the_place, query)
     for item in site_notices.items:
         notices.add(item)
@@ -235,7 +274,7 @@ def layout(place=None, **query):
         {"label": k.replace("_", " "), "value": k} for k in kinds
     ]
     cand_opts.append({"label": "Regular grid over populated areas (500 m)", "value": "grid"})
-    names = store_for(the_place).names(the_place.name) if the_place.path else []
+    names = scenario_names(the_place)
     controls = html.Div(
         [
             _control(
@@ -314,7 +353,20 @@ def layout(place=None, **query):
                     id="planner-staff", type="number", min=0, step=0.5, value=settings["staff"]
                 ),
             ),
-            html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
+            html.Div(
+                [
+                    html.Button("Run", id="planner-run", n_clicks=0, className="button-primary"),
+                    html.Button(
+                        "Cancel",
+                        id="planner-cancel",
+                        n_clicks=0,
+                        className="button",
+                        disabled=True,
+                        title="Stop the plan being made on the server",
+                    ),
+                ],
+                className="button-row",
+            ),
         ],
         className="form-grid planner-controls",
     )
@@ -396,6 +448,7 @@ def layout(place=None, **query):
                 hidden=True,
                 **{"aria-live": "polite"},
             ),
+            html.Div(id="planner-progress", role="status", **{"aria-live": "polite"}),
             dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
             dcc.Graph(
                 id="planner-map",
@@ -476,7 +529,23 @@ def layout(place=None, **query):
                         "pack (PDF) and every area (CSV).",
                         className="control-help",
                     ),
-                    html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                    html.Div(
+                        [
+                            html.Button("Impact against today", id="planner-impact", n_clicks=0),
+                            html.Button(
+                                "Cancel",
+                                id="planner-impact-cancel",
+                                n_clicks=0,
+                                className="button",
+                                disabled=True,
+                                title="Stop making the impact pack",
+                            ),
+                        ],
+                        className="button-row",
+                    ),
+                    html.Div(
+                        id="planner-impact-progress", role="status", **{"aria-live": "polite"}
+                    ),
                     dcc.Loading(html.Div(id="planner-impact-out", role="status")),
                     dcc.Download(id="planner-impact-pdf"),
                     dcc.Download(id="planner-impact-csv"),
@@ -489,6 +558,18 @@ def layout(place=None, **query):
             dcc.Store(id="planner-added", data=added),
             dcc.Store(id="planner-removed", data=removed),
             dcc.Store(id="planner-result", data=None),
+            # the saved scenario on screen ({"name", "hubs"}), from ?scenario= or a Save
+            dcc.Store(
+                id="planner-scenario",
+                data=opened
+                and {
+                    **opened,
+                    "settings": settings_key(
+                        *(settings[k] for k in SETTING_KEYS[:9]), added, removed
+                    ),
+                },
+            ),
+            dcc.Store(id="planner-shown", data=None),
         ],
         className="page page-planner",
     )
@@ -687,7 +768,24 @@ def _summary(run, place: Place) -> html.Div:
     State("planner-existing", "value"),
     State("planner-staff", "value"),
     State("planner-state", "data"),
+    # Siting and its curve are long jobs on large places: a background worker (hubplan.jobs)
+    # runs them, with progress, and Cancel stops them. The result carries the settings that
+    # made it (``payload["settings"]``), so the stale marking and Save work as before.
+    background=True,
+    running=[
+        (Output("planner-run", "disabled"), True, False),
+        (Output("planner-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("planner-cancel", "n_clicks")],
+    progress=[Output("planner-progress", "children")],
+    progress_default=[""],
 )
+def run_job(set_progress, *args):
+    """The planner's Run as a background job (the body is :func:`run`)."""
+    set_progress("Planning: choosing hubs and the coverage curve ...")
+    return run(*args)
+
+
 def run(
     _n,
     added,
@@ -760,8 +858,7 @@ def run(
         today=today,
         sites=today_sites,
     )
-    fig = map_figure(place, traces)
-    fig.update_layout(clickmode="event")
+    fig = map_dict(place, traces)
     hubs_rows, hubs_cols = hub_rows(
         r.per_hub, weight_label=r.weight_label, minutes=r.minutes, today=today
     )
@@ -798,12 +895,14 @@ def run(
             removed,
         ),
     }
+    # Plain dicts, not go.Figure: the job's result is pickled into the job cache and read
+    # back by the app server, and a Figure would be validated all over again there.
     return (
         fig,
         summary,
         hubs_rows,
         hubs_cols,
-        curve,
+        curve.to_plotly_json() if hasattr(curve, "to_plotly_json") else curve,
         eq_rows,
         eq_cols,
         band_rows_,
@@ -812,6 +911,25 @@ def run(
         team_cols,
         payload,
     )
+
+
+def map_dict(place: Place, traces: list) -> dict:
+    """The planner map as a plain figure dict (:func:`layers.base.map_figure`), without
+    deep-copying the areas' GeoJSON for each choropleth: plotly copies every trace into the
+    figure and again into the dict, and the GeoJSON is most of the work (it is the cached
+    display GeoJSON, shared, never modified). Clicks report as events."""
+    shapes = {}
+    for trace in traces:
+        if isinstance(trace, go.Choroplethmap) and trace.geojson is not None and trace.uid:
+            shapes[trace.uid] = trace.geojson
+            trace.geojson = None
+    fig = map_figure(place, traces)
+    fig.update_layout(clickmode="event")
+    out = fig.to_plotly_json()
+    for trace in out["data"]:
+        if trace.get("uid") in shapes:
+            trace["geojson"] = shapes[trace["uid"]]
+    return out
 
 
 def place_candidates(place: Place, spec: str, added) -> object:
@@ -877,29 +995,65 @@ SETTING_INPUTS = [
 ]
 
 
+def shown_scenario(payload: dict | None, scenario: dict | None, current: dict) -> str | None:
+    """The saved scenario on screen: its name while the result shown was made with its
+    settings, those are still the controls' settings, and it chose the scenario's hubs."""
+    if not payload or not scenario or not scenario.get("name"):
+        return None
+    made_with = payload.get("settings")
+    if made_with != current or made_with != scenario.get("settings"):
+        return None
+    if sorted(map(str, payload.get("hubs") or [])) != list(scenario.get("hubs") or []):
+        return None
+    return scenario["name"]
+
+
+def scenario_differs(payload: dict, scenario: dict | None) -> str:
+    """Said when a reopened scenario, re-run with its own settings, chose other hubs than
+    were saved (the data changed since): never show a different plan under its name."""
+    if not scenario or payload.get("settings") != scenario.get("settings"):
+        return ""
+    saved = list(scenario.get("hubs") or [])
+    now = sorted(map(str, payload.get("hubs") or []))
+    if now == saved:
+        return ""
+    gone = [h for h in saved if h not in now]
+    new = [h for h in now if h not in saved]
+    return (
+        f"Scenario '{scenario.get('name')}' was saved with other hubs: re-run on today's data "
+        f"with its settings, the plan drops {', '.join(gone) or 'none'} and adds "
+        f"{', '.join(new) or 'none'}. The plan below is today's; save it to keep it."
+    )
+
+
 @callback(
     Output("planner-stale", "children"),
     Output("planner-stale", "hidden"),
     Output("planner-save", "disabled"),
     Output("planner-save", "title"),
+    Output("planner-shown", "data"),
     *SETTING_INPUTS,
     Input("planner-result", "data"),
+    Input("planner-scenario", "data"),
 )
 def mark_stale(*values):
     """The result on screen is tied to the settings that made it: any change marks it stale
-    and disables Save until Run."""
-    *controls, payload = values
+    and disables Save until Run. Also which saved scenario is on screen (for the URL)."""
+    *controls, payload, scenario = values
     if not payload:
-        return "", True, True, "Run a plan before saving it."
-    changes = stale_changes(payload.get("settings"), settings_key(*controls))
+        return "", True, True, "Run a plan before saving it.", None
+    current = settings_key(*controls)
+    shown = shown_scenario(payload, scenario, current)
+    changes = stale_changes(payload.get("settings"), current)
     if not changes:
-        return "", True, False, "Save the plan shown"
+        differs = scenario_differs(payload, scenario)
+        return differs, not differs, False, "Save the plan shown", shown
     text = (
         "Out of date: the plan below was made with other settings ("
         + "; ".join(changes)
         + "). Press Run to plan with the new settings; Save is off until then."
     )
-    return text, False, True, "Press Run first: the settings changed since the plan shown"
+    return text, False, True, "Press Run first: the settings changed since the plan shown", shown
 
 
 @callback(
@@ -908,6 +1062,7 @@ def mark_stale(*values):
     Output("planner-save-status", "children"),
     Output("planner-a", "options"),
     Output("planner-b", "options"),
+    Output("planner-scenario", "data"),
     Input("planner-save", "n_clicks"),
     Input("planner-confirm", "submit_n_clicks"),
     State("planner-name", "value"),
@@ -922,15 +1077,17 @@ def save(_n, _confirmed, name, payload, state, *controls):
     A plan whose settings differ from the controls' is never saved (the button is disabled
     then too; this is the server's own check)."""
     place, _ = open_place_safe((state or {}).get("place"))
+    no = dash.no_update
     if not payload:
-        return False, "", "Run a plan before saving it.", dash.no_update, dash.no_update
+        return False, "", "Run a plan before saving it.", no, no, no
     if stale_changes(payload.get("settings"), settings_key(*controls)):
         return (
             False,
             "",
             "Not saved: the settings changed since the plan shown. Press Run first.",
-            dash.no_update,
-            dash.no_update,
+            no,
+            no,
+            no,
         )
     store = store_for(place)
     overwrite = ctx.triggered_id == "planner-confirm"
@@ -943,8 +1100,9 @@ def save(_n, _confirmed, name, payload, state, *controls):
                 True,
                 f"A scenario called '{name}' already exists. Overwrite it?",
                 "",
-                dash.no_update,
-                dash.no_update,
+                no,
+                no,
+                no,
             )
         store.save(
             place.name,
@@ -960,10 +1118,15 @@ def save(_n, _confirmed, name, payload, state, *controls):
             overwrite=overwrite,
         )
     except InputError as exc:
-        return False, "", f"Not saved: {exc}", dash.no_update, dash.no_update
+        return False, "", f"Not saved: {exc}", no, no, no
     names = store.names(place.name)
     verb = "Overwrote" if overwrite else "Saved"
-    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names
+    shown = {
+        "name": name,
+        "hubs": sorted(map(str, payload["hubs"])),
+        "settings": payload.get("settings"),
+    }
+    return False, "", f"{verb} scenario '{name}' in {store.public_label()}.", names, names, shown
 
 
 @callback(
@@ -1089,7 +1252,7 @@ def equity_label(place: Place) -> str:
 clientside_callback(
     """
     function(objective, hubs, minutes, target, mode, weight, candidates, existing, staff,
-             added, removed, state) {
+             added, removed, shown, state) {
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
@@ -1100,6 +1263,7 @@ clientside_callback(
         put('staff', staff);
         put('added', (added || []).map(function(p) { return p[0] + ',' + p[1]; }).join(';'));
         put('removed', (removed || []).join(','));
+        put('scenario', shown);
         var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
         if (search !== window.location.search) {
             window.history.replaceState(window.history.state, '', window.location.pathname + search);
@@ -1109,6 +1273,7 @@ clientside_callback(
     """,
     Output("planner-url-dummy", "data"),
     *SETTING_INPUTS,
+    Input("planner-shown", "data"),
     State("planner-state", "data"),
 )
 
@@ -1155,7 +1320,10 @@ def scenario_query(place_key: str, scenario) -> str:
     State("planner-state", "data"),
 )
 def open_link(name, state):
-    """A link that reopens saved scenario A in the planner with its settings."""
+    """A link that reopens saved scenario A in the planner with its settings (and its name:
+    ``scenario=NAME``, which alone would be enough)."""
+    from urllib.parse import urlencode
+
     if not name:
         return "", True
     place, _ = open_place_safe((state or {}).get("place"))
@@ -1163,7 +1331,8 @@ def open_link(name, state):
         scenario = store_for(place).load(place.name, name)
     except InputError:
         return "", True
-    href = dash.get_relative_path("/planner") + scenario_query((state or {}).get("place"), scenario)
+    query = scenario_query((state or {}).get("place"), scenario)
+    href = dash.get_relative_path("/planner") + query + "&" + urlencode({"scenario": name})
     return href, False
 
 
@@ -1198,7 +1367,21 @@ def impact_changes(place: Place, payload: dict, existing: list[str] | None) -> d
     State("planner-existing", "value"),
     State("planner-state", "data"),
     prevent_initial_call=True,
+    background=True,
+    running=[
+        (Output("planner-impact", "disabled"), True, False),
+        (Output("planner-impact-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("planner-impact-cancel", "n_clicks")],
+    progress=[Output("planner-impact-progress", "children")],
+    progress_default=[""],
 )
+def impact_job(set_progress, *args):
+    """The "Impact against today" pack as a background job (the body is :func:`impact`)."""
+    set_progress("Making the impact pack (map, tables and PDF) ...")
+    return impact(*args)
+
+
 def impact(_n, payload, existing, state):
     """The impact pack of the plan shown against today's hubs."""
     from geo.siting.impact import closure_impact

@@ -24,7 +24,7 @@ from pathlib import Path
 from dash import CeleryManager, DiskcacheManager
 
 from hubplan import jobs
-from tests.support.dash_http import update_body
+from tests.support.dash_http import find_component, router_body, update_body
 from tests.support.net import free_port
 from tests.support.redis import redis_url  # noqa: F401  (fixture)
 
@@ -40,6 +40,33 @@ DESIGN_OUTPUTS = [
     ("cl-basis", "children"),
     ("cl-status", "children"),
     ("cl-lookup", "data"),
+]
+
+
+PLANNER_CONTROLS = [
+    "planner-objective",
+    "planner-hubs",
+    "planner-minutes",
+    "planner-target",
+    "planner-mode",
+    "planner-weight",
+    "planner-candidates",
+    "planner-existing",
+    "planner-staff",
+]
+PLANNER_OUTPUTS = [
+    ("planner-map", "figure"),
+    ("planner-summary", "children"),
+    ("planner-hubs-table", "data"),
+    ("planner-hubs-table", "columns"),
+    ("planner-curve", "figure"),
+    ("planner-equity", "data"),
+    ("planner-equity", "columns"),
+    ("planner-bands", "data"),
+    ("planner-bands", "columns"),
+    ("planner-teams", "data"),
+    ("planner-teams", "columns"),
+    ("planner-result", "data"),
 ]
 
 
@@ -160,6 +187,41 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
         assert len(result["cl-summary"]["rowData"]) > 0
         assert result["cl-lookup"]["data"]["ready"] is True
         assert re.search(r"Task background_callback_\w+\[[^\]]+\] succeeded", log.read_text())
+        # the planner's Run (siting and its curve) takes the same road
+        tree = json.loads(
+            _request(f"{a}/_dash-update-component", router_body("/planner", "?place=demo"))[1]
+        )["response"]["_pages_content"]["children"]
+        controls = [
+            (i, "value", find_component(tree, i)["props"]["value"]) for i in PLANNER_CONTROLS
+        ]
+        body = update_body(
+            PLANNER_OUTPUTS,
+            [("planner-run", "n_clicks", 1), ("planner-added", "data", []),
+             ("planner-removed", "data", [])],
+            state=[*controls, ("planner-state", "data", {"place": "demo"})],
+            changed=["planner-run.n_clicks"],
+        )  # fmt: skip
+        status, text = _request(f"{a}/_dash-update-component?endId={end}", body)
+        assert status == 200, text[:500]
+        handles = json.loads(text)
+        query = urllib.parse.urlencode(
+            {"endId": config["end_id"], "cacheKey": handles["cacheKey"], "job": handles["job"]}
+        )
+        deadline = time.monotonic() + 240
+        plan = None
+        while time.monotonic() < deadline and plan is None:
+            status, text = _request(f"{b}/_dash-update-component?{query}", body)
+            assert status in (200, 204), text[:500]
+            if status == 200 and '"response"' in text:
+                plan = json.loads(text)["response"]["planner-result"]["data"]
+            else:
+                time.sleep(1)
+        assert plan is not None, "no plan from app server B: " + log.read_text()[-2000:]
+        assert plan["hubs"] and plan["settings"]["hubs"] == float(controls[1][2])
+        assert (
+            len(re.findall(r"Task background_callback_\w+\[[^\]]+\] succeeded", log.read_text()))
+            >= 2
+        )
     finally:
         for proc in reversed(procs):
             _stop(proc)

@@ -12,7 +12,14 @@ import pytest
 
 from geo.build.places import demo_bundle_path, open_place
 from hubplan.web import create_app
-from tests.support.dash_http import find_component, flask_post, router_body, update_body
+from tests.support.dash_http import (
+    end_id,
+    find_component,
+    flask_post,
+    router_body,
+    run_background,
+    update_body,
+)
 
 CONTROLS = [
     ("planner-objective", "value", "coverage"),
@@ -44,6 +51,7 @@ STALE_OUTPUTS = [
     ("planner-stale", "hidden"),
     ("planner-save", "disabled"),
     ("planner-save", "title"),
+    ("planner-shown", "data"),
 ]
 
 
@@ -70,6 +78,12 @@ def post(client, body) -> dict:
     return json.loads(data)["response"]
 
 
+def job(client, body) -> dict:
+    """A background callback (Run, impact pack): submitted, then polled until its result."""
+    end = end_id(client.get("/planner").get_data(as_text=True))
+    return run_background(flask_post(client), body, end=end)
+
+
 def run(client, demo_copy, controls, added=(), removed=()) -> dict:
     body = update_body(
         RUN_OUTPUTS,
@@ -81,10 +95,10 @@ def run(client, demo_copy, controls, added=(), removed=()) -> dict:
         state=[*controls, ("planner-state", "data", {"place": str(demo_copy)})],
         changed=["planner-run.n_clicks"],
     )
-    return post(client, body)["planner-result"]["data"]
+    return job(client, body)["planner-result"]["data"]
 
 
-def stale(client, controls, payload, added=(), removed=()) -> dict:
+def stale(client, controls, payload, added=(), removed=(), scenario=None) -> dict:
     body = update_body(
         STALE_OUTPUTS,
         [
@@ -92,6 +106,7 @@ def stale(client, controls, payload, added=(), removed=()) -> dict:
             ("planner-added", "data", list(added)),
             ("planner-removed", "data", list(removed)),
             ("planner-result", "data", payload),
+            ("planner-scenario", "data", scenario),
         ],
         changed=["planner-hubs.value"],
     )
@@ -124,6 +139,7 @@ def test_stale_result_disables_save_and_the_server_refuses_it(
             ("planner-save-status", "children"),
             ("planner-a", "options"),
             ("planner-b", "options"),
+            ("planner-scenario", "data"),
         ],
         [("planner-save", "n_clicks", 1), ("planner-confirm", "submit_n_clicks", None)],
         state=[
@@ -148,6 +164,13 @@ def test_stale_result_disables_save_and_the_server_refuses_it(
     message = response["planner-save-status"]["children"]
     assert message.startswith("Saved scenario 'Stale plan'")
     assert str(demo_copy.parent) not in message and ".sqlite" not in message
+    # the saved plan is now the scenario on screen: its name goes into the URL
+    shown = response["planner-scenario"]["data"]
+    assert shown["name"] == "Stale plan" and shown["settings"] == payload["settings"]
+    assert stale(client, CONTROLS, payload, scenario=shown)["planner-shown"]["data"] == (
+        "Stale plan"
+    )
+    assert stale(client, changed, payload, scenario=shown)["planner-shown"]["data"] is None
 
 
 def test_url_carries_added_and_removed_sites(client, demo_copy, planner):
@@ -243,10 +266,66 @@ def test_impact_against_today_from_the_planner(client, demo_copy, planner):
         ],
         changed=["planner-impact.n_clicks"],
     )
-    out = post(client, body)
+    out = job(client, body)
     summary = json.dumps(out["planner-impact-out"]["children"])
     assert "lose access within 15 minutes" in summary
     pdf = out["planner-impact-pdf"]["data"]
     assert pdf["filename"] == "impact-pack.pdf" and pdf["base64"]
     csv = out["planner-impact-csv"]["data"]["content"]
     assert csv.startswith("# ") and "synthetic demo data" in csv.lower()
+
+
+def test_cancel_stops_a_running_plan(client, demo_copy, planner):
+    """Run is a background job: the submit answers at once with a job handle, and Cancel
+    (the page's cancel callback, ``?cancelJob=``) ends the job's process, leaving no result."""
+    import time
+    from urllib.parse import urlencode
+
+    import psutil
+
+    controls = [
+        (
+            i,
+            p,
+            {"planner-objective": "median", "planner-hubs": 40, "planner-candidates": "grid"}.get(
+                i, v
+            ),
+        )
+        for i, p, v in CONTROLS
+    ]
+    body = update_body(
+        RUN_OUTPUTS,
+        [
+            ("planner-run", "n_clicks", 7),
+            ("planner-added", "data", []),
+            ("planner-removed", "data", []),
+        ],
+        state=[*controls, ("planner-state", "data", {"place": str(demo_copy)})],
+        changed=["planner-run.n_clicks"],
+    )
+    end = end_id(client.get("/planner").get_data(as_text=True))
+    post = flask_post(client)
+    status, raw = post(f"/_dash-update-component?{urlencode({'endId': end})}", body)
+    assert status == 200, raw[:300]
+    handles = json.loads(raw)
+    assert handles["cancel"] == [{"id": "planner-cancel", "property": "n_clicks"}]
+    pid = int(handles["job"].split("~")[0])
+    assert psutil.pid_exists(pid)
+    cancel = update_body([("planner-cancel", "id")], [("planner-cancel", "n_clicks", 1)])
+    query = urlencode({"endId": end, "cancelJob": handles["job"]})
+    status, raw = post(f"/_dash-update-component?{query}", cancel)
+    assert status in (200, 204), raw[:300]
+
+    def gone() -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 30
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(), "the cancelled job is still running"
+    poll = urlencode({"endId": end, "cacheKey": handles["cacheKey"], "job": handles["job"]})
+    status, raw = post(f"/_dash-update-component?{poll}", body)
+    assert status == 204, raw[:300]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -195,6 +196,12 @@ def test_place_site_save_and_scenarios(demo_copy, tmp_path, capsys, monkeypatch)
     assert (demo_copy.parent / "demo.scenarios.sqlite").exists()
     code, text, _ = run(capsys, "scenarios", demo_copy, "list")
     assert code == 0 and "A" in text and "B" in text
+    # numbers for people: shares in %, minutes with their unit, no raw floats or NaN
+    assert re.search(r"\d+\.\d%", text) and " min" in text
+    assert not re.search(r"\d\.\d{4,}", text) and "NaN" not in text
+    code, text, _ = run(capsys, "scenarios", demo_copy, "show", "B")
+    assert code == 0 and "time limit –" in text and "None" not in text.splitlines()[0]
+    assert str(demo_copy.parent) not in text
     code, text, _ = run(capsys, "scenarios", demo_copy, "compare", "A", "B", "--format", "json")
     cmp = json.loads(text)
     assert {r["metric"] for r in cmp["summary"]} >= {"hubs", "covered share"}

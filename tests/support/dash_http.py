@@ -88,3 +88,41 @@ def flask_post(client) -> Post:
         return r.status_code, r.data
 
     return post
+
+
+def end_id(page: str) -> str:
+    """The ``end_id`` of a page load (``<script id="_dash-config">``), which a browser echoes
+    as ``?endId=`` on background callbacks."""
+    import re
+
+    found = re.search(
+        r'<script id="_dash-config" type="application/json">(.*?)</script>', page, re.S
+    )
+    value = json.loads(found[1]).get("end_id") if found else None
+    assert value, "no end_id in the page's _dash-config"
+    return value
+
+
+def run_background(
+    post: Post, body: dict, *, end: str, timeout: float = 240.0, poll: float = 0.2
+) -> dict:
+    """Submit a background callback and poll it, as the browser does, until its result
+    arrives; the ``response`` part of the answer. AssertionError if the job is lost or late."""
+    import time
+    from urllib.parse import urlencode
+
+    status, raw = post(f"/_dash-update-component?{urlencode({'endId': end})}", body)
+    assert status == 200, raw[:500]
+    handles = json.loads(raw)
+    assert {"cacheKey", "job"} <= set(handles), handles
+    query = urlencode({"endId": end, "cacheKey": handles["cacheKey"], "job": handles["job"]})
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, raw = post(f"/_dash-update-component?{query}", body)
+        assert status in (200, 204), raw[:500]
+        assert status != 204, "the job ended without a result (cancelled or lost)"
+        answer = json.loads(raw)
+        if "response" in answer:
+            return answer["response"]
+        time.sleep(poll)
+    raise AssertionError(f"no result within {timeout:g} s")

@@ -143,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Profile report (PDF) benchmark",
         "",
-        "Command: `.venv/bin/python -m benchmarks.bench_profile_report "
-        f"--repeat {args.repeat}`",
+        f"Command: `.venv/bin/python -m benchmarks.bench_profile_report --repeat {args.repeat}`",
         "",
         f"Run {when}. Machine: {os.cpu_count()} cores shared with other engineers' jobs; "
         f"1-minute load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end; "

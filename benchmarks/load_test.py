@@ -17,7 +17,9 @@ MIN-MAX seconds between requests:
 * long jobs: ``design``, the Clusters page's footprint design (a Dash background callback:
   submitted with ``?endId=`` from the page's ``_dash-config``, then polled every ``--poll`` s
   with the returned ``cacheKey``/``job`` until the result arrives, timed end to end), and
-  ``siting``, the planner's run (an ordinary callback in this version: one request);
+  ``siting``, the planner's run (an ordinary callback in this version: one request), and
+  ``export``, a footprint's profile report as PDF (the profile page's download, a background
+  callback like ``design``);
 * light callbacks: ``map_indicator`` / ``map_layers`` / ``map_footprint`` and ``profile``.
 
 ``--redis`` starts a throwaway ``redis-server`` on loopback and ``--celery-workers N`` N Celery
@@ -109,6 +111,11 @@ DESIGN_OUTPUTS = [
     ("cl-status", "children"),
     ("cl-lookup", "data"),
 ]
+PROFILE_DOWNLOAD_OUTPUTS = [
+    ("profile-download", "data"),
+    ("profile-dl-status", "children"),
+    ("profile-download-meta", "data"),
+]
 PLANNER_STATES = [
     "planner-objective",
     "planner-hubs",
@@ -130,6 +137,7 @@ MUST_UPDATE = {
     "isochrone": "access-map",
     "siting": "planner-result",
     "design": "cl-summary",
+    "export": "profile-download",
 }
 MIX = {
     "map_indicator": 30,
@@ -142,9 +150,9 @@ MIX = {
 # With user roles (``--mix roles``, the default with ``--think``): a share of the users
 # (``--heavy-share``) run only the long jobs, the rest only the light callbacks.
 LIGHT_MIX = {"map_indicator": 30, "map_layers": 15, "map_footprint": 15, "profile": 15}
-HEAVY_MIX = {"design": 50, "siting": 50}
+HEAVY_MIX = {"design": 34, "siting": 33, "export": 33}
 #: Background callbacks (submitted, then polled until the result arrives); the rest are one POST.
-BACKGROUND = {"design"}
+BACKGROUND = {"design", "export"}
 #: The light callbacks' target: p95 under this many milliseconds.
 LIGHT_P95_TARGET_MS = 300
 
@@ -406,6 +414,28 @@ class Requests:
             changed=["cl-run.n_clicks"],
         )
 
+    def export(self, rng: random.Random, clicks: int = 1) -> dict:
+        """The profile page's "Download report (PDF)" (a background callback) for a random
+        footprint; ``clicks`` the user's running count of presses."""
+        footprint = rng.choice(self.footprints)
+        buttons = ("html", "pdf", "csv", "xlsx")
+        return update_body(
+            PROFILE_DOWNLOAD_OUTPUTS,
+            [(f"profile-dl-{b}", "n_clicks", clicks if b == "pdf" else 0) for b in buttons],
+            state=[
+                (
+                    "profile-state",
+                    "data",
+                    {"place": self.state.get("place"), "footprint": footprint, "set": None},
+                )
+            ],
+            changed=["profile-dl-pdf.n_clicks"],
+        )
+
+    def background(self, action: str, rng: random.Random, clicks: int) -> dict:
+        """The submit body of background job ``action`` (``design`` or ``export``)."""
+        return getattr(self, action)(rng, clicks)
+
     def body(self, action: str, rng: random.Random) -> dict:
         if action.startswith("map_"):
             return self.home(rng, action[4:])
@@ -644,7 +674,7 @@ def run_roles(
                     clicks += 1
                     job = run_job(
                         url,
-                        reqs.design(rng, clicks),
+                        reqs.background(action, rng, clicks),
                         end_id=end_id,
                         must=MUST_UPDATE[action],
                         timeout=timeout,
@@ -738,8 +768,9 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
         + f". Place: {place_label}.",
         "",
         f"Users: {args.users}, of whom {result['heavy_users']} run long jobs (the Clusters "
-        f"page's footprint design, a background callback, and the planner's siting run, which "
-        f"is an ordinary callback in this version, driven as one request) and "
+        f"page's footprint design and the profile page's PDF report, background callbacks, and "
+        f"the planner's siting run, which is an ordinary callback in this version, driven as "
+        f"one request) and "
         f"{args.users - result['heavy_users']} the light callbacks (map indicator / layers / "
         f"footprint, footprint profile page); each sleeps a random {lo:g}-{hi:g} s between "
         f"requests, for {args.seconds:g} s (wall {result['wall_s']:.1f} s; request and job "

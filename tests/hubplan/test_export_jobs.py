@@ -1,0 +1,192 @@
+"""Exports as background jobs (issue 17): the map export and the profile downloads.
+
+Both run as Dash background callbacks through the app's own manager (hubplan.jobs;
+DiskcacheManager here: each job is a forked child of the app process), submitted and polled
+as the browser does, with progress, and Cancel stops a running export (its process is ended).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import time
+
+import psutil
+import pytest
+
+from geo.build.places import open_place
+from hubplan import jobs
+from hubplan.web import create_app
+from tests.hubplan.test_profile_cmds import check_report_pdf
+from tests.support.dash_http import update_body
+from tests.support.dash_jobs import client_send, submit
+
+STATE = {
+    "place": "demo",
+    "indicator": "imd_score",
+    "footprint": None,
+    "layers": ["areas", "footprints"],
+    "basemap": "none",
+}
+PROFILE_OUTPUTS = [
+    ("profile-download", "data"),
+    ("profile-dl-status", "children"),
+    ("profile-download-meta", "data"),
+]
+
+
+@pytest.fixture(scope="module")
+def send():
+    os.environ.pop(jobs.REDIS_ENV, None)  # the embedded default: DiskcacheManager
+    return client_send(create_app().server.test_client())
+
+
+def export_body(fmt: str) -> dict:
+    return update_body(
+        [("home-export-download", "data"), ("home-export-status", "children")],
+        [("home-export-button", "n_clicks", 1)],
+        state=[
+            ("home-export-format", "value", fmt),
+            ("home-state", "data", STATE),
+            ("home-view", "data", None),
+        ],
+    )
+
+
+def profile_body(button: str, footprint: str) -> dict:
+    buttons = ["html", "pdf", "csv", "xlsx"]
+    return update_body(
+        PROFILE_OUTPUTS,
+        [(f"profile-dl-{b}", "n_clicks", int(b == button)) for b in buttons],
+        state=[("profile-state", "data", {"place": "demo", "footprint": footprint, "set": None})],
+        changed=[f"profile-dl-{button}.n_clicks"],
+    )
+
+
+def test_callbacks_are_background_jobs_with_progress_and_cancel():
+    from hubplan.pages._export import _ids
+
+    app = create_app()
+    app.server.test_client().get("/")  # the callback map is complete after the first request
+    spec = app.callback_map
+    exports = [k for k in spec if "-export-download.data" in k]
+    assert exports, spec.keys()
+    for key in exports:
+        prefix = key.removeprefix("..").split("-export-download")[0]
+        ids = _ids(prefix)
+        background = spec[key]["background"]
+        assert background["cancel"] == [{"id": ids["export-cancel"], "property": "n_clicks"}]
+        assert [str(o) for o in background["progress"]] == [f"{ids['export-progress']}.children"]
+    download = spec[
+        "..profile-download.data...profile-dl-status.children...profile-download-meta.data.."
+    ]["background"]
+    assert download["cancel"] == [{"id": "profile-dl-cancel", "property": "n_clicks"}]
+    assert [str(o) for o in download["progress"]] == ["profile-dl-progress.children"]
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_profile_pdf_through_the_background_manager(send):
+    demo = open_place("demo")
+    fp = demo.footprint_names[1]
+    job = submit(send, profile_body("pdf", fp), page=f"/profile/{fp}?place=demo")
+    response = job.result(timeout=240)
+    assert response["profile-dl-status"]["children"] == "PDF ready."
+    download = response["profile-download"]["data"]
+    assert download["filename"].endswith(".pdf")
+    check_report_pdf(base64.b64decode(download["content"]), demo, fp)
+
+
+def test_profile_csv_through_the_background_manager(send):
+    fp = open_place("demo").footprint_names[0]
+    response = submit(send, profile_body("csv", fp)).result(timeout=240)
+    assert response["profile-dl-status"]["children"] == "Table ready."
+    data = response["profile-download"]["data"]
+    text = base64.b64decode(data["content"]).decode("utf-8-sig")
+    assert data["filename"].endswith(".csv") and fp in text
+
+
+@pytest.mark.parametrize(
+    ("button", "steps", "status"),
+    [
+        ("html", ["Writing the report ..."], "Report ready."),
+        ("csv", ["Preparing the table ..."], "Table ready."),
+    ],
+)
+def test_profile_download_reports_progress(send, button, steps, status):
+    """The job body tells the page each step (what ``set_progress`` shows while it runs)."""
+    from dash._callback import context_value
+    from dash._utils import AttributeDict
+
+    from hubplan.pages import profile  # imported once an app exists (Dash Pages)
+
+    fp = open_place("demo").footprint_names[0]
+    seen: list[str] = []
+    context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"profile-dl-{button}.n_clicks", "value": 1}])
+    )
+    clicks = [int(b == button) for b in ("html", "pdf", "csv", "xlsx")]
+    data, said, _meta = profile.download(
+        *clicks, {"place": "demo", "footprint": fp}, progress=seen.append
+    )
+    assert said == status and data["filename"].endswith(f".{button}")
+    assert seen == steps
+
+
+def test_map_export_reports_progress():
+    from hubplan.pages._export import render_export
+
+    seen: list[str] = []
+    data, message = render_export("gif", STATE, None, progress=seen.append)
+    assert data is None and "Unknown export format" in message and seen == []
+    data, message = render_export("png", {**STATE, "place": "atlantis"}, None, progress=seen.append)
+    assert data is None and seen == ["Opening the place ..."]
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_map_png_through_the_background_manager(send):
+    response = submit(send, export_body("png")).result(timeout=240)
+    assert response["home-export-status"]["children"].startswith("Exported")
+    png = base64.b64decode(response["home-export-download"]["data"]["content"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.timeout(300)
+def test_cancel_ends_a_running_map_export(send, tmp_path, monkeypatch):
+    """Cancel while the export renders: the job's process is ended and no file comes."""
+    from layers import static
+
+    marker = tmp_path / "started.json"
+
+    def slow_render(fig, **_kw):  # runs in the forked job process
+        marker.write_text(json.dumps({"pid": os.getpid()}))
+        time.sleep(120)
+        raise AssertionError("the job should have been cancelled")
+
+    monkeypatch.setattr(static, "figure_to_bytes", slow_render)
+    job = submit(send, export_body("png"))
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        job.poll()
+        time.sleep(0.2)
+    assert marker.exists(), "the export job never started rendering"
+    pid = json.loads(marker.read_text())["pid"]
+    assert pid != os.getpid() and psutil.pid_exists(pid)
+    # The job said so before it began rendering: the next poll carries that progress.
+    assert job.poll()[1] is None
+    assert job.progress[-1] == {"home-export-progress.children": "Rendering the PNG image ..."}
+    job.cancel("home-export-cancel")
+    end = time.monotonic() + 15
+    while time.monotonic() < end:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the cancelled job's process is still running")
+    _status, response = job.poll()
+    assert response is None or "home-export-download" not in response

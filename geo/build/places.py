@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 from functools import lru_cache
@@ -22,6 +23,8 @@ from geo.settings import cache_dir, places_dir
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def demo_bundle_path(*, rebuild: bool = False) -> Path:

@@ -374,6 +374,8 @@ def apply_edits(place: Place, store: EditStore | None = None, *, upto: int | Non
 
 _versions: dict[tuple[str, str], tuple[int, float]] = {}
 _versions_lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_versions_lock=threading.Lock()))
 
 
 def edits_ttl() -> float:

@@ -38,12 +38,12 @@ STATE = {
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-def _wait_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+def _wait_serving(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise AssertionError(
-                f"server exited early with {proc.returncode}: {proc.stderr.read()}"
+                f"server exited early with {proc.returncode}: {log.read_text()[-3000:]}"
             )
         try:
             with urllib.request.urlopen(url, timeout=5) as res:
@@ -126,7 +126,7 @@ def _command(server: str, port: int) -> list[str]:
     ],
     ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"],
 )
-def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
+def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_path):
     from layers.static import chromium_path
 
     if chromium_path() is None:
@@ -135,19 +135,23 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
         pytest.skip("no Chromium installed (apt-get install chromium)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUBPLAN_ACCESS_LOG": ""}
-    proc = subprocess.Popen(
-        _command(server, port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # A cache folder of its own: the jobs' diskcache is not shared with other test runs.
+    env = {**os.environ, "HUBPLAN_ACCESS_LOG": "", "HUBPLAN_CACHE": str(tmp_path)}
+    # The server's log goes to a file: polling a job logs a line per request, which would
+    # fill an unread pipe and block the server.
+    log = tmp_path / "server.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            _command(server, port),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     chromium: set[int] = set()
     try:
-        _wait_serving(base + "/", proc)
+        _wait_serving(base + "/", proc, log)
         png = _export_png(base)
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
         # The export ran in a job process with its own Chromium (the PNG proves it rendered).
@@ -168,5 +172,3 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
             proc.wait()
         for pid in _alive(chromium):
             psutil.Process(pid).kill()
-        if proc.stderr:
-            proc.stderr.close()  # an open pipe is a ResourceWarning (warnings fail tests)

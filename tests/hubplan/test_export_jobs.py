@@ -37,9 +37,20 @@ PROFILE_OUTPUTS = [
 
 
 @pytest.fixture(scope="module")
-def send():
+def send(tmp_path_factory):
+    """The app's test client; jobs in a DiskcacheManager folder of this module's own (the
+    default folder is shared with every other test run on the machine)."""
     os.environ.pop(jobs.REDIS_ENV, None)  # the embedded default: DiskcacheManager
-    return client_send(create_app().server.test_client())
+    before = os.environ.get("HUBPLAN_CACHE")
+    os.environ["HUBPLAN_CACHE"] = str(tmp_path_factory.mktemp("jobs-cache"))
+    try:
+        app = create_app()  # the manager's folder is fixed here
+    finally:
+        if before is None:
+            os.environ.pop("HUBPLAN_CACHE", None)
+        else:
+            os.environ["HUBPLAN_CACHE"] = before
+    return client_send(app.server.test_client())
 
 
 def export_body(fmt: str) -> dict:
@@ -190,3 +201,58 @@ def test_cancel_ends_a_running_map_export(send, tmp_path, monkeypatch):
         pytest.fail("the cancelled job's process is still running")
     _status, response = job.poll()
     assert response is None or "home-export-download" not in response
+
+
+FORK_LOCKS = [
+    ("geo.build.places", "_lock"),
+    ("geo.place.edits", "_versions_lock"),
+    ("geo.network.graph", "_cache_lock"),
+    ("layers.geometry", "_lock"),
+    ("layers.hotspots", "_lock"),
+    ("layers.static", "_lock"),
+    ("layers.browser", "_lock"),
+    ("hubplan.pages._profile_cache", "_lock"),
+    ("hubplan.pages._sets", "_lock"),
+    ("hubplan.pages.home", "_base_lock"),
+    ("hubplan.pages.home", "_build_lock"),
+]
+
+
+def _try_locks(queue) -> None:
+    import importlib
+
+    got = []
+    for module, name in FORK_LOCKS:
+        lock = getattr(importlib.import_module(module), name)
+        ok = lock.acquire(timeout=5)
+        if ok:
+            lock.release()
+        got.append(ok)
+    queue.put(got)
+
+
+def test_a_forked_job_does_not_inherit_locks_held_by_other_threads(send):
+    """A DiskcacheManager job is forked from the app process while other threads (the warm-up,
+    other requests) may hold module locks; the child gets fresh ones instead of waiting
+    forever (as a map export once did, stuck opening the place)."""
+    import importlib
+    import multiprocessing
+
+    locks = [getattr(importlib.import_module(m), n) for m, n in FORK_LOCKS]
+    for lock in locks:
+        assert lock.acquire(timeout=30)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_try_locks, args=(queue,))
+        child.start()
+        got = queue.get(timeout=120)
+        child.join(timeout=30)
+        queue.close()
+        queue.join_thread()
+    finally:
+        for lock in locks:
+            lock.release()
+    assert got == [True] * len(FORK_LOCKS), [
+        m for m, ok in zip(FORK_LOCKS, got, strict=True) if not ok
+    ]

@@ -24,7 +24,7 @@ from tests.support.dash_http import update_body
 Send = Callable[[str, dict | None], tuple[int, str]]
 
 
-def http_send(base: str, *, timeout: float = 60) -> Send:
+def http_send(base: str, *, timeout: float = 120) -> Send:
     """A :data:`Send` over HTTP to the server at ``base`` (``http://127.0.0.1:PORT``)."""
 
     def send(path: str, body: dict | None) -> tuple[int, str]:

@@ -99,7 +99,7 @@ class ExportBrowser:
 
         try:
             self._kaleido = self._run(open_browser, timeout=START_TIMEOUT_S)
-        except BaseException as exc:
+        except Exception as exc:
             self.close()
             raise BrowserError(
                 f"the Chromium used for static export failed to start: {exc}"
@@ -116,7 +116,7 @@ class ExportBrowser:
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(k.close(), loop).result(CLOSE_TIMEOUT_S)
         proc = getattr(k, "subprocess", None)
-        if proc is not None and proc.poll() is None:
+        if proc is not None and _running(int(proc.pid)):
             proc.kill()
             with contextlib.suppress(Exception):
                 proc.wait(timeout=5)

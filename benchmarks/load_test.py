@@ -427,7 +427,9 @@ class Requests:
                     "profile-state",
                     "data",
                     {"place": self.state.get("place"), "footprint": footprint, "set": None},
-                )
+                ),
+                # The page load's token (each simulated user a page load of its own).
+                ("profile-dl-token", "data", f"{rng.getrandbits(64):016x}"),
             ],
             changed=["profile-dl-pdf.n_clicks"],
         )

@@ -17,6 +17,7 @@ the page URL, which carries the view state, and says so in the status line.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 
 import dash
@@ -39,6 +40,7 @@ def _ids(prefix: str) -> dict[str, str]:
             "export-progress",
             "export-download",
             "export-status",
+            "export-token",
             "copy-link",
         )
     }
@@ -102,6 +104,10 @@ def export_controls(prefix: str) -> html.Div:
                 className="control-group",
             ),
             dcc.Download(id=ids["export-download"]),
+            # One token per page load, passed to the export job: Dash keys a background job's
+            # result by its arguments, so two users exporting the same view would otherwise
+            # share one result (the first to poll takes it, the other gets nothing).
+            dcc.Store(id=ids["export-token"], data=uuid.uuid4().hex),
         ],
         className="export-controls",
     )
@@ -187,7 +193,11 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
     creates, and each app takes the callbacks registered before it starts).
     """
     ids = _ids(prefix)
-    states = [State(ids["export-format"], "value"), State(state_id, "data")]
+    states = [
+        State(ids["export-format"], "value"),
+        State(ids["export-token"], "data"),
+        State(state_id, "data"),
+    ]
     if view_id:
         states.append(State(view_id, "data"))
 
@@ -208,7 +218,7 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
         progress=[Output(ids["export-progress"], "children")],
         progress_default=[""],
     )
-    def _export(set_progress, n_clicks, fmt, state, view=None):
+    def _export(set_progress, n_clicks, fmt, _token, state, view=None):
         if not n_clicks:
             return dash.no_update, dash.no_update
         data, message = render_export(fmt, state, view, progress=set_progress)

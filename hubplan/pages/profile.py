@@ -9,6 +9,7 @@ disclosure control. The printable report (HTML or PDF) and the table (CSV) downl
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import unquote
 
 import dash
@@ -497,6 +498,10 @@ def layout(footprint=None, place=None, **_other):
                     html.Span(id="profile-dl-status", role="status", **{"aria-live": "polite"}),
                     dcc.Download(id="profile-download"),
                     dcc.Download(id="profile-download-meta"),
+                    # One token per page load for the download job: Dash keys a background
+                    # job's result by its arguments, so two users downloading the same file
+                    # would otherwise share one result (and one of them get nothing).
+                    dcc.Store(id="profile-dl-token", data=uuid.uuid4().hex),
                 ],
                 className="profile-actions",
             ),
@@ -525,6 +530,7 @@ DOWNLOAD_BUTTONS = ("profile-dl-html", "profile-dl-pdf", "profile-dl-csv", "prof
     Input("profile-dl-csv", "n_clicks"),
     Input("profile-dl-xlsx", "n_clicks"),
     State("profile-state", "data"),
+    State("profile-dl-token", "data"),
     prevent_initial_call=True,
     # Reports and tables are made on a background worker (hubplan.jobs), with progress, and
     # Cancel stops them; the page's other callbacks do not queue behind a PDF.
@@ -537,7 +543,7 @@ DOWNLOAD_BUTTONS = ("profile-dl-html", "profile-dl-pdf", "profile-dl-csv", "prof
     progress=[Output("profile-dl-progress", "children")],
     progress_default=[""],
 )
-def download_job(set_progress, _html, _pdf, _csv, _xlsx, state):
+def download_job(set_progress, _html, _pdf, _csv, _xlsx, state, _token):
     """The background job behind the download buttons (body: :func:`download`)."""
     out = download(_html, _pdf, _csv, _xlsx, state, progress=set_progress)
     set_progress("")

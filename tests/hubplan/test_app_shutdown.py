@@ -60,6 +60,7 @@ def _export_png(base: str) -> bytes:
         [("home-export-button", "n_clicks", 1)],
         state=[
             ("home-export-format", "value", "png"),
+            ("home-export-token", "data", "shutdown-test"),
             ("home-state", "data", STATE),
             ("home-view", "data", None),
         ],

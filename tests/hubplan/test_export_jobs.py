@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import time
+import uuid
 
 import psutil
 import pytest
@@ -59,18 +60,23 @@ def export_body(fmt: str) -> dict:
         [("home-export-button", "n_clicks", 1)],
         state=[
             ("home-export-format", "value", fmt),
+            ("home-export-token", "data", uuid.uuid4().hex),
             ("home-state", "data", STATE),
             ("home-view", "data", None),
         ],
     )
 
 
-def profile_body(button: str, footprint: str) -> dict:
+def profile_body(button: str, footprint: str, *, token: str | None = None) -> dict:
+    """The download buttons' request; ``token`` is the page load's (a new one by default)."""
     buttons = ["html", "pdf", "csv", "xlsx"]
     return update_body(
         PROFILE_OUTPUTS,
         [(f"profile-dl-{b}", "n_clicks", int(b == button)) for b in buttons],
-        state=[("profile-state", "data", {"place": "demo", "footprint": footprint, "set": None})],
+        state=[
+            ("profile-state", "data", {"place": "demo", "footprint": footprint, "set": None}),
+            ("profile-dl-token", "data", token or uuid.uuid4().hex),
+        ],
         changed=[f"profile-dl-{button}.n_clicks"],
     )
 
@@ -256,3 +262,15 @@ def test_a_forked_job_does_not_inherit_locks_held_by_other_threads(send):
     assert got == [True] * len(FORK_LOCKS), [
         m for m, ok in zip(FORK_LOCKS, got, strict=True) if not ok
     ]
+
+
+def test_two_users_downloading_the_same_file_each_get_it(send):
+    """Dash keys a job's result by its arguments; the page load's token keeps two users'
+    identical downloads apart (without it the first to poll took the only result)."""
+    fp = open_place("demo").footprint_names[2]
+    first = submit(send, profile_body("csv", fp))
+    second = submit(send, profile_body("csv", fp))
+    assert first.handles["cacheKey"] != second.handles["cacheKey"]
+    for job in (first, second):
+        response = job.result(timeout=240)
+        assert response["profile-dl-status"]["children"] == "Table ready."

@@ -172,7 +172,8 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
             [("profile-download", "data"), ("profile-dl-status", "children"),
              ("profile-download-meta", "data")],
             [(f"profile-dl-{b}", "n_clicks", int(b == "pdf")) for b in ("html", "pdf", "csv", "xlsx")],
-            state=[("profile-state", "data", {"place": "demo", "footprint": fp, "set": None})],
+            state=[("profile-state", "data", {"place": "demo", "footprint": fp, "set": None}),
+                   ("profile-dl-token", "data", "celery-test")],
             changed=["profile-dl-pdf.n_clicks"],
         )  # fmt: skip
         job = submit(http_send(a), body, page="/profile/" + urllib.parse.quote(fp))

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Peer 1: no server running, every to_image call launches its own Chromium.
     static.stop_server()
-    assert not kaleido._global_server.is_running()
+    assert static.server_pid() is None and not kaleido._global_server.is_running()
     cold, cold_cpu = _times(
         lambda: pio.to_image(fig_data, format="png", width=WIDTH, height=HEIGHT),
         max(2, args.repeat // 2),

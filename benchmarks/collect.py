@@ -18,6 +18,7 @@ ORDER = [
     "dashboard",
     "network",
     "profiles",
+    "profile_report",
     "siting",
     "clusters",
     "export",

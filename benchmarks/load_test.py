@@ -17,7 +17,9 @@ MIN-MAX seconds between requests:
 * long jobs: ``design``, the Clusters page's footprint design (a Dash background callback:
   submitted with ``?endId=`` from the page's ``_dash-config``, then polled every ``--poll`` s
   with the returned ``cacheKey``/``job`` until the result arrives, timed end to end), and
-  ``siting``, the planner's Run (a background callback too, submitted and polled the same way);
+  ``siting``, the planner's Run (a background callback too, submitted and polled the same way),
+  and ``export``, a footprint's profile report as PDF (the profile page's download, a background
+  callback like ``design``);
 * light callbacks: ``map_indicator`` / ``map_layers`` / ``map_footprint`` and ``profile``.
 
 ``--redis`` starts a throwaway ``redis-server`` on loopback and ``--celery-workers N`` N Celery
@@ -109,6 +111,11 @@ DESIGN_OUTPUTS = [
     ("cl-status", "children"),
     ("cl-lookup", "data"),
 ]
+PROFILE_DOWNLOAD_OUTPUTS = [
+    ("profile-download", "data"),
+    ("profile-dl-status", "children"),
+    ("profile-download-meta", "data"),
+]
 PLANNER_STATES = [
     "planner-objective",
     "planner-hubs",
@@ -130,6 +137,7 @@ MUST_UPDATE = {
     "isochrone": "access-map",
     "siting": "planner-result",
     "design": "cl-summary",
+    "export": "profile-download",
 }
 MIX = {
     "map_indicator": 30,
@@ -142,9 +150,9 @@ MIX = {
 # With user roles (``--mix roles``, the default with ``--think``): a share of the users
 # (``--heavy-share``) run only the long jobs, the rest only the light callbacks.
 LIGHT_MIX = {"map_indicator": 30, "map_layers": 15, "map_footprint": 15, "profile": 15}
-HEAVY_MIX = {"design": 50, "siting": 50}
+HEAVY_MIX = {"design": 34, "siting": 33, "export": 33}
 #: Background callbacks (submitted, then polled until the result arrives); the rest are one POST.
-BACKGROUND = {"design", "siting"}
+BACKGROUND = {"design", "siting", "export"}
 #: The light callbacks' target: p95 under this many milliseconds.
 LIGHT_P95_TARGET_MS = 300
 
@@ -406,11 +414,31 @@ class Requests:
             changed=["cl-run.n_clicks"],
         )
 
+    def export(self, rng: random.Random, clicks: int = 1) -> dict:
+        """The profile page's "Download report (PDF)" (a background callback) for a random
+        footprint; ``clicks`` the user's running count of presses."""
+        footprint = rng.choice(self.footprints)
+        buttons = ("html", "pdf", "csv", "xlsx")
+        return update_body(
+            PROFILE_DOWNLOAD_OUTPUTS,
+            [(f"profile-dl-{b}", "n_clicks", clicks if b == "pdf" else 0) for b in buttons],
+            state=[
+                (
+                    "profile-state",
+                    "data",
+                    {"place": self.state.get("place"), "footprint": footprint, "set": None},
+                ),
+                # The page load's token (each simulated user a page load of its own).
+                ("profile-dl-token", "data", f"{rng.getrandbits(64):016x}"),
+            ],
+            changed=["profile-dl-pdf.n_clicks"],
+        )
+
     def body(self, action: str, rng: random.Random, clicks: int = 1) -> dict:
         if action.startswith("map_"):
             return self.home(rng, action[4:])
-        if action == "design":
-            return self.design(rng, clicks)
+        if action in ("design", "export"):
+            return getattr(self, action)(rng, clicks)
         return getattr(self, action)(rng)
 
 
@@ -755,7 +783,8 @@ def report_roles(result: dict, *, args, command: str, services: list[str], place
         + f". Place: {place_label}.",
         "",
         f"Users: {args.users}, of whom {result['heavy_users']} run long jobs (the Clusters "
-        f"page's footprint design and the planner's siting run, both background callbacks) and "
+        f"page's footprint design, the planner's siting run and the profile page's PDF report, "
+        f"all background callbacks) and "
         f"{args.users - result['heavy_users']} the light callbacks (map indicator / layers / "
         f"footprint, footprint profile page); each sleeps a random {lo:g}-{hi:g} s between "
         f"requests, for {args.seconds:g} s (wall {result['wall_s']:.1f} s; request and job "

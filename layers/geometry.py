@@ -8,6 +8,7 @@ metres. Coordinates are rounded to 5 decimal places of a degree (about 1 m).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import weakref
@@ -25,6 +26,8 @@ COORD_DECIMALS = 5
 
 _cache: dict[tuple[int, str, float], tuple[weakref.ref, Any]] = {}
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def _cached(place: Place, key: str, tolerance_m: float, build):

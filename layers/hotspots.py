@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -38,6 +39,8 @@ CLASS_COLOURS = {
 
 _cache: dict[tuple[int, str, str], tuple[weakref.ref, Hotspots]] = {}
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def short_method(result: Hotspots) -> str:

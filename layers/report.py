@@ -5,8 +5,8 @@ with :func:`geo.indicators.contract.profile_contract` (the same contract the pag
 ``hubplan profile --format json`` show). The spine bars and decile bars are plain HTML/CSS;
 the map is SVG drawn from the polygons (:mod:`layers.report_map`), so the HTML needs no
 JavaScript, no map tiles and no internet. A4, headings kept with their content, a running header (place, footprint,
-date) and page numbers in ``@page`` margin boxes, nothing under 8 pt. The PDF is that HTML printed by headless Chromium (``--print-to-pdf``), which
-works offline. Every report carries the date, the data attributions, the disclosure-control
+date) and page numbers in ``@page`` margin boxes, nothing under 8 pt. The PDF is that HTML printed by the process's long-lived headless
+Chromium (DevTools ``Page.printToPDF``, :mod:`layers.browser`), which works offline. Every report carries the date, the data attributions, the disclosure-control
 note and, for the demo, the synthetic-data label.
 """
 
@@ -297,7 +297,23 @@ def chromium_binary() -> str:
 
 
 def html_to_pdf(html_text: str) -> bytes:
-    """Print an HTML document to PDF with headless Chromium (offline); return the PDF bytes."""
+    """Print an HTML document to PDF (offline); return the PDF bytes.
+
+    Printed by the process's shared export Chromium (:func:`layers.static.print_pdf`: started
+    once, reused by every map image and PDF, restarted if it died), so a warm report costs
+    a page load and a print rather than a browser start.
+    """
+    from layers.static import print_pdf
+
+    return print_pdf(html_text, timeout=PDF_TIMEOUT_S)
+
+
+def html_to_pdf_fresh(html_text: str) -> bytes:
+    """Print an HTML document to PDF with a new headless Chromium process (``--print-to-pdf``).
+
+    The slower way (a browser start per PDF), kept for the benchmark's comparison and for
+    environments where a long-lived browser is unwanted.
+    """
     binary = chromium_binary()
     with tempfile.TemporaryDirectory(prefix="hubplan-pdf-") as tmp:
         src = Path(tmp) / "report.html"

@@ -1,8 +1,8 @@
 """Static images of figures (PNG, SVG, PDF) through kaleido and the system Chromium.
 
-One kaleido server (``kaleido.start_sync_server``) is started on first use and reused by every
-later export in the process; calls are serialised with a lock so Dash callback threads can
-share it. Every map is exported on the offline-safe ``white-bg`` style (tile basemaps need the
+One headless Chromium (:mod:`layers.browser`: a kaleido browser on its own event loop) is
+started on first use and reused by every later export in the process, map images and printed
+PDFs alike; calls are serialised with a lock so Dash callback threads can share it. Every map is exported on the offline-safe ``white-bg`` style (tile basemaps need the
 internet and would come out blank), and an export whose map area has no drawn pixels is
 refused rather than returned: a map is never exported blank.
 """
@@ -13,16 +13,18 @@ import base64
 import copy
 import io
 import math
+import os
 import re
 import threading
-import time
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Literal, TypeVar
 
 import plotly.graph_objects as go
 
 from geo.errors import InputError
+from layers.browser import BrowserError, ExportBrowser, shared_browser
 
+T = TypeVar("T")
 Format = Literal["png", "svg", "pdf"]
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 DEFAULT_WIDTH = 1600
@@ -40,8 +42,19 @@ RENDER_TIMEOUT = 90
 
 _lock = threading.RLock()
 _server_started = False
-#: How many times this process started the kaleido server (tests check it stays at 1).
+#: How many times this process started the export browser (tests check it stays at 1).
 server_starts = 0
+
+
+def _reset_after_fork() -> None:
+    # A forked child (a background job) gets its own browser and an unheld lock.
+    global _lock, _server_started
+    _lock = threading.RLock()
+    _server_started = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 class ExportUnavailable(InputError):
@@ -66,25 +79,25 @@ def chromium_path() -> str | None:
 
 
 def _server_alive() -> bool:
-    import kaleido
+    return shared_browser(timeout=RENDER_TIMEOUT).is_alive()
 
-    server = kaleido._global_server
-    thread = getattr(server, "_thread", None)
-    return bool(server.is_running() and thread is not None and thread.is_alive())
+
+def server_pid() -> int | None:
+    """Process id of the shared export Chromium, or None when it is not running."""
+    browser = shared_browser(timeout=RENDER_TIMEOUT)
+    return browser.pid if browser.is_alive() else None
 
 
 def ensure_server() -> None:
-    """Start the shared kaleido server once (no-op when it already runs).
+    """Start the shared export browser once (no-op when it already runs; restarts a dead one).
 
     Raises
     ------
     ExportUnavailable
         When no Chromium is installed (Debian: ``apt-get install chromium``; or set
-        ``BROWSER_PATH``).
+        ``BROWSER_PATH``), or it fails to start.
     """
     global _server_started, server_starts
-    import kaleido
-
     with _lock:
         if _server_started and _server_alive():
             return
@@ -93,30 +106,52 @@ def ensure_server() -> None:
                 "static export needs Chromium, none found (install Debian's 'chromium' "
                 "package or set BROWSER_PATH to a Chrome/Chromium binary)"
             )
-        if kaleido._global_server.is_running():
-            # Started elsewhere (or its thread died): restart cleanly.
-            kaleido.stop_sync_server(silence_warnings=True)
-        # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
-        kaleido.start_sync_server(mathjax=False, timeout=RENDER_TIMEOUT, silence_warnings=True)
+        browser = shared_browser(timeout=RENDER_TIMEOUT)
+        try:
+            browser.start()
+        except BrowserError as exc:
+            raise ExportUnavailable(str(exc)) from None
         server_starts += 1
-        # The browser starts inside the server thread; a start failure ends that thread.
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline and _server_alive():
-            time.sleep(0.05)
-        if not _server_alive():
-            kaleido.stop_sync_server(silence_warnings=True)
-            raise ExportUnavailable("the Chromium used for static export failed to start")
         _server_started = True
 
 
 def stop_server() -> None:
-    """Stop the shared kaleido server (it restarts on the next export)."""
+    """Stop the shared export browser (it restarts on the next export)."""
     global _server_started
-    import kaleido
-
     with _lock:
-        kaleido.stop_sync_server(silence_warnings=True)
+        shared_browser(timeout=RENDER_TIMEOUT).close()
         _server_started = False
+
+
+def print_pdf(html_text: str, *, timeout: float = 120) -> bytes:
+    """Print an HTML document to PDF with the shared export browser (started when needed).
+
+    Raises
+    ------
+    ExportUnavailable
+        No Chromium to print with, or it failed.
+    """
+    try:
+        return _with_browser(lambda b: b.print_pdf(html_text, timeout=timeout))
+    except BrowserError as exc:
+        raise ExportUnavailable(f"Chromium failed to print the PDF: {exc}") from None
+
+
+def _with_browser(call: Callable[[ExportBrowser], T]) -> T:
+    """Run ``call`` on the shared browser, starting it when needed; when the browser turns out
+    to have died (before or during the call), start a new one and try once more."""
+    ensure_server()
+    with _lock:
+        for attempt in (1, 2):
+            if not _server_alive():  # the browser died since: start again
+                stop_server()
+                ensure_server()
+            try:
+                return call(shared_browser(timeout=RENDER_TIMEOUT))
+            except Exception:
+                if attempt == 2 or _server_alive():
+                    raise
+        raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- figure prep
@@ -233,15 +268,11 @@ def _check_options(fmt: str, width: int, height: int, scale: float) -> None:
 
 
 def _render(data: dict, fmt: str, width: int, height: int, scale: float) -> bytes:
-    import kaleido
-
-    ensure_server()
     opts = {"format": fmt, "width": width, "height": height, "scale": float(scale)}
-    with _lock:
-        if not _server_alive():  # the browser died since: start again once
-            stop_server()
-            ensure_server()
-        return kaleido.calc_fig_sync(data, opts=opts)
+    try:
+        return _with_browser(lambda b: b.calc_fig(data, opts=opts))
+    except BrowserError as exc:
+        raise ExportUnavailable(f"Chromium failed to render the image: {exc}") from None
 
 
 def figure_to_bytes(

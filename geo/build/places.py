@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import threading
 from functools import lru_cache
@@ -14,7 +15,7 @@ from geo.datasets.demo import write_demo_sources
 from geo.errors import InputError
 from geo.place._edit import copy_place
 from geo.place.bundle import read_meta, read_place, remove_stale_temps
-from geo.place.edits import EditStore, apply_edits, place_id
+from geo.place.edits import EditStore, apply_edits, cached_version, place_id
 from geo.place.model import Place
 from geo.place.postgis import is_database_url, parse_url, read_stamp
 from geo.settings import cache_dir, places_dir
@@ -22,6 +23,8 @@ from geo.settings import cache_dir, places_dir
 DEMO = "demo"
 GEO_ROOT = Path(__file__).resolve().parent.parent
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def demo_bundle_path(*, rebuild: bool = False) -> Path:
@@ -85,14 +88,16 @@ def open_place(spec: str | Path) -> Place:
     """Open a place by spec: its bundle (or PostGIS schema) with its shared edits applied.
 
     Cached per stored place (a file's path, modification time and size; a PostGIS place's
-    URL, build time and identity) and per edit count, so a rebuild or an edit saved by another
-    process or machine is seen on the next call.
+    URL, build time and identity) and per edit count, so a rebuild is seen on the next call.
+    The edit count itself is asked of the edit store at most once per ``HUBPLAN_EDITS_TTL``
+    seconds (:func:`geo.place.edits.cached_version`): an edit saved in this process is seen
+    on the next call, one saved by another process or machine within that time.
     """
     where = resolve_place(spec)
     stamp = _stamp(where)
     bundle = _open_cached(where, stamp)
     store = EditStore.for_bundle(where)
-    version = store.version(place_id(bundle))
+    version = cached_version(store, place_id(bundle))
     if not version:
         return bundle
     return _edited_cached(where, stamp, store.describe(), version)
@@ -106,7 +111,7 @@ def _open_cached(where: Path | str, stamp: tuple[str, str]) -> Place:
 @lru_cache(maxsize=8)
 def _edited_cached(where: Path | str, stamp: tuple[str, str], store: str, version: int) -> Place:
     place = copy_place(_open_cached(where, stamp))
-    return apply_edits(place, EditStore.for_bundle(where))
+    return apply_edits(place, EditStore.for_bundle(where), upto=version)
 
 
 def is_temp_bundle(path: Path) -> bool:

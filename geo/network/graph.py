@@ -18,6 +18,7 @@ opened place and mode.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import weakref
@@ -447,6 +448,8 @@ class ModeGraph:
 
 _cache: dict[tuple[int, str], tuple[weakref.ref, float, ModeGraph]] = {}
 _cache_lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_cache_lock=threading.Lock()))
 
 
 def mode_graph(place: Place, mode: str) -> ModeGraph:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from geo.errors import InputError
 from geo.place.bundle import read_place
-from geo.place.edits import EditStore, apply_edits, diff_places, place_id
+from geo.place.edits import EditStore, apply_edits, diff_places, forget_version, place_id
 from geo.place.model import Place
 from geo.place.postgis import is_database_url
 
@@ -67,5 +67,7 @@ def edit_place(path: str | Path, change: Callable[[Place], Place], *, what: str)
             if store.version(key, con=con) == seen:
                 store.append(con, key, what, diff)
                 break
+    # Committed: this process's next open sees the edit at once (not after the cache's TTL).
+    forget_version(store, key)
     changed.path = path
     return changed

@@ -15,6 +15,13 @@ Both go through one code path (:class:`EditStore` over :class:`geo.place._db.Sql
 :func:`geo.place._edit.edit_place` records a new one. ``hubplan edits PLACE apply --out
 NEW.gpkg`` folds them into a new bundle for offline use.
 
+How many edits a place has is asked on every open (:func:`geo.build.places.open_place`).
+:func:`cached_version` keeps that answer for ``HUBPLAN_EDITS_TTL`` seconds (default
+:data:`DEFAULT_EDITS_TTL_S`; ``0`` asks every time), so a busy app server does not query the
+database per request. An edit saved in this process forgets the cached answer at once
+(:func:`forget_version`), so it is visible immediately; an edit saved by another process or
+machine is seen within the time-to-live.
+
 An edit stores what changed, as JSON: whole area columns (by area code), catalogue entries,
 non-spatial tables, added attributions and meta keys. Changing areas' geometry, footprints or
 sites is not an edit (rebuild the place instead).
@@ -28,6 +35,8 @@ import io
 import json
 import math
 import os
+import threading
+import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,20 +46,25 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.errors import DataError, InputError
+from geo.errors import ConfigError, DataError, InputError
 from geo.place._db import ENV_URL, SqlStore
 from geo.place.config import Indicator
 from geo.place.model import Attribution, Place
 from geo.place.postgis import is_database_url, parse_url
 
 __all__ = [
+    "DEFAULT_EDITS_TTL_S",
+    "EDITS_TTL_ENV",
     "ENV_URL",
     "Edit",
     "EditStore",
     "PlaceChange",
     "apply_change",
     "apply_edits",
+    "cached_version",
     "diff_places",
+    "edits_ttl",
+    "forget_version",
     "identity",
     "place_id",
     "sqlite_path_for",
@@ -68,6 +82,11 @@ CREATE TABLE IF NOT EXISTS hubplan_edits (
 )
 """
 _INDICATOR_FIELDS = {f.name for f in dataclasses.fields(Indicator)}
+EDITS_TTL_ENV = "HUBPLAN_EDITS_TTL"
+#: Seconds an open reuses the known number of a place's edits before asking the store again.
+DEFAULT_EDITS_TTL_S = 2.0
+#: Longest time-to-live accepted (an edit from another machine must show within minutes).
+MAX_EDITS_TTL_S = 600.0
 
 
 def place_id(place: Place) -> str:
@@ -349,3 +368,74 @@ def apply_edits(place: Place, store: EditStore | None = None, *, upto: int | Non
     if edits:
         place.meta["edits"] = str(len(edits))
     return place
+
+
+# --------------------------------------------------------------------------- version cache
+
+_versions: dict[tuple[str, str], tuple[int, float]] = {}
+_versions_lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_versions_lock=threading.Lock()))
+
+
+def edits_ttl() -> float:
+    """Seconds :func:`cached_version` may reuse an answer (``$HUBPLAN_EDITS_TTL``, default
+    :data:`DEFAULT_EDITS_TTL_S`; ``0`` turns the cache off).
+
+    Raises
+    ------
+    geo.errors.ConfigError
+        If the variable is not a number of seconds from 0 to :data:`MAX_EDITS_TTL_S`.
+    """
+    raw = os.environ.get(EDITS_TTL_ENV, "").strip()
+    if not raw:
+        return DEFAULT_EDITS_TTL_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_EDITS_TTL_S:  # also false for NaN
+        raise ConfigError(
+            f"{EDITS_TTL_ENV}={raw!r} is not a number of seconds from 0 to {MAX_EDITS_TTL_S:g}"
+        )
+    return value
+
+
+def _store_key(store: EditStore) -> str:
+    return store.url if store.url else str(store.path)
+
+
+def cached_version(store: EditStore, place: str, *, ttl: float | None = None) -> int:
+    """:meth:`EditStore.version`, remembered for ``ttl`` seconds (default :func:`edits_ttl`).
+
+    Parameters
+    ----------
+    store
+        The edit store asked.
+    place
+        The place's identity (:func:`place_id`).
+    ttl
+        Seconds an earlier answer is reused; ``0`` asks the store every time.
+    """
+    ttl = edits_ttl() if ttl is None else ttl
+    if ttl <= 0:
+        return store.version(place)
+    key = (_store_key(store), place)
+    now = time.monotonic()
+    with _versions_lock:
+        hit = _versions.get(key)
+    if hit is not None and now - hit[1] < ttl:
+        return hit[0]
+    version = store.version(place)
+    with _versions_lock:
+        _versions[key] = (version, now)
+    return version
+
+
+def forget_version(store: EditStore, place: str | None = None) -> None:
+    """Drop the remembered edit count of ``place`` in ``store`` (every place when None), so
+    the next :func:`cached_version` asks the store: call after saving an edit."""
+    where = _store_key(store)
+    with _versions_lock:
+        for key in [k for k in _versions if k[0] == where and (place is None or k[1] == place)]:
+            del _versions[key]

@@ -17,6 +17,8 @@ the page URL, which carries the view state, and says so in the status line.
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Callable
 
 import dash
 from dash import Input, Output, State, clientside_callback, dcc, html
@@ -31,7 +33,16 @@ FORMATS = {"png": "PNG image", "svg": "SVG (vector)", "pdf": "PDF"}
 def _ids(prefix: str) -> dict[str, str]:
     return {
         k: f"{prefix}-{k}"
-        for k in ("export-format", "export-button", "export-download", "export-status", "copy-link")
+        for k in (
+            "export-format",
+            "export-button",
+            "export-cancel",
+            "export-progress",
+            "export-download",
+            "export-status",
+            "export-token",
+            "copy-link",
+        )
     }
 
 
@@ -59,12 +70,28 @@ def export_controls(prefix: str) -> html.Div:
                         type="button",
                     ),
                     html.Button(
+                        "Cancel export",
+                        id=ids["export-cancel"],
+                        n_clicks=0,
+                        className="button",
+                        type="button",
+                        disabled=True,
+                        title="Stop the export that is running",
+                    ),
+                    html.Button(
                         "Copy link to this view",
                         id=ids["copy-link"],
                         n_clicks=0,
                         type="button",
                         className="button copy-link",
                         title="Copy a link to this view (the address carries the view)",
+                    ),
+                    html.P(
+                        "",
+                        id=ids["export-progress"],
+                        className="control-help",
+                        role="status",
+                        **{"aria-live": "polite"},
                     ),
                     html.P(
                         "",
@@ -77,6 +104,10 @@ def export_controls(prefix: str) -> html.Div:
                 className="control-group",
             ),
             dcc.Download(id=ids["export-download"]),
+            # One token per page load, passed to the export job: Dash keys a background job's
+            # result by its arguments, so two users exporting the same view would otherwise
+            # share one result (the first to poll takes it, the other gets nothing).
+            dcc.Store(id=ids["export-token"], data=uuid.uuid4().hex),
         ],
         className="export-controls",
     )
@@ -96,8 +127,22 @@ def _filename(*parts: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "map"
 
 
-def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict | None, str]:
-    """``(download data or None, status message)`` for the view in ``state``/``view``."""
+def render_export(
+    fmt: str,
+    state: dict | None,
+    view: dict | None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict | None, str]:
+    """``(download data or None, status message)`` for the view in ``state``/``view``.
+
+    ``progress`` (a background callback's ``set_progress``) is told each step.
+    """
+
+    def step(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
     from layers.overlays import OVERLAYS
     from layers.snapshot import snapshot_figure
     from layers.static import figure_to_bytes
@@ -106,6 +151,7 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
     view = view or {}
     if fmt not in FORMATS:
         return None, f"Unknown export format {fmt!r}."
+    step("Opening the place ...")
     place, notice = open_place_safe(state.get("place"))
     if notice:
         return None, notice
@@ -117,6 +163,7 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
         centre = {"lat": float(view["lat"]), "lon": float(view["lon"])}
     zoom = float(view["zoom"]) if view.get("zoom") is not None else None
     try:
+        step("Drawing the map ...")
         fig = snapshot_figure(
             place,
             indicator=state.get("indicator"),
@@ -126,6 +173,7 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
             center=centre,
             zoom=zoom if centre else None,
         )
+        step(f"Rendering the {FORMATS[fmt]} ...")
         data = figure_to_bytes(fig, fmt=fmt)
     except InputError as exc:
         return None, f"Could not export the map: {exc}"
@@ -146,7 +194,11 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
     creates, and each app takes the callbacks registered before it starts).
     """
     ids = _ids(prefix)
-    states = [State(ids["export-format"], "value"), State(state_id, "data")]
+    states = [
+        State(ids["export-format"], "value"),
+        State(ids["export-token"], "data"),
+        State(state_id, "data"),
+    ]
     if view_id:
         states.append(State(view_id, "data"))
 
@@ -156,12 +208,22 @@ def register_export_callbacks(prefix: str, *, state_id: str, view_id: str | None
         Input(ids["export-button"], "n_clicks"),
         *states,
         prevent_initial_call=True,
-        running=[(Output(ids["export-button"], "disabled"), True, False)],
+        # A long job (a browser renders the image): on a background worker (hubplan.jobs),
+        # with progress, and "Cancel export" stops it. Map callbacks do not queue behind it.
+        background=True,
+        running=[
+            (Output(ids["export-button"], "disabled"), True, False),
+            (Output(ids["export-cancel"], "disabled"), False, True),
+        ],
+        cancel=[Input(ids["export-cancel"], "n_clicks")],
+        progress=[Output(ids["export-progress"], "children")],
+        progress_default=[""],
     )
-    def _export(n_clicks, fmt, state, view=None):
+    def _export(set_progress, n_clicks, fmt, _token, state, view=None):
         if not n_clicks:
             return dash.no_update, dash.no_update
-        data, message = render_export(fmt, state, view)
+        data, message = render_export(fmt, state, view, progress=set_progress)
+        set_progress("")
         return (data if data is not None else dash.no_update), message
 
     # The URL is kept up to date in the browser (history API), so read it there. A real

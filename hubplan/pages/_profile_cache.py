@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -12,6 +13,8 @@ from geo.place.model import Place
 
 _cache: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def cached_profile(place: Place) -> pd.DataFrame:

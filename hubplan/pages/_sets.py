@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -11,6 +12,8 @@ from geo.place.model import Place
 
 _views: dict[tuple[int, str], tuple[weakref.ref, Place]] = {}
 _lock = threading.Lock()
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(after_in_child=lambda: globals().update(_lock=threading.Lock()))
 
 
 def saved_sets(place: Place) -> list[str]:

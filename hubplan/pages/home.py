@@ -8,6 +8,7 @@ only (no geometry). Browser back/forward reloads the view from the URL.
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 
@@ -122,6 +123,12 @@ def default_layers(place: Place) -> list[str]:
 _base_cache: dict[int, tuple[weakref.ref, dict, dict]] = {}
 _base_lock = threading.Lock()
 _build_lock = threading.Lock()  # one build at a time: a visit waits for a running warm-up
+if hasattr(os, "register_at_fork"):  # a forked background job must not inherit a held lock
+    os.register_at_fork(
+        after_in_child=lambda: globals().update(
+            _base_lock=threading.Lock(), _build_lock=threading.Lock()
+        )
+    )
 
 
 def _base_figure(place: Place) -> tuple[dict, dict]:

@@ -9,6 +9,7 @@ disclosure control. The printable report (HTML or PDF) and the table (CSV) downl
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import unquote
 
 import dash
@@ -475,9 +476,22 @@ def layout(footprint=None, place=None, **_other):
                         n_clicks=0,
                         className="button",
                     ),
-                    dcc.Loading(html.Span(id="profile-dl-status", role="status"), type="dot"),
+                    html.Button(
+                        "Cancel",
+                        id="profile-dl-cancel",
+                        n_clicks=0,
+                        className="button",
+                        disabled=True,
+                        title="Stop the download that is being prepared",
+                    ),
+                    html.Span(id="profile-dl-progress", role="status", **{"aria-live": "polite"}),
+                    html.Span(id="profile-dl-status", role="status", **{"aria-live": "polite"}),
                     dcc.Download(id="profile-download"),
                     dcc.Download(id="profile-download-meta"),
+                    # One token per page load for the download job: Dash keys a background
+                    # job's result by its arguments, so two users downloading the same file
+                    # would otherwise share one result (and one of them get nothing).
+                    dcc.Store(id="profile-dl-token", data=uuid.uuid4().hex),
                 ],
                 className="profile-actions",
             ),
@@ -494,6 +508,9 @@ def layout(footprint=None, place=None, **_other):
     )
 
 
+DOWNLOAD_BUTTONS = ("profile-dl-html", "profile-dl-pdf", "profile-dl-csv", "profile-dl-xlsx")
+
+
 @callback(
     Output("profile-download", "data"),
     Output("profile-dl-status", "children"),
@@ -503,12 +520,35 @@ def layout(footprint=None, place=None, **_other):
     Input("profile-dl-csv", "n_clicks"),
     Input("profile-dl-xlsx", "n_clicks"),
     State("profile-state", "data"),
+    State("profile-dl-token", "data"),
     prevent_initial_call=True,
+    # Reports and tables are made on a background worker (hubplan.jobs), with progress, and
+    # Cancel stops them; the page's other callbacks do not queue behind a PDF.
+    background=True,
+    running=[
+        *[(Output(b, "disabled"), True, False) for b in DOWNLOAD_BUTTONS],
+        (Output("profile-dl-cancel", "disabled"), False, True),
+    ],
+    cancel=[Input("profile-dl-cancel", "n_clicks")],
+    progress=[Output("profile-dl-progress", "children")],
+    progress_default=[""],
 )
-def download(_html, _pdf, _csv, _xlsx, state):
+def download_job(set_progress, _html, _pdf, _csv, _xlsx, state, _token):
+    """The background job behind the download buttons (body: :func:`download`)."""
+    out = download(_html, _pdf, _csv, _xlsx, state, progress=set_progress)
+    set_progress("")
+    return out
+
+
+def download(_html, _pdf, _csv, _xlsx, state, *, progress=None):
     """Send the report (HTML/PDF, with static charts) or this footprint's disclosed profile
-    table (CSV with its metadata sidecar, or XLSX with an About sheet)."""
+    table (CSV with its metadata sidecar, or XLSX with an About sheet). ``progress`` (a
+    background callback's ``set_progress``) is told each step."""
     from layers.report import html_to_pdf, profile_report_html
+
+    def step(text: str) -> None:
+        if progress is not None:
+            progress(text)
 
     trigger = dash.ctx.triggered_id
     place, _ = open_place_safe((state or {}).get("place"))
@@ -521,6 +561,7 @@ def download(_html, _pdf, _csv, _xlsx, state):
         if trigger in ("profile-dl-csv", "profile-dl-xlsx"):
             from hubplan.pages._export import table_files
 
+            step("Preparing the table ...")
             disclosed = disclosed_profile(place, table=cached_profile(place).reset_index())
             table = disclosed.table
             table = table[table["footprint"].isin([name, "All areas"])]
@@ -534,8 +575,10 @@ def download(_html, _pdf, _csv, _xlsx, state):
                 labels={"footprint": place.footprint_label, "areas": "Number of small areas"},
             )
             return data, "Table ready.", meta if meta is not None else dash.no_update
+        step("Writing the report ...")
         text = profile_report_html(place, name, profile=build_profile(place, name))
         if trigger == "profile-dl-pdf":
+            step("Printing the PDF ...")
             return dcc.send_bytes(html_to_pdf(text), f"{stem}.pdf"), "PDF ready.", dash.no_update
         return dcc.send_string(text, f"{stem}.html"), "Report ready.", dash.no_update
     except Exception as exc:  # report generation needs Chromium: say so, do not crash the page

@@ -1,15 +1,16 @@
-"""The dashboard process exits cleanly after a map export started its Chromium.
+"""The dashboard process exits cleanly after a map export started a Chromium.
 
-The export server (kaleido + Chromium) is started lazily, inside the request thread of the
-first "Export map" click. These tests run ``python app.py`` (and gunicorn) as a real process, export a PNG
-over HTTP the way the button does, then stop the server with Ctrl+C (SIGINT) or SIGTERM and
-check that the process exits promptly and leaves no Chromium behind.
+"Export map" is a background job (hubplan.jobs; Dash's DiskcacheManager runs it in a child
+process of the app server), which starts the export browser (kaleido + Chromium) lazily.
+These tests run ``python app.py`` (and gunicorn) as a real process, export a PNG over HTTP the
+way the button does (submit, then poll for the result), then stop the server with Ctrl+C
+(SIGINT) or SIGTERM and check that the process exits promptly and leaves no Chromium behind
+in its session.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import psutil
 import pytest
 
 from tests.support.dash_http import update_body
+from tests.support.dash_jobs import http_send, submit
 from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,12 +38,12 @@ STATE = {
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-def _wait_serving(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+def _wait_serving(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
             raise AssertionError(
-                f"server exited early with {proc.returncode}: {proc.stderr.read()}"
+                f"server exited early with {proc.returncode}: {log.read_text()[-3000:]}"
             )
         try:
             with urllib.request.urlopen(url, timeout=5) as res:
@@ -58,26 +60,34 @@ def _export_png(base: str) -> bytes:
         [("home-export-button", "n_clicks", 1)],
         state=[
             ("home-export-format", "value", "png"),
+            ("home-export-token", "data", "shutdown-test"),
             ("home-state", "data", STATE),
             ("home-view", "data", None),
         ],
     )
-    req = urllib.request.Request(
-        f"{base}/_dash-update-component",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(req, timeout=240) as res:
-        answer = json.loads(res.read())
-    download = answer["response"]["home-export-download"]["data"]
+    answer = submit(http_send(base), body).result(timeout=240)
+    download = answer["home-export-download"]["data"]
     assert download["filename"].endswith(".png")
     return base64.b64decode(download["content"])
 
 
 def _chromium_pids(pid: int) -> set[int]:
-    kids = psutil.Process(pid).children(recursive=True)
-    return {p.pid for p in kids if "chrom" in " ".join(p.cmdline()).lower()}
+    """Chromium processes under ``pid`` or in its session (orphans of a finished job stay
+    in the server's session, started with ``start_new_session``)."""
+    found = set()
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            if "chrom" not in " ".join(p.info["cmdline"] or []).lower():
+                continue
+            if os.getsid(p.pid) == pid:
+                found.add(p.pid)
+        except (psutil.Error, OSError):
+            continue
+    try:
+        kids = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        kids = []
+    return found | {p.pid for p in kids if "chrom" in " ".join(p.cmdline()).lower()}
 
 
 def _alive(pids: set[int]) -> set[int]:
@@ -117,7 +127,7 @@ def _command(server: str, port: int) -> list[str]:
     ],
     ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"],
 )
-def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
+def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_path):
     from layers.static import chromium_path
 
     if chromium_path() is None:
@@ -126,31 +136,36 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
         pytest.skip("no Chromium installed (apt-get install chromium)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "HUBPLAN_ACCESS_LOG": ""}
-    proc = subprocess.Popen(
-        _command(server, port),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # A cache folder of its own: the jobs' diskcache is not shared with other test runs.
+    env = {**os.environ, "HUBPLAN_ACCESS_LOG": "", "HUBPLAN_CACHE": str(tmp_path)}
+    # The server's log goes to a file: polling a job logs a line per request, which would
+    # fill an unread pipe and block the server.
+    log = tmp_path / "server.log"
+    with open(log, "w") as err:
+        proc = subprocess.Popen(
+            _command(server, port),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
     chromium: set[int] = set()
     try:
-        _wait_serving(base + "/", proc)
+        _wait_serving(base + "/", proc, log)
         png = _export_png(base)
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+        # The export ran in a job process with its own Chromium (the PNG proves it rendered).
         chromium = _chromium_pids(proc.pid)
-        assert chromium, "the export should have started a Chromium child"
         proc.send_signal(stop)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pytest.fail(f"{server} still running 30 s after {stop.name} (export server hang)")
         end = time.monotonic() + 15
-        while _alive(chromium) and time.monotonic() < end:
+        while _alive(chromium | _chromium_pids(proc.pid)) and time.monotonic() < end:
             time.sleep(0.2)
+        chromium |= _chromium_pids(proc.pid)
         assert not _alive(chromium), f"Chromium left running after {stop.name}"
     finally:
         if proc.poll() is None:
@@ -158,5 +173,3 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop):
             proc.wait()
         for pid in _alive(chromium):
             psutil.Process(pid).kill()
-        if proc.stderr:
-            proc.stderr.close()  # an open pipe is a ResourceWarning (warnings fail tests)

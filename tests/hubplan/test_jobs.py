@@ -9,6 +9,7 @@ its result travelled through Redis.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -25,6 +26,7 @@ from dash import CeleryManager, DiskcacheManager
 
 from hubplan import jobs
 from tests.support.dash_http import find_component, router_body, update_body
+from tests.support.dash_jobs import http_send, submit
 from tests.support.net import free_port
 from tests.support.redis import redis_url  # noqa: F401  (fixture)
 
@@ -222,6 +224,27 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
             len(re.findall(r"Task background_callback_\w+\[[^\]]+\] succeeded", log.read_text()))
             >= 2
         )
+
+        # An export too: the profile PDF, submitted through A, printed on the worker (its own
+        # long-lived Chromium), collected from B.
+        from geo.build.places import open_place
+
+        fp = open_place("demo").footprint_names[0]
+        body = update_body(
+            [("profile-download", "data"), ("profile-dl-status", "children"),
+             ("profile-download-meta", "data")],
+            [(f"profile-dl-{b}", "n_clicks", int(b == "pdf")) for b in ("html", "pdf", "csv", "xlsx")],
+            state=[("profile-state", "data", {"place": "demo", "footprint": fp, "set": None}),
+                   ("profile-dl-token", "data", "celery-test")],
+            changed=["profile-dl-pdf.n_clicks"],
+        )  # fmt: skip
+        job = submit(http_send(a), body, page="/profile/" + urllib.parse.quote(fp))
+        response = job.result(http_send(b), timeout=240)
+        assert response["profile-dl-status"]["children"] == "PDF ready.", response
+        pdf = base64.b64decode(response["profile-download"]["data"]["content"])
+        assert pdf.startswith(b"%PDF")
+        done = re.findall(r"Task background_callback_\w+\[[^\]]+\] succeeded", log.read_text())
+        assert len(done) == 3, log.read_text()[-2000:]  # design, planner Run, PDF
     finally:
         for proc in reversed(procs):
             _stop(proc)

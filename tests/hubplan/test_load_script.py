@@ -100,6 +100,24 @@ def test_the_design_background_job_is_submitted_polled_and_answered(client, send
     assert job["polls"] and job["submit"] <= job["total"]
 
 
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_the_export_background_job_returns_a_pdf(client, send):
+    """The long-job users' profile PDF export: submitted, polled, answered with the file."""
+    reqs = Requests("http://127.0.0.1:0", "demo", send=send)
+    end_id = end_id_from_page(client.get("/clusters").get_data(as_text=True))
+    job = run_job(
+        "",
+        reqs.background("export", random.Random(5), 1),
+        end_id=end_id,
+        must=MUST_UPDATE["export"],
+        timeout=240,
+        poll=0.2,
+        send=send,
+    )
+    assert job["ok"], job["detail"]
+
+
 def test_a_lost_job_is_an_error_not_a_hang(client, send):
     """A poll whose handle the server does not know (a lost or cancelled job) is answered
     204; the script counts it as an error instead of polling until the timeout."""

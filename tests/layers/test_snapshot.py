@@ -108,6 +108,7 @@ def test_demo_png_is_big_and_not_blank(demo):
 
 @pytest.mark.browser
 def test_demo_svg_has_title_and_attribution_and_pdf_is_pdf(demo):
+    before = static.server_starts
     svg = export_snapshot(demo, fmt="svg", indicator="imd_score").decode("utf-8")
     text = html.unescape(" ".join(re.findall(r">([^<>]+)<", svg)))
     assert "Index of Multiple Deprivation score — Demoborough (synthetic demo data)" in text
@@ -119,7 +120,8 @@ def test_demo_svg_has_title_and_attribution_and_pdf_is_pdf(demo):
     assert re.search(r"\b\d+(\.\d+)? k?m\b", text) and " N " in f" {text} "
     pdf = export_snapshot(demo, fmt="pdf", layers=["footprints", "sites"])
     assert pdf.startswith(b"%PDF")
-    assert static.server_starts == 1
+    # One browser for both (no start at all when an earlier test already started it).
+    assert static.server_starts - before <= 1
 
 
 def test_snapshot_names_footprints_with_scale_bar_and_north_arrow(demo):

@@ -99,7 +99,8 @@ def test_need_index_and_footprint_set_saves_do_not_rewrite_the_bundle(tiny, back
     ]
 
 
-def test_open_place_sees_an_edit_saved_by_another_process(tiny, backend):
+def test_open_place_sees_an_edit_saved_by_another_process(tiny, backend, monkeypatch):
+    monkeypatch.setenv("HUBPLAN_EDITS_TTL", "0")  # immediately, not within the cache's TTL
     assert "need" not in open_place(tiny).catalogue  # cached now
     script = (
         "import sys; from geo.indicators.need_index import NeedIndexSpec, save_need_index; "

@@ -33,7 +33,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from geo.build.places import DEMO, open_place
 from geo.errors import InputError
 from geo.place.postgis import describe
-from hubplan.jobs import background_manager
+from hubplan.jobs import FORK_GATE, background_manager
 from hubplan.settings import (
     AUTH_ENV,
     DEFAULT_MAX_REQUEST_MB,
@@ -279,6 +279,7 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
     _refuse_component_traversal(app)
+    FORK_GATE.guard(app.server)
     app.layout = _layout
     _register_shell_callbacks(app)
     add_basic_auth(app, basic_auth())
@@ -370,11 +371,14 @@ def warm_up(spec: str) -> threading.Thread:
     def run() -> None:
         import importlib
 
+        FORK_GATE.enter()  # a job forked meanwhile waits (hubplan.jobs.ForkGate)
         try:
             home = importlib.import_module("hubplan.pages.home")
             home.warm(open_place(spec))
         except Exception as exc:  # the page reports problems itself when it is opened
             print(f"warm-up of {spec} failed: {exc}", file=sys.stderr)
+        finally:
+            FORK_GATE.leave()
 
     thread = threading.Thread(target=run, name="hubplan-warm-up", daemon=True)
     thread.start()

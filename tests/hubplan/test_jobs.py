@@ -59,15 +59,15 @@ PLANNER_CONTROLS = [
 PLANNER_OUTPUTS = [
     ("planner-map", "figure"),
     ("planner-summary", "children"),
-    ("planner-hubs-table", "data"),
-    ("planner-hubs-table", "columns"),
+    ("planner-hubs-table", "rowData"),
+    ("planner-hubs-table", "columnDefs"),
     ("planner-curve", "figure"),
-    ("planner-equity", "data"),
-    ("planner-equity", "columns"),
-    ("planner-bands", "data"),
-    ("planner-bands", "columns"),
-    ("planner-teams", "data"),
-    ("planner-teams", "columns"),
+    ("planner-equity", "rowData"),
+    ("planner-equity", "columnDefs"),
+    ("planner-bands", "rowData"),
+    ("planner-bands", "columnDefs"),
+    ("planner-teams", "rowData"),
+    ("planner-teams", "columnDefs"),
     ("planner-result", "data"),
 ]
 

@@ -29,15 +29,15 @@ NAME = "Five, none kept"
 RUN_OUTPUTS = [
     ("planner-map", "figure"),
     ("planner-summary", "children"),
-    ("planner-hubs-table", "data"),
-    ("planner-hubs-table", "columns"),
+    ("planner-hubs-table", "rowData"),
+    ("planner-hubs-table", "columnDefs"),
     ("planner-curve", "figure"),
-    ("planner-equity", "data"),
-    ("planner-equity", "columns"),
-    ("planner-bands", "data"),
-    ("planner-bands", "columns"),
-    ("planner-teams", "data"),
-    ("planner-teams", "columns"),
+    ("planner-equity", "rowData"),
+    ("planner-equity", "columnDefs"),
+    ("planner-bands", "rowData"),
+    ("planner-bands", "columnDefs"),
+    ("planner-teams", "rowData"),
+    ("planner-teams", "columnDefs"),
     ("planner-result", "data"),
 ]
 CONTROL_IDS = [
@@ -259,8 +259,8 @@ def test_the_access_page_takes_a_scenario_as_its_hubs(client, saved):
     body = update_body(
         [
             ("access-map", "figure"),
-            ("access-coverage", "data"),
-            ("access-coverage", "columns"),
+            ("access-coverage", "rowData"),
+            ("access-coverage", "columnDefs"),
             ("access-status", "children"),
         ],
         [

@@ -12,7 +12,7 @@ from geo.indicators.disclosure import (
 )
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
-from layers.base import format_value, indicator_title
+from layers.base import colorbar_outside, colorbar_title, format_value, indicator_title
 from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
 from layers.palettes import NO_DATA, indicator_colorscale, legend_hint
 
@@ -80,21 +80,11 @@ def choropleth_values(place: Place, key: str) -> dict:
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: {SUPPRESSED_TEXT.format(n=DEFAULT_THRESHOLD)}"
-    title = f"{indicator_title(ind)}<br><sub>{legend_hint(ind)}</sub>"
+    title = colorbar_title(indicator_title(ind), legend_hint(ind))
     return {
         **props,
         "text": text,
-        "colorbar": {
-            "title": {"text": title, "side": "right"},
-            "thickness": 14,
-            "len": 0.6,
-            "x": 0.99,
-            "xanchor": "right",
-            "y": 0.5,
-            "bgcolor": "rgba(255,255,255,0.9)",
-            "outlinecolor": "#767676",
-            "outlinewidth": 1,
-        },
+        "colorbar": {**colorbar_outside(), "title": {"text": title, "side": "top"}},
         "name": ind.label,
     }
 

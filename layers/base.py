@@ -88,6 +88,52 @@ def boundary_trace(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M) ->
     )
 
 
+#: The legend of every map: a horizontal strip *below* the map, outside the plotted area
+#: (Plotly grows the bottom margin to fit it), so it never covers the data (issue 14).
+LEGEND_BELOW: dict = {
+    "orientation": "h",
+    "x": 0,
+    "y": 0,
+    "xanchor": "left",
+    "yanchor": "top",
+    "bgcolor": "rgba(255,255,255,1)",
+    "font": {"color": "#1a1a1a", "size": 12},
+}
+
+
+def colorbar_outside(*, y: float = 0.92, yanchor: str = "top", length: float = 0.58) -> dict:
+    """A vertical colour bar just *right of* the map, outside the plotted area.
+
+    Plotly grows the right margin to fit it (``margin.autoexpand``), so the bar and its title
+    never sit over the data, whatever the window size (issue 14). Two bars on one map stack
+    (one at the top, one at the bottom). The top one starts a little down, clear of the mode
+    bar (Plotly's tool buttons, top right).
+    """
+    return {
+        "thickness": 14,
+        "len": length,
+        "x": 1.0,
+        "xanchor": "left",
+        "xpad": 6,
+        "y": y,
+        "yanchor": yanchor,
+        "bgcolor": "rgba(255,255,255,0.9)",
+        "outlinecolor": "#767676",
+        "outlinewidth": 1,
+    }
+
+
+def colorbar_title(text: str, *notes: str, width: int = 18) -> str:
+    """A colour bar title written above its bar (outside the map, so it must stay narrow):
+    ``text`` wrapped to lines of about ``width`` characters, then each note smaller."""
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [text]
+    for note in notes:
+        lines += [f"<sub>{part}</sub>" for part in textwrap.wrap(note, width + 6) or [note]]
+    return "<br>".join(lines)
+
+
 def map_figure(
     place: Place,
     traces: Sequence[go.BaseTraceType] = (),
@@ -113,7 +159,10 @@ def map_figure(
     basemap
         ``None``/``"none"``, ``"osm"`` or ``"carto"``: raster tiles *below* the traces.
     """
-    fit_centre, fit_zoom = place_view(place)
+    # fitted for the smallest map the pages show (a 1366 px laptop, legend below the map)
+    fit_centre, fit_zoom = fit_view(
+        display_boundary(place).bounds, width_px=560, height_px=440, padding=0.04
+    )
     fig = go.Figure(data=[boundary_trace(place), *traces])
     fig.update_layout(
         map={
@@ -124,16 +173,7 @@ def map_figure(
         },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#ffffff",
-        legend={
-            "x": 0.01,
-            "y": 0.01,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.92)",
-            "bordercolor": "#767676",
-            "borderwidth": 1,
-            "font": {"color": "#1a1a1a", "size": 12},
-        },
+        legend=LEGEND_BELOW,
         font={
             "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             "color": "#1a1a1a",

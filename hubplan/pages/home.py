@@ -152,7 +152,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     traces = [
         footprint_fill(place, **tol),
         areas_trace,
-        *footprint_outlines(place, **tol),
+        *footprint_outlines(place, legend_names=False, **tol),  # names are on the map
         footprint_labels(place),  # names drawn offline by assets/map_labels.js
     ]
     overlay_uids: dict[str, list[str]] = {}

@@ -1,0 +1,126 @@
+"""Real-browser layout checks (dash_duo, headless Chromium): on a 1366×768 laptop and a
+1920×1080 screen, no legend or colour bar sits over the mapped data (issue 14).
+
+The data's extent is the place's bounding box projected with the map's own MapLibre instance
+(``map.project``), clipped to the map canvas; every ``.legend`` and ``.colorbar`` box Plotly
+drew for that figure must stay clear of it. Screenshots go to the ``artefacts`` folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.build.places import open_place
+from hubplan.web import create_app
+
+SIZES = [(1366, 768), (1920, 1080)]
+
+# For the map in ``arguments[0]`` (a dcc.Graph id): the canvas box, the place's bounding box
+# projected by MapLibre (page pixels) and the boxes of every legend and colour bar.
+BOXES = """
+const [graphId, bounds] = arguments;
+const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+const map = gd._fullLayout.map._subplot.map;
+const canvas = map.getCanvas().getBoundingClientRect();
+const c = map.getContainer().getBoundingClientRect();
+const pts = [[bounds[0], bounds[1]], [bounds[0], bounds[3]], [bounds[2], bounds[1]],
+             [bounds[2], bounds[3]]].map(p => map.project(p));
+const xs = pts.map(p => p.x + c.left), ys = pts.map(p => p.y + c.top);
+const box = r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+const items = [...gd.querySelectorAll('g.legend, g.colorbar')]
+  .map(e => ({kind: e.classList.contains('legend') ? 'legend' : 'colorbar',
+              ...box(e.getBoundingClientRect())}))
+  .filter(b => b.right > b.left && b.bottom > b.top);
+return {
+  canvas: box(canvas),
+  data: {left: Math.min(...xs), top: Math.min(...ys), right: Math.max(...xs),
+         bottom: Math.max(...ys)},
+  items: items,
+};
+"""
+
+WAIT_MAP = """
+const done = arguments[arguments.length - 1];
+const id = arguments[0];
+const t0 = Date.now();
+const wait = () => {
+  const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+  const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+  if (sub && sub.map && sub.map.loaded()) { setTimeout(() => done(true), 400); }
+  else if (Date.now() - t0 > 40000) { done(false); }
+  else { setTimeout(wait, 100); }
+};
+wait();
+"""
+
+
+def _overlap(a: dict, b: dict) -> float:
+    """Area (px²) of the intersection of two boxes."""
+    w = min(a["right"], b["right"]) - max(a["left"], b["left"])
+    h = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+    return max(w, 0) * max(h, 0)
+
+
+def _clip(a: dict, b: dict, *, inset: float = 1.0) -> dict:
+    """``a`` clipped to ``b``, less ``inset`` px each side (sub-pixel edges are not overlap)."""
+    return {
+        "left": max(a["left"], b["left"]) + inset,
+        "top": max(a["top"], b["top"]) + inset,
+        "right": min(a["right"], b["right"]) - inset,
+        "bottom": min(a["bottom"], b["bottom"]) - inset,
+    }
+
+
+def check_map(dash_duo, graph_id: str, bounds, *, expect: set[str]) -> dict:
+    """Assert no legend or colour bar of ``graph_id`` covers the data; return the boxes."""
+    driver = dash_duo.driver
+    dash_duo.wait_for_element(f"#{graph_id} canvas.maplibregl-canvas", timeout=60)
+    driver.set_script_timeout(45)
+    driver.execute_script(
+        "document.getElementById(arguments[0]).scrollIntoView({block: 'start'});", graph_id
+    )
+    assert driver.execute_async_script(WAIT_MAP, graph_id), f"{graph_id}: map never loaded"
+    boxes = driver.execute_script(BOXES, graph_id, list(bounds))
+    visible = _clip(boxes["data"], boxes["canvas"])
+    assert visible["right"] > visible["left"] and visible["bottom"] > visible["top"], boxes
+    kinds = {b["kind"] for b in boxes["items"]}
+    assert expect <= kinds, (graph_id, kinds)  # the test looks at what it means to
+    for item in boxes["items"]:
+        assert _overlap(item, visible) == 0, (graph_id, item, visible)
+    return boxes
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_map_page_legend_and_colour_bar_clear_of_the_data(dash_duo, artefacts, width, height):
+    place = open_place("demo")
+    bounds = place.areas.to_crs(4326).total_bounds
+    dash_duo.driver.set_window_size(width, height)
+    dash_duo.start_server(create_app())
+    kinds = ",".join(f"sites-{k}" for k in place.site_kinds)
+    # areas (colour bar), footprints and sites (legend), isochrones and hot spots (more of both)
+    layers = f"areas,footprints,{kinds},isochrones,hotspots"
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?place=demo&layers={layers}", timeout=40)
+    boxes = check_map(dash_duo, "home-map", bounds, expect={"legend", "colorbar"})
+    assert sum(b["kind"] == "colorbar" for b in boxes["items"]) == 2  # areas and hot spots
+    dash_duo.driver.save_screenshot(str(artefacts / f"layout_map_{width}x{height}.png"))
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_other_maps_legend_and_colour_bar_clear_of_the_data(dash_duo, artefacts, width, height):
+    place = open_place("demo")
+    bounds = place.areas.to_crs(4326).total_bounds
+    dash_duo.driver.set_window_size(width, height)
+    dash_duo.start_server(create_app())
+    pages = [
+        ("access", "/access?place=demo", "access-map", {"legend"}),
+        ("planner", "/planner?place=demo", "planner-map", set()),
+        ("clusters", "/clusters?place=demo&k=6", "cl-map-current", set()),
+    ]
+    for name, path, graph_id, expect in pages:
+        dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}", timeout=40)
+        check_map(dash_duo, graph_id, bounds, expect=expect)
+        if name == "clusters":
+            check_map(dash_duo, "cl-map-designed", bounds, expect=set())
+            dash_duo.wait_for_contains_text("#cl-hs-text", "Getis-Ord Gi*", timeout=60)
+            check_map(dash_duo, "cl-hs-map", bounds, expect={"colorbar"})
+        dash_duo.driver.save_screenshot(str(artefacts / f"layout_{name}_{width}x{height}.png"))

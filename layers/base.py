@@ -20,6 +20,7 @@ from layers.geometry import DISPLAY_TOLERANCE_M, display_boundary, polygon_lines
 BOUNDARY_COLOUR = "#333333"
 BASEMAPS = {
     "none": ("White background (works offline)", None, ""),
+    "roads": ("Roads from the place's network (works offline)", None, ""),
     "osm": (
         "OpenStreetMap tiles (needs internet)",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -31,7 +32,21 @@ BASEMAPS = {
         "© OpenStreetMap contributors © CARTO",
     ),
 }
-"""Basemap key -> (label, raster tile URL or None, attribution)."""
+"""Basemap key -> (label, raster tile URL or None, attribution). ``roads`` is drawn as line
+traces from the place's own network (:func:`road_traces`), not tiles: only for places that
+have one (:func:`basemap_choices`)."""
+OFFLINE_BASEMAPS = frozenset({"none", "roads"})
+
+
+def has_roads(place: Place) -> bool:
+    """Whether the place carries a road network to draw (``network_edges`` with geometry)."""
+    edges = place.tables.get("network_edges")
+    return edges is not None and len(edges) > 0 and "geometry" in edges
+
+
+def basemap_choices(place: Place) -> list[str]:
+    """The basemap keys that make sense for ``place`` (``roads`` only with a network)."""
+    return [k for k in BASEMAPS if k != "roads" or has_roads(place)]
 
 
 def basemap_layers(basemap: str | None) -> list[dict]:
@@ -222,7 +237,9 @@ MAJOR_ROADS = frozenset(
 ROADS_UID = "roads"
 
 
-def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap]:
+def road_traces(
+    place: Place, *, tolerance_m: float = 5.0, visible: bool | str = True
+) -> list[go.Scattermap]:
     """The place's road network (``network_edges``) as a light, offline basemap: minor
     streets faint, major roads (:data:`MAJOR_ROADS`) stronger. Empty without a network.
 
@@ -232,9 +249,9 @@ def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap
     import numpy as np
     import shapely
 
-    edges = place.tables.get("network_edges")
-    if edges is None or len(edges) == 0 or "geometry" not in edges:
+    if not has_roads(place):
         return []
+    edges = place.tables["network_edges"]
     import geopandas as gpd
 
     edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=edges.crs or place.crs)
@@ -268,6 +285,7 @@ def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap
                 hoverinfo="skip",
                 showlegend=False,
                 uid=f"{ROADS_UID}-{name.split()[0].lower()}",
+                visible=visible,
             )
         )
     return traces

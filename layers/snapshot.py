@@ -139,6 +139,7 @@ def snapshot_figure(
     height: int = DEFAULT_HEIGHT,
     threshold: float = DEFAULT_THRESHOLD,
     when: datetime | None = None,
+    basemap: str | None = None,
 ) -> go.Figure:
     """A print-ready map of ``place``.
 
@@ -165,6 +166,11 @@ def snapshot_figure(
         Disclosure threshold for sensitive indicators.
     when
         The date printed on the map (default: now).
+    basemap
+        What the map is drawn on, as on the dashboard (:data:`layers.base.BASEMAPS`):
+        ``"roads"`` the place's road network (offline), ``"none"`` a white background,
+        ``"osm"``/``"carto"`` online tiles (the renderer must reach the tile server). Default
+        ``None``: the roads when the place has a network, else white.
 
     Raises
     ------
@@ -193,9 +199,12 @@ def snapshot_figure(
                 f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
             )
         traces.append(choro)
-    from layers.base import road_traces
+    from layers.base import BASEMAPS, road_traces
 
-    traces += road_traces(place)  # offline road context when the place has a network
+    if basemap is not None and basemap not in BASEMAPS:
+        raise InputError(f"unknown basemap {basemap!r}; known: {', '.join(BASEMAPS)}")
+    if basemap in (None, "roads"):
+        traces += road_traces(place)  # offline road context when the place has a network
     if "footprints" in layers:
         traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
     from layers.overlays import OVERLAYS, overlay_traces
@@ -212,6 +221,9 @@ def snapshot_figure(
     if footprint is not None:
         traces.append(footprint_highlight(place, footprint))
 
+    tiles = basemap if basemap in ("osm", "carto") else None  # online tiles, as on screen
+    if tiles:
+        notes.append(f"Basemap: {BASEMAPS[tiles][2]}.")
     footer = _footer_lines(place, notes, when, width)
     bottom = 24 + LINE_PX * len(footer)
     map_w = width * MAP_WIDTH
@@ -231,7 +243,7 @@ def snapshot_figure(
         center = center or fit_centre
         zoom = fit_zoom if zoom is None else zoom
 
-    fig = map_figure(place, traces, center=center, zoom=zoom)
+    fig = map_figure(place, traces, center=center, zoom=zoom, basemap=tiles)
     where = f"{footprint}, {place.name}" if footprint else place.name
     what = ind.label if "areas" in layers else "Map"
     default_title = f"{what} — {where}"

@@ -10,7 +10,7 @@ Mount on a page with two lines::
 ``footprint``, ``layers``, ``basemap``) and ``view_id`` one holding ``lat``/``lon``/``zoom``
 (both optional keys). The export is a print-ready snapshot of that view
 (:func:`layers.snapshot.snapshot_figure`: title, legend with units, date, attributions) on the
-offline ``white-bg`` style, whatever basemap is on screen. "Copy link" (a real button) copies
+basemap on screen: white, the offline roads, or tiles only when online tiles are chosen. "Copy link" (a real button) copies
 the page URL, which carries the view state, and says so in the status line.
 """
 
@@ -124,6 +124,7 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
             footprint=state.get("footprint"),
             center=centre,
             zoom=zoom if centre else None,
+            basemap=state.get("basemap") or "none",  # the basemap on screen
         )
         data = figure_to_bytes(fig, fmt=fmt)
     except InputError as exc:

@@ -49,7 +49,15 @@ from hubplan.pages._state import (
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from hubplan.pages._values_table import TABLE_ID, table_page, values_table
 from layers.areas import AREAS_UID, area_choropleth, choropleth_values
-from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
+from layers.base import (
+    BASEMAPS,
+    ROADS_UID,
+    basemap_choices,
+    basemap_layers,
+    format_value,
+    map_figure,
+    road_traces,
+)
 from layers.footprints import (
     FILL_UID,
     HIGHLIGHT_UID,
@@ -152,6 +160,8 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     traces = [
         footprint_fill(place, **tol),
         areas_trace,
+        # the offline "roads" basemap (over the colours): geometry sent when it is chosen
+        *[_without_lines(t) for t in road_traces(place, visible=False)],
         *footprint_outlines(place, legend_names=False, **tol),  # names are on the map
         footprint_labels(place),  # names drawn offline by assets/map_labels.js
     ]
@@ -180,6 +190,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         "areas": uids.index(AREAS_UID),
         "fill": uids.index(FILL_UID),
         "highlight": uids.index(HIGHLIGHT_UID),
+        "roads": [i for i, u in enumerate(uids) if u and u.startswith(f"{ROADS_UID}-")],
         "outlines": {str(i): fig_dict["data"][i]["meta"] for i in outlines},
     }
     if large:
@@ -190,6 +201,29 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
             del _base_cache[k]
         _base_cache[id(place)] = (weakref.ref(place), fig_dict, index)
     return fig_dict, index
+
+
+def _without_lines(trace):
+    """A road trace without its coordinates (they are sent only when roads are chosen)."""
+    trace.update(lon=[], lat=[])
+    return trace
+
+
+_roads_cache: dict[int, tuple[weakref.ref, list[dict]]] = {}
+
+
+def _road_lines(place: Place) -> list[dict]:
+    """``lon``/``lat`` of each road trace (:func:`layers.base.road_traces`), cached per place."""
+    with _base_lock:
+        hit = _roads_cache.get(id(place))
+        if hit is not None and hit[0]() is place:
+            return hit[1]
+    lines = [{"lon": list(t.lon), "lat": list(t.lat)} for t in road_traces(place)]
+    with _base_lock:
+        for k in [k for k, (ref, _) in _roads_cache.items() if ref() is None]:
+            del _roads_cache[k]
+        _roads_cache[id(place)] = (weakref.ref(place), lines)
+    return lines
 
 
 def warm(place: Place) -> None:
@@ -239,6 +273,9 @@ def build_figure(
     data[index["highlight"]].update(
         lon=lons, lat=lats, name=selected_label(place, footprint), showlegend=bool(footprint)
     )
+    if basemap == "roads" and index.get("roads"):
+        for i, trace in zip(index["roads"], _road_lines(place), strict=True):
+            data[i].update(trace, visible=True)
     layout = dict(base["layout"])
     layout["map"] = {**layout["map"], "layers": basemap_layers(basemap)}
     if footprint and not centre:  # a link to a footprint opens zoomed to it
@@ -420,7 +457,7 @@ def layout(
     if off:
         notices.add(f"Layer(s) {', '.join(off)} not available for this place: hidden.")
         on = [x for x in on if x in allowed]
-    bm, n = parse_choice(basemap, list(BASEMAPS), "none", what="basemap")
+    bm, n = parse_choice(basemap, basemap_choices(the_place), "none", what="basemap")
     notices.add(n)
     centre, z, n = parse_view(lat, lon, zoom)
     notices.add(n)
@@ -516,7 +553,10 @@ def layout(
                     html.Legend("Basemap", className="control-label"),
                     dcc.RadioItems(
                         id="home-basemap",
-                        options=[{"label": v[0], "value": k} for k, v in BASEMAPS.items()],
+                        options=[
+                            {"label": BASEMAPS[k][0], "value": k}
+                            for k in basemap_choices(the_place)
+                        ],
                         value=bm,
                         className="checklist",
                         labelClassName="check-label",
@@ -678,6 +718,13 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         fig["data"][index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if trigger == "home-basemap" or basemap != state.get("basemap"):
         fig["layout"]["map"]["layers"] = basemap_layers(basemap)
+        roads = _road_lines(place) if basemap == "roads" and index.get("roads") else None
+        was_roads = state.get("basemap") == "roads"
+        for n, i in enumerate(index.get("roads", []) if roads or was_roads else []):
+            if roads is not None:  # the lines go to the browser when roads are chosen
+                fig["data"][i]["lon"] = roads[n]["lon"]
+                fig["data"][i]["lat"] = roads[n]["lat"]
+            fig["data"][i]["visible"] = basemap == "roads"
     new_state.update(indicator=indicator, footprint=footprint, layers=layers, basemap=basemap)
     return fig, panel, table, note, new_state
 

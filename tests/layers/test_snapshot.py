@@ -204,3 +204,21 @@ def test_road_basemap_from_the_place_network(demo):
     bare = dataclasses.replace(demo, tables={})
     assert road_traces(bare) == []
     assert not {"roads-streets", "roads-major"} & {t.uid for t in snapshot_figure(bare).data}
+
+
+def test_snapshot_draws_the_basemap_on_screen(demo):
+    roads = {"roads-streets", "roads-major"}
+
+    def uids(fig):
+        return {t.uid for t in fig.data}
+
+    white = snapshot_figure(demo, basemap="none", when=WHEN)
+    assert not roads & uids(white) and not white.layout.map.layers
+    assert roads <= uids(snapshot_figure(demo, basemap="roads", when=WHEN))
+    tiles = snapshot_figure(demo, basemap="carto", when=WHEN)
+    assert not roads & uids(tiles)
+    (layer,) = tiles.layout.map.layers
+    assert "cartocdn" in layer.source[0] and layer.below == "traces"
+    assert "© CARTO" in _footer(tiles)  # the tiles' attribution travels with the map
+    with pytest.raises(InputError, match="unknown basemap 'moon'"):
+        snapshot_figure(demo, basemap="moon")

@@ -313,10 +313,15 @@ def snapshot_figure(
         selector={"type": "choroplethmap", "uid": "areas"},
     )
     # Scale bar, north arrow and footprint names as vector shapes and text (issue 14).
+    from layers.labels import place_label_points
     from layers.static import add_map_furniture, footprint_label_points
 
     show_names = "footprints" in layers or footprint is not None
-    add_map_furniture(fig, labels=footprint_label_points(place) if show_names else ())
+    add_map_furniture(
+        fig,
+        labels=footprint_label_points(place) if show_names else (),
+        place_names=place_label_points(place),  # towns and suburbs (OSM or [labels])
+    )
     return fig
 
 

@@ -71,6 +71,7 @@ from layers.footprints import (
     highlight_coords,
     selected_label,
 )
+from layers.labels import place_labels
 from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers, site_uid
@@ -164,6 +165,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         *[_without_lines(t) for t in road_traces(place, visible=False)],
         *footprint_outlines(place, legend_names=False, **tol),  # names are on the map
         footprint_labels(place),  # names drawn offline by assets/map_labels.js
+        place_labels(place),  # town and suburb names, drawn the same way
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:

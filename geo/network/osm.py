@@ -472,6 +472,8 @@ def read_place_labels(
             osmium.filter.KeyFilter("place")
         )
         for node in reader:
+            if not isinstance(node, osmium.osm.Node):
+                continue
             kind = node.tags.get("place")
             name = (node.tags.get("name") or "").strip()
             if kind in PLACE_KINDS and name and node.location.valid():

@@ -40,6 +40,7 @@ def export_controls(prefix: str) -> html.Div:
     ids = _ids(prefix)
     return html.Div(
         [
+            # the fieldset holds the format radios only (a group of unrelated inputs is no group)
             html.Fieldset(
                 [
                     html.Legend("Export this map", className="control-label"),
@@ -51,6 +52,11 @@ def export_controls(prefix: str) -> html.Div:
                         options=[{"label": label, "value": key} for key, label in FORMATS.items()],
                         labelClassName="check-label",
                     ),
+                ],
+                className="control-group export-format",
+            ),
+            html.Div(
+                [
                     html.Button(
                         "Export map",
                         id=ids["export-button"],

@@ -43,3 +43,10 @@ def attribution_footer(place: Place, *, extra: list[str] | None = None) -> html.
         + [html.P(line, className="attribution-line") for line in lines],
         className="attribution-footer",
     )
+
+
+def radio_group(radio, label: str) -> html.Div:
+    """``radio`` (a ``dcc.RadioItems``) inside an ARIA radio group named ``label``, so a screen
+    reader announces the choices as one group with its name (the radios share no fieldset of
+    their own: WCAG 1.3.1, axe ``radiogroup``)."""
+    return html.Div(radio, role="radiogroup", **{"aria-label": label})

@@ -21,7 +21,7 @@ from geo.errors import InputError
 from geo.place.model import Place
 from geo.tables import to_safe_csv
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, notice_box, radio_group, synthetic_banner
 from layers.base import map_figure
 from layers.clusters import design_figures, school_cluster_traces
 from layers.hotspots import default_hotspots, hotspot_trace
@@ -337,7 +337,10 @@ def _schools_section(place: Place) -> html.Section:
     return html.Section(
         [
             html.H2("School clusters"),
-            html.Div([_control("Group schools", "cl-sc-by", by)], className="form-grid"),
+            html.Div(
+                [_control("Group schools", "cl-sc-by", radio_group(by, "Group schools"))],
+                className="form-grid",
+            ),
             dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
             _graph("cl-sc-map", _empty_map(place)),
             dash_table.DataTable(id="cl-sc-table", data=[], sort_action="native", **TABLE_STYLE),
@@ -360,10 +363,13 @@ def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> htm
             _control(
                 "Statistic",
                 "cl-hs-method",
-                dcc.RadioItems(
-                    id="cl-hs-method",
-                    value=method,
-                    options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
+                radio_group(
+                    dcc.RadioItems(
+                        id="cl-hs-method",
+                        value=method,
+                        options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
+                    ),
+                    "Statistic",
                 ),
             ),
         ],

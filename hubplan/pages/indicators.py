@@ -32,7 +32,7 @@ from geo.place.config import Indicator
 from geo.place.model import Place
 from geo.place.postgis import short_name
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, notice_box, radio_group, synthetic_banner
 
 dash.register_page(
     __name__,
@@ -158,7 +158,8 @@ def _field(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(
         [
             html.Label(label, htmlFor=component.id, className="control-label"),
-            component,
+            # radios are named as a group (a <label for> names one control only)
+            radio_group(component, label) if isinstance(component, dcc.RadioItems) else component,
             html.P(help_text, className="control-help") if help_text else None,
         ],
         className="control-group",

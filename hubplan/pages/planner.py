@@ -345,12 +345,16 @@ def layout(place=None, **query):
                             id="planner-a",
                             options=names,
                             value=names[1] if len(names) > 1 else None,
+                            placeholder="Choose saved scenario A",
                         ),
                     ),
                     _control(
                         "Scenario B",
                         dcc.Dropdown(
-                            id="planner-b", options=names, value=names[0] if names else None
+                            id="planner-b",
+                            options=names,
+                            value=names[0] if names else None,
+                            placeholder="Choose saved scenario B",
                         ),
                     ),
                     html.Button("Compare", id="planner-compare", n_clicks=0),

@@ -53,6 +53,7 @@ def headline_cards(profile: FootprintProfile) -> html.Div:
                 html.Div(r.detail, className="headline-detail") if r.detail else None,
             ],
             className="headline-card",
+            role="listitem",
         )
         for r in profile.headline.itertuples()
     ]

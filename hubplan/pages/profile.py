@@ -451,6 +451,8 @@ def layout(footprint=None, place=None, **_other):
             synthetic_banner(the_place),
             notice_box(notices.items, id="profile-notice"),
             html.H1(f"{name}", className="page-title", id="profile-title"),
+            # the browser tab's title (assets/page_title.js): footprint and place
+            html.Div(f"{name}: profile · {the_place.name}", id="page-title", hidden=True),
             html.P(
                 [
                     f"{the_place.footprint_label} profile, {the_place.name}"

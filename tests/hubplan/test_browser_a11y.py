@@ -58,7 +58,7 @@ def test_every_page_passes_the_axe_audit(dash_duo, artefacts):
     dash_duo.driver.set_window_size(1366, 900)
     dash_duo.start_server(create_app())
     pages = [
-        ("map", "/?place=demo", "#home-map canvas.maplibregl-canvas"),
+        ("map", f"/?place=demo&footprint={quote(footprint)}", "#home-map canvas.maplibregl-canvas"),
         ("profiles", "/profile?place=demo", "h1"),
         ("profile", f"/profile/{quote(footprint)}?place=demo", ".js-plotly-plot"),
         ("compare", "/compare?place=demo", ".js-plotly-plot"),
@@ -74,6 +74,11 @@ def test_every_page_passes_the_axe_audit(dash_duo, artefacts):
         dash_duo.driver.execute_script(
             "return new Promise(r => setTimeout(r, 800))"
         )  # let callbacks settle
+        # the tab's title names the page and the place (and the footprint where there is one)
+        title = dash_duo.driver.title
+        assert place.name in title and title.endswith("Locality & Hub Planner"), (name, title)
+        if name in ("map", "profile"):
+            assert footprint in title, title
         bad = audit(dash_duo, artefacts, name)
         if bad:
             problems[name] = bad

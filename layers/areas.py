@@ -129,3 +129,37 @@ def area_choropleth(
         uid=uid,
         **props,
     )
+
+
+NO_DATA_UID = "no-data"
+
+
+def no_data_entry(place: Place, key: str) -> dict:
+    """``name`` and ``showlegend`` of the "No data (N areas)" legend entry for ``key``: the
+    areas the choropleth draws grey (no value, or hidden by disclosure control)."""
+    values = np.array(place.areas[key], dtype=float)
+    hidden = suppressed_mask(place, key)
+    missing = int((~np.isfinite(values) & ~hidden).sum())
+    suppressed = int(hidden.sum())
+    grey = missing + suppressed
+    noun = "area" if grey == 1 else "areas"
+    name = f"No data ({grey:,} {noun})"
+    if suppressed:
+        name = f"No data ({grey:,} {noun}: {suppressed:,} suppressed, fewer than {DEFAULT_THRESHOLD:g})"
+    return {"name": name, "showlegend": grey > 0}
+
+
+def no_data_trace(place: Place, key: str, *, visible: bool | str = True) -> go.Scattermap:
+    """A legend entry for the grey areas: a grey marker drawn nowhere (no coordinates), named
+    "No data (N areas)" (:func:`no_data_entry`); hidden from the legend when every area has
+    a value."""
+    return go.Scattermap(
+        lon=[None],
+        lat=[None],
+        mode="markers",
+        marker={"size": 12, "color": NO_DATA},
+        hoverinfo="skip",
+        visible=visible,
+        uid=NO_DATA_UID,
+        **no_data_entry(place, key),
+    )

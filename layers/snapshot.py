@@ -27,7 +27,7 @@ from geo.indicators.disclosure import (
 )
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import SYNTHETIC_LABEL, Place
-from layers.areas import area_choropleth, choropleth_values
+from layers.areas import area_choropleth, choropleth_values, no_data_trace
 from layers.base import attribution_lines, fit_view, indicator_title, map_figure
 from layers.footprints import footprint_highlight, footprint_outlines
 from layers.geometry import display_boundary, display_geometries
@@ -199,6 +199,9 @@ def snapshot_figure(
                 f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
             )
         traces.append(choro)
+        nodata = no_data_trace(place, key)
+        if nodata.showlegend:  # grey areas get a legend entry: "No data (N areas)"
+            traces.append(nodata)
     from layers.base import BASEMAPS, road_traces
 
     if basemap is not None and basemap not in BASEMAPS:

@@ -48,7 +48,14 @@ from hubplan.pages._state import (
 )
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from hubplan.pages._values_table import TABLE_ID, table_page, values_table
-from layers.areas import AREAS_UID, area_choropleth, choropleth_values
+from layers.areas import (
+    AREAS_UID,
+    NO_DATA_UID,
+    area_choropleth,
+    choropleth_values,
+    no_data_entry,
+    no_data_trace,
+)
 from layers.base import (
     BASEMAPS,
     ROADS_UID,
@@ -161,6 +168,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     traces = [
         footprint_fill(place, **tol),
         areas_trace,
+        no_data_trace(place, first_key),  # legend entry "No data (N areas)" for the grey
         # the offline "roads" basemap (over the colours): geometry sent when it is chosen
         *[_without_lines(t) for t in road_traces(place, visible=False)],
         *footprint_outlines(place, legend_names=False, **tol),  # names are on the map
@@ -184,7 +192,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     outlines = [i for i, u in enumerate(uids) if u and u.startswith(OUTLINE_UID_PREFIX)]
     index = {
         "layers": {
-            "areas": [uids.index(AREAS_UID)],
+            "areas": [uids.index(AREAS_UID), uids.index(NO_DATA_UID)],
             "footprints": [*outlines, uids.index(LABELS_UID)],
             **{f"sites-{k}": [uids.index(site_uid(k))] for k in place.site_kinds},
             **{key: [uids.index(u) for u in ids] for key, ids in overlay_uids.items()},
@@ -192,6 +200,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         "areas": uids.index(AREAS_UID),
         "fill": uids.index(FILL_UID),
         "highlight": uids.index(HIGHLIGHT_UID),
+        "nodata": uids.index(NO_DATA_UID),
         "roads": [i for i, u in enumerate(uids) if u and u.startswith(f"{ROADS_UID}-")],
         "outlines": {str(i): fig_dict["data"][i]["meta"] for i in outlines},
     }
@@ -271,6 +280,8 @@ def build_figure(
             data[index["areas"]].update(detail_values(place, indicator, detail))
     else:
         data[index["areas"]].update(choropleth_values(place, indicator))
+    if "nodata" in index:
+        data[index["nodata"]].update(no_data_entry(place, indicator))
     lons, lats = highlight_coords(place, footprint)
     data[index["highlight"]].update(
         lon=lons, lat=lats, name=selected_label(place, footprint), showlegend=bool(footprint)
@@ -697,6 +708,9 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         i = index["areas"]
         for k in VALUE_KEYS:
             fig["data"][i][k] = props[k]
+        if "nodata" in index:
+            for k, v in no_data_entry(place, indicator).items():
+                fig["data"][index["nodata"]][k] = v
         table = values_table(place, indicator)
         note = indicator_note(place, indicator)
         panel = footprint_panel(place, footprint, indicator)

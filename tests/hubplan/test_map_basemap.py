@@ -85,3 +85,16 @@ def test_dashboard_export_uses_the_basemap_on_screen(home, monkeypatch, basemap,
     uids = {t.uid for t in fig.data}
     assert ({"roads-streets", "roads-major"} <= uids) is roads
     assert bool(fig.layout.map.layers) is tiles
+
+
+def test_no_data_legend_entry_on_the_map_page(home, place):
+    """Grey areas get a legend entry "No data (N areas)" that follows the indicator."""
+    holed = dataclasses.replace(place, areas=place.areas.copy())
+    holed.areas.loc[holed.areas.index[:5], "imd_score"] = float("nan")
+    layers = home.default_layers(holed)
+    fig, index = home.build_figure(holed, "imd_score", None, layers, "none", None, None)
+    entry = fig["data"][index["nodata"]]
+    assert entry["name"] == "No data (5 areas)" and entry["showlegend"] is True
+    assert index["nodata"] in index["layers"]["areas"]  # hidden with the areas layer
+    fig, index = home.build_figure(holed, "children_0_4", None, layers, "none", None, None)
+    assert fig["data"][index["nodata"]]["showlegend"] is False

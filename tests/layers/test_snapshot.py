@@ -222,3 +222,20 @@ def test_snapshot_draws_the_basemap_on_screen(demo):
     assert "© CARTO" in _footer(tiles)  # the tiles' attribution travels with the map
     with pytest.raises(InputError, match="unknown basemap 'moon'"):
         snapshot_figure(demo, basemap="moon")
+
+
+def test_no_data_legend_entry_counts_the_grey_areas(demo):
+    import dataclasses
+
+    from layers.areas import NO_DATA_UID, no_data_entry
+
+    areas = demo.areas.copy()
+    areas.loc[areas.index[:3], "imd_score"] = np.nan
+    holed = dataclasses.replace(demo, areas=areas)
+    fig = snapshot_figure(holed, indicator="imd_score", when=WHEN)
+    (entry,) = [t for t in fig.data if t.uid == NO_DATA_UID]
+    assert entry.name == "No data (3 areas)" and entry.showlegend
+    assert entry.marker.color == "#bdbdbd"  # the grey the choropleth draws them in
+    # every area has a value: no entry at all
+    assert NO_DATA_UID not in {t.uid for t in snapshot_figure(demo, indicator="imd_score").data}
+    assert no_data_entry(demo, "imd_score") == {"name": "No data (0 areas)", "showlegend": False}

@@ -115,6 +115,10 @@ def render_export(fmt: str, state: dict | None, view: dict | None) -> tuple[dict
     place, notice = open_place_safe(state.get("place"))
     if notice:
         return None, notice
+    if state.get("set"):  # a saved footprint set shown on the page
+        from hubplan.pages._sets import place_view
+
+        place, _ = place_view(place, state["set"])
     page_layers = snapshot_layers(state.get("layers"))
     allowed = set(BASE_LAYERS) | set(place.site_kinds) | set(OVERLAYS)
     layers = [x for x in page_layers if x in allowed]

@@ -34,6 +34,7 @@ from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
+from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -302,6 +303,49 @@ def build_figure(
     return {"data": data, "layout": layout}, index
 
 
+# --------------------------------------------------------------------------- footprint sets
+
+
+def open_view(state: dict | None) -> tuple[Place, str | None]:
+    """The place of a page state, through its saved footprint set (``set``) if it has one."""
+    state = state or {}
+    place, notice = open_place_safe(state.get("place"))
+    if notice is None and state.get("set"):
+        place, _ = place_view(place, state["set"])
+    return place, notice
+
+
+def set_choice(place: Place, chosen: str | None) -> html.Nav | None:
+    """Links showing the map with the current footprints or a saved footprint set (from the
+    Clusters page or ``hubplan cluster --save-as``); ``None`` when no set is saved."""
+    sets = saved_sets(place)
+    if not sets:
+        return None
+    key = current_place_key(place)
+    items = []
+    for name in [None, *sets]:
+        text = (
+            f"Current {place.footprint_plural.lower()}" if name is None else f"Saved set {name!r}"
+        )
+        href = page_href("/", key, **({"set": name} if name else {}))
+        items.append(
+            html.Li(
+                html.Strong(text, **{"aria-current": "true"})
+                if name == chosen
+                else dcc.Link(text, href=href)
+            )
+        )
+    return html.Nav(
+        [
+            html.Span("Footprint set", className="control-label"),
+            html.Ul(items, className="plain-list"),
+        ],
+        id="home-sets",
+        className="control-group",
+        **{"aria-label": "Footprint sets"},
+    )
+
+
 # --------------------------------------------------------------------------- panels
 
 
@@ -413,7 +457,12 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
         ),
         dcc.Link(
             f"Open the full profile of {footprint}",
-            href=page_href(f"/profile/{footprint}", place, indicator=indicator),
+            href=page_href(
+                f"/profile/{footprint}",
+                place,
+                indicator=indicator,
+                **({"set": place.meta["footprint_set"]} if place.meta.get("footprint_set") else {}),
+            ),
             className="panel-link",
             id="home-profile-link",
         ),
@@ -453,11 +502,15 @@ def layout(
 ):
     """The map page for the view in the query string (bad values -> notice + defaults)."""
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base_place, n = open_place_safe(first(place))
     notices.add(n)
     if n:  # the place changed: the rest of the link belongs to another place
         footprint = indicator = None
         lat = lon = zoom = None
+    # a saved footprint set (?set=NAME) shows the map through it
+    the_place, n = place_view(base_place, None if n else first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     key, n = parse_indicator(the_place, indicator)
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
@@ -483,6 +536,7 @@ def layout(
         "footprint": fp,
         "layers": on,
         "basemap": bm,
+        **({"set": set_name} if set_name else {}),
         "lat": centre["lat"] if centre else None,
         "lon": centre["lon"] if centre else None,
         "zoom": z,
@@ -540,6 +594,7 @@ def layout(
                 ],
                 className="control-group",
             ),
+            set_choice(base_place, set_name),
             html.Fieldset(
                 [
                     html.Legend("Map layers", className="control-label"),
@@ -685,7 +740,7 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
 
     Only the properties that change are sent: never the geometry.
     """
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice:  # the place vanished since the page rendered: reload the whole page
         return (dash.no_update,) * 4 + (dash.no_update,)
     trigger = trigger or ctx.triggered_id
@@ -777,7 +832,7 @@ def on_controls(indicator, footprint, layers, basemap, index, state):
 )
 def on_values_page(page, size, sort_by, filter_query, state):
     """Another page, sort order or filter of the values table (the first page comes with it)."""
-    place, notice = open_place_safe((state or {}).get("place"))
+    place, notice = open_view(state)
     indicator = (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
         return (dash.no_update,) * 4
@@ -814,7 +869,7 @@ def on_values_download(_csv, _xlsx, sort_by, filter_query, state, *, trigger=Non
 
     trigger = trigger or ctx.triggered_id
     fmt = "xlsx" if trigger == "home-values-dl-xlsx" else "csv"
-    place, notice = open_place_safe((state or {}).get("place"))
+    place, notice = open_view(state)
     indicator = (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
         return dash.no_update, dash.no_update, notice or "Choose an indicator first."
@@ -878,7 +933,7 @@ def footprint_from_click(click: dict | None, index: dict, place: Place) -> str |
     prevent_initial_call=True,
 )
 def on_map_click(click, index, state, current):
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     name = None if notice else footprint_from_click(click, index, place)
     if name is None or name == current:
         return dash.no_update
@@ -913,6 +968,7 @@ clientside_callback(
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
+        if (state.set) { p.set('set', state.set); }
         if (state.indicator) { p.set('indicator', state.indicator); }
         if (state.footprint) { p.set('footprint', state.footprint); }
         p.set('layers', (state.layers || []).join(','));
@@ -947,7 +1003,7 @@ def update_detail(view, index, state):
     areas in view (zoomed in). Returns (figure patch, index); geometry of that trace only."""
     if not index or "detail" not in index or not state:
         return dash.no_update, dash.no_update
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice or not is_large(place):
         return dash.no_update, dash.no_update
     detail = detail_for_view(place, view)
@@ -974,7 +1030,7 @@ def update_overlays(layers, index, built, state):
     no = dash.no_update
     if not index or "detail" not in index or not state:
         return no, no, no
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice or not is_large(place):
         return no, no, no
     built = dict(built or {})

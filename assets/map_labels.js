@@ -10,7 +10,7 @@
   // Label traces (by uid) and the class of their text: town and suburb names ("place-labels",
   // from OSM place nodes or the place's [labels] file) under the footprint names.
   var KINDS = [
-    {uid: 'place-labels', cls: 'hubplan-map-label hubplan-place-label'},
+    {uid: 'place-labels', cls: 'hubplan-place-label'},
     {uid: 'footprint-labels', cls: 'hubplan-map-label'},
   ];
 

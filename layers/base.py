@@ -158,6 +158,7 @@ def map_figure(
     style: str = "white-bg",
     basemap: str | None = None,
     height: int | None = None,
+    fit_px: tuple[int, int] = (560, 440),
 ) -> go.Figure:
     """A map figure of ``traces`` over the place boundary, fitted to the place.
 
@@ -173,10 +174,14 @@ def map_figure(
         MapLibre style; keep ``"white-bg"`` (offline-safe) unless you know tiles load.
     basemap
         ``None``/``"none"``, ``"osm"`` or ``"carto"``: raster tiles *below* the traces.
+    height
+        Figure height in pixels (default: the container's).
+    fit_px
+        ``(width, height)`` of the map area, in pixels, the default view fits the place in;
+        the smallest the page shows it at (the legend below takes some of the height).
     """
-    # fitted for the smallest map the pages show (a 1366 px laptop, legend below the map)
     fit_centre, fit_zoom = fit_view(
-        display_boundary(place).bounds, width_px=560, height_px=440, padding=0.04
+        display_boundary(place).bounds, width_px=fit_px[0], height_px=fit_px[1], padding=0.04
     )
     fig = go.Figure(data=[boundary_trace(place), *traces])
     fig.update_layout(

@@ -71,8 +71,39 @@ def _clip(a: dict, b: dict, *, inset: float = 1.0) -> dict:
     }
 
 
-def check_map(dash_duo, graph_id: str, bounds, *, expect: set[str]) -> dict:
-    """Assert no legend or colour bar of ``graph_id`` covers the data; return the boxes."""
+CHART_BOXES = """
+const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+const box = e => { const r = e.getBoundingClientRect();
+                   return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+const all = sel => [...gd.querySelectorAll(sel)].map(box).filter(b => b.right > b.left);
+return {svg: box(gd.querySelector('.main-svg')), title: all('.gtitle'), legend: all('g.legend'),
+        axes: all('.xtitle, .ytitle, .xtick text, .ytick text')};
+"""
+
+
+def check_chart(dash_duo, graph_id: str) -> None:
+    """A chart's title clear of its legend, and titles and tick labels inside the figure."""
+    dash_duo.wait_for_element(f"#{graph_id} .main-svg", timeout=60)
+    boxes = dash_duo.driver.execute_script(CHART_BOXES, graph_id)
+    assert boxes["title"] and boxes["legend"], boxes
+    for title in boxes["title"]:
+        for legend in boxes["legend"]:
+            assert _overlap(title, legend) == 0, (graph_id, title, legend)
+    svg = boxes["svg"]
+    for item in boxes["title"] + boxes["legend"] + boxes["axes"]:
+        assert svg["left"] - 1 <= item["left"] and item["right"] <= svg["right"] + 1, (
+            graph_id,
+            item,
+        )
+        assert svg["top"] - 1 <= item["top"] and item["bottom"] <= svg["bottom"] + 1, (
+            graph_id,
+            item,
+        )
+
+
+def check_map(dash_duo, graph_id: str, bounds, *, expect: set[str], whole: bool = False) -> dict:
+    """Assert no legend or colour bar of ``graph_id`` covers the data (and with ``whole``, that
+    the place is not clipped by the map's frame); return the boxes."""
     driver = dash_duo.driver
     dash_duo.wait_for_element(f"#{graph_id} canvas.maplibregl-canvas", timeout=60)
     driver.set_script_timeout(45)
@@ -87,6 +118,10 @@ def check_map(dash_duo, graph_id: str, bounds, *, expect: set[str]) -> dict:
     assert expect <= kinds, (graph_id, kinds)  # the test looks at what it means to
     for item in boxes["items"]:
         assert _overlap(item, visible) == 0, (graph_id, item, visible)
+    if whole:  # the whole place is in view: nothing cut off at the map's edges
+        data, canvas = boxes["data"], boxes["canvas"]
+        assert canvas["left"] - 2 <= data["left"] and data["right"] <= canvas["right"] + 2, boxes
+        assert canvas["top"] - 2 <= data["top"] and data["bottom"] <= canvas["bottom"] + 2, boxes
     return boxes
 
 
@@ -102,6 +137,12 @@ def test_map_page_legend_and_colour_bar_clear_of_the_data(dash_duo, artefacts, w
     dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?place=demo&layers={layers}", timeout=40)
     boxes = check_map(dash_duo, "home-map", bounds, expect={"legend", "colorbar"})
     assert sum(b["kind"] == "colorbar" for b in boxes["items"]) == 2  # areas and hot spots
+    # the town names (synthetic [labels] of the demo) are written on the map, offline
+    towns = dash_duo.driver.execute_script(
+        "return [...document.querySelectorAll('#home-map .hubplan-place-label')]"
+        ".map(e => e.textContent)"
+    )
+    assert set(towns) == set(place.tables["place_labels"]["name"]), towns
     dash_duo.driver.save_screenshot(str(artefacts / f"layout_map_{width}x{height}.png"))
 
 
@@ -118,9 +159,18 @@ def test_other_maps_legend_and_colour_bar_clear_of_the_data(dash_duo, artefacts,
     ]
     for name, path, graph_id, expect in pages:
         dash_duo.wait_for_page(url=f"{dash_duo.server_url}{path}", timeout=40)
-        check_map(dash_duo, graph_id, bounds, expect=expect)
+        check_map(dash_duo, graph_id, bounds, expect=expect, whole=name == "clusters")
         if name == "clusters":
-            check_map(dash_duo, "cl-map-designed", bounds, expect=set())
+            check_map(dash_duo, "cl-map-designed", bounds, expect=set(), whole=True)
+            dash_duo.driver.save_screenshot(str(artefacts / f"layout_clmaps_{width}x{height}.png"))
+            for chart in ("cl-balance-fig", "cl-compact-fig"):
+                check_chart(dash_duo, chart)
+            dash_duo.driver.execute_script(
+                "document.getElementById('cl-balance-fig').scrollIntoView({block: 'start'});"
+            )
+            dash_duo.driver.save_screenshot(
+                str(artefacts / f"layout_clcharts_{width}x{height}.png")
+            )
             dash_duo.wait_for_contains_text("#cl-hs-text", "Getis-Ord Gi*", timeout=60)
             check_map(dash_duo, "cl-hs-map", bounds, expect={"colorbar"})
         dash_duo.driver.save_screenshot(str(artefacts / f"layout_{name}_{width}x{height}.png"))

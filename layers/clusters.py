@@ -343,3 +343,17 @@ def design_figures(design: FootprintDesign, *, height: int = 430) -> DesignFigur
         fit_px=(460, height - 150),
     )
     return DesignFigures(current_map, designed_map, balance_figure(cmp), compactness_figure(cmp))
+
+
+def chart_summary(comparison, column: str, *, what: str, unit: str = "") -> str:
+    """A text alternative for :func:`balance_figure` / :func:`compactness_figure`: what the
+    bars show and each set's range."""
+    parts = []
+    for name in comparison.names:
+        values = comparison.table.loc[comparison.table["set"] == name, column].dropna()
+        if len(values):
+            parts.append(
+                f"{name}: {len(values)} footprints, from {values.min():,.2f}{unit} "
+                f"to {values.max():,.2f}{unit}"
+            )
+    return f"Bar chart of {what} for each footprint, set by set. " + "; ".join(parts) + "."

@@ -21,9 +21,15 @@ from geo.errors import InputError
 from geo.place.model import Place
 from geo.tables import to_safe_csv
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
-from hubplan.pages._ui import attribution_footer, notice_box, radio_group, synthetic_banner
+from hubplan.pages._ui import (
+    attribution_footer,
+    described,
+    notice_box,
+    radio_group,
+    synthetic_banner,
+)
 from layers.base import map_figure
-from layers.clusters import design_figures, school_cluster_traces
+from layers.clusters import chart_summary, design_figures, school_cluster_traces
 from layers.hotspots import default_hotspots, hotspot_trace
 
 dash.register_page(
@@ -122,8 +128,9 @@ def _empty_map(place: Place):
     return map_figure(place, [], height=430)
 
 
-def _graph(id: str, figure) -> dcc.Graph:
-    return dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
+def _graph(id: str, figure, summary: str | None = None):
+    graph = dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
+    return described(graph, summary) if summary else graph
 
 
 def _table(id: str, columns: dict[str, str], data: list[dict], **kwargs) -> dash_table.DataTable:
@@ -260,13 +267,28 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
                 html.Div(
                     [
                         html.H3(f"Current {place.footprint_plural.lower()}"),
-                        _graph("cl-map-current", figs.current_map if figs else empty),
+                        _graph(
+                            "cl-map-current",
+                            figs.current_map if figs else empty,
+                            f"Map of the {len(place.footprint_names)} current "
+                            f"{place.footprint_plural.lower()}, each in its own colour.",
+                        ),
                     ]
                 ),
                 html.Div(
                     [
                         html.H3("Designed (darker: areas that change footprint)"),
-                        _graph("cl-map-designed", figs.designed_map if figs else empty),
+                        _graph(
+                            "cl-map-designed",
+                            figs.designed_map if figs else empty,
+                            (
+                                f"Map of the designed footprints; the "
+                                f"{len(design.comparison.changed):,} areas that change "
+                                "footprint are darker (listed in the table below)."
+                            )
+                            if design is not None
+                            else "Map of the place (no design yet).",
+                        ),
                     ]
                 ),
             ],
@@ -274,8 +296,26 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
         ),
         html.Div(
             [
-                _graph("cl-balance-fig", figs.balance if figs else {}),
-                _graph("cl-compact-fig", figs.compactness if figs else {}),
+                _graph(
+                    "cl-balance-fig",
+                    figs.balance if figs else {},
+                    chart_summary(
+                        design.comparison, "pct_of_mean", what="% of the set's mean", unit="%"
+                    )
+                    + " The figures are in the table below."
+                    if design is not None
+                    else None,
+                ),
+                _graph(
+                    "cl-compact-fig",
+                    figs.compactness if figs else {},
+                    chart_summary(
+                        design.comparison, "polsby_popper", what="compactness (Polsby-Popper)"
+                    )
+                    + " The figures are in the table below."
+                    if design is not None
+                    else None,
+                ),
             ],
             className="cl-side-by-side",
         ),
@@ -342,7 +382,12 @@ def _schools_section(place: Place) -> html.Section:
                 className="form-grid",
             ),
             dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
-            _graph("cl-sc-map", _empty_map(place)),
+            _graph(
+                "cl-sc-map",
+                _empty_map(place),
+                "Map of the school clusters, each school coloured by its cluster; the schools "
+                "and their clusters are in the table below.",
+            ),
             dash_table.DataTable(id="cl-sc-table", data=[], sort_action="native", **TABLE_STYLE),
         ],
         className="cl-section",
@@ -387,7 +432,13 @@ def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> htm
             controls,
             html.P(id="cl-hs-progress", role="status", className="control-help"),
             dcc.Loading(html.P(id="cl-hs-text", className="control-help")),
-            _graph("cl-hs-map", _empty_map(place)),
+            _graph(
+                "cl-hs-map",
+                _empty_map(place),
+                "Map of the small areas that are significant hot spots (high values near high "
+                "values) or cold spots of the chosen indicator; the method and the counts are "
+                "in the text above.",
+            ),
         ],
         className="cl-section",
     )

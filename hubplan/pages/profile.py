@@ -22,7 +22,7 @@ from geo.place.model import Place
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._sets import place_view
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, described, notice_box, synthetic_banner
 from layers.profile_charts import age_band_figure, decile_figure, footprint_map
 from layers.spine import VERDICT_STYLE, spine_positions, verdict_text
 
@@ -385,10 +385,15 @@ def layout(footprint=None, place=None, **_other):
                         ),
                         className="profile-decile-text",
                     ),
-                    dcc.Graph(
-                        id={"type": "profile-deciles", "key": d["key"]},
-                        figure=decile_figure(d, footprint=name),
-                        config=GRAPH_CONFIG,
+                    described(
+                        dcc.Graph(
+                            id={"type": "profile-deciles", "key": d["key"]},
+                            figure=decile_figure(d, footprint=name),
+                            config=GRAPH_CONFIG,
+                        ),
+                        f"Bar chart: share of people in {name} and in {the_place.name} living "
+                        f"in each national decile of {d.get('label', d['key'])} (the text above "
+                        "gives the shares).",
                     ),
                 ],
                 className="profile-section",
@@ -399,10 +404,13 @@ def layout(footprint=None, place=None, **_other):
             html.Section(
                 [
                     html.H2("Population by age band"),
-                    dcc.Graph(
-                        id="profile-ages",
-                        figure=age_band_figure(p.age_bands, footprint=name),
-                        config=GRAPH_CONFIG,
+                    described(
+                        dcc.Graph(
+                            id="profile-ages",
+                            figure=age_band_figure(p.age_bands, footprint=name),
+                            config=GRAPH_CONFIG,
+                        ),
+                        f"Bar chart of the population of {name} by age band.",
                     ),
                 ],
                 className="profile-section",
@@ -426,10 +434,13 @@ def layout(footprint=None, place=None, **_other):
         html.Section(
             [
                 html.H2("Map"),
-                dcc.Graph(
-                    id="profile-map",
-                    figure=footprint_map(the_place, name, height=360),
-                    config={"displaylogo": False, "scrollZoom": True},
+                described(
+                    dcc.Graph(
+                        id="profile-map",
+                        figure=footprint_map(the_place, name, height=360),
+                        config={"displaylogo": False, "scrollZoom": True},
+                    ),
+                    f"Map of {name} within {the_place.name}, with its sites.",
                 ),
             ],
             className="profile-section",

@@ -79,6 +79,16 @@ def test_every_page_passes_the_axe_audit(dash_duo, artefacts):
         assert place.name in title and title.endswith("Locality & Hub Planner"), (name, title)
         if name in ("map", "profile"):
             assert footprint in title, title
+        # every chart and map has a text alternative: a <figure> caption, or (the map page's
+        # map) a named region with a description
+        bare = dash_duo.driver.execute_script(
+            "return [...document.querySelectorAll('.js-plotly-plot')].filter(p => {"
+            " const cap = p.closest('figure') && p.closest('figure').querySelector('figcaption');"
+            " const desc = p.closest('[aria-describedby]');"
+            " return !(cap && cap.textContent.trim()) && !desc;"
+            "}).map(p => (p.closest('[id]') || {}).id)"
+        )
+        assert not bare, (name, bare)
         bad = audit(dash_duo, artefacts, name)
         if bad:
             problems[name] = bad

@@ -18,7 +18,10 @@ KIND_ORDER = ("city", "town", "suburb", "village", "hamlet")
 
 
 def place_label_points(place: Place) -> list[tuple[str, float, float]]:
-    """``(name, lon, lat)`` of each town or suburb name of ``place`` (empty without any)."""
+    """``(name, lon, lat)`` of each town or suburb name of ``place`` (empty without any).
+
+    A name that is also a footprint's name is left out: the footprint's label already writes
+    it there (two copies of one name would sit on top of each other)."""
     table = place.tables.get("place_labels")
     if table is None or not len(table) or "geometry" not in table or "name" not in table:
         return []
@@ -30,6 +33,7 @@ def place_label_points(place: Place) -> list[tuple[str, float, float]]:
     if kinds is not None:
         order = kinds.map({k: i for i, k in enumerate(KIND_ORDER)}).fillna(len(KIND_ORDER))
         frame = frame.iloc[order.to_numpy().argsort(kind="stable")]
+    frame = frame[~frame["name"].astype(str).isin(set(place.footprint_names))]
     pts = frame.geometry.to_crs(4326)
     return [
         (str(name), round(float(p.x), 6), round(float(p.y), 6))

@@ -275,6 +275,7 @@ def snapshot_figure(
         margin={"l": 10, "r": 10, "t": TITLE_PX, "b": bottom, "autoexpand": False},
         map={"domain": {"x": [0, MAP_WIDTH], "y": [0, 1]}},
         legend={
+            "orientation": "v",
             "x": MAP_WIDTH + 0.01,
             "y": 1,
             "xanchor": "left",
@@ -299,10 +300,18 @@ def snapshot_figure(
         ],
         uirevision=None,
     )
+    overlay_bars = [
+        t for t in fig.data
+        if t.type == "choroplethmap" and t.uid != "areas" and t.showscale is not False
+    ]  # fmt: skip
     # The colourbar sits in the side panel: wrap its "label (unit)" title to fit there.
     chars = max(16, int(width * (1 - MAP_WIDTH) / 8.5))
+    if overlay_bars:  # two bars side by side at the bottom of the panel: half the width each
+        chars = max(12, chars // 2 - 2)
     bar_title = "<br>".join(textwrap.wrap(indicator_title(ind), chars))
-    bar_title += f"<br><sub>{legend_hint(ind)}</sub>"
+    bar_title += "".join(
+        f"<br><sub>{part}</sub>" for part in textwrap.wrap(legend_hint(ind), chars + 6)
+    )
     fig.update_traces(
         colorbar={
             "x": MAP_WIDTH + 0.01,
@@ -314,6 +323,21 @@ def snapshot_figure(
             "title": {"side": "top", "text": bar_title},
         },
         selector={"type": "choroplethmap", "uid": "areas"},
+    )
+    # Other colour bars (overlays such as hot spots) sit in the side panel too, beside the
+    # areas' bar, under the legend: the map's own default (right of the plot area) is off
+    # this fixed layout.
+    fig.update_traces(
+        colorbar={
+            "x": MAP_WIDTH + (1 - MAP_WIDTH) / 2,
+            "xanchor": "left",
+            "y": 0,
+            "yanchor": "bottom",
+            "len": 0.5,
+        },
+        selector=lambda t: (
+            t.type == "choroplethmap" and t.uid != "areas" and t.showscale is not False
+        ),
     )
     # Scale bar, north arrow and footprint names as vector shapes and text (issue 14).
     from layers.labels import place_label_points

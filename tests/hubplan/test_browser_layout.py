@@ -175,3 +175,32 @@ def test_other_maps_legend_and_colour_bar_clear_of_the_data(dash_duo, artefacts,
             dash_duo.wait_for_contains_text("#cl-hs-text", "Getis-Ord Gi*", timeout=60)
             check_map(dash_duo, "cl-hs-map", bounds, expect={"colorbar"})
         dash_duo.driver.save_screenshot(str(artefacts / f"layout_{name}_{width}x{height}.png"))
+
+
+@pytest.fixture(scope="module")
+def wigan_places(tmp_path_factory, wigan_dir):
+    """A places folder holding the real Wigan bundle (built from ../shared at run time)."""
+    from tests.support.bundles import wigan_bundle
+
+    folder = tmp_path_factory.mktemp("wigan-places")
+    wigan_bundle(wigan_dir, folder)
+    return folder
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_wigan_map_legend_and_colour_bar_clear_of_the_data(
+    dash_duo, artefacts, wigan_places, monkeypatch, width, height
+):
+    from geo.place.bundle import read_place
+
+    monkeypatch.setenv("HUBPLAN_PLACES", str(wigan_places))
+    place = read_place(wigan_places / "wigan.gpkg")
+    bounds = place.areas.to_crs(4326).total_bounds
+    dash_duo.driver.set_window_size(width, height)
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(
+        url=f"{dash_duo.server_url}/?place=wigan&layers=areas,footprints,sites-school,isochrones",
+        timeout=60,
+    )
+    check_map(dash_duo, "home-map", bounds, expect={"legend", "colorbar"})
+    dash_duo.driver.save_screenshot(str(artefacts / f"layout_wigan_{width}x{height}.png"))

@@ -1,4 +1,4 @@
-/* Footprint names on the dashboard map, offline.
+/* Footprint, town and suburb names on the dashboard map, offline.
 
    MapLibre can draw map text only with glyphs fetched from a font server, which needs the
    internet. So the map page sends the names as a trace that draws nothing (uid
@@ -7,13 +7,26 @@
    names follow the trace's visibility (the footprints layer toggle). They are decoration for
    sighted users (aria-hidden): the footprint list, panel and table name the footprints too. */
 (function () {
-  var UID = 'footprint-labels';
+  // Label traces (by uid) and the class of their text: town and suburb names ("place-labels",
+  // from OSM place nodes or the place's [labels] file) under the footprint names.
+  var KINDS = [
+    {uid: 'place-labels', cls: 'hubplan-place-label'},
+    {uid: 'footprint-labels', cls: 'hubplan-map-label'},
+  ];
 
-  function labelTrace(gd) {
+  function traceByUid(gd, uid) {
     var data = gd && gd.data;
     if (!data) { return null; }
     for (var i = 0; i < data.length; i++) {
-      if (data[i] && data[i].uid === UID) { return data[i]; }
+      if (data[i] && data[i].uid === uid) { return data[i]; }
+    }
+    return null;
+  }
+
+  function labelTrace(gd) {
+    for (var k = 0; k < KINDS.length; k++) {
+      var t = traceByUid(gd, KINDS[k].uid);
+      if (t) { return t; }
     }
     return null;
   }
@@ -41,21 +54,23 @@
     layer.style.top = (box.top - host.top) + 'px';
     layer.style.width = box.width + 'px';
     layer.style.height = box.height + 'px';
-    var shown = trace.visible === undefined || trace.visible === true;
     var html = [];
-    if (shown) {
-      var lon = trace.lon || [], lat = trace.lat || [], text = trace.text || [];
+    KINDS.forEach(function (kind) {
+      var t = traceByUid(gd, kind.uid);
+      var shown = t && (t.visible === undefined || t.visible === true);
+      if (!shown) { return; }
+      var lon = t.lon || [], lat = t.lat || [], text = t.text || [];
       for (var i = 0; i < text.length; i++) {
         var p = map.project([lon[i], lat[i]]);
         if (p.x < 0 || p.y < 0 || p.x > box.width || p.y > box.height) { continue; }
         var span = document.createElement('span');
-        span.className = 'hubplan-map-label';
+        span.className = kind.cls;
         span.textContent = text[i];
         span.style.left = p.x + 'px';
         span.style.top = p.y + 'px';
         html.push(span.outerHTML);
       }
-    }
+    });
     layer.innerHTML = html.join('');
   }
 

@@ -12,7 +12,7 @@ from geo.indicators.disclosure import (
 )
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
-from layers.base import format_value, indicator_title
+from layers.base import colorbar_outside, colorbar_title, format_value, indicator_title
 from layers.geometry import DISPLAY_TOLERANCE_M, display_geojson
 from layers.palettes import NO_DATA, indicator_colorscale, legend_hint
 
@@ -80,21 +80,11 @@ def choropleth_values(place: Place, key: str) -> dict:
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: {SUPPRESSED_TEXT.format(n=DEFAULT_THRESHOLD)}"
-    title = f"{indicator_title(ind)}<br><sub>{legend_hint(ind)}</sub>"
+    title = colorbar_title(indicator_title(ind), legend_hint(ind))
     return {
         **props,
         "text": text,
-        "colorbar": {
-            "title": {"text": title, "side": "right"},
-            "thickness": 14,
-            "len": 0.6,
-            "x": 0.99,
-            "xanchor": "right",
-            "y": 0.5,
-            "bgcolor": "rgba(255,255,255,0.9)",
-            "outlinecolor": "#767676",
-            "outlinewidth": 1,
-        },
+        "colorbar": {**colorbar_outside(), "title": {"text": title, "side": "top"}},
         "name": ind.label,
     }
 
@@ -138,4 +128,38 @@ def area_choropleth(
         visible=visible,
         uid=uid,
         **props,
+    )
+
+
+NO_DATA_UID = "no-data"
+
+
+def no_data_entry(place: Place, key: str) -> dict:
+    """``name`` and ``showlegend`` of the "No data (N areas)" legend entry for ``key``: the
+    areas the choropleth draws grey (no value, or hidden by disclosure control)."""
+    values = np.array(place.areas[key], dtype=float)
+    hidden = suppressed_mask(place, key)
+    missing = int((~np.isfinite(values) & ~hidden).sum())
+    suppressed = int(hidden.sum())
+    grey = missing + suppressed
+    noun = "area" if grey == 1 else "areas"
+    name = f"No data ({grey:,} {noun})"
+    if suppressed:
+        name = f"No data ({grey:,} {noun}: {suppressed:,} suppressed, fewer than {DEFAULT_THRESHOLD:g})"
+    return {"name": name, "showlegend": grey > 0}
+
+
+def no_data_trace(place: Place, key: str, *, visible: bool | str = True) -> go.Scattermap:
+    """A legend entry for the grey areas: a grey marker drawn nowhere (no coordinates), named
+    "No data (N areas)" (:func:`no_data_entry`); hidden from the legend when every area has
+    a value."""
+    return go.Scattermap(
+        lon=[None],
+        lat=[None],
+        mode="markers",
+        marker={"size": 12, "color": NO_DATA},
+        hoverinfo="skip",
+        visible=visible,
+        uid=NO_DATA_UID,
+        **no_data_entry(place, key),
     )

@@ -20,6 +20,7 @@ from layers.geometry import DISPLAY_TOLERANCE_M, display_boundary, polygon_lines
 BOUNDARY_COLOUR = "#333333"
 BASEMAPS = {
     "none": ("White background (works offline)", None, ""),
+    "roads": ("Roads from the place's network (works offline)", None, ""),
     "osm": (
         "OpenStreetMap tiles (needs internet)",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -31,7 +32,21 @@ BASEMAPS = {
         "© OpenStreetMap contributors © CARTO",
     ),
 }
-"""Basemap key -> (label, raster tile URL or None, attribution)."""
+"""Basemap key -> (label, raster tile URL or None, attribution). ``roads`` is drawn as line
+traces from the place's own network (:func:`road_traces`), not tiles: only for places that
+have one (:func:`basemap_choices`)."""
+OFFLINE_BASEMAPS = frozenset({"none", "roads"})
+
+
+def has_roads(place: Place) -> bool:
+    """Whether the place carries a road network to draw (``network_edges`` with geometry)."""
+    edges = place.tables.get("network_edges")
+    return edges is not None and len(edges) > 0 and "geometry" in edges
+
+
+def basemap_choices(place: Place) -> list[str]:
+    """The basemap keys that make sense for ``place`` (``roads`` only with a network)."""
+    return [k for k in BASEMAPS if k != "roads" or has_roads(place)]
 
 
 def basemap_layers(basemap: str | None) -> list[dict]:
@@ -88,6 +103,52 @@ def boundary_trace(place: Place, *, tolerance_m: float = DISPLAY_TOLERANCE_M) ->
     )
 
 
+#: The legend of every map: a horizontal strip *below* the map, outside the plotted area
+#: (Plotly grows the bottom margin to fit it), so it never covers the data (issue 14).
+LEGEND_BELOW: dict = {
+    "orientation": "h",
+    "x": 0,
+    "y": 0,
+    "xanchor": "left",
+    "yanchor": "top",
+    "bgcolor": "rgba(255,255,255,1)",
+    "font": {"color": "#1a1a1a", "size": 12},
+}
+
+
+def colorbar_outside(*, y: float = 0.92, yanchor: str = "top", length: float = 0.58) -> dict:
+    """A vertical colour bar just *right of* the map, outside the plotted area.
+
+    Plotly grows the right margin to fit it (``margin.autoexpand``), so the bar and its title
+    never sit over the data, whatever the window size (issue 14). Two bars on one map stack
+    (one at the top, one at the bottom). The top one starts a little down, clear of the mode
+    bar (Plotly's tool buttons, top right).
+    """
+    return {
+        "thickness": 14,
+        "len": length,
+        "x": 1.0,
+        "xanchor": "left",
+        "xpad": 6,
+        "y": y,
+        "yanchor": yanchor,
+        "bgcolor": "rgba(255,255,255,0.9)",
+        "outlinecolor": "#767676",
+        "outlinewidth": 1,
+    }
+
+
+def colorbar_title(text: str, *notes: str, width: int = 18) -> str:
+    """A colour bar title written above its bar (outside the map, so it must stay narrow):
+    ``text`` wrapped to lines of about ``width`` characters, then each note smaller."""
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [text]
+    for note in notes:
+        lines += [f"<sub>{part}</sub>" for part in textwrap.wrap(note, width + 6) or [note]]
+    return "<br>".join(lines)
+
+
 def map_figure(
     place: Place,
     traces: Sequence[go.BaseTraceType] = (),
@@ -97,6 +158,7 @@ def map_figure(
     style: str = "white-bg",
     basemap: str | None = None,
     height: int | None = None,
+    fit_px: tuple[int, int] = (560, 440),
 ) -> go.Figure:
     """A map figure of ``traces`` over the place boundary, fitted to the place.
 
@@ -112,8 +174,15 @@ def map_figure(
         MapLibre style; keep ``"white-bg"`` (offline-safe) unless you know tiles load.
     basemap
         ``None``/``"none"``, ``"osm"`` or ``"carto"``: raster tiles *below* the traces.
+    height
+        Figure height in pixels (default: the container's).
+    fit_px
+        ``(width, height)`` of the map area, in pixels, the default view fits the place in;
+        the smallest the page shows it at (the legend below takes some of the height).
     """
-    fit_centre, fit_zoom = place_view(place)
+    fit_centre, fit_zoom = fit_view(
+        display_boundary(place).bounds, width_px=fit_px[0], height_px=fit_px[1], padding=0.04
+    )
     fig = go.Figure(data=[boundary_trace(place), *traces])
     fig.update_layout(
         map={
@@ -124,16 +193,7 @@ def map_figure(
         },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#ffffff",
-        legend={
-            "x": 0.01,
-            "y": 0.01,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "bgcolor": "rgba(255,255,255,0.92)",
-            "bordercolor": "#767676",
-            "borderwidth": 1,
-            "font": {"color": "#1a1a1a", "size": 12},
-        },
+        legend=LEGEND_BELOW,
         font={
             "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
             "color": "#1a1a1a",
@@ -182,7 +242,9 @@ MAJOR_ROADS = frozenset(
 ROADS_UID = "roads"
 
 
-def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap]:
+def road_traces(
+    place: Place, *, tolerance_m: float = 5.0, visible: bool | str = True
+) -> list[go.Scattermap]:
     """The place's road network (``network_edges``) as a light, offline basemap: minor
     streets faint, major roads (:data:`MAJOR_ROADS`) stronger. Empty without a network.
 
@@ -192,9 +254,9 @@ def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap
     import numpy as np
     import shapely
 
-    edges = place.tables.get("network_edges")
-    if edges is None or len(edges) == 0 or "geometry" not in edges:
+    if not has_roads(place):
         return []
+    edges = place.tables["network_edges"]
     import geopandas as gpd
 
     edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=edges.crs or place.crs)
@@ -228,6 +290,7 @@ def road_traces(place: Place, *, tolerance_m: float = 5.0) -> list[go.Scattermap
                 hoverinfo="skip",
                 showlegend=False,
                 uid=f"{ROADS_UID}-{name.split()[0].lower()}",
+                visible=visible,
             )
         )
     return traces

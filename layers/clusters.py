@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -255,16 +256,31 @@ def _bars(comparison, column: str, *, title: str, reference: float | None, fmt: 
         )
     if reference is not None:
         fig.add_hline(y=reference, line={"dash": "dash", "color": "#1a1a1a", "width": 1})
+    # The title (wrapped) above the bars and the legend right of them, both outside the plot
+    # area: Plotly grows the margins to fit them and the axis labels (nothing overlaps or is
+    # cut).
+    lines = textwrap.wrap(title, 44) or [title]
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
+        title={
+            "text": "<br>".join(lines),
+            "font": {"size": 14},
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "y": 1,
+            "yanchor": "bottom",
+            "yref": "paper",
+            "pad": {"b": 10},
+            "automargin": True,
+        },
         barmode="group",
-        height=300,
-        margin={"l": 50, "r": 10, "t": 40, "b": 80},
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        height=320 + 18 * (len(lines) - 1),
+        margin={"l": 56, "r": 10, "t": 30, "b": 40},
+        legend={"orientation": "v", "y": 1, "x": 1.01, "xanchor": "left", "yanchor": "top"},
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
-        yaxis={"gridcolor": "#e5e5e5"},
-        xaxis={"type": "category"},
+        yaxis={"gridcolor": "#e5e5e5", "automargin": True},
+        xaxis={"type": "category", "automargin": True},
     )
     return fig
 
@@ -314,6 +330,7 @@ def design_figures(design: FootprintDesign, *, height: int = 430) -> DesignFigur
             *footprint_set_outlines(place, current, title=label, uid_prefix="cur"),
         ],
         height=height,
+        fit_px=(460, height - 150),  # half a laptop screen wide, the legend below
     )
     designed_map = map_figure(
         place,
@@ -323,5 +340,20 @@ def design_figures(design: FootprintDesign, *, height: int = 430) -> DesignFigur
             *footprint_set_outlines(place, design.assignment, title=design.label, uid_prefix="new"),
         ],
         height=height,
+        fit_px=(460, height - 150),
     )
     return DesignFigures(current_map, designed_map, balance_figure(cmp), compactness_figure(cmp))
+
+
+def chart_summary(comparison, column: str, *, what: str, unit: str = "") -> str:
+    """A text alternative for :func:`balance_figure` / :func:`compactness_figure`: what the
+    bars show and each set's range."""
+    parts = []
+    for name in comparison.names:
+        values = comparison.table.loc[comparison.table["set"] == name, column].dropna()
+        if len(values):
+            parts.append(
+                f"{name}: {len(values)} footprints, from {values.min():,.2f}{unit} "
+                f"to {values.max():,.2f}{unit}"
+            )
+    return f"Bar chart of {what} for each footprint, set by set. " + "; ".join(parts) + "."

@@ -36,14 +36,17 @@ def footprint_outlines(
     highlight: str | None = None,
     tolerance_m: float = DISPLAY_TOLERANCE_M,
     visible: bool | str = True,
+    legend_names: bool = True,
 ) -> list[go.Scattermap]:
     """One line trace per footprint (Okabe-Ito colours, legend and hover name it; ``meta``
-    holds the footprint name). Above :data:`LEGEND_MAX_FOOTPRINTS` the legend has one line.
+    holds the footprint name). Above :data:`LEGEND_MAX_FOOTPRINTS` the legend has one line,
+    and so it has with ``legend_names=False`` (for maps that write the names on the map).
 
     With ``highlight``, that footprint's trace is added again last as a thick black line.
     """
     geoms = display_geometries(place, "footprints", tolerance_m=tolerance_m)
-    many = len(geoms) > LEGEND_MAX_FOOTPRINTS  # one legend line instead of a wall of names
+    # one legend line instead of a wall of names
+    many = len(geoms) > LEGEND_MAX_FOOTPRINTS or not legend_names
     colours = outline_colours(place)
     traces = []
     for i, (name, geom) in enumerate(geoms.items()):

@@ -26,6 +26,7 @@ from geo.clusters.hotspots import (
     hotspots,
 )
 from geo.place.model import Place
+from layers.base import colorbar_outside, colorbar_title
 from layers.geometry import DISPLAY_TOLERANCE_M, geojson_subset
 
 # Colour-blind-safe: vermillion hot, blue cold, lighter tints for outliers, pale grey otherwise.
@@ -57,7 +58,7 @@ def hotspot_trace(
     opacity: float = 0.8,
     tolerance_m: float = DISPLAY_TOLERANCE_M,
     uid: str = "hotspots",
-    colorbar_left: bool = False,
+    as_overlay: bool = False,
 ) -> go.Choroplethmap:
     """Areas coloured by hot/cold class; the colour bar is the legend and names the method."""
     table = result.table
@@ -88,21 +89,18 @@ def hotspot_trace(
         colorscale=scale,
         colorbar={
             "title": (
-                {"text": f"Hot spots<br><sub>{short_method(result)}</sub>", "side": "top"}
-                if colorbar_left
-                else {"text": f"{label}<br><sub>{short_method(result)}</sub>", "side": "right"}
+                {"text": colorbar_title("Hot spots", short_method(result)), "side": "top"}
+                if as_overlay
+                else {"text": colorbar_title(label, short_method(result)), "side": "top"}
             ),
             "tickvals": list(range(n)),
             "ticktext": classes,
-            "thickness": 14,
-            "len": 0.3 if colorbar_left else 0.45,
-            "x": 0.01 if colorbar_left else 0.99,
-            "xanchor": "left" if colorbar_left else "right",
-            "y": 0.98 if colorbar_left else 0.5,
-            "yanchor": "top" if colorbar_left else "middle",
-            "bgcolor": "rgba(255,255,255,0.9)",
-            "outlinecolor": "#767676",
-            "outlinewidth": 1,
+            # outside the map, right of it; as an overlay below the areas' colour bar
+            **(
+                colorbar_outside(y=0.0, yanchor="bottom", length=0.3)
+                if as_overlay
+                else colorbar_outside(y=0.5, yanchor="middle", length=0.45)
+            ),
         },
         marker={"opacity": opacity, "line": {"width": 0.3, "color": "#ffffff"}},
         customdata=custom,
@@ -141,13 +139,13 @@ def overlay_traces(place: Place) -> list:
     result = default_hotspots(place)
     if result is None:
         return []
-    # the area choropleth's colour bar is on the right: this one goes top left
+    # the area choropleth's colour bar is at the top right: this one goes below it
     trace = hotspot_trace(
         place,
         result,
         significant_only=True,
         opacity=0.75,
         uid="hotspots-overlay",
-        colorbar_left=True,
+        as_overlay=True,
     )
     return [trace]

@@ -123,15 +123,18 @@ _overlay_cache: dict[int, tuple[weakref.ref, list]] = {}
 
 
 def overlay_hub_kind(place: Place) -> str | None:
-    """The site kind the map overlay starts from: family hubs, else children's centres."""
-    return next((k for k in ("family_hub", "childrens_centre") if k in place.site_kinds), None)
+    """The site kind the map overlay starts from: family hubs, else children's centres,
+    else the place's first site kind (Wigan's bundle has schools only); ``None`` without
+    sites."""
+    preferred = next((k for k in ("family_hub", "childrens_centre") if k in place.site_kinds), None)
+    return preferred or next(iter(place.site_kinds), None)
 
 
 def overlay_traces(place: Place) -> list[go.Choroplethmap]:
     """Walking bands (5-20 min) around the family hubs, for the map page's overlay toggle.
 
-    Empty when the place has no family hubs or children's centres. Clicks pass through to the
-    areas below. Computed once per opened place.
+    Around the sites of :func:`overlay_hub_kind`; empty when the place has no sites. Clicks
+    pass through to the areas below. Computed once per opened place.
     """
     kind = overlay_hub_kind(place)
     if kind is None:

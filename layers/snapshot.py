@@ -27,7 +27,7 @@ from geo.indicators.disclosure import (
 )
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import SYNTHETIC_LABEL, Place
-from layers.areas import area_choropleth, choropleth_values
+from layers.areas import area_choropleth, choropleth_values, no_data_trace
 from layers.base import attribution_lines, fit_view, indicator_title, map_figure
 from layers.footprints import footprint_highlight, footprint_outlines
 from layers.geometry import display_boundary, display_geometries
@@ -128,6 +128,7 @@ def snapshot_figure(
     height: int = DEFAULT_HEIGHT,
     threshold: float = DEFAULT_THRESHOLD,
     when: datetime | None = None,
+    basemap: str | None = None,
 ) -> go.Figure:
     """A print-ready map of ``place``.
 
@@ -154,6 +155,11 @@ def snapshot_figure(
         Disclosure threshold for sensitive indicators.
     when
         The date printed on the map (default: now).
+    basemap
+        What the map is drawn on, as on the dashboard (:data:`layers.base.BASEMAPS`):
+        ``"roads"`` the place's road network (offline), ``"none"`` a white background,
+        ``"osm"``/``"carto"`` online tiles (the renderer must reach the tile server). Default
+        ``None``: the roads when the place has a network, else white.
 
     Raises
     ------
@@ -182,9 +188,15 @@ def snapshot_figure(
                 f"Grey: no data for {ind.label.lower()} in {missing} of {len(place.areas)} areas."
             )
         traces.append(choro)
-    from layers.base import road_traces
+        nodata = no_data_trace(place, key)
+        if nodata.showlegend:  # grey areas get a legend entry: "No data (N areas)"
+            traces.append(nodata)
+    from layers.base import BASEMAPS, road_traces
 
-    traces += road_traces(place)  # offline road context when the place has a network
+    if basemap is not None and basemap not in BASEMAPS:
+        raise InputError(f"unknown basemap {basemap!r}; known: {', '.join(BASEMAPS)}")
+    if basemap in (None, "roads"):
+        traces += road_traces(place)  # offline road context when the place has a network
     if "footprints" in layers:
         traces += footprint_outlines(place)  # one legend line above LEGEND_MAX_FOOTPRINTS
     from layers.overlays import OVERLAYS, overlay_traces
@@ -201,6 +213,9 @@ def snapshot_figure(
     if footprint is not None:
         traces.append(footprint_highlight(place, footprint))
 
+    tiles = basemap if basemap in ("osm", "carto") else None  # online tiles, as on screen
+    if tiles:
+        notes.append(f"Basemap: {BASEMAPS[tiles][2]}.")
     footer = _footer_lines(place, notes, when, width)
     bottom = 24 + LINE_PX * len(footer)
     map_w = width * MAP_WIDTH
@@ -220,7 +235,7 @@ def snapshot_figure(
         center = center or fit_centre
         zoom = fit_zoom if zoom is None else zoom
 
-    fig = map_figure(place, traces, center=center, zoom=zoom)
+    fig = map_figure(place, traces, center=center, zoom=zoom, basemap=tiles)
     where = f"{footprint}, {place.name}" if footprint else place.name
     what = ind.label if "areas" in layers else "Map"
     default_title = f"{what} — {where}"
@@ -249,6 +264,7 @@ def snapshot_figure(
         margin={"l": 10, "r": 10, "t": TITLE_PX, "b": bottom, "autoexpand": False},
         map={"domain": {"x": [0, MAP_WIDTH], "y": [0, 1]}},
         legend={
+            "orientation": "v",
             "x": MAP_WIDTH + 0.01,
             "y": 1,
             "xanchor": "left",
@@ -273,10 +289,18 @@ def snapshot_figure(
         ],
         uirevision=None,
     )
+    overlay_bars = [
+        t for t in fig.data
+        if t.type == "choroplethmap" and t.uid != "areas" and t.showscale is not False
+    ]  # fmt: skip
     # The colourbar sits in the side panel: wrap its "label (unit)" title to fit there.
     chars = max(16, int(width * (1 - MAP_WIDTH) / 8.5))
+    if overlay_bars:  # two bars side by side at the bottom of the panel: half the width each
+        chars = max(12, chars // 2 - 2)
     bar_title = "<br>".join(textwrap.wrap(indicator_title(ind), chars))
-    bar_title += f"<br><sub>{legend_hint(ind)}</sub>"
+    bar_title += "".join(
+        f"<br><sub>{part}</sub>" for part in textwrap.wrap(legend_hint(ind), chars + 6)
+    )
     fig.update_traces(
         colorbar={
             "x": MAP_WIDTH + 0.01,
@@ -289,11 +313,31 @@ def snapshot_figure(
         },
         selector={"type": "choroplethmap", "uid": "areas"},
     )
+    # Other colour bars (overlays such as hot spots) sit in the side panel too, beside the
+    # areas' bar, under the legend: the map's own default (right of the plot area) is off
+    # this fixed layout.
+    fig.update_traces(
+        colorbar={
+            "x": MAP_WIDTH + (1 - MAP_WIDTH) / 2,
+            "xanchor": "left",
+            "y": 0,
+            "yanchor": "bottom",
+            "len": 0.5,
+        },
+        selector=lambda t: (
+            t.type == "choroplethmap" and t.uid != "areas" and t.showscale is not False
+        ),
+    )
     # Scale bar, north arrow and footprint names as vector shapes and text (issue 14).
+    from layers.labels import place_label_points
     from layers.static import add_map_furniture, footprint_label_points
 
     show_names = "footprints" in layers or footprint is not None
-    add_map_furniture(fig, labels=footprint_label_points(place) if show_names else ())
+    add_map_furniture(
+        fig,
+        labels=footprint_label_points(place) if show_names else (),
+        place_names=place_label_points(place),  # towns and suburbs (OSM or [labels])
+    )
     return fig
 
 

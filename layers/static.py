@@ -352,6 +352,7 @@ WORLD_PX = 512
 EARTH_CIRCUMFERENCE_M = 40_075_016.686
 #: Class of every annotation and shape this module adds (``name``), so they can be found.
 FURNITURE = "map-furniture"
+PLACE_NAME = "map-place-name"  # annotation name of town and suburb names
 #: A map frame narrower or lower than this (pixels) gets no scale bar, arrow or labels.
 MIN_FURNISHED_PX = 60
 
@@ -405,6 +406,7 @@ def add_map_furniture(
     *,
     labels: Sequence[tuple[str, float, float]] = (),
     label_size: int = 13,
+    place_names: Sequence[tuple[str, float, float]] = (),
 ) -> go.Figure:
     """Add a scale bar, a north arrow and place labels to a map figure, as vector shapes and
     annotations (sharp in SVG and PDF, no map glyphs or internet needed).
@@ -421,6 +423,9 @@ def add_map_furniture(
         footprint; labels outside the map frame are left out.
     label_size
         Label font size in pixels.
+    place_names
+        ``(text, lon, lat)`` of town and suburb names (:mod:`layers.labels`), written in
+        dark grey italics so they read apart from the footprint names.
     """
     layout = fig.layout.to_plotly_json()
     sub, plot_w, plot_h, _w, _h = _map_frame(layout)
@@ -464,6 +469,19 @@ def add_map_furniture(
         ax=0, ay=46, standoff=0, startstandoff=22,
         font={"size": 16, "color": "#1a1a1a"}, bgcolor="rgba(255,255,255,0.8)", name=FURNITURE,
     )  # fmt: skip
+    # Town names under the footprint names, then the labels, as vector text in the frame.
+    for text, lon, lat in place_names:
+        px, py = lonlat_to_paper(
+            lon, lat, center=center, zoom=zoom, domain=domain, plot_w=plot_w, plot_h=plot_h
+        )
+        if not (x0 + 0.02 <= px <= x1 - 0.02 and y0 + 0.02 <= py <= y1 - 0.02):
+            continue
+        fig.add_annotation(
+            text=f"<i>{text}</i>",
+            xref="paper", yref="paper", x=px, y=py, showarrow=False,
+            font={"size": label_size + 1, "color": "#4d4d4d"},
+            bgcolor="rgba(255,255,255,0.6)", borderpad=1, name=PLACE_NAME,
+        )  # fmt: skip
     # Labels as vector text, kept inside the map frame.
     for text, lon, lat in labels:
         px, py = lonlat_to_paper(

@@ -25,7 +25,7 @@ from geo.indicators.disclosure import is_suppressed
 from geo.indicators.profile import disclosed_profile
 from geo.place.model import Place
 from layers.areas import HOVER, choropleth_values, scaled_values
-from layers.base import format_value, indicator_title
+from layers.base import colorbar_outside, colorbar_title, format_value, indicator_title
 from layers.geometry import _cached, display_geojson, display_geometries, geojson_subset
 from layers.palettes import legend_hint
 
@@ -141,26 +141,18 @@ def _footprint_values(place: Place, key: str) -> dict:
     text = [f"{ind.label}: {format_value(v, ind)}" for v in values]
     for i in np.flatnonzero(hidden):
         text[i] = f"{ind.label}: suppressed (disclosure control)"
-    title = (
-        f"{indicator_title(ind)}<br><sub>by {place.footprint_label.lower()}: "
-        f"{ZOOM_NOTE}</sub><br><sub>{legend_hint(ind)}</sub>"
+    title = colorbar_title(
+        indicator_title(ind),
+        f"by {place.footprint_label.lower()}: {ZOOM_NOTE}",
+        legend_hint(ind),
     )
     props.update(text=text, name=f"{ind.label} by {place.footprint_label.lower()}")
-    props["colorbar"] = {**choropleth_colorbar(), "title": {"text": title, "side": "right"}}
+    props["colorbar"] = {**choropleth_colorbar(), "title": {"text": title, "side": "top"}}
     return props
 
 
 def choropleth_colorbar() -> dict:
-    return {
-        "thickness": 14,
-        "len": 0.6,
-        "x": 0.99,
-        "xanchor": "right",
-        "y": 0.5,
-        "bgcolor": "rgba(255,255,255,0.9)",
-        "outlinecolor": "#767676",
-        "outlinewidth": 1,
-    }
+    return colorbar_outside()
 
 
 def _footprint_geojson(place: Place) -> dict:
@@ -186,7 +178,11 @@ def detail_values(place: Place, key: str, detail: dict) -> dict:
     title = out["colorbar"]["title"]["text"]
     out["colorbar"] = {
         **out["colorbar"],
-        "title": {**out["colorbar"]["title"], "text": f"{title}<br><sub>{shown}</sub>"},
+        "title": {
+            **out["colorbar"]["title"],
+            # the title is wrapped already: add the note's wrapped lines only
+            "text": f"{title}<br>{colorbar_title('', shown).removeprefix('<br>')}",
+        },
     }
     return out
 

@@ -33,7 +33,7 @@ from geo.network.graph import (
     mode_flags,
     network_tables,
 )
-from geo.network.osm import read_network, source_kind
+from geo.network.osm import read_network, read_place_labels, source_kind
 from geo.network.travel import area_points
 from geo.place.config import PlaceConfig
 from geo.place.model import Attribution, Finding, Place
@@ -92,6 +92,27 @@ def check_reach(
     return []
 
 
+def _add_osm_labels(place: Place, source: str, *, crs: str) -> None:
+    """Town and suburb names from the OSM file's place nodes, as the ``place_labels`` table
+    (drawn on every map; ODbL attribution comes with the OSM network)."""
+    labels = read_place_labels(source, crs=crs, boundary=place.boundary)
+    name = Path(source).name
+    if len(labels):
+        place.tables["place_labels"] = labels
+        kinds = ", ".join(f"{n} {k}" for k, n in labels["kind"].value_counts().items())
+        place.findings.append(
+            Finding("info", f"labels: {len(labels)} place names from {name} ({kinds})")
+        )
+    else:
+        place.findings.append(
+            Finding(
+                "warning",
+                f"labels: no named OSM place nodes (city, town, suburb, village, hamlet) "
+                f"inside the place in {name}: maps show no town names (add a [labels] file)",
+            )
+        )
+
+
 def add_network(place: Place, config: PlaceConfig) -> Place:
     """Add the road network, area points and access indicators named by ``config`` to ``place``.
 
@@ -139,6 +160,8 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         if kind in ("osm", "pbf", "online") and not net.attribution:
             place.attributions.append(Attribution("OpenStreetMap", OSM_ATTRIBUTION))
+        if kind in ("osm", "pbf") and config.labels is None:
+            _add_osm_labels(place, net.source, crs=config.crs)
     if net.transit is not None:
         try:
             attach_timetable(place, net.transit)

@@ -16,6 +16,7 @@ from geo.build._importers import (
     import_footprints,
     import_indicators,
 )
+from geo.build.labels import import_labels
 from geo.build.network import add_network
 from geo.build.postcodes import DIRECTORY_SOURCE, directory_attribution
 from geo.build.sites import SITE_COLUMNS, import_sites, locate_sites, unique_site_ids
@@ -56,6 +57,8 @@ def _attributions(config: PlaceConfig) -> list[Attribution]:
     if config.footprints:
         add(config.footprints.path.name, config.footprints.attribution)
     add("network", config.network.attribution)
+    if config.labels:
+        add(config.labels.path.name, config.labels.attribution)
     return out
 
 
@@ -169,6 +172,10 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
     )
     steps.step("road network")
     add_network(place, config)
+    if config.labels is not None:  # [labels] wins over OSM place nodes
+        labels, found = import_labels(config.labels, crs=config.crs, boundary=place.boundary)
+        place.tables["place_labels"] = labels
+        place.findings.extend(found)
     steps.close()
     return place
 

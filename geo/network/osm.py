@@ -440,3 +440,53 @@ def _from_gpkg(path: Path, *, crs: str) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
     out = gpd.GeoDataFrame(raw.reset_index(drop=True), geometry=edges.geometry.to_numpy(), crs=crs)
     out["length_m"] = out.geometry.length.to_numpy()
     return out_nodes, out[out["length_m"] > 0].reset_index(drop=True)
+
+
+#: OSM ``place`` values read as town and suburb names for the maps (largest first).
+PLACE_KINDS: tuple[str, ...] = ("city", "town", "suburb", "village", "hamlet")
+
+
+def read_place_labels(
+    source: str, *, crs: str, boundary: BaseGeometry | None = None
+) -> gpd.GeoDataFrame:
+    """Named OSM place nodes (``place`` in :data:`PLACE_KINDS`) of an ``.osm``/``.osm.pbf``.
+
+    Read with pyosmium (XML, bz2 and PBF alike). Returns ``name``, ``kind`` (the ``place``
+    value) and point geometry in ``crs``, largest kind first; with ``boundary`` (working CRS)
+    only the names inside it. Other sources (GraphML, GeoPackage, online) carry no place
+    nodes: an empty frame.
+
+    Raises
+    ------
+    geo.errors.NetworkError
+        The file cannot be read.
+    """
+    empty = gpd.GeoDataFrame({"name": [], "kind": []}, geometry=[], crs=crs)
+    if source_kind(source) not in ("osm", "pbf"):
+        return empty
+    import osmium
+
+    rows: list[tuple[str, str, float, float]] = []
+    try:
+        reader = osmium.FileProcessor(str(source), osmium.osm.NODE).with_filter(
+            osmium.filter.KeyFilter("place")
+        )
+        for node in reader:
+            if not isinstance(node, osmium.osm.Node):
+                continue
+            kind = node.tags.get("place")
+            name = (node.tags.get("name") or "").strip()
+            if kind in PLACE_KINDS and name and node.location.valid():
+                rows.append((name, kind, node.location.lon, node.location.lat))
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise NetworkError(f"cannot read place names: {exc}", path=source) from None
+    if not rows:
+        return empty
+    frame = pd.DataFrame(rows, columns=["name", "kind", "lon", "lat"])
+    points = gpd.GeoSeries(gpd.points_from_xy(frame["lon"], frame["lat"]), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(frame[["name", "kind"]], geometry=points.to_crs(crs).values, crs=crs)
+    if boundary is not None:
+        out = out[out.geometry.within(boundary)]
+    order = out["kind"].map({k: i for i, k in enumerate(PLACE_KINDS)})
+    out = out.assign(_o=order).sort_values(["_o", "name"], kind="stable").drop(columns="_o")
+    return out.drop_duplicates(["name", "kind"]).reset_index(drop=True)

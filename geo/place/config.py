@@ -129,6 +129,23 @@ class FootprintsSource:
 
 
 @dataclass(frozen=True)
+class LabelsSource:
+    """``[labels]``: a file of place names (points) drawn on every map."""
+
+    path: Path
+    name: str = "name"
+    kind: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    x: str | None = None
+    y: str | None = None
+    crs: str = DEFAULT_CRS
+    layer: str | None = None
+    attribution: str = ""
+    table_format: TableFormat = field(default_factory=TableFormat)
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
     source: str = "crowfly"
     detour: float = 1.3
@@ -151,6 +168,7 @@ class PlaceConfig:
     postcodes: PostcodesSource | None = None
     footprints: FootprintsSource | None = None
     network: NetworkConfig = field(default_factory=NetworkConfig)
+    labels: LabelsSource | None = None
     synthetic: bool = False
     allow_distortion: bool = False
     text: str = ""
@@ -462,6 +480,30 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             transit=None if transit is None else parse_transit(transit, file=path),
         )
 
+    labels = None
+    if (lab := cfg.labels) is not None:
+        lab_path = _resolve(lab.path, path)
+        geo_file = lab_path.suffix.lower() in GEO_SUFFIXES
+        if not (geo_file or (lab.lon and lab.lat) or (lab.x and lab.y)):
+            raise ConfigError(
+                "'labels' needs coordinates: lon/lat, x/y (with crs), or a geo file", path=path
+            )
+        lab_crs = lab.crs or DEFAULT_CRS
+        _check_crs(lab_crs, "labels.crs", path, projected=False)
+        labels = LabelsSource(
+            path=lab_path,
+            name=lab.name,
+            kind=lab.kind,
+            lon=lab.lon,
+            lat=lab.lat,
+            x=lab.x,
+            y=lab.y,
+            crs=lab_crs,
+            layer=lab.layer,
+            attribution=lab.attribution,
+            table_format=_table_format(lab),
+        )
+
     return PlaceConfig(
         name=cfg.name,
         path=path,
@@ -472,6 +514,7 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
         postcodes=postcodes,
         footprints=footprints,
         network=network,
+        labels=labels,
         synthetic=cfg.synthetic,
         allow_distortion=cfg.allow_distortion,
         text=text,

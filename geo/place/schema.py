@@ -171,6 +171,26 @@ class FootprintsSchema(_TableReading):
     attribution: str = ""
 
 
+class LabelsSchema(_TableReading):
+    """The optional ``[labels]`` table: town and suburb names drawn on every map.
+
+    A CSV (``lon``/``lat`` degrees, or ``x``/``y`` with ``crs``) or a geo file of points,
+    with the name in column ``name``; ``kind`` optionally names a column such as ``town`` or
+    ``suburb``.
+    """
+
+    path: Text
+    name: Text = "name"
+    kind: Text | None = None
+    lon: Text | None = None
+    lat: Text | None = None
+    x: Text | None = None
+    y: Text | None = None
+    crs: Text | None = None
+    layer: Text | None = None
+    attribution: str = ""
+
+
 class SpeedsSchema(_Table):
     """``[network] speeds``, km/h by mode."""
 
@@ -259,6 +279,7 @@ class PlaceSchema(_Table):
     postcodes: PostcodesSchema | None = None
     footprints: FootprintsSchema | None = None
     network: NetworkSchema | None = None
+    labels: LabelsSchema | None = None
 
     @model_validator(mode="before")
     @classmethod

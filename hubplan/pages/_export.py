@@ -10,7 +10,7 @@ Mount on a page with two lines::
 ``footprint``, ``layers``, ``basemap``) and ``view_id`` one holding ``lat``/``lon``/``zoom``
 (both optional keys). The export is a print-ready snapshot of that view
 (:func:`layers.snapshot.snapshot_figure`: title, legend with units, date, attributions) on the
-offline ``white-bg`` style, whatever basemap is on screen. "Copy link" (a real button) copies
+basemap on screen: white, the offline roads, or tiles only when online tiles are chosen. "Copy link" (a real button) copies
 the page URL, which carries the view state, and says so in the status line.
 """
 
@@ -51,6 +51,7 @@ def export_controls(prefix: str) -> html.Div:
     ids = _ids(prefix)
     return html.Div(
         [
+            # the fieldset holds the format radios only (a group of unrelated inputs is no group)
             html.Fieldset(
                 [
                     html.Legend("Export this map", className="control-label"),
@@ -62,6 +63,11 @@ def export_controls(prefix: str) -> html.Div:
                         options=[{"label": label, "value": key} for key, label in FORMATS.items()],
                         labelClassName="check-label",
                     ),
+                ],
+                className="control-group export-format",
+            ),
+            html.Div(
+                [
                     html.Button(
                         "Export map",
                         id=ids["export-button"],
@@ -155,6 +161,10 @@ def render_export(
     place, notice = open_place_safe(state.get("place"))
     if notice:
         return None, notice
+    if state.get("set"):  # a saved footprint set shown on the page
+        from hubplan.pages._sets import place_view
+
+        place, _ = place_view(place, state["set"])
     page_layers = snapshot_layers(state.get("layers"))
     allowed = set(BASE_LAYERS) | set(place.site_kinds) | set(OVERLAYS)
     layers = [x for x in page_layers if x in allowed]
@@ -172,6 +182,7 @@ def render_export(
             scenario=state.get("scenario") or None,  # a saved scenario shown on the Map page
             center=centre,
             zoom=zoom if centre else None,
+            basemap=state.get("basemap") or "none",  # the basemap on screen
         )
         step(f"Rendering the {FORMATS[fmt]} ...")
         data = figure_to_bytes(fig, fmt=fmt)

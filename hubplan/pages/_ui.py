@@ -43,3 +43,19 @@ def attribution_footer(place: Place, *, extra: list[str] | None = None) -> html.
         + [html.P(line, className="attribution-line") for line in lines],
         className="attribution-footer",
     )
+
+
+def radio_group(radio, label: str) -> html.Div:
+    """``radio`` (a ``dcc.RadioItems``) inside an ARIA radio group named ``label``, so a screen
+    reader announces the choices as one group with its name (the radios share no fieldset of
+    their own: WCAG 1.3.1, axe ``radiogroup``)."""
+    return html.Div(radio, role="radiogroup", **{"aria-label": label})
+
+
+def described(graph, summary: str) -> html.Figure:
+    """A chart or map with a text alternative: ``graph`` in a ``<figure>`` whose caption (read
+    by screen readers, not shown) says what it shows and where its figures are (WCAG 1.1.1).
+    Without it a screen reader announces a Plotly chart by its tool buttons only."""
+    return html.Figure(
+        [graph, html.Figcaption(summary, className="visually-hidden")], className="chart-figure"
+    )

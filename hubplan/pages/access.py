@@ -49,7 +49,7 @@ from hubplan.pages._grid import (
 )
 from hubplan.pages._scenarios import load_saved, parse_scenario, scenario_names
 from hubplan.pages._state import current_place_key, first, open_place_safe
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, described, notice_box, synthetic_banner
 from layers.areas import area_choropleth
 from layers.base import map_figure
 from layers.isochrones import hub_markers, isochrone_traces
@@ -226,10 +226,15 @@ def layout(place=None, **query):
             controls,
             html.P(id="access-status", role="status", **{"aria-live": "polite"}),
             dcc.Loading(
-                dcc.Graph(
-                    id="access-map",
-                    style={"height": "580px"},
-                    config={"displaylogo": False, "scrollZoom": True},
+                described(
+                    dcc.Graph(
+                        id="access-map",
+                        style={"height": "580px"},
+                        config={"displaylogo": False, "scrollZoom": True},
+                    ),
+                    "Map of the time bands around the hubs, with each small area coloured by "
+                    "its time to the nearest hub. The people and children reached are in the "
+                    "table below.",
                 )
             ),
             html.Section(

@@ -26,9 +26,15 @@ from geo.place.model import Place
 from geo.tables import to_safe_csv
 from hubplan.pages._grid import download_bar, grid, grid_data, grid_download_callback
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import (
+    attribution_footer,
+    described,
+    notice_box,
+    radio_group,
+    synthetic_banner,
+)
 from layers.base import map_figure
-from layers.clusters import design_figures, school_cluster_traces
+from layers.clusters import chart_summary, design_figures, school_cluster_traces
 from layers.hotspots import default_hotspots, hotspot_trace
 
 dash.register_page(
@@ -122,8 +128,9 @@ def _empty_map(place: Place):
     return map_figure(place, [], height=430)
 
 
-def _graph(id: str, figure) -> dcc.Graph:
-    return dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
+def _graph(id: str, figure, summary: str | None = None):
+    graph = dcc.Graph(id=id, figure=figure, config={"displaylogo": False})
+    return described(graph, summary) if summary else graph
 
 
 def _table(id: str, columns: list[tabular.Column], data: list[dict], *, label: str) -> list:
@@ -264,13 +271,28 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
                 html.Div(
                     [
                         html.H3(f"Current {place.footprint_plural.lower()}"),
-                        _graph("cl-map-current", figs.current_map if figs else empty),
+                        _graph(
+                            "cl-map-current",
+                            figs.current_map if figs else empty,
+                            f"Map of the {len(place.footprint_names)} current "
+                            f"{place.footprint_plural.lower()}, each in its own colour.",
+                        ),
                     ]
                 ),
                 html.Div(
                     [
                         html.H3("Designed (darker: areas that change footprint)"),
-                        _graph("cl-map-designed", figs.designed_map if figs else empty),
+                        _graph(
+                            "cl-map-designed",
+                            figs.designed_map if figs else empty,
+                            (
+                                f"Map of the designed footprints; the "
+                                f"{len(design.comparison.changed):,} areas that change "
+                                "footprint are darker (listed in the table below)."
+                            )
+                            if design is not None
+                            else "Map of the place (no design yet).",
+                        ),
                     ]
                 ),
             ],
@@ -278,8 +300,26 @@ def _design_results(place: Place, design: FootprintDesign | None, status: str) -
         ),
         html.Div(
             [
-                _graph("cl-balance-fig", figs.balance if figs else {}),
-                _graph("cl-compact-fig", figs.compactness if figs else {}),
+                _graph(
+                    "cl-balance-fig",
+                    figs.balance if figs else {},
+                    chart_summary(
+                        design.comparison, "pct_of_mean", what="% of the set's mean", unit="%"
+                    )
+                    + " The figures are in the table below."
+                    if design is not None
+                    else None,
+                ),
+                _graph(
+                    "cl-compact-fig",
+                    figs.compactness if figs else {},
+                    chart_summary(
+                        design.comparison, "polsby_popper", what="compactness (Polsby-Popper)"
+                    )
+                    + " The figures are in the table below."
+                    if design is not None
+                    else None,
+                ),
             ],
             className="cl-side-by-side",
         ),
@@ -339,9 +379,17 @@ def _schools_section(place: Place) -> html.Section:
     return html.Section(
         [
             html.H2("School clusters"),
-            html.Div([_control("Group schools", "cl-sc-by", by)], className="form-grid"),
+            html.Div(
+                [_control("Group schools", "cl-sc-by", radio_group(by, "Group schools"))],
+                className="form-grid",
+            ),
             dcc.Loading(html.P(id="cl-sc-text", className="control-help")),
-            _graph("cl-sc-map", _empty_map(place)),
+            _graph(
+                "cl-sc-map",
+                _empty_map(place),
+                "Map of the school clusters, each school coloured by its cluster; the schools "
+                "and their clusters are in the table below.",
+            ),
             *_table("cl-sc-table", [], [], label="School clusters"),
         ],
         className="cl-section",
@@ -362,10 +410,13 @@ def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> htm
             _control(
                 "Statistic",
                 "cl-hs-method",
-                dcc.RadioItems(
-                    id="cl-hs-method",
-                    value=method,
-                    options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
+                radio_group(
+                    dcc.RadioItems(
+                        id="cl-hs-method",
+                        value=method,
+                        options=[{"label": v, "value": k} for k, v in METHOD_NAMES.items()],
+                    ),
+                    "Statistic",
                 ),
             ),
         ],
@@ -383,7 +434,13 @@ def _hotspot_section(place: Place, *, indicator: str | None, method: str) -> htm
             controls,
             html.P(id="cl-hs-progress", role="status", className="control-help"),
             dcc.Loading(html.P(id="cl-hs-text", className="control-help")),
-            _graph("cl-hs-map", _empty_map(place)),
+            _graph(
+                "cl-hs-map",
+                _empty_map(place),
+                "Map of the small areas that are significant hot spots (high values near high "
+                "values) or cold spots of the chosen indicator; the method and the counts are "
+                "in the text above.",
+            ),
         ],
         className="cl-section",
     )

@@ -41,7 +41,7 @@ from hubplan.pages._state import (
     parse_footprint,
     parse_indicator,
 )
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, described, notice_box, synthetic_banner
 from layers.base import indicator_title
 from layers.profile_charts import small_multiples
 
@@ -191,15 +191,20 @@ def layout(place=None, indicator=None, footprint=None, **_other):
             compare_grid(the_place, frame, columns, links, key),
             download_bar("compare", what="the Compare table"),
             html.P(note or "", className="control-help", id="compare-disclosure"),
-            dcc.Graph(
-                id="compare-multiples-graph",
-                figure=small_multiples(
-                    cached_profile(the_place).reset_index(),
-                    the_place.catalogue,
-                    multiples,
-                    highlight=fp,
+            described(
+                dcc.Graph(
+                    id="compare-multiples-graph",
+                    figure=small_multiples(
+                        cached_profile(the_place).reset_index(),
+                        the_place.catalogue,
+                        multiples,
+                        highlight=fp,
+                    ),
+                    config={"displaylogo": False},
                 ),
-                config={"displaylogo": False},
+                "Small multiples: one bar chart per chosen indicator, the "
+                f"{the_place.footprint_plural.lower()} worst first and the borough as a dashed "
+                "line. The values are in the table above.",
             ),
             attribution_footer(the_place),
             dcc.Store(

@@ -39,6 +39,7 @@ from geo.place.model import Place
 from hubplan.pages._export import export_controls, register_export_callbacks
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._scenarios import load_saved, parse_scenario, scenario_names
+from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
     current_place_key,
@@ -53,8 +54,23 @@ from hubplan.pages._state import (
 )
 from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
 from hubplan.pages._values_table import GRID_TYPE, STATUS_TYPE, rows_block, values_table
-from layers.areas import AREAS_UID, area_choropleth, choropleth_values
-from layers.base import BASEMAPS, basemap_layers, format_value, map_figure
+from layers.areas import (
+    AREAS_UID,
+    NO_DATA_UID,
+    area_choropleth,
+    choropleth_values,
+    no_data_entry,
+    no_data_trace,
+)
+from layers.base import (
+    BASEMAPS,
+    ROADS_UID,
+    basemap_choices,
+    basemap_layers,
+    format_value,
+    map_figure,
+    road_traces,
+)
 from layers.footprints import (
     FILL_UID,
     HIGHLIGHT_UID,
@@ -68,6 +84,7 @@ from layers.footprints import (
     highlight_coords,
     selected_label,
 )
+from layers.labels import place_labels
 from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
 from layers.sites import kind_label, site_markers, site_uid
@@ -163,8 +180,12 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     traces = [
         footprint_fill(place, **tol),
         areas_trace,
-        *footprint_outlines(place, **tol),
+        no_data_trace(place, first_key),  # legend entry "No data (N areas)" for the grey
+        # the offline "roads" basemap (over the colours): geometry sent when it is chosen
+        *[_without_lines(t) for t in road_traces(place, visible=False)],
+        *footprint_outlines(place, legend_names=False, **tol),  # names are on the map
         footprint_labels(place),  # names drawn offline by assets/map_labels.js
+        place_labels(place),  # town and suburb names, drawn the same way
     ]
     overlay_uids: dict[str, list[str]] = {}
     for key in OVERLAYS:
@@ -183,7 +204,7 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
     outlines = [i for i, u in enumerate(uids) if u and u.startswith(OUTLINE_UID_PREFIX)]
     index = {
         "layers": {
-            "areas": [uids.index(AREAS_UID)],
+            "areas": [uids.index(AREAS_UID), uids.index(NO_DATA_UID)],
             "footprints": [*outlines, uids.index(LABELS_UID)],
             **{f"sites-{k}": [uids.index(site_uid(k))] for k in place.site_kinds},
             **{key: [uids.index(u) for u in ids] for key, ids in overlay_uids.items()},
@@ -191,6 +212,8 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
         "areas": uids.index(AREAS_UID),
         "fill": uids.index(FILL_UID),
         "highlight": uids.index(HIGHLIGHT_UID),
+        "nodata": uids.index(NO_DATA_UID),
+        "roads": [i for i, u in enumerate(uids) if u and u.startswith(f"{ROADS_UID}-")],
         "outlines": {str(i): fig_dict["data"][i]["meta"] for i in outlines},
     }
     if large:
@@ -201,6 +224,29 @@ def _build_base_figure(place: Place) -> tuple[dict, dict]:
             del _base_cache[k]
         _base_cache[id(place)] = (weakref.ref(place), fig_dict, index)
     return fig_dict, index
+
+
+def _without_lines(trace):
+    """A road trace without its coordinates (they are sent only when roads are chosen)."""
+    trace.update(lon=[], lat=[])
+    return trace
+
+
+_roads_cache: dict[int, tuple[weakref.ref, list[dict]]] = {}
+
+
+def _road_lines(place: Place) -> list[dict]:
+    """``lon``/``lat`` of each road trace (:func:`layers.base.road_traces`), cached per place."""
+    with _base_lock:
+        hit = _roads_cache.get(id(place))
+        if hit is not None and hit[0]() is place:
+            return hit[1]
+    lines = [{"lon": list(t.lon), "lat": list(t.lat)} for t in road_traces(place)]
+    with _base_lock:
+        for k in [k for k, (ref, _) in _roads_cache.items() if ref() is None]:
+            del _roads_cache[k]
+        _roads_cache[id(place)] = (weakref.ref(place), lines)
+    return lines
 
 
 def warm(place: Place) -> None:
@@ -246,10 +292,15 @@ def build_figure(
             data[index["areas"]].update(detail_values(place, indicator, detail))
     else:
         data[index["areas"]].update(choropleth_values(place, indicator))
+    if "nodata" in index:
+        data[index["nodata"]].update(no_data_entry(place, indicator))
     lons, lats = highlight_coords(place, footprint)
     data[index["highlight"]].update(
         lon=lons, lat=lats, name=selected_label(place, footprint), showlegend=bool(footprint)
     )
+    if basemap == "roads" and index.get("roads"):
+        for i, trace in zip(index["roads"], _road_lines(place), strict=True):
+            data[i].update(trace, visible=True)
     layout = dict(base["layout"])
     layout["map"] = {**layout["map"], "layers": basemap_layers(basemap)}
     if footprint and not centre:  # a link to a footprint opens zoomed to it
@@ -261,6 +312,49 @@ def build_figure(
     if zoom is not None:
         layout["map"]["zoom"] = zoom
     return {"data": data, "layout": layout}, index
+
+
+# --------------------------------------------------------------------------- footprint sets
+
+
+def open_view(state: dict | None) -> tuple[Place, str | None]:
+    """The place of a page state, through its saved footprint set (``set``) if it has one."""
+    state = state or {}
+    place, notice = open_place_safe(state.get("place"))
+    if notice is None and state.get("set"):
+        place, _ = place_view(place, state["set"])
+    return place, notice
+
+
+def set_choice(place: Place, chosen: str | None) -> html.Nav | None:
+    """Links showing the map with the current footprints or a saved footprint set (from the
+    Clusters page or ``hubplan cluster --save-as``); ``None`` when no set is saved."""
+    sets = saved_sets(place)
+    if not sets:
+        return None
+    key = current_place_key(place)
+    items = []
+    for name in [None, *sets]:
+        text = (
+            f"Current {place.footprint_plural.lower()}" if name is None else f"Saved set {name!r}"
+        )
+        href = page_href("/", key, **({"set": name} if name else {}))
+        items.append(
+            html.Li(
+                html.Strong(text, **{"aria-current": "true"})
+                if name == chosen
+                else dcc.Link(text, href=href)
+            )
+        )
+    return html.Nav(
+        [
+            html.Span("Footprint set", className="control-label"),
+            html.Ul(items, className="plain-list"),
+        ],
+        id="home-sets",
+        className="control-group",
+        **{"aria-label": "Footprint sets"},
+    )
 
 
 # --------------------------------------------------------------------------- panels
@@ -374,7 +468,12 @@ def footprint_panel(place: Place, footprint: str | None, indicator: str) -> list
         ),
         dcc.Link(
             f"Open the full profile of {footprint}",
-            href=page_href(f"/profile/{footprint}", place, indicator=indicator),
+            href=page_href(
+                f"/profile/{footprint}",
+                place,
+                indicator=indicator,
+                **({"set": place.meta["footprint_set"]} if place.meta.get("footprint_set") else {}),
+            ),
             className="panel-link",
             id="home-profile-link",
         ),
@@ -415,11 +514,15 @@ def layout(
 ):
     """The map page for the view in the query string (bad values -> notice + defaults)."""
     notices = Notices()
-    the_place, n = open_place_safe(first(place))
+    base_place, n = open_place_safe(first(place))
     notices.add(n)
     if n:  # the place changed: the rest of the link belongs to another place
         footprint = indicator = None
         lat = lon = zoom = None
+    # a saved footprint set (?set=NAME) shows the map through it
+    the_place, n = place_view(base_place, None if n else first(_other.get("set")))
+    notices.add(n)
+    set_name = the_place.meta.get("footprint_set")
     key, n = parse_indicator(the_place, indicator)
     notices.add(n)
     fp, n = parse_footprint(the_place, footprint)
@@ -432,7 +535,7 @@ def layout(
     if off:
         notices.add(f"Layer(s) {', '.join(off)} not available for this place: hidden.")
         on = [x for x in on if x in allowed]
-    bm, n = parse_choice(basemap, list(BASEMAPS), "none", what="basemap")
+    bm, n = parse_choice(basemap, basemap_choices(the_place), "none", what="basemap")
     notices.add(n)
     centre, z, n = parse_view(lat, lon, zoom)
     notices.add(n)
@@ -449,6 +552,7 @@ def layout(
         "footprint": fp,
         "layers": on,
         "basemap": bm,
+        **({"set": set_name} if set_name else {}),
         "lat": centre["lat"] if centre else None,
         "lon": centre["lon"] if centre else None,
         "zoom": z,
@@ -507,6 +611,7 @@ def layout(
                 ],
                 className="control-group",
             ),
+            set_choice(base_place, set_name),
             html.Fieldset(
                 [
                     html.Legend("Map layers", className="control-label"),
@@ -533,7 +638,10 @@ def layout(
                     html.Legend("Basemap", className="control-label"),
                     dcc.RadioItems(
                         id="home-basemap",
-                        options=[{"label": v[0], "value": k} for k, v in BASEMAPS.items()],
+                        options=[
+                            {"label": BASEMAPS[k][0], "value": k}
+                            for k in basemap_choices(the_place)
+                        ],
                         value=bm,
                         className="checklist",
                         labelClassName="check-label",
@@ -650,7 +758,7 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
 
     Only the properties that change are sent: never the geometry.
     """
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice:  # the place vanished since the page rendered: reload the whole page
         return (dash.no_update,) * 4 + (dash.no_update,)
     trigger = trigger or ctx.triggered_id
@@ -673,6 +781,9 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         i = index["areas"]
         for k in VALUE_KEYS:
             fig["data"][i][k] = props[k]
+        if "nodata" in index:
+            for k, v in no_data_entry(place, indicator).items():
+                fig["data"][index["nodata"]][k] = v
         table = values_table(place, indicator)
         note = indicator_note(place, indicator)
         panel = footprint_panel(place, footprint, indicator)
@@ -696,6 +807,13 @@ def update_view(indicator, footprint, layers, basemap, index, state, trigger=Non
         fig["data"][index["fill"]]["hoverinfo"] = fill_hoverinfo(layers)
     if trigger == "home-basemap" or basemap != state.get("basemap"):
         fig["layout"]["map"]["layers"] = basemap_layers(basemap)
+        roads = _road_lines(place) if basemap == "roads" and index.get("roads") else None
+        was_roads = state.get("basemap") == "roads"
+        for n, i in enumerate(index.get("roads", []) if roads or was_roads else []):
+            if roads is not None:  # the lines go to the browser when roads are chosen
+                fig["data"][i]["lon"] = roads[n]["lon"]
+                fig["data"][i]["lat"] = roads[n]["lat"]
+            fig["data"][i]["visible"] = basemap == "roads"
     new_state.update(indicator=indicator, footprint=footprint, layers=layers, basemap=basemap)
     return fig, panel, table, note, new_state
 
@@ -727,7 +845,7 @@ def on_controls(indicator, footprint, layers, basemap, index, state):
 )
 def on_values_rows(request, state):
     """The block of rows the values grid scrolled to, in its sort order and filter."""
-    place, notice = open_place_safe((state or {}).get("place"))
+    place, notice = open_view(state)
     indicator = ctx.triggered_id["indicator"] if ctx.triggered_id else None
     indicator = indicator or (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
@@ -754,7 +872,7 @@ def on_values_download(_csv, _xlsx, requests, state, *, trigger=None):
 
     trigger = trigger or ctx.triggered_id
     fmt = "xlsx" if trigger == "home-values-dl-xlsx" else "csv"
-    place, notice = open_place_safe((state or {}).get("place"))
+    place, notice = open_view(state)
     indicator = (state or {}).get("indicator")
     if notice or indicator not in place.catalogue:
         return dash.no_update, dash.no_update, notice or "Choose an indicator first."
@@ -819,7 +937,7 @@ def footprint_from_click(click: dict | None, index: dict, place: Place) -> str |
     prevent_initial_call=True,
 )
 def on_map_click(click, index, state, current):
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     name = None if notice else footprint_from_click(click, index, place)
     if name is None or name == current:
         return dash.no_update
@@ -854,6 +972,7 @@ clientside_callback(
         if (!state) { return window.dash_clientside.no_update; }
         var p = new URLSearchParams();
         p.set('place', state.place);
+        if (state.set) { p.set('set', state.set); }
         if (state.indicator) { p.set('indicator', state.indicator); }
         if (state.footprint) { p.set('footprint', state.footprint); }
         p.set('layers', (state.layers || []).join(','));
@@ -889,7 +1008,7 @@ def update_detail(view, index, state):
     areas in view (zoomed in). Returns (figure patch, index); geometry of that trace only."""
     if not index or "detail" not in index or not state:
         return dash.no_update, dash.no_update
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice or not is_large(place):
         return dash.no_update, dash.no_update
     detail = detail_for_view(place, view)
@@ -916,7 +1035,7 @@ def update_overlays(layers, index, built, state):
     no = dash.no_update
     if not index or "detail" not in index or not state:
         return no, no, no
-    place, notice = open_place_safe(state.get("place"))
+    place, notice = open_view(state)
     if notice or not is_large(place):
         return no, no, no
     built = dict(built or {})

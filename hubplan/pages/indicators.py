@@ -42,7 +42,7 @@ from hubplan.pages._state import (
     page_href,
     public_text,
 )
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, notice_box, radio_group, synthetic_banner
 
 dash.register_page(
     __name__,
@@ -153,7 +153,8 @@ def _field(label: str, component, help_text: str | None = None) -> html.Div:
     return html.Div(
         [
             html.Label(label, htmlFor=component.id, className="control-label"),
-            component,
+            # radios are named as a group (a <label for> names one control only)
+            radio_group(component, label) if isinstance(component, dcc.RadioItems) else component,
             html.P(help_text, className="control-help") if help_text else None,
         ],
         className="control-group",

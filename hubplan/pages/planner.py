@@ -47,7 +47,7 @@ from hubplan.pages._state import (
     parse_choice,
     parse_float,
 )
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, described, notice_box, synthetic_banner
 from layers import siting as siting_layers
 from layers.base import map_figure
 
@@ -404,12 +404,16 @@ def layout(place=None, **query):
                             id="planner-a",
                             options=names,
                             value=names[1] if len(names) > 1 else None,
+                            placeholder="Choose saved scenario A",
                         ),
                     ),
                     _control(
                         "Scenario B",
                         dcc.Dropdown(
-                            id="planner-b", options=names, value=names[0] if names else None
+                            id="planner-b",
+                            options=names,
+                            value=names[0] if names else None,
+                            placeholder="Choose saved scenario B",
                         ),
                     ),
                     html.Button("Compare", id="planner-compare", n_clicks=0),
@@ -450,10 +454,14 @@ def layout(place=None, **query):
             ),
             html.Div(id="planner-progress", role="status", **{"aria-live": "polite"}),
             dcc.Loading(html.Div(id="planner-summary", role="status", **{"aria-live": "polite"})),
-            dcc.Graph(
-                id="planner-map",
-                style={"height": "560px"},
-                config={"displaylogo": False, "scrollZoom": True},
+            described(
+                dcc.Graph(
+                    id="planner-map",
+                    style={"height": "560px"},
+                    config={"displaylogo": False, "scrollZoom": True},
+                ),
+                "Map of the chosen hubs and the areas they reach; the hubs and the people "
+                "reached are in the tables below.",
             ),
             html.Div(
                 [
@@ -479,7 +487,11 @@ def layout(place=None, **query):
                     html.Section(
                         [
                             html.H2("Coverage curve"),
-                            dcc.Graph(id="planner-curve", config={"displaylogo": False}),
+                            described(
+                                dcc.Graph(id="planner-curve", config={"displaylogo": False}),
+                                "Line chart of the share of children in need reached as hubs "
+                                "are added, one hub at a time.",
+                            ),
                         ]
                     ),
                 ],
@@ -1156,8 +1168,11 @@ def compare_scenarios(_n, a_name, b_name, state):
     )
     blocks.append(html.H3("Map of the differences"))
     blocks.append(
-        dcc.Graph(
-            id="planner-diff-map", figure=map_figure(place, traces), style={"height": "460px"}
+        described(
+            dcc.Graph(
+                id="planner-diff-map", figure=map_figure(place, traces), style={"height": "460px"}
+            ),
+            f"Map of the hubs of scenario A ({a.name}) and scenario B ({b.name}).",
         )
     )
     return html.Div([html.P(f"A = {a.name}; B = {b.name}"), *blocks], id="planner-comparison-body")

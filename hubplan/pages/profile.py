@@ -26,7 +26,7 @@ from hubplan.pages._grid import grid
 from hubplan.pages._profile_cache import cached_profile
 from hubplan.pages._sets import place_view
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe, page_href
-from hubplan.pages._ui import attribution_footer, notice_box, synthetic_banner
+from hubplan.pages._ui import attribution_footer, described, notice_box, synthetic_banner
 from layers.profile_charts import age_band_figure, decile_figure, footprint_map
 from layers.spine import VERDICT_STYLE, spine_positions, verdict_text
 
@@ -57,6 +57,7 @@ def headline_cards(profile: FootprintProfile) -> html.Div:
                 html.Div(r.detail, className="headline-detail") if r.detail else None,
             ],
             className="headline-card",
+            role="listitem",
         )
         for r in profile.headline.itertuples()
     ]
@@ -375,10 +376,15 @@ def layout(footprint=None, place=None, **_other):
                         ),
                         className="profile-decile-text",
                     ),
-                    dcc.Graph(
-                        id={"type": "profile-deciles", "key": d["key"]},
-                        figure=decile_figure(d, footprint=name),
-                        config=GRAPH_CONFIG,
+                    described(
+                        dcc.Graph(
+                            id={"type": "profile-deciles", "key": d["key"]},
+                            figure=decile_figure(d, footprint=name),
+                            config=GRAPH_CONFIG,
+                        ),
+                        f"Bar chart: share of people in {name} and in {the_place.name} living "
+                        f"in each national decile of {d.get('label', d['key'])} (the text above "
+                        "gives the shares).",
                     ),
                 ],
                 className="profile-section",
@@ -389,10 +395,13 @@ def layout(footprint=None, place=None, **_other):
             html.Section(
                 [
                     html.H2("Population by age band"),
-                    dcc.Graph(
-                        id="profile-ages",
-                        figure=age_band_figure(p.age_bands, footprint=name),
-                        config=GRAPH_CONFIG,
+                    described(
+                        dcc.Graph(
+                            id="profile-ages",
+                            figure=age_band_figure(p.age_bands, footprint=name),
+                            config=GRAPH_CONFIG,
+                        ),
+                        f"Bar chart of the population of {name} by age band.",
                     ),
                 ],
                 className="profile-section",
@@ -416,10 +425,13 @@ def layout(footprint=None, place=None, **_other):
         html.Section(
             [
                 html.H2("Map"),
-                dcc.Graph(
-                    id="profile-map",
-                    figure=footprint_map(the_place, name, height=360),
-                    config={"displaylogo": False, "scrollZoom": True},
+                described(
+                    dcc.Graph(
+                        id="profile-map",
+                        figure=footprint_map(the_place, name, height=360),
+                        config={"displaylogo": False, "scrollZoom": True},
+                    ),
+                    f"Map of {name} within {the_place.name}, with its sites.",
                 ),
             ],
             className="profile-section",
@@ -441,6 +453,8 @@ def layout(footprint=None, place=None, **_other):
             synthetic_banner(the_place),
             notice_box(notices.items, id="profile-notice"),
             html.H1(f"{name}", className="page-title", id="profile-title"),
+            # the browser tab's title (assets/page_title.js): footprint and place
+            html.Div(f"{name}: profile · {the_place.name}", id="page-title", hidden=True),
             html.P(
                 [
                     f"{the_place.footprint_label} profile, {the_place.name}"

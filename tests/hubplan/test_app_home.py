@@ -157,7 +157,15 @@ def test_indicator_change_patches_values_not_geometry(home, place, view):
         "school_readiness", None, state["layers"], "none", index, state, trigger="home-indicator"
     )
     ops = patch_ops(fig)
-    assert {tuple(op["location"][:2]) for op in ops} == {("data", index["areas"])}
+    # the values of the areas, and the name of the "No data (N areas)" legend entry
+    assert {tuple(op["location"][:2]) for op in ops} == {
+        ("data", index["areas"]),
+        ("data", index["nodata"]),
+    }
+    assert {op["location"][2] for op in ops if op["location"][1] == index["nodata"]} == {
+        "name",
+        "showlegend",
+    }
     assert "geojson" not in json.dumps(ops)
     z = next(op for op in ops if op["location"][-1] == "z")["params"]["value"]
     assert z == pytest.approx(place.areas["school_readiness"].tolist())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -50,7 +51,11 @@ def test_colourbar_titled_with_label_unit_and_direction(place):
     trace = area_choropleth(place, "lac_rate")
     title = trace.colorbar.title.text
     ind = place.catalogue["lac_rate"]
-    assert ind.label in title and ind.unit in title and "darker = worse" in title
+    plain = " ".join(re.sub(r"<[^>]+>", " ", title).split())  # the title is wrapped
+    assert ind.label in plain and ind.unit in plain and "darker = worse" in plain
+    # outside the map (right of it), so it never covers the data (issue 14)
+    assert trace.colorbar.x >= 1.0 and trace.colorbar.xanchor == "left"
+    assert max(len(re.sub(r"<[^>]+>", "", line)) for line in title.split("<br>")) <= 24
 
 
 def test_better_indicator_is_reversed(place):

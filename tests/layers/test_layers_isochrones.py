@@ -61,12 +61,16 @@ def test_band_colour_spreads_over_the_scale():
 
 
 def test_overlay_for_the_map_page(place):
+    import dataclasses
+
     from layers.isochrones import overlay_traces
     from layers.overlays import overlay_traces as page_overlay
 
-    # the tiny place has only schools: no overlay
-    assert overlay_traces(place) == []
-    import dataclasses
+    # the tiny place has only schools: the bands start from them (as on Wigan, issue 14)
+    schools = overlay_traces(place)
+    assert len(schools) == 4 and schools[0].name.startswith("≤ 20 min walk to schools")
+    bare = dataclasses.replace(place, sites=place.sites.iloc[0:0])
+    assert overlay_traces(bare) == []  # no sites at all: no overlay
 
     sites = place.sites.copy()
     sites.loc[sites["site_id"] == "S1", "kind"] = "family_hub"

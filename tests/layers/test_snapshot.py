@@ -206,3 +206,38 @@ def test_road_basemap_from_the_place_network(demo):
     bare = dataclasses.replace(demo, tables={})
     assert road_traces(bare) == []
     assert not {"roads-streets", "roads-major"} & {t.uid for t in snapshot_figure(bare).data}
+
+
+def test_snapshot_draws_the_basemap_on_screen(demo):
+    roads = {"roads-streets", "roads-major"}
+
+    def uids(fig):
+        return {t.uid for t in fig.data}
+
+    white = snapshot_figure(demo, basemap="none", when=WHEN)
+    assert not roads & uids(white) and not white.layout.map.layers
+    assert roads <= uids(snapshot_figure(demo, basemap="roads", when=WHEN))
+    tiles = snapshot_figure(demo, basemap="carto", when=WHEN)
+    assert not roads & uids(tiles)
+    (layer,) = tiles.layout.map.layers
+    assert "cartocdn" in layer.source[0] and layer.below == "traces"
+    assert "© CARTO" in _footer(tiles)  # the tiles' attribution travels with the map
+    with pytest.raises(InputError, match="unknown basemap 'moon'"):
+        snapshot_figure(demo, basemap="moon")
+
+
+def test_no_data_legend_entry_counts_the_grey_areas(demo):
+    import dataclasses
+
+    from layers.areas import NO_DATA_UID, no_data_entry
+
+    areas = demo.areas.copy()
+    areas.loc[areas.index[:3], "imd_score"] = np.nan
+    holed = dataclasses.replace(demo, areas=areas)
+    fig = snapshot_figure(holed, indicator="imd_score", when=WHEN)
+    (entry,) = [t for t in fig.data if t.uid == NO_DATA_UID]
+    assert entry.name == "No data (3 areas)" and entry.showlegend
+    assert entry.marker.color == "#bdbdbd"  # the grey the choropleth draws them in
+    # every area has a value: no entry at all
+    assert NO_DATA_UID not in {t.uid for t in snapshot_figure(demo, indicator="imd_score").data}
+    assert no_data_entry(demo, "imd_score") == {"name": "No data (0 areas)", "showlegend": False}

@@ -16,10 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from geo.export import tabular
 from geo.place.bundle import atomic_write
 from geo.place.model import Place
 from geo.siting.impact import STATUSES, ImpactResult
-from geo.tables import to_safe_csv
 from layers.report import html_to_pdf
 
 STATUS_FILL = {
@@ -214,33 +214,70 @@ def impact_report_html(place: Place, impact: ImpactResult) -> str:
 
 
 def impact_csv(impact: ImpactResult) -> pd.DataFrame:
-    """Every area with its before/after minutes and status (the CSV beside the PDF)."""
-    out = impact.areas.copy()
-    out["minutes_before"] = out["minutes_before"].round(2)
-    out["minutes_after"] = out["minutes_after"].round(2)
-    out["change"] = out["change"].round(2)
-    return out.rename(columns={"weight": impact.weight_label})
+    """Every area with its before/after minutes and status (the table beside the PDF)."""
+    return impact.areas.copy()
 
 
-def impact_csv_text(place: Place, impact: ImpactResult) -> str:
-    """The CSV text: the sources' attribution as ``# `` lines on top, then every area."""
-    lines = [ln for ln in place.attribution_text().splitlines() if ln.strip()]
-    if place.synthetic and not any("synthetic demo data" in ln.lower() for ln in lines):
-        lines.insert(0, "Demo place: synthetic demo data.")
-    return "".join(f"# {ln}\n" for ln in lines) + to_safe_csv(impact_csv(impact))
+def impact_columns(impact: ImpactResult) -> list[tabular.Column]:
+    """Labels with units of :func:`impact_csv`'s columns (minutes to one decimal)."""
+    t = f"{impact.minutes:g}"
+    return [
+        tabular.Column("area", "Small area code"),
+        tabular.Column("name", "Small area name"),
+        tabular.Column("decile", "National deprivation decile (1 = most deprived)", "", "count"),
+        tabular.Column("footprint", impact.footprint_label),
+        tabular.Column("weight", impact.weight_label, "", "number", decimals=1),
+        tabular.Column(
+            "minutes_before", "Minutes to the nearest hub today", "minutes", "number", 1
+        ),
+        tabular.Column(
+            "minutes_after", "Minutes to the nearest hub in the plan", "minutes", "number", 1
+        ),
+        tabular.Column("change", "Change in minutes", "minutes", "number", 1),
+        tabular.Column("status", f"Access within {t} minutes ({impact.mode})"),
+        tabular.Column("hub_before", "Nearest hub today"),
+        tabular.Column("hub_after", "Nearest hub in the plan"),
+    ]
 
 
-def write_impact_pack(place: Place, impact: ImpactResult, out: str | Path) -> tuple[Path, Path]:
+def impact_table_meta(place: Place, impact: ImpactResult) -> tabular.TableMeta:
+    """Title, sources, licences and the plan's terms of the impact table."""
+    closed = ", ".join(map(impact.label, impact.closed)) or "none"
+    opened = ", ".join(map(impact.label, impact.opened)) or "none"
+    return tabular.place_meta(
+        place,
+        f"{place.name}: access to hubs today and in the plan, by small area",
+        notes=(
+            f"Closing: {closed}. Opening: {opened}.",
+            f"Travel mode {impact.mode}; access means within {impact.minutes:g} minutes.",
+            f"Weight: {impact.weight_label}.",
+        ),
+    )
+
+
+def impact_csv_files(place: Place, impact: ImpactResult, *, filename: str) -> dict[str, bytes]:
+    """The impact table as a download: ``{filename: CSV, sidecar name: metadata JSON}``."""
+    frame = impact_csv(impact)
+    columns = [c for c in impact_columns(impact) if c.key in frame]
+    meta = impact_table_meta(place, impact)
+    return tabular.table_bytes("csv", frame, columns, meta, filename=filename)
+
+
+def write_impact_pack(
+    place: Place, impact: ImpactResult, out: str | Path, *, keys: bool = False
+) -> tuple[Path, Path]:
     """Write ``out`` (``.pdf`` or ``.html``) and the area CSV beside it, atomically; the PDF
     is printed first, so a failure leaves neither file."""
     path = Path(out)
     text = impact_report_html(place, impact)
     csv_path = path.with_suffix(".csv")
-    csv_text = impact_csv_text(place, impact)
+    frame = impact_csv(impact)
+    columns = [c for c in impact_columns(impact) if c.key in frame]
     if path.suffix.lower() == ".html":
         data, suffix = text.encode("utf-8"), ".html"
     else:
         data, suffix = html_to_pdf(text), ".pdf"
-    atomic_write(csv_path, lambda tmp: tmp.write_text(csv_text, encoding="utf-8"), suffix=".csv")
+    # The CSV (plain RFC 4180, header on row 1) and its metadata sidecar, then the pack.
+    tabular.write_table(csv_path, frame, columns, impact_table_meta(place, impact), keys=keys)
     atomic_write(path, lambda tmp: tmp.write_bytes(data), suffix=suffix)
     return path, csv_path

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
-from geo.build.places import open_place
 from geo.errors import InputError
 from geo.indicators.disclosure import DEFAULT_THRESHOLD
 from geo.place.bundle import atomic_write
+from hubplan.cli.output import add_footprints_option, open_place_view
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
@@ -93,6 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="grey out sensitive counts below N (default %(default)s)",
     )
+    add_footprints_option(p, what="map")
     p.set_defaults(func=cmd_export_map)
 
     p = sub.add_parser(
@@ -150,6 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="csv/xlsx: stable column keys as headers instead of labels with units",
     )
+    add_footprints_option(p, what="export")
     p.set_defaults(func=cmd_export_data)
 
     p = sub.add_parser(
@@ -174,11 +176,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="suppress sensitive counts below N (default %(default)s)",
     )
-    p.add_argument(
-        "--footprints",
-        metavar="SET",
-        help="the footprints of a saved footprint set instead of the current ones",
-    )
+    add_footprints_option(p, what="profile")
     p.set_defaults(func=cmd_export_profiles)
 
 
@@ -230,7 +228,7 @@ def cmd_export_map(args: argparse.Namespace) -> int:
 
     out = check_suffix(args.out, IMAGE_SUFFIXES)
     _check_folder(out)
-    place = open_place(args.place)
+    place = open_place_view(args.place, args.footprints)
     from layers.snapshot import DEFAULT_LAYERS, snapshot_figure
     from layers.static import figure_to_bytes
 
@@ -261,7 +259,7 @@ def cmd_export_data(args: argparse.Namespace) -> int:
 
     out, _ = exports.check_path(args.out)
     _check_folder(out)
-    place = open_place(args.place)
+    place = open_place_view(args.place, args.footprints)
     what = args.what
     allowed = {
         "areas": {"indicators", "footprint"},
@@ -398,9 +396,7 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
     target_parent = out_dir if out_dir.is_dir() else parent
     if not os.access(target_parent, os.W_OK):
         raise InputError("folder is not writable", path=target_parent)
-    from geo.clusters.footprint_sets import with_footprint_set
-
-    place = with_footprint_set(open_place(args.place), args.footprints)
+    place = open_place_view(args.place, args.footprints)
     try:
         from layers import report
     except ImportError:

@@ -11,7 +11,7 @@ from geo.errors import InputError
 from geo.indicators.profile import disclosed_profile
 from geo.place.postgis import describe
 from geo.tables import records, to_json
-from hubplan.cli.output import emit_text
+from hubplan.cli.output import add_footprints_option, emit_text, open_place_view
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
@@ -78,12 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", metavar="FILE", help="write to FILE instead of stdout (required for pdf)"
     )
-    p.add_argument(
-        "--footprints",
-        metavar="SET",
-        help="profile the footprints of a saved footprint set (Clusters page or "
-        "'hubplan cluster --save-as') instead of the current ones",
-    )
+    add_footprints_option(p, what="profile")
     p.add_argument(
         "--suppress-below",
         type=float,
@@ -154,9 +149,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from geo.clusters.footprint_sets import with_footprint_set
-
-    place = with_footprint_set(open_place(args.place), args.footprints)
+    place = open_place_view(args.place, args.footprints)
     if args.format in ("html", "pdf"):
         from hubplan.cli.profile_cmds import cmd_profile_report
 

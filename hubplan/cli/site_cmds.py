@@ -14,7 +14,7 @@ from geo.siting.matrix import read_capacities, read_matrix
 from geo.siting.plan import PlanRun, run_plan, solve_plan
 from geo.siting.problem import DEFAULT_TIME_LIMIT, METHODS, OBJECTIVES, SitingResult
 from geo.tables import records, to_json
-from hubplan.cli.output import check_suffix, emit_text
+from hubplan.cli.output import add_footprints_option, check_suffix, emit_text, open_place_view
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
@@ -215,6 +215,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", required=True, metavar="PACK.pdf", help="the pack (.pdf or .html); CSV beside it"
     )
+    p.add_argument(
+        "--keys", action="store_true", help="CSV: stable column keys as headers instead of labels"
+    )
+    add_footprints_option(p, what="break the impact down by")
     p.set_defaults(func=cmd_impact)
 
 
@@ -530,13 +534,12 @@ def _show_text(sc) -> str:
 
 # ---------------------------------------------------------------------- impact
 def cmd_impact(args: argparse.Namespace) -> int:
-    from geo.build.places import open_place
     from geo.network.travel import check_mode
     from geo.siting.impact import closure_impact
     from layers.impact import write_impact_pack
 
     check_suffix(args.out, (".pdf", ".html"))
-    place = open_place(args.place)
+    place = open_place_view(args.place, args.footprints)
     check_mode(place, args.mode)
     hubs = [k.strip() for k in args.hubs.split(",") if k.strip()] if args.hubs else None
     impact = closure_impact(
@@ -548,7 +551,7 @@ def cmd_impact(args: argparse.Namespace) -> int:
         weight=args.weight,
         hubs=hubs,
     )
-    pack, table = write_impact_pack(place, impact, args.out)
+    pack, table = write_impact_pack(place, impact, args.out, keys=args.keys)
     s = impact.summary
     print(
         f"{impact.place}: closing {', '.join(map(impact.label, impact.closed)) or 'none'}"

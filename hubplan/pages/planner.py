@@ -35,12 +35,15 @@ from hubplan.pages._grid import (
     grid,
     grid_data,
     grid_download_callback,
+    send_files,
     table_download,
     trigger_format,
 )
 from hubplan.pages._scenarios import load_saved, scenario_names
+from hubplan.pages._sets import place_view, saved_sets
 from hubplan.pages._state import (
     Notices,
+    build_search,
     current_place_key,
     first,
     open_place_safe,
@@ -262,10 +265,15 @@ def opened_scenario(the_place: Place, query: dict) -> tuple[dict, dict | None, s
 
 def layout(place=None, **query):
     the_place, notice = open_place_safe(first(place))
+    set_name = first(query.get("set")) or None
+    _, set_notice = place_view(the_place, set_name)
+    if set_notice:
+        set_name = None
     query, opened, scenario_notice = opened_scenario(the_place, query)
     settings, notices = planner_settings(the_place, query)
     notices.add(notice)
     notices.add(scenario_notice)
+    notices.add(set_notice)
     added, removed, site_notices = planner_sites(the_place, query)
     for item in site_notices.items:
         notices.add(item)
@@ -541,6 +549,7 @@ def layout(place=None, **query):
                         "pack (PDF) and every area (CSV).",
                         className="control-help",
                     ),
+                    _set_links(the_place, set_name),
                     html.Div(
                         [
                             html.Button("Impact against today", id="planner-impact", n_clicks=0),
@@ -561,12 +570,15 @@ def layout(place=None, **query):
                     dcc.Loading(html.Div(id="planner-impact-out", role="status")),
                     dcc.Download(id="planner-impact-pdf"),
                     dcc.Download(id="planner-impact-csv"),
+                    dcc.Download(id="planner-impact-meta"),
                 ],
                 className="planner-impact",
             ),
             scenarios,
             attribution_footer(the_place),
-            dcc.Store(id="planner-state", data={"place": current_place_key(the_place)}),
+            dcc.Store(
+                id="planner-state", data={"place": current_place_key(the_place), "set": set_name}
+            ),
             dcc.Store(id="planner-added", data=added),
             dcc.Store(id="planner-removed", data=removed),
             dcc.Store(id="planner-result", data=None),
@@ -1279,6 +1291,7 @@ clientside_callback(
         put('added', (added || []).map(function(p) { return p[0] + ',' + p[1]; }).join(';'));
         put('removed', (removed || []).join(','));
         put('scenario', shown);
+        put('set', state.set);
         var search = '?' + p.toString().replace(/%2C/g, ',').replace(/%3B/g, ';');
         if (search !== window.location.search) {
             window.history.replaceState(window.history.state, '', window.location.pathname + search);
@@ -1377,6 +1390,7 @@ def impact_changes(place: Place, payload: dict, existing: list[str] | None) -> d
     Output("planner-impact-out", "children"),
     Output("planner-impact-pdf", "data"),
     Output("planner-impact-csv", "data"),
+    Output("planner-impact-meta", "data"),
     Input("planner-impact", "n_clicks"),
     State("planner-result", "data"),
     State("planner-existing", "value"),
@@ -1397,19 +1411,48 @@ def impact_job(set_progress, *args):
     return impact(*args)
 
 
+def _set_links(place: Place, current: str | None) -> html.Div | None:
+    """Which footprints the impact breakdown uses: the current ones or a saved set (links)."""
+    sets = saved_sets(place)
+    if not sets:
+        return None
+    base = {"place": current_place_key(place)}
+    choices = [(None, f"Current {place.footprint_label.lower()}s")] + [(n, n) for n in sets]
+    return html.Nav(
+        [
+            html.Span("Break the impact down by: ", className="control-label"),
+            *[
+                html.Span(label, className="set-link set-current", **{"aria-current": "true"})
+                if name == current
+                else dcc.Link(
+                    label,
+                    href="/planner" + build_search({**base, **({"set": name} if name else {})}),
+                    className="set-link",
+                )
+                for name, label in choices
+            ],
+        ],
+        id="planner-sets",
+        className="set-links",
+        **{"aria-label": "Footprint set for the impact breakdown"},
+    )
+
+
 def impact(_n, payload, existing, state):
     """The impact pack of the plan shown against today's hubs."""
     from geo.siting.impact import closure_impact
-    from layers.impact import impact_csv_text, impact_report_html
+    from layers.impact import impact_csv_files, impact_report_html
     from layers.report import html_to_pdf
 
     if not payload:
-        return html.P("Run a plan first."), dash.no_update, dash.no_update
+        return html.P("Run a plan first."), dash.no_update, dash.no_update, dash.no_update
     place, _ = open_place_safe((state or {}).get("place"))
+    # The breakdown by footprint follows the saved footprint set of the page (``?set=``).
+    place, set_notice = place_view(place, (state or {}).get("set"))
     try:
         change = impact_changes(place, payload, existing)
         if not change["close"] and not change["open_"]:
-            return html.P("This plan keeps today's hubs: nothing changes."), None, None
+            return html.P("This plan keeps today's hubs: nothing changes."), None, None, None
         result = closure_impact(
             place,
             mode=payload.get("mode") or "walk",
@@ -1419,7 +1462,7 @@ def impact(_n, payload, existing, state):
         )
         pdf = html_to_pdf(impact_report_html(place, result))
     except InputError as exc:
-        return html.P(f"No impact pack: {exc}", className="notice-line"), None, None
+        return html.P(f"No impact pack: {exc}", className="notice-line"), None, None, None
     s = result.summary
     label = result.weight_label
     impact_columns = [
@@ -1430,12 +1473,13 @@ def impact(_n, payload, existing, state):
     ]
     impact_frame = result.by_decile[[c.key for c in impact_columns]]
     text = (
-        f"Closing {len(result.closed)} and opening {len(result.opened)} site(s): "
+        (f"{set_notice} " if set_notice else "")
+        + f"Closing {len(result.closed)} and opening {len(result.opened)} site(s): "
         f"{s['areas_losing']} area(s) with {s['weight_losing']:,.0f} {result.weight_label} lose "
         f"access within {result.minutes:g} minutes; {s['areas_gaining']} area(s) with "
         f"{s['weight_gaining']:,.0f} gain it."
     )
-    csv = impact_csv_text(place, result)
+    csv, sidecar = send_files(impact_csv_files(place, result, filename="impact-areas.csv"))
     return (
         html.Div(
             [
@@ -1449,7 +1493,8 @@ def impact(_n, payload, existing, state):
             ]
         ),
         dcc.send_bytes(pdf, "impact-pack.pdf"),
-        dict(content=csv, filename="impact-areas.csv"),
+        csv,
+        sidecar,
     )
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import pandas as pd
 import pytest
 
 from geo.build.places import demo_bundle_path
@@ -64,8 +65,10 @@ def test_impact_pack_downloads_pdf_and_csv(dash_duo, demo_copy):
     folder = Path(dash_duo.download_path)
     pdf = _file(folder, "impact-pack.pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    csv = _file(folder, "impact-areas.csv").read_text()
-    assert "synthetic demo data" in csv.lower()
+    table = pd.read_csv(_file(folder, "impact-areas.csv"))  # plain CSV, header on row 1
+    assert table.columns[0] == "Small area code" and len(table) > 0
+    meta = _file(folder, "impact-areas.csv-metadata.json").read_text()
+    assert "synthetic demo data" in meta.lower()
     # the job is over: Impact can be pressed again, Cancel is off
     _wait(lambda: button.get_attribute("disabled") is None)
     assert dash_duo.find_element("#planner-impact-cancel").get_attribute("disabled") is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import numpy as np
@@ -105,3 +107,76 @@ def test_export_profiles_of_a_saved_set(saved, tmp_path, monkeypatch):
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 3 and "index.html" in names
     assert all("half" in n.lower() for n in names if n != "index.html")
+
+
+def test_export_data_and_map_of_a_saved_set(saved, tmp_path, capsys):
+    out = tmp_path / "fp.csv"
+    code = main(
+        ["export-data", str(saved), "--what", "footprints", "--footprints", "halves",
+         "--out", str(out), "--keys"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out)
+    assert set(table["footprint"]) >= {"North half", "South half"}
+    assert not set(table["footprint"]) & set(read_place(saved).footprint_names)
+    svg = tmp_path / "map.svg"
+    code = main(
+        ["export-map", str(saved), "--layers", "areas,footprints", "--footprints", "halves",
+         "--out", str(svg)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    text = svg.read_text()
+    assert "North half" in text and "South half" in text
+    assert main(["export-data", str(saved), "--what", "areas", "--footprints", "nope",
+                 "--out", str(tmp_path / "x.csv")]) == 2  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nope" in err[0]
+
+
+def test_impact_broken_down_by_a_saved_set(saved, tmp_path, capsys):
+    from geo.siting.impact import today_hubs
+
+    hub = today_hubs(read_place(saved)).index[0]
+    out = tmp_path / "pack.html"
+    code = main(
+        ["impact", str(saved), "--close", hub, "--footprints", "halves", "--out", str(out),
+         "--keys"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    table = pd.read_csv(out.with_suffix(".csv"))
+    assert set(table["footprint"].dropna()) == {"North half", "South half"}
+    assert "North half" in out.read_text()
+
+
+def test_planner_impact_follows_the_set_in_its_url(saved):
+    from hubplan.web import create_app
+
+    create_app()
+    from hubplan.pages import planner
+    from tests.hubplan.test_pages_profiles import find
+
+    page = planner.layout(place="demo-copy", set="halves", existing="family_hub")
+    state = find(page, "planner-state").data
+    assert state["set"] == "halves"
+    links = find(page, "planner-sets")
+    assert "halves" in str(links) and "Current" in str(links)
+    # an unknown set is said, and the page falls back to the current footprints
+    other = planner.layout(place="demo-copy", set="nope")
+    assert find(other, "planner-state").data["set"] is None
+    assert "nope" in str(find(other, "planner-notice"))
+    # the impact of a plan, broken down by the set's footprints
+    place = read_place(saved)
+    settings, _ = planner.planner_settings(place, {"existing": "family_hub", "hubs": "6"})
+    out = planner.run(
+        1, [], [], settings["objective"], settings["hubs"], settings["minutes"],
+        settings["target"], settings["mode"], settings["weight"], settings["candidates"],
+        ["family_hub"], settings["staff"], state,
+    )  # fmt: skip
+    payload = out[-1]
+    assert isinstance(payload, dict), out[1]
+    result = planner.impact(1, payload, ["family_hub"], state)
+    meta = base64.b64decode(result[3]["content"]).decode()
+    csv = pd.read_csv(io.BytesIO(base64.b64decode(result[2]["content"])))
+    footprints = csv.iloc[:, 3]  # area code, name, decile, footprint, ...
+    assert set(footprints.dropna()) == {"North half", "South half"}, csv.columns
+    assert "Synthetic" in meta or "synthetic" in meta

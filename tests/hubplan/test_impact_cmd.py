@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 
@@ -18,22 +19,21 @@ def test_impact_pack_pdf_and_csv(tmp_path, capsys, artefacts):
     hub = today_hubs(demo).index[0]
     out = tmp_path / "pack.pdf"
     code = main(
-        ["impact", "demo", "--close", hub, "--mode", "walk", "--minutes", "15", "--out", str(out)]
-    )
+        ["impact", "demo", "--close", hub, "--mode", "walk", "--minutes", "15", "--out", str(out),
+         "--keys"]
+    )  # fmt: skip
     err = capsys.readouterr().err
     assert code == 0, err
     assert "lose access within 15 min (walk)" in err and str(tmp_path) not in err
     assert out.read_bytes()[:5] == b"%PDF-" and out.stat().st_size > 5_000
-    table = pd.read_csv(out.with_suffix(".csv"), comment="#")
+    table = pd.read_csv(out.with_suffix(".csv"))  # plain CSV: the header on row 1
     assert len(table) == len(demo.areas)
     assert {"area", "status", "minutes_before", "minutes_after", "decile", "footprint"} <= set(
         table.columns
     )
-    header = out.with_suffix(".csv").read_text().splitlines()[0]
-    assert (
-        header.startswith("# ")
-        and "synthetic demo data" in out.with_suffix(".csv").read_text().lower()
-    )
+    assert out.with_suffix(".csv").read_bytes().startswith(b"\xef\xbb\xbfarea,name,")
+    sidecar = json.loads(out.with_name("pack.csv-metadata.json").read_text())
+    assert "synthetic demo data" in json.dumps(sidecar).lower()
     if shutil.which("pdftotext"):
         text = subprocess.run(
             ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
@@ -64,8 +64,12 @@ def test_impact_html_pack_names_the_losing_areas(tmp_path, capsys):
     assert main(["impact", "demo", "--close", hub, "--out", str(out)]) == 0
     text = out.read_text()
     assert "Synthetic demo data" in text and "<svg" in text and "By " in text
-    table = pd.read_csv(out.with_suffix(".csv"), comment="#")
-    for name in table.loc[table["status"] == "loses access", "name"].head(5):
+    table = pd.read_csv(out.with_suffix(".csv"))  # labels with units as headers
+    status = next(c for c in table.columns if c.startswith("Access within 15 minutes"))
+    assert "Minutes to the nearest hub today (minutes)" in table.columns
+    losing = table.loc[table[status] == "loses access", "Small area name"]
+    assert len(losing) > 0
+    for name in losing.head(5):
         assert str(name) in text
 
 

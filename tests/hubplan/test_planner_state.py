@@ -3,6 +3,7 @@ refused), and the URL carries added and removed sites. Over HTTP with the Flask 
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import shutil
@@ -257,6 +258,7 @@ def test_impact_against_today_from_the_planner(client, demo_copy, planner):
             ("planner-impact-out", "children"),
             ("planner-impact-pdf", "data"),
             ("planner-impact-csv", "data"),
+            ("planner-impact-meta", "data"),
         ],
         [("planner-impact", "n_clicks", 1)],
         state=[
@@ -271,8 +273,11 @@ def test_impact_against_today_from_the_planner(client, demo_copy, planner):
     assert "lose access within 15 minutes" in summary
     pdf = out["planner-impact-pdf"]["data"]
     assert pdf["filename"] == "impact-pack.pdf" and pdf["base64"]
-    csv = out["planner-impact-csv"]["data"]["content"]
-    assert csv.startswith("# ") and "synthetic demo data" in csv.lower()
+    csv = base64.b64decode(out["planner-impact-csv"]["data"]["content"])
+    assert csv.startswith("\ufeffSmall area code,".encode())  # plain CSV, header on row 1
+    meta = base64.b64decode(out["planner-impact-meta"]["data"]["content"]).decode()
+    assert out["planner-impact-meta"]["data"]["filename"] == "impact-areas.csv-metadata.json"
+    assert "synthetic demo data" in meta.lower()
 
 
 def test_cancel_stops_a_running_plan(client, demo_copy, planner):

@@ -15,6 +15,7 @@ import pytest
 
 from geo.build.places import demo_bundle_path
 from hubplan.web import create_app
+from tests.support.grid import grid_column
 
 
 def _wait(fn, timeout: float = 120.0):
@@ -111,9 +112,8 @@ def test_a_scenario_opens_from_its_name_in_the_url(dash_duo, demo_copy, monkeypa
 
     q = _wait(lambda: query().get("scenario") == ["Five for ten"] and query())
     assert q["hubs"] == ["5"] and q["existing"] == [""] and q["added"] == ["-1.95,53.42"]
-    rows = dash_duo.find_elements("#planner-hubs-table tbody tr")
-    names = {r.text.split("\n")[0] for r in rows[1:]}
-    assert len(rows) == 1 + 5
+    names = set(_wait(lambda: grid_column(dash_duo, "#planner-hubs-table", "hub")))
+    assert len(names) == 5
     assert all(any(n.startswith(e[:20]) for n in names) for e in plan.result.per_hub["name"])
     assert not dash_duo.find_element("#planner-stale").is_displayed()
     # a setting changes: the plan on screen is no longer the scenario, nor is the URL

@@ -108,7 +108,7 @@ def test_the_export_background_job_returns_a_pdf(client, send):
     end_id = end_id_from_page(client.get("/clusters").get_data(as_text=True))
     job = run_job(
         "",
-        reqs.background("export", random.Random(5), 1),
+        reqs.body("export", random.Random(5), 1),
         end_id=end_id,
         must=MUST_UPDATE["export"],
         timeout=240,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyproj
 
 from geo.build.places import open_place
 from geo.clusters.design import check_set_name, design_footprints, save_design
@@ -17,11 +19,11 @@ from geo.clusters.hotspots import hotspots
 from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
+from geo.export.tabular import Column, indicator_column
 from geo.place.bundle import atomic_write
 from geo.place.postgis import describe, is_database_url
 from geo.place.readers import read_table
-from geo.tables import to_safe_csv
-from hubplan.cli.output import check_suffix, emit_text
+from hubplan.cli.output import check_suffix
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
@@ -129,6 +131,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.geojson")
+    p.add_argument(
+        "--keys", action="store_true", help="CSV: stable column keys as headers instead of labels"
+    )
     p.set_defaults(func=cmd_hotspots)
 
     p = sub.add_parser(
@@ -147,6 +152,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mode", default="walk", help="travel mode (walk, cycle, drive)")
     p.add_argument("--out", metavar="SUMMARY.csv", help="cluster summary (default: stdout)")
     p.add_argument("--schools-out", metavar="SCHOOLS.csv", help="also write one row per school")
+    p.add_argument(
+        "--keys", action="store_true", help="stable column keys as headers instead of labels"
+    )
     p.set_defaults(func=cmd_school_clusters)
 
 
@@ -245,12 +253,17 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     table = table.rename(columns={"cls": "class"})
     attributions = place.attribution_text().splitlines()
     if out.suffix.lower() == ".csv":
-        header = [
-            f"{place.name}: hot and cold spots of {args.indicator}",
-            f"Method: {result.method_text}",
-        ]
-        header += list(result.notes) + attributions
-        emit_text(to_safe_csv(table, header_lines=header), str(out), suffixes=(".csv",))
+        from hubplan.cli.export_cmds import emit_table
+
+        emit_table(
+            place,
+            table,
+            title=f"{place.name}: hot and cold spots of {args.indicator}",
+            out=str(out),
+            keys=args.keys,
+            notes=(f"Method: {result.method_text}", *result.notes),
+            overrides=hotspot_columns(place, args.indicator, args.method),
+        )
     else:
         import geopandas as gpd
 
@@ -279,23 +292,96 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def cmd_school_clusters(args: argparse.Namespace) -> int:
+    for out in (args.out, args.schools_out):
+        if out not in (None, "-"):
+            check_suffix(out, (".csv",))
     place = open_place(args.place)
-    if args.schools_out:
-        check_suffix(args.schools_out, (".csv",))
     hub_ids = [h.strip() for h in args.hubs.split(",") if h.strip()] if args.hubs else None
     result = school_clusters(
         place, by=args.by, hub_kind=args.hub_kind, hub_ids=hub_ids, mode=args.mode
     )
-    header = [
-        f"{place.name}: school clusters",
-        result.method_text,
-        *place.attribution_text().splitlines(),
-    ]
-    emit_text(to_safe_csv(result.summary, header_lines=header), args.out, suffixes=(".csv",))
+    from hubplan.cli.export_cmds import emit_table
+
+    title = f"{place.name}: school clusters ({args.by})"
+    columns = school_cluster_columns(place, result, mode=args.mode, by=args.by)
+    notes = (result.method_text,)
+    emit_table(
+        place,
+        result.summary,
+        title=title,
+        out=args.out,
+        keys=args.keys,
+        notes=notes,
+        overrides=columns,
+    )
     if args.schools_out:
-        emit_text(
-            to_safe_csv(result.schools, header_lines=header), args.schools_out, suffixes=(".csv",)
+        emit_table(
+            place,
+            result.schools,
+            title=f"{title}: one row per school",
+            out=args.schools_out,
+            keys=args.keys,
+            notes=notes,
+            overrides=columns,
         )
     if args.out not in (None, "-"):
         print(f"{result.method_text}\nwrote {args.out}")
     return 0
+
+
+def hotspot_columns(place, indicator: str, method: str) -> dict[str, Column]:
+    """Labels with units for the hot spot table (``hubplan hotspots --out FILE.csv``)."""
+    value = Column("value", indicator)
+    if indicator in place.catalogue:
+        value = replace(indicator_column(place.catalogue[indicator]), key="value")
+    statistic = "Getis-Ord Gi* statistic" if method == "gi" else "Local Moran's I"
+    return {
+        "code": Column("code", "Area code"),
+        "name": Column("name", "Area name"),
+        "value": value,
+        "statistic": Column("statistic", statistic, kind="number", decimals=4),
+        "z": Column("z", "z-score", kind="number", decimals=3),
+        "p": Column(
+            "p", "Pseudo p-value", kind="number", decimals=5,
+            description="Conditional permutation pseudo p-value, before correction.",
+        ),
+        "p_adjusted": Column(
+            "p_adjusted", "Adjusted p-value", kind="number", decimals=5,
+            description="After the multiple-testing correction stated in the notes.",
+        ),
+        "class": Column("class", "Class", description="hot, cold, outlier or not significant"),
+    }  # fmt: skip
+
+
+def school_cluster_columns(place, result, *, mode: str, by: str) -> dict[str, Column]:
+    """Labels with units for the school cluster summary and the one-row-per-school table."""
+    columns = {
+        "cluster": Column(
+            "cluster", "Cluster", description="the hub's name" if by == "hub" else "the footprint"
+        ),
+        "areas": Column("areas", "Number of small areas", kind="count"),
+        "schools": Column("schools", "Schools", "schools", "count"),
+        "site_id": Column("site_id", "School id"),
+        "name": Column("name", "School name"),
+        "phase": Column("phase", "Phase"),
+        "minutes": Column(
+            "minutes",
+            f"Minutes to the cluster's hub by {mode}",
+            "minutes",
+            "number",
+            description="empty when schools are grouped by footprint",
+        ),
+    }
+    for key in result.summary.columns:
+        if str(key).startswith("phase: "):
+            phase = str(key).removeprefix("phase: ")
+            columns[str(key)] = Column(str(key), f"Schools, phase {phase}", "schools", "count")
+    crs = pyproj.CRS.from_user_input(place.crs)
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    unit = {"metre": "m", "degree": "degrees"}.get(unit, unit)
+    name = crs.to_string()
+    for key, axis in (("x", "X"), ("y", "Y")):
+        columns[key] = Column(
+            key, f"{axis} coordinate", unit, "number", description=f"in the place's CRS ({name})"
+        )
+    return columns

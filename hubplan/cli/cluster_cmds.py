@@ -12,8 +12,12 @@ import pandas as pd
 import pyproj
 
 from geo.build.places import open_place
-from geo.clusters.design import check_set_name, design_footprints, save_design
-from geo.clusters.footprint_sets import write_lookup
+from geo.clusters.design import (
+    FootprintDesign,
+    check_set_name,
+    design_footprints,
+    save_design,
+)
 from geo.clusters.hotspots import METHODS as HOTSPOT_METHODS
 from geo.clusters.hotspots import hotspots
 from geo.clusters.regionalize import METHODS
@@ -29,6 +33,23 @@ PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
     ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
 )
+
+
+#: The columns of a ``code,footprint`` lookup (``hubplan cluster --out``, the Clusters page):
+#: the keys are the headers, so the file loads back through ``[footprints]`` in a config.
+LOOKUP_COLUMNS = (
+    Column("code", "code", description="Small-area code"),
+    Column("footprint", "footprint", description="The designed footprint of the area"),
+)
+
+
+def lookup_notes(design: FootprintDesign) -> tuple[str, ...]:
+    """The notes that travel with a design's lookup (its sidecar)."""
+    return (
+        f"Balanced on the indicator {design.balance!r}.",
+        *design.notes,
+        'Loads back through [footprints] in a place config (code = "code", name = "footprint").',
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -206,7 +227,16 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
     )
     result = design.result
-    write_lookup(design.assignment, out)
+    from hubplan.cli.export_cmds import emit_table
+
+    emit_table(
+        place,
+        design.lookup(),
+        title=f"{place.name}: footprint lookup of {result.k} designed footprints",
+        out=str(out),
+        notes=lookup_notes(design),
+        overrides={c.key: c for c in LOOKUP_COLUMNS},
+    )
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     if args.save_as:

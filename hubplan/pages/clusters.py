@@ -23,6 +23,7 @@ from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.export import tabular
 from geo.place.model import Place
+from hubplan.cli.cluster_cmds import LOOKUP_COLUMNS, lookup_notes
 from hubplan.pages._grid import (
     download_bar,
     grid,
@@ -566,14 +567,6 @@ def on_design(_clicks, chosen, k, balance, method, respect, state):
     )
 
 
-#: The columns of the design's ``code,footprint`` lookup: the keys are the headers, so the
-#: file loads back through ``[footprints]`` in a place config.
-LOOKUP_COLUMNS = (
-    tabular.Column("code", "code", description="Small-area code"),
-    tabular.Column("footprint", "footprint", description="The designed footprint of the area"),
-)
-
-
 @callback(
     Output("cl-download", "data"),
     Output("cl-download-meta", "data"),
@@ -597,12 +590,7 @@ def on_download(_clicks, lookup, state):
         LOOKUP_COLUMNS,
         title=f"{place.name}: footprint lookup of the design {design.label!r}",
         stem=f"{current_place_key(place)}_{name}_footprints",
-        notes=(
-            f"Balanced on the indicator {design.balance!r}.",
-            *design.notes,
-            "Loads back through [footprints] in a place config "
-            '(code = "code", name = "footprint").',
-        ),
+        notes=lookup_notes(design),
     )
 
 

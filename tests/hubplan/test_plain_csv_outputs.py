@@ -1,6 +1,6 @@
 """Every CSV that once started with ``# `` lines opens in a plain CSV reader (issue #14).
 
-``hubplan access``, ``hubplan hotspots``, ``hubplan school-clusters`` (summary and
+``hubplan cluster``'s lookup, ``hubplan access``, ``hubplan hotspots``, ``hubplan school-clusters`` (summary and
 ``--schools-out``) and the Clusters page's lookup download are read with
 ``pandas.read_csv(path)`` and ``csv.DictReader`` as they come: the header is on row 1, the file
 is UTF-8 with a byte-order mark, and the attribution and method travel in the CSV on the Web
@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from geo.build.places import open_place
+from geo.clusters.footprint_sets import read_lookup
 from hubplan.cli.main import main
 from hubplan.web import create_app
 
@@ -57,6 +58,11 @@ def check_plain(path: Path, *, first: str, note: str, place) -> pd.DataFrame:
 
 
 CLI_CASES = {
+    "cluster": (
+        ["cluster", "demo", "--k", "3", "--balance", "population", "--out", "{out}"],
+        "code",
+        "Designed 3 footprints",
+    ),
     "access": (
         ["access", "demo", "--to", "family_hub", "--mode", "walk", "--out", "{out}"],
         "Area code",
@@ -100,6 +106,9 @@ def test_cli_csv_is_plain_with_a_sidecar(case, demo, tmp_path, capsys):
     frame = check_plain(out, first=first, note=note, place=demo)
     if case in ("access", "hotspots"):
         assert sorted(frame["Area code"]) == sorted(demo.areas.index.astype(str))
+    if case == "cluster":  # keys as headers: loads back through [footprints] in a config
+        assert list(frame.columns) == ["code", "footprint"] and len(frame) == len(demo.areas)
+        assert read_lookup(out, demo.areas.index).nunique() == 3
     if case == "school-clusters":
         assert sorted(frame["Cluster"]) == demo.footprint_names
         assert frame["Number of small areas"].sum() == len(demo.areas)

@@ -151,7 +151,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-fdr", action="store_true", help="no multiple-testing correction (not advised)"
     )
     p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
-    p.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.geojson")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="FILE.csv, FILE.xlsx or FILE.geojson"
+    )
     p.add_argument(
         "--keys", action="store_true", help="CSV: stable column keys as headers instead of labels"
     )
@@ -171,8 +173,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hub-kind", metavar="KIND", help="site kind of the hubs (default family_hub)")
     p.add_argument("--hubs", metavar="ID,ID,...", help="only these site ids are hubs")
     p.add_argument("--mode", default="walk", help="travel mode (walk, cycle, drive)")
-    p.add_argument("--out", metavar="SUMMARY.csv", help="cluster summary (default: stdout)")
-    p.add_argument("--schools-out", metavar="SCHOOLS.csv", help="also write one row per school")
+    p.add_argument(
+        "--out", metavar="SUMMARY.csv", help="cluster summary, .csv or .xlsx (default: stdout)"
+    )
+    p.add_argument(
+        "--schools-out", metavar="SCHOOLS.csv", help="also write one row per school (.csv, .xlsx)"
+    )
     p.add_argument(
         "--keys", action="store_true", help="stable column keys as headers instead of labels"
     )
@@ -267,7 +273,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
-    out = check_suffix(args.out, (".csv", ".geojson"))
+    out = check_suffix(args.out, (".csv", ".xlsx", ".geojson"))
     place = open_place(args.place)
     result = hotspots(
         place,
@@ -282,7 +288,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     table.insert(1, "name", place.areas["name"].to_numpy())
     table = table.rename(columns={"cls": "class"})
     attributions = place.attribution_text().splitlines()
-    if out.suffix.lower() == ".csv":
+    if out.suffix.lower() in (".csv", ".xlsx"):
         from hubplan.cli.export_cmds import emit_table
 
         emit_table(
@@ -290,6 +296,7 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
             table,
             title=f"{place.name}: hot and cold spots of {args.indicator}",
             out=str(out),
+            fmt=out.suffix.lower()[1:],
             keys=args.keys,
             notes=(f"Method: {result.method_text}", *result.notes),
             overrides=hotspot_columns(place, args.indicator, args.method),
@@ -322,16 +329,15 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def cmd_school_clusters(args: argparse.Namespace) -> int:
-    for out in (args.out, args.schools_out):
-        if out not in (None, "-"):
-            check_suffix(out, (".csv",))
+    from hubplan.cli.export_cmds import emit_table, table_fmt
+
+    fmt = table_fmt(args.out)
+    schools_fmt = table_fmt(args.schools_out) if args.schools_out else "csv"
     place = open_place(args.place)
     hub_ids = [h.strip() for h in args.hubs.split(",") if h.strip()] if args.hubs else None
     result = school_clusters(
         place, by=args.by, hub_kind=args.hub_kind, hub_ids=hub_ids, mode=args.mode
     )
-    from hubplan.cli.export_cmds import emit_table
-
     title = f"{place.name}: school clusters ({args.by})"
     columns = school_cluster_columns(place, result, mode=args.mode, by=args.by)
     notes = (result.method_text,)
@@ -340,6 +346,7 @@ def cmd_school_clusters(args: argparse.Namespace) -> int:
         result.summary,
         title=title,
         out=args.out,
+        fmt=fmt,
         keys=args.keys,
         notes=notes,
         overrides=columns,
@@ -350,6 +357,7 @@ def cmd_school_clusters(args: argparse.Namespace) -> int:
             result.schools,
             title=f"{title}: one row per school",
             out=args.schools_out,
+            fmt=schools_fmt,
             keys=args.keys,
             notes=notes,
             overrides=columns,

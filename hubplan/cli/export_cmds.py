@@ -183,6 +183,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- tables
 
 
+def table_fmt(out: str | None) -> str:
+    """``csv`` or ``xlsx`` from the suffix of ``--out`` (``csv`` for stdout)."""
+    if out in (None, "-"):
+        return "csv"
+    from geo.export.tabular import TABLE_FORMATS
+    from hubplan.cli.output import check_suffix
+
+    return check_suffix(out, tuple(f".{f}" for f in TABLE_FORMATS)).suffix.lower()[1:]
+
+
 def emit_table(
     place,
     frame,

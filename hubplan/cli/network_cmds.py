@@ -75,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "access",
-        help="minutes from every area to the nearest site of a kind (csv)",
+        help="minutes from every area to the nearest site of a kind (csv or xlsx)",
         description="Per area: minutes to the nearest site of KIND by MODE, which site, and population counts.",
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
@@ -88,7 +88,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="walk, cycle, drive or transit (walking plus public transport; needs the place's "
         "[network.transit] timetable) (default walk)",
     )
-    p.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv instead of stdout")
+    p.add_argument(
+        "--out",
+        metavar="FILE.csv|FILE.xlsx",
+        help="write to FILE.csv (plus FILE.csv-metadata.json) or FILE.xlsx instead of stdout",
+    )
     p.add_argument(
         "--keys", action="store_true", help="stable column keys as headers instead of labels"
     )
@@ -178,8 +182,9 @@ def access_columns(place: Place, kind: str, mode: str) -> dict[str, Column]:
 
 
 def cmd_access(args: argparse.Namespace) -> int:
-    if args.out not in (None, "-"):
-        check_suffix(args.out, (".csv",))
+    from hubplan.cli.export_cmds import emit_table, table_fmt
+
+    fmt = table_fmt(args.out)
     place = open_place(args.place)
     table = access_table(place, args.kind, mode=args.mode)
     note = CROWFLY_NOTE if is_approximate(place) else "shortest paths on the road network"
@@ -189,13 +194,12 @@ def cmd_access(args: argparse.Namespace) -> int:
         f"Minutes by {args.mode} to the nearest {args.kind}: {note}; "
         f"areas from their {area_point_method(place)} point."
     )
-    from hubplan.cli.export_cmds import emit_table
-
     return emit_table(
         place,
         table,
         title=f"{_place_title(place)}: minutes to the nearest {kind_label(args.kind).lower()} by {args.mode}",
         out=args.out,
+        fmt=fmt,
         keys=args.keys,
         notes=(method,),
         overrides=access_columns(place, args.kind, args.mode),

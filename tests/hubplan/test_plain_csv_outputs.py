@@ -16,6 +16,7 @@ import importlib
 import json
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -127,3 +128,34 @@ def test_clusters_page_lookup_is_plain_with_a_sidecar(demo, tmp_path):
     # The keys stay the headers: the lookup loads back through [footprints] in a config.
     assert list(frame.columns) == ["code", "footprint"] and len(frame) == len(demo.areas)
     assert frame["footprint"].nunique() == 3
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["access", "demo", "--to", "family_hub", "--out", "{out}"],
+        ["hotspots", "demo", "--indicator", "imd_score", "--permutations", "99", "--out", "{out}"],
+        ["school-clusters", "demo", "--by", "footprint", "--out", "{out}"],
+        ["school-clusters", "demo", "--out", "{tmp}/s.csv", "--schools-out", "{out}"],
+    ],
+    ids=["access", "hotspots", "school-clusters", "schools-out"],
+)
+def test_the_same_tables_as_xlsx_with_an_about_sheet(argv, demo, tmp_path, capsys):
+    out = tmp_path / "table.xlsx"
+    code = main([a.format(out=out, tmp=tmp_path) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert not out.with_name("table.xlsx-metadata.json").exists()
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["Data", "About"]
+    about = " ".join(str(c.value) for row in book["About"].iter_rows() for c in row if c.value)
+    for line in demo.attribution_text().splitlines():
+        assert line.strip() in about, line
+    data = pd.read_excel(out, sheet_name="Data")
+    assert len(data) > 0 and data.columns[0] in ("Area code", "Cluster", "School id")
+
+
+def test_an_unknown_table_suffix_is_one_line(tmp_path, capsys):
+    code = main(["access", "demo", "--to", "family_hub", "--out", str(tmp_path / "a.txt")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "a.txt" in err and ".xlsx" in err

@@ -20,10 +20,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from geo.build.pipeline import build_bundle
 from geo.build.places import open_place
 from geo.clusters.footprint_sets import read_lookup
 from hubplan.cli.main import main
 from hubplan.web import create_app
+from tests.support.wigan import write_wigan_config
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +161,49 @@ def test_an_unknown_table_suffix_is_one_line(tmp_path, capsys):
     code = main(["access", "demo", "--to", "family_hub", "--out", str(tmp_path / "a.txt")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "a.txt" in err and ".xlsx" in err
+
+
+@pytest.fixture(scope="module")
+def wigan(tmp_path_factory, wigan_dir):
+    folder = tmp_path_factory.mktemp("wigan-csv")
+    build_bundle(write_wigan_config(wigan_dir, folder), folder / "wigan.gpkg")
+    return folder / "wigan.gpkg"
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(
+    ("argv", "first"),
+    [
+        (["access", "{place}", "--to", "school", "--out", "{out}"], "Area code"),
+        (
+            [
+                "hotspots",
+                "{place}",
+                "--indicator",
+                "imd_score",
+                "--permutations",
+                "99",
+                "--out",
+                "{out}",
+            ],
+            "Area code",
+        ),
+        (["school-clusters", "{place}", "--by", "footprint", "--out", "{out}"], "Cluster"),
+    ],
+    ids=["access", "hotspots", "school-clusters"],
+)
+def test_wigan_csvs_are_plain_with_the_licences_in_the_sidecar(argv, first, wigan, tmp_path):
+    out = tmp_path / "wigan.csv"
+    assert main([a.format(place=wigan, out=out) for a in argv]) == 0
+    place = open_place(wigan)
+    frame = pd.read_csv(out)
+    assert frame.columns[0] == first and len(frame) > 0
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.DictReader(fh))) == len(frame)
+    meta = json.loads((tmp_path / "wigan.csv-metadata.json").read_text(encoding="utf-8"))
+    assert meta["synthetic"] is False
+    assert "Open Government Licence v3.0" in [lic["name"] for lic in meta["dc:license"]]
+    for line in place.attribution_text().splitlines():
+        if line.strip():
+            assert line in meta["dc:source"], line
+    assert "synthetic demo data" not in json.dumps(meta).lower()

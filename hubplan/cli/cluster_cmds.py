@@ -60,8 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Group the place's areas into K footprints that share boundaries (contiguous), hold "
             "as equal a share as possible of the balance indicator, and are reasonably compact. "
             "Writes a code,footprint lookup that loads back through [footprints] in a place "
-            'config (code = "code", name = "footprint"); --save-as also stores it in the '
-            "bundle as an alternative footprint set."
+            'config (code = "code", name = "footprint"), with the design notes and sources in '
+            "a LOOKUP.csv-metadata.json sidecar; --save-as also stores it in the bundle as an "
+            "alternative footprint set."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)

@@ -18,33 +18,18 @@ def escape_formula(value: object) -> object:
     return value
 
 
-def safe_header_line(text: object) -> str:
-    """One ``# `` comment line's text, safe in a spreadsheet.
+def to_safe_csv(df: pd.DataFrame) -> str:
+    """CSV text (header on row 1) with formula-like headers and text cells escaped.
 
-    Line breaks and other control characters become spaces (a break would start a new,
-    uncommented row), and every comma-separated piece that would start with ``= + - @`` once
-    a spreadsheet splits the line into cells is prefixed with ``'``.
+    Tables for partners go through :mod:`geo.export.tabular` instead (labels with units,
+    byte-order mark, metadata sidecar); this is for machine files such as lookups.
     """
-    flat = "".join(ch if ch >= " " and ch != "\x7f" else " " for ch in str(text))
-    pieces = flat.split(",")
-    out = [pieces[0]]
-    for piece in pieces[1:]:
-        stripped = piece.lstrip()
-        lead = piece[: len(piece) - len(stripped)]
-        out.append(lead + str(escape_formula(stripped)))
-    return ",".join(out)
-
-
-def to_safe_csv(df: pd.DataFrame, *, header_lines: list[str] | None = None) -> str:
-    """CSV text with formula-like text cells escaped; optional ``# `` comment lines on top."""
     safe = df.copy()
     for col in safe.columns:
         if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(escape_formula)
     safe.columns = [escape_formula(str(c)) for c in safe.columns]
     buf = io.StringIO()
-    for line in header_lines or []:
-        buf.write(f"# {safe_header_line(line)}\n")
     safe.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 

@@ -5,28 +5,51 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyproj
 
 from geo.build.places import open_place
-from geo.clusters.design import check_set_name, design_footprints, save_design
-from geo.clusters.footprint_sets import write_lookup
+from geo.clusters.design import (
+    FootprintDesign,
+    check_set_name,
+    design_footprints,
+    save_design,
+)
 from geo.clusters.hotspots import METHODS as HOTSPOT_METHODS
 from geo.clusters.hotspots import hotspots
 from geo.clusters.regionalize import METHODS
 from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
+from geo.export.tabular import Column, indicator_column
 from geo.place.bundle import atomic_write
 from geo.place.postgis import describe, is_database_url
 from geo.place.readers import read_table
-from geo.tables import to_safe_csv
-from hubplan.cli.output import check_suffix, emit_text
+from hubplan.cli.output import check_suffix
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
     ", a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), or 'demo'"
 )
+
+
+#: The columns of a ``code,footprint`` lookup (``hubplan cluster --out``, the Clusters page):
+#: the keys are the headers, so the file loads back through ``[footprints]`` in a config.
+LOOKUP_COLUMNS = (
+    Column("code", "code", description="Small-area code"),
+    Column("footprint", "footprint", description="The designed footprint of the area"),
+)
+
+
+def lookup_notes(design: FootprintDesign) -> tuple[str, ...]:
+    """The notes that travel with a design's lookup (its sidecar)."""
+    return (
+        f"Balanced on the indicator {design.balance!r}.",
+        *design.notes,
+        'Loads back through [footprints] in a place config (code = "code", name = "footprint").',
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,8 +60,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Group the place's areas into K footprints that share boundaries (contiguous), hold "
             "as equal a share as possible of the balance indicator, and are reasonably compact. "
             "Writes a code,footprint lookup that loads back through [footprints] in a place "
-            'config (code = "code", name = "footprint"); --save-as also stores it in the '
-            "bundle as an alternative footprint set."
+            'config (code = "code", name = "footprint"), with the design notes and sources in '
+            "a LOOKUP.csv-metadata.json sidecar; --save-as also stores it in the bundle as an "
+            "alternative footprint set."
         ),
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
@@ -128,7 +152,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--no-fdr", action="store_true", help="no multiple-testing correction (not advised)"
     )
     p.add_argument("--seed", type=int, default=0, help="permutation seed (default 0)")
-    p.add_argument("--out", required=True, metavar="FILE", help="FILE.csv or FILE.geojson")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="FILE.csv, FILE.xlsx or FILE.geojson"
+    )
+    p.add_argument(
+        "--keys", action="store_true", help="CSV: stable column keys as headers instead of labels"
+    )
     p.set_defaults(func=cmd_hotspots)
 
     p = sub.add_parser(
@@ -145,8 +174,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hub-kind", metavar="KIND", help="site kind of the hubs (default family_hub)")
     p.add_argument("--hubs", metavar="ID,ID,...", help="only these site ids are hubs")
     p.add_argument("--mode", default="walk", help="travel mode (walk, cycle, drive)")
-    p.add_argument("--out", metavar="SUMMARY.csv", help="cluster summary (default: stdout)")
-    p.add_argument("--schools-out", metavar="SCHOOLS.csv", help="also write one row per school")
+    p.add_argument(
+        "--out", metavar="SUMMARY.csv", help="cluster summary, .csv or .xlsx (default: stdout)"
+    )
+    p.add_argument(
+        "--schools-out", metavar="SCHOOLS.csv", help="also write one row per school (.csv, .xlsx)"
+    )
+    p.add_argument(
+        "--keys", action="store_true", help="stable column keys as headers instead of labels"
+    )
     p.set_defaults(func=cmd_school_clusters)
 
 
@@ -198,7 +234,16 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
     )
     result = design.result
-    write_lookup(design.assignment, out)
+    from hubplan.cli.export_cmds import emit_table
+
+    emit_table(
+        place,
+        design.lookup(),
+        title=f"{place.name}: footprint lookup of {result.k} designed footprints",
+        out=str(out),
+        notes=lookup_notes(design),
+        overrides={c.key: c for c in LOOKUP_COLUMNS},
+    )
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     if args.save_as:
@@ -229,7 +274,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def cmd_hotspots(args: argparse.Namespace) -> int:
-    out = check_suffix(args.out, (".csv", ".geojson"))
+    out = check_suffix(args.out, (".csv", ".xlsx", ".geojson"))
     place = open_place(args.place)
     result = hotspots(
         place,
@@ -244,13 +289,19 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     table.insert(1, "name", place.areas["name"].to_numpy())
     table = table.rename(columns={"cls": "class"})
     attributions = place.attribution_text().splitlines()
-    if out.suffix.lower() == ".csv":
-        header = [
-            f"{place.name}: hot and cold spots of {args.indicator}",
-            f"Method: {result.method_text}",
-        ]
-        header += list(result.notes) + attributions
-        emit_text(to_safe_csv(table, header_lines=header), str(out), suffixes=(".csv",))
+    if out.suffix.lower() in (".csv", ".xlsx"):
+        from hubplan.cli.export_cmds import emit_table
+
+        emit_table(
+            place,
+            table,
+            title=f"{place.name}: hot and cold spots of {args.indicator}",
+            out=str(out),
+            fmt=out.suffix.lower()[1:],
+            keys=args.keys,
+            notes=(f"Method: {result.method_text}", *result.notes),
+            overrides=hotspot_columns(place, args.indicator, args.method),
+        )
     else:
         import geopandas as gpd
 
@@ -279,23 +330,97 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
 
 
 def cmd_school_clusters(args: argparse.Namespace) -> int:
+    from hubplan.cli.export_cmds import emit_table, table_fmt
+
+    fmt = table_fmt(args.out)
+    schools_fmt = table_fmt(args.schools_out) if args.schools_out else "csv"
     place = open_place(args.place)
-    if args.schools_out:
-        check_suffix(args.schools_out, (".csv",))
     hub_ids = [h.strip() for h in args.hubs.split(",") if h.strip()] if args.hubs else None
     result = school_clusters(
         place, by=args.by, hub_kind=args.hub_kind, hub_ids=hub_ids, mode=args.mode
     )
-    header = [
-        f"{place.name}: school clusters",
-        result.method_text,
-        *place.attribution_text().splitlines(),
-    ]
-    emit_text(to_safe_csv(result.summary, header_lines=header), args.out, suffixes=(".csv",))
+    title = f"{place.name}: school clusters ({args.by})"
+    columns = school_cluster_columns(place, result, mode=args.mode, by=args.by)
+    notes = (result.method_text,)
+    emit_table(
+        place,
+        result.summary,
+        title=title,
+        out=args.out,
+        fmt=fmt,
+        keys=args.keys,
+        notes=notes,
+        overrides=columns,
+    )
     if args.schools_out:
-        emit_text(
-            to_safe_csv(result.schools, header_lines=header), args.schools_out, suffixes=(".csv",)
+        emit_table(
+            place,
+            result.schools,
+            title=f"{title}: one row per school",
+            out=args.schools_out,
+            fmt=schools_fmt,
+            keys=args.keys,
+            notes=notes,
+            overrides=columns,
         )
     if args.out not in (None, "-"):
         print(f"{result.method_text}\nwrote {args.out}")
     return 0
+
+
+def hotspot_columns(place, indicator: str, method: str) -> dict[str, Column]:
+    """Labels with units for the hot spot table (``hubplan hotspots --out FILE.csv``)."""
+    value = Column("value", indicator)
+    if indicator in place.catalogue:
+        value = replace(indicator_column(place.catalogue[indicator]), key="value")
+    statistic = "Getis-Ord Gi* statistic" if method == "gi" else "Local Moran's I"
+    return {
+        "code": Column("code", "Area code"),
+        "name": Column("name", "Area name"),
+        "value": value,
+        "statistic": Column("statistic", statistic, kind="number", decimals=4),
+        "z": Column("z", "z-score", kind="number", decimals=3),
+        "p": Column(
+            "p", "Pseudo p-value", kind="number", decimals=5,
+            description="Conditional permutation pseudo p-value, before correction.",
+        ),
+        "p_adjusted": Column(
+            "p_adjusted", "Adjusted p-value", kind="number", decimals=5,
+            description="After the multiple-testing correction stated in the notes.",
+        ),
+        "class": Column("class", "Class", description="hot, cold, outlier or not significant"),
+    }  # fmt: skip
+
+
+def school_cluster_columns(place, result, *, mode: str, by: str) -> dict[str, Column]:
+    """Labels with units for the school cluster summary and the one-row-per-school table."""
+    columns = {
+        "cluster": Column(
+            "cluster", "Cluster", description="the hub's name" if by == "hub" else "the footprint"
+        ),
+        "areas": Column("areas", "Number of small areas", kind="count"),
+        "schools": Column("schools", "Schools", "schools", "count"),
+        "site_id": Column("site_id", "School id"),
+        "name": Column("name", "School name"),
+        "phase": Column("phase", "Phase"),
+        "minutes": Column(
+            "minutes",
+            f"Minutes to the cluster's hub by {mode}",
+            "minutes",
+            "number",
+            description="empty when schools are grouped by footprint",
+        ),
+    }
+    for key in result.summary.columns:
+        if str(key).startswith("phase: "):
+            phase = str(key).removeprefix("phase: ")
+            columns[str(key)] = Column(str(key), f"Schools, phase {phase}", "schools", "count")
+    crs = pyproj.CRS.from_user_input(place.crs)
+    unit = crs.axis_info[0].unit_name if crs.axis_info else ""
+    unit = {"metre": "m", "degree": "degrees"}.get(unit, unit)
+    name = crs.to_string()
+    for key, axis in (("x", "X"), ("y", "Y")):
+        columns[key] = Column(
+            key, f"{axis} coordinate", unit, "number", description=f"in the place's CRS ({name})"
+        )
+    return columns

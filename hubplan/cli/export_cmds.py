@@ -183,6 +183,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- tables
 
 
+def table_fmt(out: str | None) -> str:
+    """``csv`` or ``xlsx`` from the suffix of ``--out`` (``csv`` for stdout)."""
+    if out in (None, "-"):
+        return "csv"
+    from geo.export.tabular import TABLE_FORMATS
+    from hubplan.cli.output import check_suffix
+
+    return check_suffix(out, tuple(f".{f}" for f in TABLE_FORMATS)).suffix.lower()[1:]
+
+
 def emit_table(
     place,
     frame,
@@ -194,16 +204,21 @@ def emit_table(
     disclosure: str = "",
     notes: tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
+    overrides: dict | None = None,
 ) -> int:
     """Write a table about ``place`` with :mod:`geo.export.tabular` (to ``out`` or stdout).
 
     A file gets the metadata (a CSV its ``-metadata.json`` sidecar, an XLSX its About sheet);
-    CSV on stdout is the plain table (no byte-order mark) and the metadata is not written.
+    CSV on stdout is the plain table (no byte-order mark) and the metadata goes to stderr.
+    ``labels`` and ``overrides`` (key -> :class:`~geo.export.tabular.Column`) are passed to
+    :func:`~geo.export.tabular.columns_for`.
     """
     from geo.export import tabular
     from hubplan.cli.output import check_suffix
 
-    columns = tabular.columns_for(frame, catalogue=place.catalogue, labels=labels)
+    columns = tabular.columns_for(
+        frame, catalogue=place.catalogue, labels=labels, overrides=overrides
+    )
     if out in (None, "-"):
         if fmt != "csv":
             raise InputError(f"--format {fmt} writes a file: give --out FILE.{fmt}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import replace
 
 import geopandas as gpd
 from shapely.geometry import Point
@@ -12,13 +13,14 @@ from shapely.geometry import Point
 from geo.build.places import open_place
 from geo.errors import InputError
 from geo.export.data import isochrones_data, write_export
-from geo.network.access import access_table
+from geo.export.tabular import Column
+from geo.indicators.footprint_profile import kind_label
+from geo.network.access import access_key, access_table
 from geo.network.isochrones import DEFAULT_BUFFER_M, check_minutes
 from geo.network.travel import CROWFLY_NOTE, TRANSIT, area_point_method, is_approximate
 from geo.place.model import SYNTHETIC_LABEL, Place
-from geo.tables import to_safe_csv
 from geo.transit.store import transit_method
-from hubplan.cli.output import check_suffix, emit_text
+from hubplan.cli.output import check_suffix
 
 PLACE_HELP = (
     "a place bundle (.gpkg), a name in data/places"
@@ -73,7 +75,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "access",
-        help="minutes from every area to the nearest site of a kind (csv)",
+        help="minutes from every area to the nearest site of a kind (csv or xlsx)",
         description="Per area: minutes to the nearest site of KIND by MODE, which site, and population counts.",
     )
     p.add_argument("place", metavar="PLACE", help=PLACE_HELP)
@@ -86,7 +88,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="walk, cycle, drive or transit (walking plus public transport; needs the place's "
         "[network.transit] timetable) (default walk)",
     )
-    p.add_argument("--out", metavar="FILE.csv", help="write to FILE.csv instead of stdout")
+    p.add_argument(
+        "--out",
+        metavar="FILE.csv|FILE.xlsx",
+        help="write to FILE.csv (plus FILE.csv-metadata.json) or FILE.xlsx instead of stdout",
+    )
+    p.add_argument(
+        "--keys", action="store_true", help="stable column keys as headers instead of labels"
+    )
     p.set_defaults(func=cmd_access)
 
 
@@ -112,12 +121,10 @@ def parse_hubs(place: Place, specs: list[str]) -> gpd.GeoSeries:
     return gpd.GeoSeries(points, index=labels, crs=place.crs)
 
 
-def _header(place: Place) -> list[str]:
-    lines = [
-        place.name
-        + (f" ({SYNTHETIC_LABEL})" if place.synthetic and SYNTHETIC_LABEL not in place.name else "")
-    ]
-    return lines + [line for line in place.attribution_text().splitlines() if line]
+def _place_title(place: Place) -> str:
+    """The place's name, with "synthetic demo data" for the demo."""
+    synthetic = place.synthetic and SYNTHETIC_LABEL not in place.name
+    return place.name + (f" ({SYNTHETIC_LABEL})" if synthetic else "")
 
 
 def cmd_isochrones(args: argparse.Namespace) -> int:
@@ -149,18 +156,51 @@ def cmd_isochrones(args: argparse.Namespace) -> int:
     return 0
 
 
+def access_columns(place: Place, kind: str, mode: str) -> dict[str, Column]:
+    """Labels with units for the columns of :func:`~geo.network.access.access_table`."""
+    key = access_key(kind, mode)
+    what = f"Minutes to the nearest {kind_label(kind).lower()} by {mode}"
+    minutes = Column(key, what, "minutes", "number")
+    columns = {
+        "code": Column("code", "Area code"),
+        "name": Column("name", "Area name"),
+        "footprint": Column("footprint", place.footprint_label),
+        key: minutes,
+        "nearest_site_id": Column("nearest_site_id", "Nearest site id"),
+        "nearest_site_name": Column("nearest_site_name", "Nearest site name"),
+        "mode": Column("mode", "Travel mode"),
+        "method": Column("method", "Method"),
+        "area_point": Column("area_point", "Area point"),
+    }
+    for q, word in (("p10", "10th"), ("p90", "90th")):
+        columns[f"{key}_{q}"] = replace(
+            minutes,
+            key=f"{key}_{q}",
+            label=f"{what}, {word} percentile over departures",
+        )
+    return columns
+
+
 def cmd_access(args: argparse.Namespace) -> int:
-    if args.out not in (None, "-"):
-        check_suffix(args.out, (".csv",))
+    from hubplan.cli.export_cmds import emit_table, table_fmt
+
+    fmt = table_fmt(args.out)
     place = open_place(args.place)
     table = access_table(place, args.kind, mode=args.mode)
     note = CROWFLY_NOTE if is_approximate(place) else "shortest paths on the road network"
     if args.mode == TRANSIT:
         note = transit_method(place) + "; _p10/_p90 columns: 10th/90th percentile over departures"
-    header = [
-        *_header(place),
-        f"minutes by {args.mode} to the nearest {args.kind}: {note}; "
-        f"areas from their {area_point_method(place)} point",
-    ]
-    emit_text(to_safe_csv(table, header_lines=header), args.out, suffixes=(".csv",))
-    return 0
+    method = (
+        f"Minutes by {args.mode} to the nearest {args.kind}: {note}; "
+        f"areas from their {area_point_method(place)} point."
+    )
+    return emit_table(
+        place,
+        table,
+        title=f"{_place_title(place)}: minutes to the nearest {kind_label(args.kind).lower()} by {args.mode}",
+        out=args.out,
+        fmt=fmt,
+        keys=args.keys,
+        notes=(method,),
+        overrides=access_columns(place, args.kind, args.mode),
+    )

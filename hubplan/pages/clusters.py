@@ -23,8 +23,14 @@ from geo.clusters.school_clusters import school_clusters
 from geo.errors import InputError
 from geo.export import tabular
 from geo.place.model import Place
-from geo.tables import to_safe_csv
-from hubplan.pages._grid import download_bar, grid, grid_data, grid_download_callback
+from hubplan.cli.cluster_cmds import LOOKUP_COLUMNS, lookup_notes
+from hubplan.pages._grid import (
+    download_bar,
+    grid,
+    grid_data,
+    grid_download_callback,
+    table_download,
+)
 from hubplan.pages._state import Notices, current_place_key, first, open_place_safe
 from hubplan.pages._ui import (
     attribution_footer,
@@ -225,6 +231,7 @@ def _design_actions() -> list:
                 "Download lookup (CSV)", id="cl-download-btn", n_clicks=0, className="button"
             ),
             dcc.Download(id="cl-download"),
+            dcc.Download(id="cl-download-meta"),
         ],
         className="button-row",
     )
@@ -562,22 +569,29 @@ def on_design(_clicks, chosen, k, balance, method, respect, state):
 
 @callback(
     Output("cl-download", "data"),
+    Output("cl-download-meta", "data"),
     Input("cl-download-btn", "n_clicks"),
     State("cl-lookup", "data"),
     State("cl-state", "data"),
     prevent_initial_call=True,
 )
 def on_download(_clicks, lookup, state):
+    """The design's lookup as CSV (header on row 1) and its CSVW metadata sidecar."""
     place, _ = open_place_safe((state or {}).get("place"))
     lookup = lookup or {}
     if not lookup.get("ready"):
-        return dash.no_update
+        return dash.no_update, dash.no_update
     design = run_design(place, lookup)
     name = design.label.replace(" ", "_")
-    return {
-        "content": to_safe_csv(design.lookup()),
-        "filename": f"{current_place_key(place)}_{name}_footprints.csv",
-    }
+    return table_download(
+        "csv",
+        place,
+        design.lookup(),
+        LOOKUP_COLUMNS,
+        title=f"{place.name}: footprint lookup of the design {design.label!r}",
+        stem=f"{current_place_key(place)}_{name}_footprints",
+        notes=lookup_notes(design),
+    )
 
 
 @callback(

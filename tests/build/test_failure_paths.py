@@ -162,7 +162,7 @@ def test_add_indicator_max_mb_is_validated(tmp_path, capsys, value):
     assert out.read_bytes() == before
 
 
-def test_csv_header_lines_are_safe_in_a_spreadsheet():
+def test_safe_csv_escapes_formulas_and_has_no_comment_lines():
     import csv
     import io
 
@@ -170,11 +170,12 @@ def test_csv_header_lines_are_safe_in_a_spreadsheet():
 
     from geo.tables import to_safe_csv
 
-    evil = 'Source: Council\n=HYPERLINK("http://x","click"), +cmd|calc, @SUM(1)\r-2'
-    text = to_safe_csv(pd.DataFrame({"a": [1]}), header_lines=["Title", evil])
-    lines = text.splitlines()
-    assert len(lines) == 4 and lines[0] == "# Title" and lines[1].startswith("# Source: Council")
-    for row in csv.reader(io.StringIO(text)):
+    evil = '=HYPERLINK("http://x","click")'
+    text = to_safe_csv(pd.DataFrame({"@SUM(1)": [evil, "+cmd|calc", "-2", "ok"]}))
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["'@SUM(1)"] and [r[0] for r in rows[1:]][-1] == "ok"
+    assert not text.startswith("#") and len(rows) == 5
+    for row in rows:
         for cell in row:
             assert not cell.strip().startswith(("=", "+", "@", "-")), cell
 

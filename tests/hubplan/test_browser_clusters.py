@@ -4,6 +4,11 @@ method stated. Saves a screenshot into the ``artefacts`` folder."""
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
 from selenium.webdriver.common.keys import Keys
 
 from geo.build.places import open_place
@@ -11,6 +16,18 @@ from hubplan.web import create_app
 from tests.support.grid import grid_rows
 
 MAP_CANVAS = "canvas.maplibregl-canvas"
+
+
+def _wait_file(folder: Path, name: str, timeout: float = 60) -> Path:
+    """The downloaded file ``name`` once the browser has finished writing it."""
+    end = time.time() + timeout
+    path = folder / name
+    while time.time() < end:
+        if path.is_file() and path.stat().st_size > 0:
+            time.sleep(0.3)
+            return path
+        time.sleep(0.3)
+    raise AssertionError(f"{name} was not downloaded (folder: {sorted(folder.iterdir())})")
 
 
 def _rows(dash_duo, table_id: str) -> list[list[str]]:
@@ -49,6 +66,17 @@ def test_clusters_page(dash_duo, artefacts):
     dash_duo.wait_for_contains_text("#cl-status", "Designed 4 footprints", timeout=40)
     summary = _rows(dash_duo, "cl-summary")
     assert summary[1][1] == "4"
+    # the lookup downloads as plain CSV (header on row 1) with its CSVW metadata sidecar
+    button = dash_duo.find_element("#cl-download-btn")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.click()
+    folder = Path(dash_duo.download_path)
+    lookup = pd.read_csv(_wait_file(folder, "demo_designed_footprints.csv"), dtype=str)
+    assert list(lookup.columns) == ["code", "footprint"] and len(lookup) == len(place.areas)
+    assert lookup["footprint"].nunique() == 4
+    sidecar = _wait_file(folder, "demo_designed_footprints.csv-metadata.json")
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    assert meta["synthetic"] is True and "Designed 4 footprints" in " ".join(meta["rdfs:comment"])
     assert "synthetic demo data" in dash_duo.find_element(".attribution-footer").text.lower()
     assert dash_duo.find_element(".synthetic-banner").is_displayed()
     dash_duo.driver.execute_script("window.scrollTo(0, 0)")

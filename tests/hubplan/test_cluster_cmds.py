@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
@@ -85,10 +86,21 @@ def test_hotspots_csv_and_geojson(tmp_path, capsys):
     code, stdout, _ = run(capsys, "hotspots", "demo", "--indicator", "imd_score", "--permutations", "199",
                           "--out", str(csv))  # fmt: skip
     assert code == 0 and "Getis-Ord Gi*" in stdout
-    text = csv.read_text(encoding="utf-8")
-    assert "# Method: Getis-Ord Gi*" in text and "synthetic demo data" in text
-    table = pd.read_csv(csv, comment="#")
-    assert set(table["class"]) <= {"hot", "cold", "not significant"}
+    text = csv.read_text(encoding="utf-8-sig")
+    assert text.startswith("Area code,Area name,Index of Multiple Deprivation score (score),")
+    meta = json.loads(csv.with_name("hot.csv-metadata.json").read_text(encoding="utf-8"))
+    comments = " ".join(meta["rdfs:comment"])
+    assert "Method: Getis-Ord Gi*" in comments and "synthetic demo data" in comments
+    table = pd.read_csv(csv)
+    assert set(table["Class"]) <= {"hot", "cold", "not significant"}
+    assert table["Adjusted p-value"].between(0, 1).all()
+    code, _, err = run(capsys, "hotspots", "demo", "--indicator", "imd_score", "--permutations",
+                       "199", "--keys", "--out", str(csv))  # fmt: skip
+    assert code == 0, err
+    keyed = pd.read_csv(csv)
+    assert list(keyed.columns) == ["code", "name", "value", "statistic", "z", "p", "p_adjusted",
+                                   "class"]  # fmt: skip
+    assert keyed["class"].tolist() == table["Class"].tolist()
     gj = tmp_path / "hot.geojson"
     code, _, _ = run(capsys, "hotspots", "demo", "--indicator", "imd_score", "--method", "moran",
                      "--permutations", "199", "--out", str(gj))  # fmt: skip
@@ -112,9 +124,15 @@ def test_school_clusters_cmd(tmp_path, capsys):
     code, _stdout, err = run(capsys, "school-clusters", "demo", "--by", "footprint", "--out", str(out),
                             "--schools-out", str(schools))  # fmt: skip
     assert code == 0, err
-    summary = pd.read_csv(out, comment="#")
-    assert sorted(summary["cluster"]) == open_place("demo").footprint_names
-    assert len(pd.read_csv(schools, comment="#")) == summary["schools"].sum()
+    summary = pd.read_csv(out)
+    assert sorted(summary["Cluster"]) == open_place("demo").footprint_names
+    assert summary["Schools (schools)"].dtype.kind == "i"
+    assert len(pd.read_csv(schools)) == summary["Schools (schools)"].sum()
+    code, stdout, err = run(capsys, "school-clusters", "demo", "--by", "footprint", "--keys")
+    assert code == 0, err
+    keyed = pd.read_csv(io.StringIO(stdout))
+    assert sorted(keyed["cluster"]) == open_place("demo").footprint_names
+    assert "synthetic demo data" in err and "is in the cluster of the" in err
 
 
 @pytest.mark.parametrize("command", ["cluster", "hotspots", "school-clusters"])

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -74,9 +76,12 @@ def test_design_and_download_callbacks(clusters):
     assert len(rows) == len(place.footprint_names) + 3
     assert all(r["from"] != r["to"] for r in changed)
     assert basis.startswith("Balanced quantity: ") and lookup["ready"] is True
-    csv = clusters.on_download(1, lookup, {"place": "demo"})
+    csv, side = clusters.on_download(1, lookup, {"place": "demo"})
     assert csv["filename"].endswith("_designed_footprints.csv")
-    frame = pd.read_csv(io.StringIO(csv["content"]), dtype=str)
+    assert side["filename"] == csv["filename"] + "-metadata.json"
+    meta = json.loads(base64.b64decode(side["content"]))
+    assert meta["synthetic"] and "Designed 3 footprints" in " ".join(meta["rdfs:comment"])
+    frame = pd.read_csv(io.BytesIO(base64.b64decode(csv["content"])), dtype=str)
     assert list(frame.columns) == ["code", "footprint"] and len(frame) == len(place.areas)
     assert frame["footprint"].nunique() == 3
     bad = clusters.on_design(1, clusters.NEW, 0, "population", "grow", None, {"place": "demo"})

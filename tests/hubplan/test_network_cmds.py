@@ -103,10 +103,16 @@ def test_access_csv(tiny, tmp_path, capsys):
     out = tmp_path / "acc.csv"
     code, _, err = run(["access", tiny, "--to", "school", "--mode", "walk", "--out", out], capsys)
     assert code == 0, err
-    text = out.read_text()
-    assert "# Tiny" in text and "shortest paths on the road network" in text
-    table = pd.read_csv(io.StringIO(text), comment="#").set_index("code")
-    assert table.loc["A03", "minutes_to_school"] == pytest.approx(12.5, abs=0.01)
+    meta = json.loads((tmp_path / "acc.csv-metadata.json").read_text(encoding="utf-8"))
+    assert meta["dc:title"].startswith("Tiny")
+    assert "shortest paths on the road network" in " ".join(meta["rdfs:comment"])
+    table = pd.read_csv(out).set_index("Area code")
+    minutes = "Minutes to the nearest school by walk (minutes)"
+    assert table.loc["A03", minutes] == pytest.approx(12.5, abs=0.05)
+    code, text, err = run(["access", tiny, "--to", "school", "--keys"], capsys)
+    assert code == 0 and "shortest paths on the road network" in err
+    table = pd.read_csv(io.StringIO(text)).set_index("code")
+    assert table.loc["A03", "minutes_to_school"] == pytest.approx(12.5, abs=0.05)
     code, _, err = run(["access", tiny, "--to", "clinic"], capsys)
     assert code == 2 and "unknown site kind 'clinic'" in err
 
@@ -151,11 +157,12 @@ def test_demo_isochrones_and_access(demo_bundle, tmp_path, capsys):
             "cycle",
             "--out",
             tmp_path / "a.csv",
+            "--keys",
         ],
         capsys,
     )
     assert code == 0, err
-    table = pd.read_csv(tmp_path / "a.csv", comment="#")
+    table = pd.read_csv(tmp_path / "a.csv")
     assert len(table) == 215 and table["minutes_to_family_hub_by_cycle"].notna().all()
     assert table["nearest_site_id"].str.startswith("FH").all()
 

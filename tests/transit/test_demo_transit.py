@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import zipfile
 
@@ -96,13 +95,16 @@ def test_demo_jts_indicators_are_in_the_catalogue(place):
 def test_cli_access_transit_writes_median_and_percentiles(bundle, tmp_path, capsys):
     out = tmp_path / "pt.csv"
     code, _, err = run(
-        ["access", bundle, "--to", "family_hub", "--mode", "transit", "--out", out], capsys
+        ["access", bundle, "--to", "family_hub", "--mode", "transit", "--out", out, "--keys"],
+        capsys,
     )
     assert code == 0, err
-    text = out.read_text()
-    assert "synthetic demo data" in text.splitlines()[0]
-    assert "median of departures each minute 07:00-09:00 on 2026-03-10" in text
-    table = pd.read_csv(io.StringIO(text), comment="#")
+    meta = json.loads(out.with_name("pt.csv-metadata.json").read_text(encoding="utf-8"))
+    assert "synthetic demo data" in meta["dc:title"]
+    assert "median of departures each minute 07:00-09:00 on 2026-03-10" in " ".join(
+        meta["rdfs:comment"]
+    )
+    table = pd.read_csv(out)
     key = "minutes_to_family_hub_by_transit"
     assert {key, f"{key}_p10", f"{key}_p90"} <= set(table.columns)
     assert (table[f"{key}_p10"] <= table[key]).all() and (table[key] <= table[f"{key}_p90"]).all()

@@ -7,6 +7,7 @@ Each page's violations (every impact) are written to ``artefacts/a11y_<page>.jso
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -87,3 +88,80 @@ def test_every_page_passes_the_axe_audit(dash_duo, artefacts):
         if bad:
             problems[name] = bad
     assert not problems, json.dumps(problems, indent=1)
+
+
+ACTIVE = """
+const a = document.activeElement;
+return a ? {id: a.id, tag: a.tagName, cls: String(a.className),
+            hidden: !!a.closest('[aria-hidden="true"]'),
+            expanded: a.getAttribute('aria-expanded'),
+            option: a.closest("[role='option']") ? a.value : null} : null;
+"""
+
+
+def test_dropdowns_work_from_the_keyboard(dash_duo):
+    """Tab reaches each dropdown's own button, never an element hidden from screen readers
+    (assets/a11y.js moves Dash's aria-hidden focus target out of the tab order); Enter and
+    ArrowDown open the list, Escape closes it, Tab and Shift+Tab move on and back."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver = dash_duo.driver
+    dash_duo.start_server(create_app())
+    dash_duo.wait_for_page(url=f"{dash_duo.server_url}/?place=demo", timeout=60)
+    dash_duo.wait_for_element("#home-indicator", timeout=60)
+    dash_duo.wait_for_element("#home-layers input", timeout=60)
+
+    def active() -> dict:
+        return driver.execute_script(ACTIVE)
+
+    def press(*keys: str) -> None:
+        ActionChains(driver).send_keys(*keys).perform()
+
+    def wait_for(condition, what: str) -> dict:
+        end = time.time() + 15
+        while time.time() < end:
+            now = active()
+            if condition(now):
+                return now
+            time.sleep(0.1)
+        raise AssertionError(f"{what}; focus is on {active()}")
+
+    driver.execute_script("document.activeElement && document.activeElement.blur()")
+    visited = []
+    for _ in range(80):
+        press(Keys.TAB)
+        now = active()
+        visited.append(now)
+        assert not now["hidden"], f"Tab landed on an aria-hidden element: {now}"
+        assert "dash-dropdown-focus-target" not in now["cls"], now
+        if now["id"] == "home-indicator":
+            break
+    else:
+        raise AssertionError(f"Tab never reached the indicator dropdown: {visited}")
+    # the place switcher (a dropdown too) comes first, and was reached as its own button
+    assert any(v["tag"] == "BUTTON" and "dash-dropdown" in v["cls"] for v in visited[:-1])
+    assert active()["expanded"] == "false"
+
+    press(Keys.ENTER)
+    wait_for(lambda a: a["option"] is not None, "Enter did not open the list")
+    press(Keys.ESCAPE)
+    wait_for(lambda a: a["id"] == "home-indicator" and a["expanded"] == "false", "Escape")
+    press(Keys.ARROW_DOWN)
+    wait_for(lambda a: a["option"] is not None, "ArrowDown did not open the list")
+    first = active()["option"]
+    press(Keys.ARROW_DOWN)
+    wait_for(lambda a: a["option"] not in (None, first), "ArrowDown did not move in the list")
+    press(Keys.ESCAPE)
+    wait_for(lambda a: a["id"] == "home-indicator" and a["expanded"] == "false", "Escape")
+
+    press(Keys.TAB)
+    after = wait_for(lambda a: a["id"] != "home-indicator", "Tab did not leave the dropdown")
+    assert not after["hidden"] and "dash-dropdown-focus-target" not in after["cls"], after
+    # Dash puts the focus target back in the tab order on blur; a11y.js takes it out again
+    assert driver.execute_script(
+        "return [...document.querySelectorAll('input.dash-dropdown-focus-target')]"
+        ".every(i => i.tabIndex === -1)"
+    )
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    wait_for(lambda a: a["id"] == "home-indicator", "Shift+Tab did not come back")

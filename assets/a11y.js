@@ -100,11 +100,40 @@
     }
   }
 
+  /* 5. Every map's MapLibre canvas (inside dcc.Graph) is a landmark role="region" named just
+     "Map", MapLibre's default, which Plotly does not let us change: two maps on one page
+     (clusters) or a map inside our "Map" region (the map page) give landmarks with the same
+     name, which a screen reader cannot tell apart (axe "landmark-unique"). Name each canvas
+     from our caption of its chart (the first clause of the <figcaption> written by
+     ``described`` in hubplan/pages/_ui.py, e.g. "Map of the school clusters"), else
+     "Interactive map"; a name met twice gets a number. */
+  function mapName(canvas) {
+    var figure = canvas.closest('figure');
+    var caption = figure && figure.querySelector('figcaption');
+    var text = caption ? (caption.textContent || '').replace(/\s+/g, ' ').trim() : '';
+    var clause = text.split(/[,;:.]/)[0].trim();
+    return clause || 'Interactive map';
+  }
+
+  function nameMaps(root) {
+    var canvases = root.querySelectorAll('canvas.maplibregl-canvas[role="region"]');
+    var seen = {};
+    for (var i = 0; i < canvases.length; i++) {
+      var name = mapName(canvases[i]);
+      seen[name] = (seen[name] || 0) + 1;
+      if (seen[name] > 1) name += ' (' + seen[name] + ')';
+      if (canvases[i].getAttribute('aria-label') !== name) {
+        canvases[i].setAttribute('aria-label', name);
+      }
+    }
+  }
+
   function fixAll() {
     nameUploads(document);
     fixDropdownFocus(document);
     fixClearLinks(document);
     fixChoiceLists(document);
+    nameMaps(document);
   }
 
   new MutationObserver(fixAll).observe(document.documentElement, {

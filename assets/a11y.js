@@ -128,12 +128,46 @@
     }
   }
 
+  /* 6. An open dcc.Dropdown shows its options in a popup <div role="dialog"> holding a
+     <div role="listbox">; neither has a name (axe "aria-dialog-name",
+     "aria-input-field-name"). Name both after the dropdown: the label our page gives it (the
+     aria-labelledby of the group around it, else its <label for=id>). The trigger button
+     points at the popup with aria-controls. */
+  function dropdownLabel(button) {
+    var group = button.parentElement && button.parentElement.closest('[aria-labelledby]');
+    if (group && !group.classList.contains('dash-dropdown')) {
+      return group.getAttribute('aria-labelledby');
+    }
+    var label = button.id && document.querySelector('label[for="' + CSS.escape(button.id) + '"]');
+    if (!label) return null;
+    if (!label.id) label.id = button.id + '-a11y-label';
+    return label.id;
+  }
+
+  function nameDropdownPopups(root) {
+    var popups = root.querySelectorAll('.dash-dropdown-content[role="dialog"][id]');
+    for (var i = 0; i < popups.length; i++) {
+      var popup = popups[i];
+      var button = document.querySelector(
+        'button[aria-controls="' + CSS.escape(popup.id) + '"]');
+      var ids = button && dropdownLabel(button);
+      if (!ids) continue;
+      var named = [popup].concat([].slice.call(popup.querySelectorAll('[role="listbox"]')));
+      for (var j = 0; j < named.length; j++) {
+        if (named[j].getAttribute('aria-labelledby') !== ids) {
+          named[j].setAttribute('aria-labelledby', ids);
+        }
+      }
+    }
+  }
+
   function fixAll() {
     nameUploads(document);
     fixDropdownFocus(document);
     fixClearLinks(document);
     fixChoiceLists(document);
     nameMaps(document);
+    nameDropdownPopups(document);
   }
 
   new MutationObserver(fixAll).observe(document.documentElement, {

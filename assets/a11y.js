@@ -58,7 +58,10 @@
      on each change, hence the observer watches it). The group's name comes from our page:
      a <fieldset> with a <legend>, or a named role="radiogroup"/"group" around it; a list
      without either becomes a group named by its <label for=id>, if any.
-     Dropdown option lists (class dash-dropdown-*) are a real listbox of options: left alone. */
+     An open dcc.Dropdown's popup lists its options the same way (<label role="option"> around
+     a radio, or a checkbox when multi=True, which gets the keyboard focus): same fix, and its
+     list becomes a group named like the popup (fix 6). The popup is a Radix dialog, so the
+     dropdown's button says aria-haspopup="dialog" instead of Dash's "listbox". */
   var CHOICE_LISTS = '.dash-options-list.dash-checklist, .dash-options-list.dash-radioitems';
 
   function groupName(list) {
@@ -71,6 +74,19 @@
       up = up.parentElement;
     }
     return false;
+  }
+
+  function fixDropdownOptions(root) {
+    var lists = root.querySelectorAll('.dash-options-list.dash-dropdown-options[role="listbox"]');
+    for (var i = 0; i < lists.length; i++) lists[i].setAttribute('role', 'group');
+    var options = root.querySelectorAll(
+      '.dash-dropdown-options label[role="option"], .dash-dropdown-options label[aria-selected]');
+    for (var j = 0; j < options.length; j++) {
+      options[j].removeAttribute('role');
+      options[j].removeAttribute('aria-selected');
+    }
+    var buttons = root.querySelectorAll('button.dash-dropdown[aria-haspopup="listbox"]');
+    for (var k = 0; k < buttons.length; k++) buttons[k].setAttribute('aria-haspopup', 'dialog');
   }
 
   function fixChoiceLists(root) {
@@ -130,7 +146,7 @@
 
   /* 6. An open dcc.Dropdown shows its options in a popup <div role="dialog"> holding a
      <div role="listbox">; neither has a name (axe "aria-dialog-name",
-     "aria-input-field-name"). Name both after the dropdown: the label our page gives it (the
+     "aria-input-field-name"; the list is a group after fix 4). Name both after the dropdown: the label our page gives it (the
      aria-labelledby of the group around it, else its <label for=id>). The trigger button
      points at the popup with aria-controls. */
   function dropdownLabel(button) {
@@ -152,7 +168,7 @@
         'button[aria-controls="' + CSS.escape(popup.id) + '"]');
       var ids = button && dropdownLabel(button);
       if (!ids) continue;
-      var named = [popup].concat([].slice.call(popup.querySelectorAll('[role="listbox"]')));
+      var named = [popup].concat([].slice.call(popup.querySelectorAll('.dash-dropdown-options')));
       for (var j = 0; j < named.length; j++) {
         if (named[j].getAttribute('aria-labelledby') !== ids) {
           named[j].setAttribute('aria-labelledby', ids);
@@ -166,6 +182,7 @@
     fixDropdownFocus(document);
     fixClearLinks(document);
     fixChoiceLists(document);
+    fixDropdownOptions(document);
     nameMaps(document);
     nameDropdownPopups(document);
   }

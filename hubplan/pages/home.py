@@ -658,6 +658,8 @@ def layout(
             export_controls("home"),
         ],
         className="sidebar",
+        # a name needs a role to carry it (a plain div's aria-label is ignored): a landmark
+        role="region",
         **{"aria-label": "Map controls"},
     )
     return html.Div(

@@ -72,8 +72,8 @@ def choose(dash_duo, dropdown_id: str, option_text: str) -> None:
     trigger = dash_duo.find_element(f"#{dropdown_id}")
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", trigger)
     dash_duo.driver.execute_script("arguments[0].click();", trigger)
-    dash_duo.wait_for_element("[role='option']", timeout=10)
-    options = dash_duo.driver.find_elements(By.CSS_SELECTOR, "[role='option']")
+    dash_duo.wait_for_element(".dash-dropdown-option", timeout=10)
+    options = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
     for opt in options:
         if opt.text.strip() == option_text:
             dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", opt)
@@ -130,7 +130,7 @@ def focused_option(dash_duo) -> str | None:
     """Value of the dropdown option that has keyboard focus, or None when focus is elsewhere."""
     return dash_duo.driver.execute_script(
         "const a = document.activeElement;"
-        "return a && a.closest(\"[role='option']\") ? a.value : null;"
+        'return a && a.closest(".dash-dropdown-option") ? a.value : null;'
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -23,7 +24,7 @@ from typing import Any
 
 from hubplan.settings import cache_dir
 
-__all__ = ["FORK_GATE", "REDIS_ENV", "ForkGate", "background_manager", "celery_app", "redis_url"]
+__all__ = ["REDIS_ENV", "ForkGate", "background_manager", "celery_app", "fork_gate", "redis_url"]
 
 REDIS_ENV = "HUBPLAN_REDIS_URL"
 #: Finished jobs' results are kept this long (seconds) for the browser to collect.
@@ -73,6 +74,10 @@ class ForkGate:
     back for the instant the fork takes. A single-threaded server (gunicorn's sync workers,
     the default) never waits.
 
+    The gate counts threads, not calls, and forgets threads that have died, so a thread ended
+    abruptly (an exception raised into it, as test servers do to stop) cannot leave it shut.
+    Each app has its own gate (:func:`hubplan.web.create_app`).
+
     Parameters
     ----------
     wait_s
@@ -80,84 +85,98 @@ class ForkGate:
         log (a request that runs that long is itself a bug to look at).
     """
 
-    def __init__(self, *, wait_s: float = 60.0) -> None:
+    def __init__(self, *, wait_s: float = 30.0) -> None:
         self.wait_s = wait_s
         self._cond = threading.Condition()
-        self._active = 0
-        self._forking = False
-        self._mine = threading.local()
+        self._depth: dict[threading.Thread, int] = {}
+        self._forker: threading.Thread | None = None
 
-    def _depth(self) -> int:
-        return getattr(self._mine, "depth", 0)
+    def _others(self) -> int:
+        """Live threads other than this one that are working (dead ones are forgotten)."""
+        me = threading.current_thread()
+        for t in [t for t in self._depth if not t.is_alive()]:
+            del self._depth[t]
+        return sum(1 for t in self._depth if t is not me)
+
+    def _shut(self) -> bool:
+        """Whether another live thread is forking now."""
+        forker = self._forker
+        if forker is not None and not forker.is_alive():
+            self._forker = forker = None
+        return forker is not None and forker is not threading.current_thread()
 
     def enter(self) -> None:
-        """A thread starts work (nested calls count once)."""
-        depth = self._depth()
-        self._mine.depth = depth + 1
-        if depth:
-            return
+        """The calling thread starts work (nested calls count once)."""
+        me = threading.current_thread()
         with self._cond:
-            while self._forking:
-                self._cond.wait()
-            self._active += 1
+            if me not in self._depth:
+                while self._shut():
+                    self._cond.wait(timeout=0.5)
+            self._depth[me] = self._depth.get(me, 0) + 1
 
     def leave(self) -> None:
-        """The work :meth:`enter` announced is over."""
-        depth = self._depth()
-        if depth <= 0:
-            return
-        self._mine.depth = depth - 1
-        if depth > 1:
-            return
+        """The work :meth:`enter` announced is over (an unmatched call does nothing)."""
+        me = threading.current_thread()
         with self._cond:
-            self._active -= 1
-            self._cond.notify_all()
+            depth = self._depth.get(me, 0)
+            if depth > 1:
+                self._depth[me] = depth - 1
+            elif depth == 1:
+                del self._depth[me]
+                self._cond.notify_all()
 
     @property
     def active(self) -> int:
-        """Threads doing work now."""
+        """Threads doing work now, the caller included."""
         with self._cond:
-            return self._active
+            self._others()
+            return len(self._depth)
 
     @contextmanager
     def alone(self) -> Iterator[None]:
         """Hold the gate alone (the calling thread's own work does not count)."""
-        inside = self._depth() > 0
+        me = threading.current_thread()
+        deadline = time.monotonic() + self.wait_s
         with self._cond:
-            if inside:
-                self._active -= 1
-                self._cond.notify_all()
-            while self._forking:
-                self._cond.wait()
-            self._forking = True
-            clear = self._cond.wait_for(lambda: self._active == 0, timeout=self.wait_s)
-        if not clear:
-            logging.getLogger(__name__).warning(
-                "starting a background job while %d other thread(s) still work (waited %.0f s)",
-                self._active,
-                self.wait_s,
-            )
+            while self._shut():
+                self._cond.wait(timeout=0.5)
+            self._forker = me
         try:
+            with self._cond:
+                while self._others() and time.monotonic() < deadline:
+                    self._cond.wait(timeout=min(0.5, max(deadline - time.monotonic(), 0.01)))
+                busy = self._others()
+            if busy:
+                logging.getLogger(__name__).warning(
+                    "starting a background job while %d other thread(s) still work (waited %.0f s)",
+                    busy,
+                    self.wait_s,
+                )
             yield
         finally:
             with self._cond:
-                self._forking = False
-                if inside:
-                    self._active += 1
+                if self._forker is me:
+                    self._forker = None
                 self._cond.notify_all()
 
     def guard(self, server: Any) -> None:
         """Hold the gate shared for every request ``server`` (a Flask app) handles."""
         server.before_request(self.enter)
         server.teardown_request(lambda _exc=None: self.leave())
+        server.extensions["hubplan_fork_gate"] = self
 
 
-#: The gate of this process (see :class:`ForkGate`).
-FORK_GATE = ForkGate()
+def fork_gate(server: Any) -> ForkGate | None:
+    """The gate guarding ``server`` (a Flask app), if any (:meth:`ForkGate.guard`)."""
+    return server.extensions.get("hubplan_fork_gate")
 
 
-def background_manager() -> Any:
-    """The background-callback manager for this process (see the module docstring)."""
+def background_manager(*, gate: ForkGate | None = None) -> Any:
+    """The background-callback manager for this process (see the module docstring).
+
+    ``gate``: the app's :class:`ForkGate`, which the DiskcacheManager's job forks wait at
+    (a new one when not given; the Celery manager does not fork).
+    """
     from dash import CeleryManager, DiskcacheManager
 
     url = redis_url()
@@ -165,11 +184,13 @@ def background_manager() -> Any:
         return CeleryManager(celery_app(url), expire=RESULT_EXPIRES_S)
     import diskcache
 
+    the_gate = gate or ForkGate()
+
     class ForkSafeDiskcacheManager(DiskcacheManager):
-        """DiskcacheManager whose job fork waits at :data:`FORK_GATE`."""
+        """DiskcacheManager whose job fork waits at the app's :class:`ForkGate`."""
 
         def call_job_fn(self, key, job_fn, args, context):
-            with FORK_GATE.alone():
+            with the_gate.alone():
                 return super().call_job_fn(key, job_fn, args, context)
 
     return ForkSafeDiskcacheManager(

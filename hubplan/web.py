@@ -33,7 +33,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from geo.build.places import DEMO, open_place
 from geo.errors import InputError
 from geo.place.postgis import describe
-from hubplan.jobs import FORK_GATE, background_manager
+from hubplan.jobs import ForkGate, background_manager, fork_gate
 from hubplan.settings import (
     AUTH_ENV,
     DEFAULT_MAX_REQUEST_MB,
@@ -264,13 +264,14 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     from hubplan.pages._state import set_default_place
 
     set_default_place(place)  # pages read it while the app imports them
+    gate = ForkGate()  # background jobs fork only while no other thread works (hubplan.jobs)
     app = dash.Dash(
         "hubplan",  # the package: Dash Pages then names the pages hubplan.pages.<name>
         use_pages=True,
         pages_folder=str(PACKAGE / "pages"),
         assets_folder=str(assets_folder()),
         suppress_callback_exceptions=True,
-        background_callback_manager=background_manager(),
+        background_callback_manager=background_manager(gate=gate),
         title=APP_NAME,
         update_title=None,
     )
@@ -279,7 +280,7 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
     _refuse_component_traversal(app)
-    FORK_GATE.guard(app.server)
+    gate.guard(app.server)
     app.layout = _layout
     _register_shell_callbacks(app)
     add_basic_auth(app, basic_auth())
@@ -361,7 +362,7 @@ def add_basic_auth(app: dash.Dash, value: str | None) -> bool:
     return True
 
 
-def warm_up(spec: str) -> threading.Thread:
+def warm_up(spec: str, *, gate: ForkGate | None = None) -> threading.Thread:
     """Build the map page's cached figure for ``spec`` in a background thread.
 
     The first page view then does not wait for the geometry, the profile table and the
@@ -371,14 +372,16 @@ def warm_up(spec: str) -> threading.Thread:
     def run() -> None:
         import importlib
 
-        FORK_GATE.enter()  # a job forked meanwhile waits (hubplan.jobs.ForkGate)
+        if gate is not None:
+            gate.enter()  # a job forked meanwhile waits (hubplan.jobs.ForkGate)
         try:
             home = importlib.import_module("hubplan.pages.home")
             home.warm(open_place(spec))
         except Exception as exc:  # the page reports problems itself when it is opened
             print(f"warm-up of {spec} failed: {exc}", file=sys.stderr)
         finally:
-            FORK_GATE.leave()
+            if gate is not None:
+                gate.leave()
 
     thread = threading.Thread(target=run, name="hubplan-warm-up", daemon=True)
     thread.start()
@@ -395,9 +398,9 @@ def create_server(place: str | None = None, *, warm: str = "background"):
     spec = prepare_place(place or default_place() or DEMO)
     server = create_app(place=spec).server
     if warm == "background":
-        warm_up(spec)
+        warm_up(spec, gate=fork_gate(server))
     elif warm == "now":
-        warm_up(spec).join()
+        warm_up(spec, gate=fork_gate(server)).join()
     elif warm != "off":
         raise ValueError(f"warm must be 'background', 'now' or 'off', not {warm!r}")
     return server
@@ -433,7 +436,7 @@ def serve(args: argparse.Namespace) -> int:
     """
     spec = prepare_place(args.place)
     app = create_app(place=spec)
-    warm_up(spec)
+    warm_up(spec, gate=fork_gate(app.server))
     print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dash import CeleryManager, DiskcacheManager
 
+from benchmarks.load_test import PLANNER_OUTPUTS  # one list of the Run's outputs
 from hubplan import jobs
 from tests.support.dash_http import find_component, router_body, update_body
 from tests.support.dash_jobs import http_send, submit
@@ -55,20 +56,6 @@ PLANNER_CONTROLS = [
     "planner-candidates",
     "planner-existing",
     "planner-staff",
-]
-PLANNER_OUTPUTS = [
-    ("planner-map", "figure"),
-    ("planner-summary", "children"),
-    ("planner-hubs-table", "rowData"),
-    ("planner-hubs-table", "columnDefs"),
-    ("planner-curve", "figure"),
-    ("planner-equity", "rowData"),
-    ("planner-equity", "columnDefs"),
-    ("planner-bands", "rowData"),
-    ("planner-bands", "columnDefs"),
-    ("planner-teams", "rowData"),
-    ("planner-teams", "columnDefs"),
-    ("planner-result", "data"),
 ]
 
 

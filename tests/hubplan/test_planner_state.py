@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.load_test import PLANNER_OUTPUTS as RUN_OUTPUTS  # one list of the Run's outputs
 from geo.build.places import demo_bundle_path, open_place
 from hubplan.web import create_app
 from tests.support.dash_http import (
@@ -32,20 +33,6 @@ CONTROLS = [
     ("planner-candidates", "value", "school"),
     ("planner-existing", "value", ["family_hub"]),
     ("planner-staff", "value", 30),
-]
-RUN_OUTPUTS = [
-    ("planner-map", "figure"),
-    ("planner-summary", "children"),
-    ("planner-hubs-table", "rowData"),
-    ("planner-hubs-table", "columnDefs"),
-    ("planner-curve", "figure"),
-    ("planner-equity", "rowData"),
-    ("planner-equity", "columnDefs"),
-    ("planner-bands", "rowData"),
-    ("planner-bands", "columnDefs"),
-    ("planner-teams", "rowData"),
-    ("planner-teams", "columnDefs"),
-    ("planner-result", "data"),
 ]
 STALE_OUTPUTS = [
     ("planner-stale", "children"),

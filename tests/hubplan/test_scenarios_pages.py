@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from benchmarks.load_test import PLANNER_OUTPUTS as RUN_OUTPUTS  # one list of the Run's outputs
 from geo.build.places import demo_bundle_path, open_place
 from geo.siting.plan import run_plan
 from geo.siting.scenarios import ScenarioStore, from_result
@@ -26,20 +27,6 @@ from tests.support.dash_http import (
 )
 
 NAME = "Five, none kept"
-RUN_OUTPUTS = [
-    ("planner-map", "figure"),
-    ("planner-summary", "children"),
-    ("planner-hubs-table", "rowData"),
-    ("planner-hubs-table", "columnDefs"),
-    ("planner-curve", "figure"),
-    ("planner-equity", "rowData"),
-    ("planner-equity", "columnDefs"),
-    ("planner-bands", "rowData"),
-    ("planner-bands", "columnDefs"),
-    ("planner-teams", "rowData"),
-    ("planner-teams", "columnDefs"),
-    ("planner-result", "data"),
-]
 CONTROL_IDS = [
     "planner-objective",
     "planner-hubs",

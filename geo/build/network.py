@@ -7,8 +7,9 @@
 ``urban_factor`` (number, default 0.7)
     Multiplies driving speeds on roads limited to 40 mph or less.
 ``weight_points = "postcodes"``
-    Represent each area by the mean position of its postcodes in the ``[postcodes]`` file
-    (a population-weighted centre) instead of a representative point.
+    Represent each area by the mean position of its postcodes (a population-weighted centre)
+    instead of a representative point: the postcodes of the ``[postcodes]`` file, or without
+    one those of the ONS Postcode Directory (``geo.build.postcodes``).
 ``access`` (list of site kinds)
     Add ``minutes_to_<kind>`` (walking) indicators for these kinds at build time.
 ``buffer_m``
@@ -24,8 +25,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.build.postcodes import DIRECTORY_NAME, directory_points_within, directory_problem
 from geo.build.sites import geocode_postcodes
-from geo.errors import ConfigError, InputError, NetworkError
+from geo.errors import ConfigError, DataError, InputError, NetworkError
 from geo.network.access import weighted_area_points, with_access_indicators
 from geo.network.graph import (
     DEFAULT_URBAN_FACTOR,
@@ -176,28 +178,25 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
                 f"'network.weight_points' = {weight!r}: only \"postcodes\" is supported",
                 path=config.path,
             )
-        if config.postcodes is None:
-            raise ConfigError(
-                "'network.weight_points' = \"postcodes\" needs a [postcodes] table",
+        points, lookup = _weighting_postcodes(place, config)
+        weighted = weighted_area_points(place.areas, points)
+        if weighted.empty:
+            raise DataError(
+                f"'network.weight_points' = \"postcodes\": none of the {len(points):,} "
+                f"postcodes in {lookup} lies inside an area (is the place in Great Britain and "
+                f"its crs {config.crs!r} right?)",
                 path=config.path,
             )
-        table = read_table(
-            config.postcodes.path,
-            dtype_str=[config.postcodes.postcode],
-            table_format=config.postcodes.table_format,
-        )
-        points, geocoded = geocode_postcodes(
-            table[config.postcodes.postcode], config.postcodes, crs=config.crs
-        )
-        weighted = weighted_area_points(place.areas, points[geocoded.to_numpy()])
         place.tables["area_points"] = weighted
         missing = len(place.areas) - len(weighted)
         place.findings.append(
             Finding(
-                "info",
-                f"area points: population-weighted (mean of postcodes) for {len(weighted)} areas"
+                "info" if not missing else "warning",
+                f"area points: population-weighted (mean of postcodes in {lookup}) for "
+                f"{len(weighted)} areas"
                 + (
-                    f", representative point for {missing} areas with no postcode"
+                    f"; representative point for {missing} areas with no postcode: "
+                    + examples(sorted(set(place.areas.index.astype(str)) - set(weighted["code"])))
                     if missing
                     else ""
                 ),
@@ -224,3 +223,25 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         )
         place.areas, place.catalogue = done.areas, done.catalogue
     return place
+
+
+def _weighting_postcodes(place: Place, config: PlaceConfig) -> tuple[gpd.GeoSeries, str]:
+    """The postcodes that weight the area points, and what they came from (for messages)."""
+    if config.postcodes is not None:  # the place's own file overrides the directory
+        table = read_table(
+            config.postcodes.path,
+            dtype_str=[config.postcodes.postcode],
+            table_format=config.postcodes.table_format,
+        )
+        points, geocoded = geocode_postcodes(
+            table[config.postcodes.postcode], config.postcodes, crs=config.crs
+        )
+        return points[geocoded.to_numpy()], config.postcodes.path.name
+    if (problem := directory_problem()) is not None:
+        raise ConfigError(
+            "'network.weight_points' = \"postcodes\" needs a [postcodes] table or the ONS "
+            f"Postcode Directory, and {problem}",
+            path=config.path,
+        )
+    x0, y0, x1, y1 = (float(v) for v in place.areas.total_bounds)
+    return directory_points_within((x0, y0, x1, y1), crs=config.crs), DIRECTORY_NAME

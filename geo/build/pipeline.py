@@ -52,7 +52,9 @@ def _attributions(config: PlaceConfig) -> list[Attribution]:
         add(site_src.source or site_src.path.name, site_src.attribution)
     if config.postcodes:
         add(config.postcodes.path.name, config.postcodes.attribution)
-    elif any(site_src.postcode for site_src in config.sites):
+    elif any(site_src.postcode for site_src in config.sites) or (
+        config.network.options.get("weight_points") == "postcodes"
+    ):
         add(DIRECTORY_SOURCE, directory_attribution())
     if config.footprints:
         add(config.footprints.path.name, config.footprints.attribution)

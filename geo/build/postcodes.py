@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import warnings
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 
 #: What unknown postcodes are "not found in" when the directory resolves them.
 DIRECTORY_NAME = "the ONS Postcode Directory"
@@ -84,6 +86,16 @@ def _letter(letter: str) -> pd.DataFrame:
     return table[~table.index.duplicated()]
 
 
+@cache  # 16 bytes a postcode: 43 MiB once every letter has been read
+def _letter_xy(letter: str) -> np.ndarray:
+    """Eastings and northings of a letter's postcodes as an ``(n, 2)`` array (Irish Grid ones,
+    ``BT``, left out); empty for a letter the package lacks (Q, V, X)."""
+    table = _letter(letter)
+    if letter == _IRISH_GRID_AREA[0]:
+        table = table[~table.index.str.startswith(_IRISH_GRID_AREA)]
+    return table[["x", "y"]].to_numpy(dtype=float)
+
+
 def directory_problem() -> str | None:
     """Why the directory cannot answer at all (package missing or disabled), else ``None``."""
     try:
@@ -125,3 +137,37 @@ def directory_points(postcodes: pd.Series, *, crs: str) -> tuple[gpd.GeoSeries, 
     found = pd.Series(np.isfinite(px.to_numpy()) & np.isfinite(py.to_numpy()), index=px.index)
     pts = gpd.GeoSeries(gpd.points_from_xy(px, py), index=postcodes.index, crs=DIRECTORY_CRS)
     return pts.to_crs(crs), found
+
+
+def directory_points_within(
+    bounds: tuple[float, float, float, float], *, crs: str
+) -> gpd.GeoSeries:
+    """Every postcode of the ONS Postcode Directory inside a bounding box.
+
+    For ``[network] weight_points = "postcodes"`` without a ``[postcodes]`` file: each area is
+    then represented by the mean of the postcodes inside it. The directory's coordinates are
+    read once per process (about 2 s) and kept as plain arrays (43 MiB), not as tables.
+
+    Parameters
+    ----------
+    bounds
+        ``(minx, miny, maxx, maxy)`` in ``crs`` (``areas.total_bounds``).
+    crs
+        The CRS of ``bounds`` and of the points returned.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        The postcodes' points in ``crs``. The package's directory keeps terminated postcodes
+        (it has no termination date), so places that were cleared keep their old weight.
+    """
+    to_bng = Transformer.from_crs(crs, DIRECTORY_CRS, always_xy=True)
+    x0, y0, x1, y1 = to_bng.transform_bounds(*bounds)
+    parts = []
+    for letter in string.ascii_uppercase:
+        xy = _letter_xy(letter)
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        parts.append(xy[inside])
+    xy = np.concatenate(parts)
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=DIRECTORY_CRS)
+    return pts.to_crs(crs)

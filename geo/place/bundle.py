@@ -15,6 +15,7 @@ import errno
 import fcntl
 import glob
 import os
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -166,6 +167,27 @@ def temp_lock(path: Path) -> Iterator[str]:
         os.close(fd)
 
 
+@contextmanager
+def temp_folder(path: Path) -> Iterator[Path]:
+    """A locked temporary folder beside ``path``, removed when the block ends.
+
+    For outputs made of several files (``hubplan export-profiles``): the files are written into
+    the folder, then moved into place. The folder is named like a temp file
+    (``.profiles.<pid>.<random>.tmp``) and locked as one (:func:`temp_lock`), so a writer killed
+    with ``kill -9`` leaves a folder that the next write beside it (or
+    :func:`remove_stale_temps`) removes, and a writer that is still running keeps its folder.
+    """
+    path = Path(path).expanduser().resolve()
+    remove_stale_temps(path.parent, target=glob.escape(path.name))
+    with temp_lock(path) as stem:
+        tmp = path.parent / stem
+        tmp.mkdir()
+        try:
+            yield tmp
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _still_linked(fd: int, name: str) -> bool:
     try:
         return os.stat(name).st_ino == os.fstat(fd).st_ino
@@ -191,7 +213,7 @@ def remove_stale_temps(folder: Path, *, target: str = "*") -> list[Path]:
     groups: dict[str, list[Path]] = {}
     for file in Path(folder).glob(pattern):
         stem = temp_stem(file.name)
-        if stem is not None and not file.is_dir():
+        if stem is not None:
             groups.setdefault(stem, []).append(file)
     removed: list[Path] = []
     for stem, files in sorted(groups.items()):
@@ -208,9 +230,13 @@ def remove_stale_temps(folder: Path, *, target: str = "*") -> list[Path]:
             if not _still_linked(fd, str(lock)):
                 continue  # another cleaner removed this group meanwhile
             for file in files:
-                if file != lock:
+                if file == lock:
+                    continue
+                if file.is_dir() and not file.is_symlink():
+                    shutil.rmtree(file, ignore_errors=True)  # a temp_folder()
+                else:
                     file.unlink(missing_ok=True)
-                    removed.append(file)
+                removed.append(file)
             lock.unlink(missing_ok=True)
         finally:
             os.close(fd)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import shutil
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 from geo.errors import InputError
 from geo.indicators.disclosure import DEFAULT_THRESHOLD
-from geo.place.bundle import atomic_write
+from geo.place.bundle import atomic_write, temp_folder
 from hubplan.cli.output import add_footprints_option, open_place_view
 
 PLACE_HELP = (
@@ -408,9 +406,10 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
     parent = out_dir.resolve().parent
     if not parent.is_dir():
         raise InputError("folder does not exist", path=parent)
-    target_parent = out_dir if out_dir.is_dir() else parent
-    if not os.access(target_parent, os.W_OK):
-        raise InputError("folder is not writable", path=target_parent)
+    # The temporary folder is made beside the target, so both must be writable.
+    for folder in dict.fromkeys([parent, out_dir.resolve() if out_dir.is_dir() else parent]):
+        if not os.access(folder, os.W_OK):
+            raise InputError("folder is not writable", path=folder)
     place = open_place_view(args.place, args.footprints)
     try:
         from layers import report
@@ -420,9 +419,9 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
         ) from None
 
     when = datetime.now(UTC)
-    # Build everything in a temporary folder beside the target, then move the files in.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
-    try:
+    # Build everything in a locked temporary folder beside the target, then move the files in;
+    # a run killed with kill -9 leaves a folder the next run removes (geo.place.bundle).
+    with temp_folder(out_dir) as tmp:
         files = write_profile_reports(
             place, tmp, fmt=args.format, threshold=args.suppress_below, report=report
         )
@@ -432,7 +431,5 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
         out_dir.mkdir(exist_ok=True)
         for _, filename in [*files, ("index", "index.html")]:
             os.replace(tmp / filename, out_dir / filename)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     print(f"wrote {len(files)} {args.format.upper()} reports and index.html to {out_dir.resolve()}")
     return 0

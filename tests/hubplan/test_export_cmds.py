@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import openpyxl
@@ -185,3 +191,60 @@ def test_help_for_every_export_command(capsys):
             main([cmd, "--help"])
         assert exc.value.code == 0
         assert "--out" in capsys.readouterr().out
+
+
+_HOLD_TEMP_FOLDER = """
+import sys, time
+from pathlib import Path
+from geo.place.bundle import temp_folder
+with temp_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "East.pdf").write_bytes(b"%PDF-1.4 half written")
+    print(tmp, flush=True)
+    time.sleep(120)
+"""
+
+
+def _writer_holding_a_temp_folder(out):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_TEMP_FOLDER, str(out)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    tmp = Path(proc.stdout.readline().strip())
+    assert tmp.is_dir() and (tmp / "East.pdf").exists()
+    return proc, tmp
+
+
+def test_export_profiles_removes_a_killed_runs_folder_not_a_live_one(
+    capsys, tmp_path, tiny_bundle, monkeypatch
+):
+    """A run killed with kill -9 leaves its temporary folder; the next run removes it, and
+    leaves alone the folder of a run that is still writing (its lock is held)."""
+    import layers.report
+
+    out = tmp_path / "profiles"
+    live, live_tmp = _writer_holding_a_temp_folder(out)
+    try:
+        killed, killed_tmp = _writer_holding_a_temp_folder(out)
+        assert live_tmp.is_dir()  # the second writer left the first, live one alone
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait(timeout=30)
+        killed.stdout.close()
+        assert killed_tmp.is_dir()  # kill -9: nothing removed it
+        monkeypatch.setattr(layers.report, "profile_report_html", lambda place, name, **kw: name)
+        monkeypatch.setattr(layers.report, "html_to_pdf", lambda text: b"%PDF-1.4 " + text.encode())
+        code, _, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(out))
+        assert code == 0, err
+        assert not killed_tmp.exists()
+        assert not Path(f"{killed_tmp}.lock").exists()
+        assert live_tmp.is_dir() and (live_tmp / "East.pdf").exists()
+        assert sorted(p.name for p in out.iterdir()) == ["East.pdf", "West.pdf", "index.html"]
+    finally:
+        live.kill()
+        live.wait(timeout=30)
+        live.stdout.close()
+    # With its writer gone, the next run removes the second folder too.
+    code, _, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(out))
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles"]

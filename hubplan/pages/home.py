@@ -84,6 +84,7 @@ from layers.footprints import (
     highlight_coords,
     selected_label,
 )
+from layers.isochrones import overlay_hub_kind
 from layers.labels import place_labels
 from layers.overlays import OVERLAYS, has_provider, overlay_traces
 from layers.palettes import legend_hint
@@ -119,18 +120,27 @@ def layer_options(place: Place) -> list[dict]:
     _, index = _base_figure(place)
     large = "detail" in index
     for key, overlay in OVERLAYS.items():
+        name = _overlay_name(place, key, overlay.label)
         if large:  # drawn when first switched on (building them for every area takes a while)
             available = has_provider(key)
             label = (
-                f"{overlay.label} (drawn when switched on)"
+                f"{name} (drawn when switched on)"
                 if available
-                else f"{overlay.label} ({overlay.placeholder})"
+                else f"{name} ({overlay.placeholder})"
             )
         else:
             available = bool(index["layers"].get(key))
-            label = overlay.label if available else f"{overlay.label} ({overlay.placeholder})"
+            label = name if available else f"{name} ({overlay.placeholder})"
         opts.append({"label": label, "value": key, "disabled": not available})
     return opts
+
+
+def _overlay_name(place: Place, key: str, label: str) -> str:
+    """The overlay's label, naming the sites the walking bands start from (Wigan's bundle has
+    schools only, so its bands are around schools, not hubs)."""
+    if key == "isochrones" and (kind := overlay_hub_kind(place)) is not None:
+        return f"Walking time to {kind_label(kind).lower()}s (isochrones)"
+    return label
 
 
 def default_layers(place: Place) -> list[str]:

@@ -3,6 +3,7 @@ over HTTP (Flask test client, the same requests the browser sends)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -83,6 +84,17 @@ def test_default_view(home, client, place):
     fig = prop(tree, "home-map", "figure")
     assert fig["layout"]["map"]["style"] == "white-bg"
     assert not any("mapbox" in t["type"] for t in fig["data"])
+
+
+def test_isochrone_layer_names_the_sites_its_bands_start_from(home, place):
+    """The demo's bands start from family hubs; a place with schools only (as Wigan's bundle)
+    has them around schools, and the checklist says so."""
+    label = {o["value"]: o["label"] for o in home.layer_options(place)}["isochrones"]
+    assert label.startswith("Walking time to family hubs (isochrones)"), label
+    schools_only = dataclasses.replace(place, sites=place.sites[place.sites["kind"] == "school"])
+    assert schools_only.site_kinds == ["school"]
+    label = {o["value"]: o["label"] for o in home.layer_options(schools_only)}["isochrones"]
+    assert label.startswith("Walking time to schools (isochrones)"), label
 
 
 def test_unknown_indicator_footprint_layer_and_place_give_notices_and_defaults(client):

@@ -76,6 +76,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--footprint", metavar="NAME", help="zoom to this footprint and outline it")
     p.add_argument("--scenario", metavar="NAME", help="show the hubs of this saved scenario")
     p.add_argument("--title", help="map title (default: indicator and place)")
+    p.add_argument(
+        "--basemap",
+        choices=("roads", "none", "osm", "carto"),
+        help=(
+            "what the map is drawn on, as on the dashboard: roads (the place's own network, "
+            "offline), none (white), osm or carto (online tiles: needs internet). Default: "
+            "roads when the place has a network, else none"
+        ),
+    )
     p.add_argument("--out", required=True, metavar="FILE.png|svg|pdf", help="image to write")
     p.add_argument("--width", type=int, default=1600, help="width in pixels (default %(default)s)")
     p.add_argument(
@@ -242,8 +251,15 @@ def cmd_export_map(args: argparse.Namespace) -> int:
     out = check_suffix(args.out, IMAGE_SUFFIXES)
     _check_folder(out)
     place = open_place_view(args.place, args.footprints)
+    from layers.base import has_roads
     from layers.snapshot import DEFAULT_LAYERS, snapshot_figure
     from layers.static import figure_to_bytes
+
+    if args.basemap == "roads" and not has_roads(place):
+        raise InputError(
+            f"--basemap roads: {place.name} has no road network to draw (it was built without "
+            "street data); use --basemap none, osm or carto"
+        )
 
     fig = snapshot_figure(
         place,
@@ -255,6 +271,7 @@ def cmd_export_map(args: argparse.Namespace) -> int:
         width=args.width,
         height=args.height,
         threshold=args.suppress_below,
+        basemap=args.basemap,
     )
     data = figure_to_bytes(
         fig, fmt=out.suffix.lower()[1:], width=args.width, height=args.height, scale=args.scale

@@ -148,6 +148,40 @@ def test_export_map_png(capsys, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dunmere.png"]
 
 
+def _ink(path: Path) -> float:
+    """Share of pixels that are not white."""
+    with Image.open(path) as img:
+        arr = np.asarray(img.convert("RGB")).astype(int)
+    return float((np.abs(arr - 255) > 12).any(axis=2).mean())
+
+
+@pytest.mark.browser
+def test_export_map_basemap_roads_or_white(capsys, tmp_path):
+    """The demo has a street network: by default (and with ``--basemap roads``) its roads are
+    drawn under the outlines; ``--basemap none`` leaves the background white."""
+    ink = {}
+    for basemap in (None, "roads", "none"):
+        out = tmp_path / f"{basemap}.png"
+        extra = [] if basemap is None else ["--basemap", basemap]
+        argv = ["export-map", "demo", "--layers", "footprints", "--out", str(out), *extra]
+        code, _, err = _run(capsys, *argv)
+        assert code == 0, err
+        ink[basemap] = _ink(out)
+    assert ink[None] == pytest.approx(ink["roads"], abs=0.002)
+    assert ink["none"] < ink["roads"] - 0.01, ink
+
+
+def test_export_map_basemap_roads_without_a_network_is_one_line(capsys, tmp_path, tiny_bundle):
+    out = tmp_path / "map.png"
+    code, _, err = _run(
+        capsys, "export-map", str(tiny_bundle), "--basemap", "roads", "--out", str(out)
+    )
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "--basemap roads" in lines[0] and "no road network" in lines[0]
+    assert not out.exists()
+
+
 @pytest.mark.browser
 def test_export_profiles_pdf_per_footprint_and_index(capsys, tmp_path, tiny_bundle):
     out = tmp_path / "profiles"

@@ -19,11 +19,15 @@ import base64
 import concurrent.futures
 import contextlib
 import os
+import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from geo.place.bundle import TempLock, remove_stale_temps
 
 T = TypeVar("T")
 
@@ -61,6 +65,7 @@ class ExportBrowser:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido: Any = None
+        self._profile: TempLock | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -69,6 +74,12 @@ class ExportBrowser:
         """Process id of the running Chromium, or None when not started."""
         proc = getattr(self._kaleido, "subprocess", None)
         return None if proc is None else int(proc.pid)
+
+    @property
+    def profile_folder(self) -> Path | None:
+        """The locked folder holding Chromium's profile, or None (not started, or Chromium's
+        default temp folder)."""
+        return None if self._profile is None else _profile_root(self._profile)
 
     def is_alive(self) -> bool:
         """True when the loop thread runs and its Chromium has not exited."""
@@ -84,6 +95,8 @@ class ExportBrowser:
         self.close()
         import kaleido
 
+        self._profile = _profile_lock()
+        extra = {} if self._profile is None else {"tmp_dir": str(_profile_root(self._profile))}
         loop = asyncio.new_event_loop()
         thread = threading.Thread(
             target=loop.run_forever, name="hubplan-export-browser", daemon=True
@@ -93,8 +106,14 @@ class ExportBrowser:
 
         async def open_browser() -> Any:
             # mathjax=False: the default loads MathJax from a CDN, which stalls offline.
-            k = kaleido.Kaleido(n=1, timeout=self._timeout, mathjax=False)
+            k = kaleido.Kaleido(n=1, timeout=self._timeout, mathjax=False, **extra)
             await k.open()
+            if extra:
+                # Python's exit-time cleanup of Chromium's temp profile (a weakref finalizer)
+                # can run before our atexit close, while Chromium still writes to it, and
+                # print "Directory not empty: 'Default'" after a good export. The folder is
+                # ours and locked: close() removes it, or the next start after a crash.
+                _detach_cleanup(k)
             return k
 
         try:
@@ -107,10 +126,24 @@ class ExportBrowser:
 
     def close(self) -> None:
         """Close Chromium and stop the loop thread (safe to call more than once)."""
-        loop, thread, k = self._loop, self._thread, self._kaleido
-        self._loop = self._thread = self._kaleido = None
+        loop, thread, k, lock = self._loop, self._thread, self._kaleido, self._profile
+        self._loop = self._thread = self._kaleido = self._profile = None
+        try:
+            self._close(loop, thread, k)
+        finally:
+            if lock is not None:
+                shutil.rmtree(_profile_root(lock), ignore_errors=True)
+                lock.release()
+
+    def _close(
+        self,
+        loop: asyncio.AbstractEventLoop | None,
+        thread: threading.Thread | None,
+        k: Any,
+    ) -> None:
         if loop is None:
             return
+        profile = _profile_dir(k)
         if k is not None and thread is not None and thread.is_alive():
             # A dead browser may fail to close; it is killed below.
             with contextlib.suppress(Exception):
@@ -128,6 +161,8 @@ class ExportBrowser:
             thread.join(timeout=CLOSE_TIMEOUT_S)
         if not loop.is_running():
             loop.close()
+        if profile is not None:
+            _remove_profile(*profile)
 
     # ------------------------------------------------------------------ calls
 
@@ -166,6 +201,70 @@ class ExportBrowser:
             src = Path(tmp) / "report.html"
             src.write_text(html_text, encoding="utf-8")
             return self._run(lambda: _print_pdf(k, src.as_uri()), timeout=timeout)
+
+
+#: Chromium profiles go in this folder of the system temp folder, one locked folder each
+#: (``.profile.<pid>.<random>.tmp``): a process that dies without closing its browser (a
+#: killed job, ``os._exit`` in a forked child) leaves a folder the next browser start removes.
+PROFILE_ROOT = "hubplan-chromium"
+
+
+def _profile_lock() -> TempLock | None:
+    """Lock a new profile folder in :data:`PROFILE_ROOT` (removing dead browsers' ones), or
+    ``None`` (Chromium's default temp folder) when that folder is not ours or not writable."""
+    root = Path(tempfile.gettempdir()) / PROFILE_ROOT
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        if root.stat().st_uid != os.getuid() or not os.access(root, os.W_OK):
+            return None
+        remove_stale_temps(root, target="profile")
+        lock = TempLock(root / "profile")
+        try:
+            _profile_root(lock).mkdir()
+        except OSError:
+            lock.release()
+            raise
+        return lock
+    except OSError:
+        return None
+
+
+def _profile_root(lock: TempLock) -> Path:
+    return Path(tempfile.gettempdir()) / PROFILE_ROOT / lock.stem
+
+
+def _profile_dir(k: Any) -> tuple[Path, Any] | None:
+    """Chromium's temporary profile folder (choreographer's ``TmpDirectory``) and its
+    ``tempfile.TemporaryDirectory``, or ``None`` when the browser has none."""
+    tmp = getattr(getattr(k, "_browser_impl", None), "tmp_dir", None)
+    path = getattr(tmp, "path", None)
+    return None if path is None else (Path(path), getattr(tmp, "temp_dir", None))
+
+
+def _detach_cleanup(k: Any) -> None:
+    found = _profile_dir(k)
+    finalizer = getattr(found[1], "_finalizer", None) if found else None
+    if finalizer is not None:
+        finalizer.detach()
+
+
+def _remove_profile(path: Path, temp_dir: Any, *, seconds: float = 5.0) -> None:
+    """Remove Chromium's profile folder once its last helper process stops writing to it.
+
+    Chromium's helpers (renderer, GPU, crash handler) can still write to the profile for a
+    moment after the browser has closed. Left to the interpreter's exit, Python's own cleanup
+    of the folder then failed now and then with "Directory not empty: 'Default'", printing a
+    traceback after a successful export. So the folder is removed here, retried while
+    something still writes to it, and the exit-time cleanup is then switched off.
+    """
+    deadline = time.monotonic() + seconds
+    while path.exists() and time.monotonic() < deadline:
+        shutil.rmtree(path, ignore_errors=True)
+        if path.exists():
+            time.sleep(0.1)
+    finalizer = getattr(temp_dir, "_finalizer", None)
+    if finalizer is not None:
+        finalizer.detach()
 
 
 def _running(pid: int) -> bool:

@@ -142,29 +142,53 @@ _TEMP_MARK = ".tmp"
 LOCK_SUFFIX = ".lock"
 
 
+class TempLock:
+    """The lock of a new temp file beside ``path``, held until :meth:`release`.
+
+    The lock is ``<stem>.lock`` (``.place.gpkg.<pid>.<random>.tmp.lock``) held with
+    ``fcntl.flock``; the writer's temp files are ``<stem><suffix>``. The OS releases the lock
+    when the writer dies, however it dies, which is how :func:`remove_stale_temps` tells a dead
+    writer's leftovers from a write in progress. A plain object, not a generator: a forked child
+    that drops its parent's lock object never releases the parent's lock.
+    """
+
+    def __init__(self, path: Path) -> None:
+        folder = path.parent
+        while True:
+            fd, lock_name = tempfile.mkstemp(
+                prefix=f".{path.name}.{os.getpid()}.",
+                suffix=f"{_TEMP_MARK}{LOCK_SUFFIX}",
+                dir=folder,
+            )
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a cleaner holds a fresh lock only for a moment
+            if _still_linked(fd, lock_name):
+                break
+            os.close(fd)  # a cleaner took it for a dead writer's before we locked it: try again
+        self._fd: int | None = fd
+        self._lock = Path(lock_name)
+        #: The temp files' stem (``.place.gpkg.<pid>.<random>.tmp``).
+        self.stem = self._lock.name[: -len(LOCK_SUFFIX)]
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock (safe to call more than once)."""
+        if self._fd is None:
+            return
+        self._lock.unlink(missing_ok=True)
+        os.close(self._fd)
+        self._fd = None
+
+
 @contextmanager
 def temp_lock(path: Path) -> Iterator[str]:
     """Create and hold the lock of a new temp file beside ``path``; yield the temp's stem.
 
-    The lock is ``<stem>.lock`` (``.place.gpkg.<pid>.<random>.tmp.lock``) held with
-    ``fcntl.flock`` until the block ends; the writer's temp files are ``<stem><suffix>``. The
-    OS releases the lock when the writer dies, however it dies, which is how
-    :func:`remove_stale_temps` tells a dead writer's leftovers from a write in progress.
+    See :class:`TempLock`; the lock is released when the block ends.
     """
-    folder = path.parent
-    while True:
-        fd, lock_name = tempfile.mkstemp(
-            prefix=f".{path.name}.{os.getpid()}.", suffix=f"{_TEMP_MARK}{LOCK_SUFFIX}", dir=folder
-        )
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a cleaner holds a fresh lock only for a moment
-        if _still_linked(fd, lock_name):
-            break
-        os.close(fd)  # a cleaner took it for a dead writer's before we locked it: try again
+    lock = TempLock(path)
     try:
-        yield Path(lock_name).name[: -len(LOCK_SUFFIX)]
+        yield lock.stem
     finally:
-        Path(lock_name).unlink(missing_ok=True)
-        os.close(fd)
+        lock.release()
 
 
 @contextmanager

@@ -100,6 +100,9 @@ def test_process_exit_closes_the_browser(tmp_path):
         demo = open_place("demo")
         pdf = report.html_to_pdf(report.profile_report_html(demo, demo.footprint_names[0]))
         assert pdf.startswith(b"%PDF")
+        from layers.browser import shared_browser
+
+        print(shared_browser().profile_folder, flush=True)
         print(static.server_pid(), flush=True)
         """
     )
@@ -114,7 +117,12 @@ def test_process_exit_closes_the_browser(tmp_path):
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    pid = int(proc.stdout.split()[-1])
+    profile, pid_text = proc.stdout.split()[-2:]
+    pid = int(pid_text)
+    # Chromium's profile folder went with it, and no traceback was printed on the way out
+    # (Python's own exit-time cleanup of that folder used to fail now and then).
+    assert profile != "None" and not Path(profile).exists(), profile
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     end = time.monotonic() + 15
     while _running(pid) and time.monotonic() < end:
         time.sleep(0.2)
@@ -125,8 +133,10 @@ def test_process_exit_closes_the_browser(tmp_path):
 
 
 def _print_in_child(text: str, queue) -> None:
+    from layers.browser import shared_browser
+
     pdf = report.html_to_pdf(text)
-    queue.put((static.server_pid(), pdf[:4]))
+    queue.put((static.server_pid(), pdf[:4], shared_browser().profile_folder))
 
 
 def test_forked_job_gets_its_own_browser_and_leaves_the_parents_alone():
@@ -143,7 +153,7 @@ def test_forked_job_gets_its_own_browser_and_leaves_the_parents_alone():
     child = ctx.Process(target=_print_in_child, args=(text, queue))
     child.start()
     try:
-        child_browser, head = queue.get(timeout=180)
+        child_browser, head, child_profile = queue.get(timeout=180)
     finally:
         child.join(timeout=60)
         queue.close()
@@ -155,4 +165,21 @@ def test_forked_job_gets_its_own_browser_and_leaves_the_parents_alone():
         time.sleep(0.2)
     assert not _running(child_browser), "the job's Chromium outlived the job"
     assert static.server_pid() == parent
+    assert report.html_to_pdf(text).startswith(b"%PDF")
+    # The child left by os._exit (as multiprocessing children do), so nothing removed its
+    # Chromium profile; the next browser start does (its lock died with the child), and it
+    # leaves the parent's profile alone.
+    from layers.browser import shared_browser
+
+    browser = shared_browser()
+    parent_profile = browser.profile_folder
+    assert child_profile is not None and child_profile != parent_profile
+    assert child_profile.exists()
+    other = type(browser)()
+    try:
+        other.start()
+        assert not child_profile.exists()
+        assert parent_profile is not None and parent_profile.exists()
+    finally:
+        other.close()
     assert report.html_to_pdf(text).startswith(b"%PDF")

@@ -99,6 +99,7 @@ def import_areas(
         crs=gdf.crs,
     ).to_crs(crs)
     _check_projected(areas, crs)
+    _check_not_swapped(geom, crs, src.path)
     found = _check_scale(areas, crs, allow_distortion=allow_distortion)
     findings += found + _slivers_and_duplicates(areas, src.path)
     return areas.set_index("code"), findings
@@ -159,6 +160,28 @@ def _check_repair(code: str, before: BaseGeometry, after: BaseGeometry | None, p
                 "the rest (a hole outside its shell?); fix its polygon",
                 path=path,
             )
+
+
+def _check_not_swapped(geom: gpd.GeoSeries, crs: str, path) -> None:
+    """Lon/lat written as (lat, lon): outside the working CRS's area of use, inside if swapped."""
+    from pyproj import CRS
+
+    aou = CRS.from_user_input(crs).area_of_use
+    if aou is None or aou.west > aou.east:
+        return
+    xmin, ymin, xmax, ymax = (float(v) for v in geom.to_crs(4326).total_bounds)
+
+    def inside(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
+        return aou.west <= lon0 <= lon1 <= aou.east and aou.south <= lat0 <= lat1 <= aou.north
+
+    if not inside(xmin, ymin, xmax, ymax) and inside(ymin, xmin, ymax, xmax):
+        raise DataError(
+            f"coordinates look swapped: read as longitude {xmin:.4g} to {xmax:.4g}, latitude "
+            f"{ymin:.4g} to {ymax:.4g}, outside the area where the working crs {crs!r} is used "
+            f"({aou.name.split(' - ')[0].rstrip('.')}); the file holds (latitude, longitude) pairs, GeoJSON "
+            "needs (longitude, latitude)",
+            path=path,
+        )
 
 
 def _check_scale(areas: gpd.GeoDataFrame, crs: str, *, allow_distortion: bool) -> list[Finding]:

@@ -140,7 +140,10 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         findings += found
         frames.append(sites)
     if frames:
-        sites = unique_site_ids(pd.concat(frames, ignore_index=True))
+        try:
+            sites = unique_site_ids(pd.concat(frames, ignore_index=True))
+        except InputError as exc:
+            raise type(exc)(str(exc), path=config.path) from None
         sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=config.crs)
     else:
         sites = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=config.crs)

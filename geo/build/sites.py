@@ -385,5 +385,8 @@ def unique_site_ids(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sites.loc[clash, "site_id"] = sites.loc[clash, "kind"] + ":" + sites.loc[clash, "site_id"]
     still = sites["site_id"][sites["site_id"].duplicated()].tolist()
     if still:
-        raise DataError(f"site ids are not unique: {examples(still)}")
+        raise DataError(
+            f"site ids are not unique: {examples(still)} (the same kind and id in two "
+            "[[sites]] sources)"
+        )
     return sites

@@ -24,7 +24,7 @@ from geo.errors import DataError, InputError
 from geo.place._edit import edit_place
 from geo.place.config import DIRECTIONS, Indicator
 from geo.place.model import Attribution, Place
-from geo.place.readers import MAX_ABS_VALUE, parse_numbers, table_from_text
+from geo.place.readers import MAX_ABS_VALUE, parse_numbers, table_from_text, utf16_without_bom
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_KINDS = ("count", "mean")
@@ -113,6 +113,9 @@ def decode(data: bytes) -> tuple[str, str]:
                 ]
             ) from None
     if b"\x00" in data[:4096]:
+        wide = utf16_without_bom(data)
+        if wide is not None:
+            return wide, "utf-16 (no byte-order mark)"
         raise UploadError(["the file contains NUL bytes: it is not a CSV text file"])
     try:
         return data.decode("utf-8"), "utf-8"

@@ -38,7 +38,7 @@ __all__ = [
     "validate_config_data",
 ]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, pattern=r"\S")]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -394,7 +394,7 @@ def _message(error: ErrorDetails) -> str:
                 )
             return f"missing required table [{_where(tuple(p for p in loc if not isinstance(p, int)))}]"
         return f"missing required key '{where}'"
-    if kind in ("string_type", "string_too_short"):
+    if kind in ("string_type", "string_too_short", "string_pattern_mismatch"):
         return f"'{where}' must be a non-empty string, got {value!r}"
     if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         whole = " whole" if kind.startswith("int") else ""

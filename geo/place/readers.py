@@ -96,11 +96,19 @@ def read_table(
         return pd.DataFrame(read_geo(path).drop(columns="geometry"))
     if suffix in (".xlsx", ".xlsm"):
         try:
-            raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+            with pd.ExcelFile(path) as book:
+                sheets = [str(n) for n in book.sheet_names]
+                raw = pd.read_excel(book, sheet_name=sheet or 0, header=None, dtype=object)
         except Exception as exc:  # openpyxl raises many types
             raise InputError(f"cannot read spreadsheet: {_short(exc)}", path=path) from None
         rows = [[_cell_text(v) for v in row] for row in raw.itertuples(index=False)]
         delimiter, decimal = ",", fmt.decimal or "."
+        if sheet is None and len(sheets) > 1:
+            df = _table_from_rows(
+                rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=decimal
+            )
+            df.attrs["sheets"] = sheets  # the first was read: named when a column is missing
+            return df
     else:
         text = _decode(path)
         return table_from_text(
@@ -493,8 +501,16 @@ def require_columns(df: pd.DataFrame, columns: Mapping[str, str | None], *, path
                 continue
             shown = ", ".join(map(str, list(df.columns)[:12]))
             more = "…" if df.shape[1] > 12 else ""
+            sheets = df.attrs.get("sheets") or []
+            other = (
+                f" (read the first of {len(sheets)} sheets, {sheets[0]!r}; choose another with "
+                f'sheet = "NAME": {", ".join(map(repr, sheets[1:6]))})'
+                if len(sheets) > 1
+                else ""
+            )
             raise InputError(
-                f"column {col!r} (for {role}) not found; columns are: {shown}{more}", path=path
+                f"column {col!r} (for {role}) not found; columns are: {shown}{more}{other}",
+                path=path,
             )
 
 

@@ -349,6 +349,11 @@ FILES.update(
         "ind_excel_apostrophe_codes.csv": IND3_HEADER + IND3_ROWS.replace("A", "'A"),
         "ind_pound_sign_value.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300", "A03,£1300"),
         "ind_nan_text_value.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300", "A03,NaN"),
+        "config_minutes_1e308.toml": BASE_TOML + NET + "minutes = 1e308\n",
+        "config_per_1e308.toml": BASE_TOML.replace("per = 100", "per = 1e308"),
+        "config_speed_walk_5000.toml": BASE_TOML + NET + "speeds = { walk = 5000 }\n",
+        "config_detour_100.toml": BASE_TOML + NET + "detour = 100\n",
+        "config_buffer_1e12.toml": BASE_TOML + NET + "buffer_m = 1e12\n",
         # Tolerated: read right (checked value by value in the tests).
         "ind_utf16le_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-le"),
         "ind_utf16be_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-be"),

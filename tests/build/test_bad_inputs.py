@@ -398,6 +398,11 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "ind_excel_apostrophe_codes.csv": ("ind.csv", None, "no code in column 'area' matches an area code (file has e.g. \"'A01\""),
     "ind_pound_sign_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. '£1300'"),
     "ind_nan_text_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. 'NaN'"),
+    "config_minutes_1e308.toml": ("place.toml", None, "'network.minutes' = 1e+308 must be at most 1440"),
+    "config_per_1e308.toml": ("place.toml", None, "'indicators[0].columns[2].per' = 1e+308 must be at most 1e+09"),
+    "config_speed_walk_5000.toml": ("place.toml", None, "'network.speeds.walk' = 5000 must be at most 300"),
+    "config_detour_100.toml": ("place.toml", None, "'network.detour' = 100 must be at most 10"),
+    "config_buffer_1e12.toml": ("place.toml", None, "'network.buffer_m' = 1000000000000.0 must be at most 100000"),
 }  # fmt: skip
 # Read right, not refused (checked value by value below).
 READ_RIGHT = (
@@ -693,3 +698,30 @@ def test_probe_upload_is_read_right_in_the_cli(name, tmp_path, capsys):
     areas = read_place(out).areas
     assert areas["uploaded_pop"].to_dict() == {c: 1000.0 + 100 * n for n, c in
                                                enumerate(sorted(POP), start=1)}  # fmt: skip
+
+
+def test_probe_workbook_with_data_on_the_second_sheet_says_which_sheet_was_read(tmp_path, capsys):
+    import pandas as pd
+
+    from geo.place.bundle import read_place
+
+    src = tmp_path / "src"
+    toml = BASE.replace('path = "ind.csv"', 'path = "ind.xlsx"')
+    cfg = write_tiny_place(src, toml=toml)
+    table = pd.read_csv(src / "ind.csv")
+    with pd.ExcelWriter(src / "ind.xlsx") as book:
+        pd.DataFrame({"note": ["the data are on the next sheet"]}).to_excel(
+            book, sheet_name="Notes", index=False
+        )
+        table.to_excel(book, sheet_name="Data", index=False)
+    out = tmp_path / "o.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{src / 'ind.xlsx'}: column 'area' (for code) not found" in err[0]
+    assert (
+        "(read the first of 2 sheets, 'Notes'; choose another with sheet = \"NAME\": 'Data')"
+        in err[0]
+    )
+    cfg.write_text(toml.replace('path = "ind.xlsx"', 'path = "ind.xlsx"\nsheet = "Data"'))
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    assert read_place(out).areas["population"].sum() == table["pop"].sum()

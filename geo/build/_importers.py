@@ -33,6 +33,7 @@ def _codes(series: pd.Series) -> pd.Series:
 
 FAR_PART_M = 1_000.0
 SLIVER_M2 = 100.0
+OVERLAP_SHARE = 0.1  # of the smaller area: more is not a digitising wobble
 MAX_SCALE_ERROR = 0.01
 
 
@@ -238,7 +239,39 @@ def _slivers_and_duplicates(areas: gpd.GeoDataFrame, path) -> list[Finding]:
                 f"{path.name}: {len(codes)} areas have exactly the same polygon: {examples(codes)}",
             )
         )
-    return findings
+    return findings + _overlaps(areas, path, skip=dup)
+
+
+def _overlaps(areas: gpd.GeoDataFrame, path, *, skip: np.ndarray) -> list[Finding]:
+    """Areas that share much ground (not exact duplicates): people there are counted twice."""
+    geoms = areas.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = (left < right) & ~skip[left] & ~skip[right]
+    left, right = left[pair], right[pair]
+    if not len(left):
+        return []
+    with np.errstate(all="ignore"):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(smaller > 0, shared / smaller, 0.0)
+    heavy = share > OVERLAP_SHARE
+    if not heavy.any():
+        return []
+    codes = areas["code"].to_numpy()
+    hl, hr, hs = left[heavy], right[heavy], share[heavy]
+    shown = ", ".join(
+        f"{codes[hl[k]]!r}/{codes[hr[k]]!r} ({hs[k]:.0%})" for k in np.argsort(-hs)[:3]
+    )
+    return [
+        Finding(
+            "warning",
+            f"{path.name}: {int(heavy.sum())} pair(s) of areas overlap by more than "
+            f"{OVERLAP_SHARE:.0%} of the smaller one: {shown}"
+            + (" …" if heavy.sum() > 3 else "")
+            + "; people and sites there are counted in both",
+        )
+    ]
 
 
 def import_indicators(
@@ -333,6 +366,29 @@ def compute_rates(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.D
             den = values[ind.denominator].where(values[ind.denominator] != 0)
             values[ind.key] = ind.per * values[ind.numerator] / den
     return values
+
+
+def percentages_over_100(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> list[Finding]:
+    """A percentage (``per = 100``) whose numerator exceeds its denominator is a warning.
+
+    "Children as a share of population" over 100% means the two columns are swapped, from
+    different years, or one of them is a different count: say so, naming the areas.
+    """
+    findings = []
+    for ind in catalogue.values():
+        if ind.kind != "rate" or ind.per != 100:
+            continue
+        over = values[ind.key] > 100 + 1e-9
+        if over.any():
+            codes = values.index[over.to_numpy()].tolist()
+            findings.append(
+                Finding(
+                    "warning",
+                    f"rate {ind.key!r} is over 100% in {len(codes)} area(s) ({ind.numerator!r} "
+                    f"exceeds {ind.denominator!r}): {examples(codes)}; check the two columns",
+                )
+            )
+    return findings
 
 
 def import_footprints(

@@ -15,6 +15,7 @@ from geo.build._importers import (
     import_areas,
     import_footprints,
     import_indicators,
+    percentages_over_100,
 )
 from geo.build.labels import import_labels
 from geo.build.network import add_network
@@ -104,6 +105,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         values = values.join(table)
         catalogue.update({ind.key: ind for ind in src.columns})
     values = compute_rates(values, catalogue)
+    findings += percentages_over_100(values, catalogue)
     for key in catalogue:
         if key in ("code", "name", "footprint", "geometry"):
             raise ConfigError(

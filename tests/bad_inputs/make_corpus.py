@@ -354,7 +354,23 @@ FILES.update(
         "config_speed_walk_5000.toml": BASE_TOML + NET + "speeds = { walk = 5000 }\n",
         "config_detour_100.toml": BASE_TOML + NET + "detour = 100\n",
         "config_buffer_1e12.toml": BASE_TOML + NET + "buffer_m = 1e12\n",
+        "sites_blank_id.csv": f"sid,sname,lon,lat\nS1,One,{LON0 + 0.007},{LAT0 + 0.004}\n"
+        f",Two,{LON0 + 0.02},{LAT0 + 0.004}\n",
+        "sites_postcode_outside_place.csv": "sid,sname,postcode\nS1,One,SW1A 1AA\n",
         # Tolerated: read right (checked value by value in the tests).
+        "areas_heavy_overlap.geojson": fc(
+            [
+                *grid_features()[:-1],
+                feature(
+                    "A12",
+                    {
+                        "type": "Polygon",
+                        "coordinates": [[[x + 0.001, y + 0.0005] for x, y in square(0, 0)[0]]],
+                    },
+                ),
+            ]  # 88% over A01
+        ),
+        "ind_share_over_100.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300,230", "A03,1300,2300"),
         "ind_utf16le_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-le"),
         "ind_utf16be_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-be"),
         "ind_nbsp_thousands.csv": IND3_HEADER

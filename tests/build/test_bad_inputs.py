@@ -351,6 +351,11 @@ POSTCODE_SITES = (
     BASE + '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\npostcode = "postcode"\n'
 )
 
+LONLAT_SITES_BASE = (
+    BASE + '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\nname = "sname"\n'
+    'lon = "lon"\nlat = "lat"\n'
+)
+
 # file -> (slot, config for the bad build or None for BASE, expected fragment of the error).
 # The earlier bundle (built from BASE) must come out byte-identical.
 KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
@@ -398,6 +403,8 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "ind_excel_apostrophe_codes.csv": ("ind.csv", None, "no code in column 'area' matches an area code (file has e.g. \"'A01\""),
     "ind_pound_sign_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. '£1300'"),
     "ind_nan_text_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. 'NaN'"),
+    "sites_blank_id.csv": ("sites.csv", LONLAT_SITES_BASE, "column 'sid' has 1 empty id(s) (row(s) 3)"),
+    "sites_postcode_outside_place.csv": ("sites.csv", POSTCODE_SITES, "1 site(s) lie more than 10 km outside the areas (wrong coordinates or CRS?): school 'S1'"),
     "config_minutes_1e308.toml": ("place.toml", None, "'network.minutes' = 1e+308 must be at most 1440"),
     "config_per_1e308.toml": ("place.toml", None, "'indicators[0].columns[2].per' = 1e+308 must be at most 1e+09"),
     "config_speed_walk_5000.toml": ("place.toml", None, "'network.speeds.walk' = 5000 must be at most 300"),
@@ -594,6 +601,8 @@ def test_working_crs_scale_error_must_be_under_one_percent(tmp_path, capsys, crs
 # or None, expected population per area code that differs from 1000 + 100 n, or None = all).
 POP = {f"A{n:02d}": 1000.0 + 100 * n for n in range(1, 13)}
 PROBE_READ_RIGHT: dict[str, tuple[str, str | None, str | None, dict[str, float | None]]] = {
+    "areas_heavy_overlap.geojson": ("areas.geojson", None, "areas.geojson: 1 pair(s) of areas overlap by more than 10% of the smaller one: 'A01'/'A12' (88%)", {}),
+    "ind_share_over_100.csv": ("ind.csv", None, "rate 'child_share' is over 100% in 1 area(s) ('children' exceeds 'population'): 'A03'", {}),
     "ind_utf16le_no_bom.csv": ("ind.csv", None, None, {}),
     "ind_utf16be_no_bom.csv": ("ind.csv", None, None, {}),
     "ind_nbsp_thousands.csv": ("ind.csv", None, None, {}),  # "1 300" with U+00A0, U+202F

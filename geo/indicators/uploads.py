@@ -136,7 +136,9 @@ def check_metadata(
     problems = []
     key = indicator.key or ""
     if not key or not key.replace("_", "").isalnum() or not key.isascii() or key[0].isdigit():
-        problems.append(f"key {key!r} must be letters, digits and '_' and not start with a digit")
+        problems.append(
+            f"key {key!r} must be plain ASCII letters, digits and '_' and not start with a digit"
+        )
     elif key.lower() in RESERVED_KEYS:
         problems.append(f"key {key!r} is reserved; choose another")
     elif key.lower().startswith(RESERVED_PREFIXES):
@@ -318,6 +320,15 @@ def validate_upload(
         place.areas.index
     )
     notes = [f"read as {encoding}", *notes]
+    delimiter, decimal = frame.attrs.get("delimiter", ","), frame.attrs.get("decimal", ".")
+    if delimiter != "," or decimal != ".":  # said as the build says it (reading_notes)
+        shown = {"\t": "tab", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+        notes.append(f"{shown}-separated with decimal mark {decimal!r}")
+    if frame.attrs.get("title_rows"):
+        notes.append(
+            f"skipped {frame.attrs['title_rows']} row(s) above the header "
+            f"(the header is row {frame.attrs['header_row']})"
+        )
     no_value = int(series.isna().sum())
     if no_value:
         notes.append(f"{no_value} of {len(series)} areas have no value (left missing)")

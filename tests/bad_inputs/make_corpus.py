@@ -395,6 +395,14 @@ FILES.update(
         "config_bom_crlf.toml": ("\ufeff" + BASE_TOML).replace("\n", "\r\n"),
         "config_unicode_name.toml": BASE_TOML.replace('name = "Tiny"', 'name = "Ynys Môn – Wigan"'),
         "config_utm30n.toml": 'crs = "EPSG:32630"\n' + BASE_TOML,
+        "upload_codes_from_2019.csv": UP_HEADER + UP_ROWS.replace("A", "E"),
+        "upload_lower_case_codes.csv": UP_HEADER + UP_ROWS.lower(),
+        "upload_all_suppressed.csv": UP_HEADER + "".join(f"A{n:02d},c\n" for n in range(1, 13)),
+        "upload_pound_values.csv": UP_HEADER + UP_ROWS.replace(",1", ",£1"),
+        "upload_title_rows_totals_suppressed.csv": "Table 2: children by ward,\nSource: DWP,\n,\n"
+        + UP_HEADER
+        + UP_ROWS.replace("A04,1400", "A04,..").replace("A05,1500", "A05,x")
+        + "Total,18000\n",
         "upload_utf16le_no_bom.csv": (UP_HEADER + UP_ROWS).encode("utf-16-le"),
         "upload_nbsp_thousands.csv": UP_HEADER + UP_ROWS.replace("A03,1300", 'A03,"1\u00a0300"'),
     }

@@ -189,7 +189,12 @@ UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
         None,
         "column 'pop' appears 2 times (columns 2, 3); pick one by position, e.g. 'pop[1]'",
     ),
-}
+    # Probe A: a further set kept apart.
+    "upload_codes_from_2019.csv": (None, "12 unknown area code(s), not areas of Tiny: 'E01', 'E02'"),
+    "upload_lower_case_codes.csv": (None, "12 unknown area code(s), not areas of Tiny: 'a01', 'a02'"),
+    "upload_all_suppressed.csv": (None, "no value in 'pop' is a number (all blank or suppressed)"),
+    "upload_pound_values.csv": (None, "9 non-numeric value(s) in 'pop' (line 2: '£1100'"),
+}  # fmt: skip
 
 
 def test_corpus_is_complete():
@@ -690,7 +695,11 @@ def test_probe_shapefile_without_prj_is_refused_naming_it(tmp_path, capsys):
 
 
 # Uploads read right (the same reader as the build): file -> uploaded population per code.
-PROBE_UPLOADS_READ_RIGHT = ("upload_utf16le_no_bom.csv", "upload_nbsp_thousands.csv")
+PROBE_UPLOADS_READ_RIGHT = (
+    "upload_utf16le_no_bom.csv",
+    "upload_nbsp_thousands.csv",
+    "upload_title_rows_totals_suppressed.csv",
+)
 
 
 @pytest.mark.parametrize("name", PROBE_UPLOADS_READ_RIGHT)
@@ -704,9 +713,29 @@ def test_probe_upload_is_read_right_in_the_cli(name, tmp_path, capsys):
     code = main(["add-indicator", str(out), "--csv", str(CORPUS / name), "--code", "area",
                  "--column", "pop", "--key", "uploaded_pop", "--label", "Uploaded"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
     areas = read_place(out).areas
-    assert areas["uploaded_pop"].to_dict() == {c: 1000.0 + 100 * n for n, c in
-                                               enumerate(sorted(POP), start=1)}  # fmt: skip
+    expected = {c: 1000.0 + 100 * n for n, c in enumerate(sorted(POP), start=1)}
+    if name == "upload_title_rows_totals_suppressed.csv":
+        expected |= {"A04": None, "A05": None}
+        assert "skipped 3 row(s) above the header (the header is row 4)" in said, said
+        assert "1 unknown area code(s), not areas of Tiny: 'Total' (rows ignored)" in said, said
+        assert "2 of 12 areas have no value (left missing)" in said, said
+    got = {c: (None if v != v else v) for c, v in areas["uploaded_pop"].items()}
+    assert got == expected
+
+
+def test_probe_upload_key_with_non_ascii_letters_says_ascii(tiny_bundle):
+    from geo.indicators.uploads import UploadError
+
+    before = tiny_bundle.read_bytes()
+    with pytest.raises(UploadError) as err:
+        _upload(tiny_bundle, (CORPUS / "upload_nbsp_thousands.csv").read_bytes(), key="pöp")
+    assert "key 'pöp' must be plain ASCII letters, digits and '_'" in str(err.value)
+    with pytest.raises(UploadError) as err:
+        _upload(tiny_bundle, (CORPUS / "upload_nbsp_thousands.csv").read_bytes(), key="my key")
+    assert "key 'my key' must be plain ASCII letters" in str(err.value)
+    assert tiny_bundle.read_bytes() == before
 
 
 def test_probe_workbook_with_data_on_the_second_sheet_says_which_sheet_was_read(tmp_path, capsys):

@@ -302,7 +302,8 @@ def import_indicators(
     if len(matched) == 0:
         raise InputError(
             f"no code in column {src.code!r} matches an area code (file has e.g. "
-            f"{examples(df.index[:3].tolist())}; areas have e.g. {examples(area_codes[:3].tolist())})",
+            f"{examples(df.index[:3].tolist())}; areas have e.g. {examples(area_codes[:3].tolist())})"
+            + _near_miss(df.index, area_codes),
             path=src.path,
         )
     if len(unmatched):
@@ -336,6 +337,17 @@ def import_indicators(
                 path=src.path,
             )
     return out, findings
+
+
+def _near_miss(codes: pd.Index, area_codes: pd.Index) -> str:
+    """A hint when codes match once case or a leading apostrophe (Excel's text mark) is undone."""
+    tidy = pd.Index(codes.str.lstrip("'\u2019").str.upper())
+    hits = int(tidy.isin(area_codes).sum())
+    if not hits:
+        return ""
+    apostrophe = codes.str.startswith(("'", "\u2019")).any()
+    cause = "a leading apostrophe (Excel's text mark)" if apostrophe else "upper/lower case"
+    return f"; {hits} code(s) would match but for {cause}: fix the codes in the file"
 
 
 def reading_notes(df: pd.DataFrame, path) -> list[Finding]:

@@ -33,6 +33,7 @@ def _codes(series: pd.Series) -> pd.Series:
 
 FAR_PART_M = 1_000.0
 SLIVER_M2 = 100.0
+OVERLAP_SHARE = 0.1  # of the smaller area: more is not a digitising wobble
 MAX_SCALE_ERROR = 0.01
 
 
@@ -99,6 +100,7 @@ def import_areas(
         crs=gdf.crs,
     ).to_crs(crs)
     _check_projected(areas, crs)
+    _check_not_swapped(geom, crs, src.path)
     found = _check_scale(areas, crs, allow_distortion=allow_distortion)
     findings += found + _slivers_and_duplicates(areas, src.path)
     return areas.set_index("code"), findings
@@ -161,6 +163,28 @@ def _check_repair(code: str, before: BaseGeometry, after: BaseGeometry | None, p
             )
 
 
+def _check_not_swapped(geom: gpd.GeoSeries, crs: str, path) -> None:
+    """Lon/lat written as (lat, lon): outside the working CRS's area of use, inside if swapped."""
+    from pyproj import CRS
+
+    aou = CRS.from_user_input(crs).area_of_use
+    if aou is None or aou.west > aou.east:
+        return
+    xmin, ymin, xmax, ymax = (float(v) for v in geom.to_crs(4326).total_bounds)
+
+    def inside(lon0: float, lat0: float, lon1: float, lat1: float) -> bool:
+        return aou.west <= lon0 <= lon1 <= aou.east and aou.south <= lat0 <= lat1 <= aou.north
+
+    if not inside(xmin, ymin, xmax, ymax) and inside(ymin, xmin, ymax, xmax):
+        raise DataError(
+            f"coordinates look swapped: read as longitude {xmin:.4g} to {xmax:.4g}, latitude "
+            f"{ymin:.4g} to {ymax:.4g}, outside the area where the working crs {crs!r} is used "
+            f"({aou.name.split(' - ')[0].rstrip('.')}); the file holds (latitude, longitude) pairs, GeoJSON "
+            "needs (longitude, latitude)",
+            path=path,
+        )
+
+
 def _check_scale(areas: gpd.GeoDataFrame, crs: str, *, allow_distortion: bool) -> list[Finding]:
     """The working CRS's scale error across the place must be under 1%."""
     from pyproj import Proj
@@ -215,7 +239,39 @@ def _slivers_and_duplicates(areas: gpd.GeoDataFrame, path) -> list[Finding]:
                 f"{path.name}: {len(codes)} areas have exactly the same polygon: {examples(codes)}",
             )
         )
-    return findings
+    return findings + _overlaps(areas, path, skip=dup)
+
+
+def _overlaps(areas: gpd.GeoDataFrame, path, *, skip: np.ndarray) -> list[Finding]:
+    """Areas that share much ground (not exact duplicates): people there are counted twice."""
+    geoms = areas.geometry.values
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    pair = (left < right) & ~skip[left] & ~skip[right]
+    left, right = left[pair], right[pair]
+    if not len(left):
+        return []
+    with np.errstate(all="ignore"):
+        shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(smaller > 0, shared / smaller, 0.0)
+    heavy = share > OVERLAP_SHARE
+    if not heavy.any():
+        return []
+    codes = areas["code"].to_numpy()
+    hl, hr, hs = left[heavy], right[heavy], share[heavy]
+    shown = ", ".join(
+        f"{codes[hl[k]]!r}/{codes[hr[k]]!r} ({hs[k]:.0%})" for k in np.argsort(-hs)[:3]
+    )
+    return [
+        Finding(
+            "warning",
+            f"{path.name}: {int(heavy.sum())} pair(s) of areas overlap by more than "
+            f"{OVERLAP_SHARE:.0%} of the smaller one: {shown}"
+            + (" …" if heavy.sum() > 3 else "")
+            + "; people and sites there are counted in both",
+        )
+    ]
 
 
 def import_indicators(
@@ -246,7 +302,8 @@ def import_indicators(
     if len(matched) == 0:
         raise InputError(
             f"no code in column {src.code!r} matches an area code (file has e.g. "
-            f"{examples(df.index[:3].tolist())}; areas have e.g. {examples(area_codes[:3].tolist())})",
+            f"{examples(df.index[:3].tolist())}; areas have e.g. {examples(area_codes[:3].tolist())})"
+            + _near_miss(df.index, area_codes),
             path=src.path,
         )
     if len(unmatched):
@@ -282,6 +339,17 @@ def import_indicators(
     return out, findings
 
 
+def _near_miss(codes: pd.Index, area_codes: pd.Index) -> str:
+    """A hint when codes match once case or a leading apostrophe (Excel's text mark) is undone."""
+    tidy = pd.Index(codes.str.lstrip("'\u2019").str.upper())
+    hits = int(tidy.isin(area_codes).sum())
+    if not hits:
+        return ""
+    apostrophe = codes.str.startswith(("'", "\u2019")).any()
+    cause = "a leading apostrophe (Excel's text mark)" if apostrophe else "upper/lower case"
+    return f"; {hits} code(s) would match but for {cause}: fix the codes in the file"
+
+
 def reading_notes(df: pd.DataFrame, path) -> list[Finding]:
     """Say how a table was read when it is not a plain comma-separated one."""
     notes = []
@@ -310,6 +378,29 @@ def compute_rates(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> pd.D
             den = values[ind.denominator].where(values[ind.denominator] != 0)
             values[ind.key] = ind.per * values[ind.numerator] / den
     return values
+
+
+def percentages_over_100(values: pd.DataFrame, catalogue: dict[str, Indicator]) -> list[Finding]:
+    """A percentage (``per = 100``) whose numerator exceeds its denominator is a warning.
+
+    "Children as a share of population" over 100% means the two columns are swapped, from
+    different years, or one of them is a different count: say so, naming the areas.
+    """
+    findings = []
+    for ind in catalogue.values():
+        if ind.kind != "rate" or ind.per != 100:
+            continue
+        over = values[ind.key] > 100 + 1e-9
+        if over.any():
+            codes = values.index[over.to_numpy()].tolist()
+            findings.append(
+                Finding(
+                    "warning",
+                    f"rate {ind.key!r} is over 100% in {len(codes)} area(s) ({ind.numerator!r} "
+                    f"exceeds {ind.denominator!r}): {examples(codes)}; check the two columns",
+                )
+            )
+    return findings
 
 
 def import_footprints(

@@ -15,6 +15,7 @@ from geo.build._importers import (
     import_areas,
     import_footprints,
     import_indicators,
+    percentages_over_100,
 )
 from geo.build.labels import import_labels
 from geo.build.network import add_network
@@ -106,6 +107,7 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         values = values.join(table)
         catalogue.update({ind.key: ind for ind in src.columns})
     values = compute_rates(values, catalogue)
+    findings += percentages_over_100(values, catalogue)
     for key in catalogue:
         if key in ("code", "name", "footprint", "geometry"):
             raise ConfigError(
@@ -142,7 +144,10 @@ def build_place(config: PlaceConfig, *, progress: bool = False) -> Place:
         findings += found
         frames.append(sites)
     if frames:
-        sites = unique_site_ids(pd.concat(frames, ignore_index=True))
+        try:
+            sites = unique_site_ids(pd.concat(frames, ignore_index=True))
+        except InputError as exc:
+            raise type(exc)(str(exc), path=config.path) from None
         sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=config.crs)
     else:
         sites = gpd.GeoDataFrame({c: [] for c in SITE_COLUMNS}, geometry=[], crs=config.crs)

@@ -123,8 +123,17 @@ def import_sites(
         if src.id
         else pd.Series([f"{src.kind}-{i + 1}" for i in range(len(df))], index=df.index)
     )
-    if ids.isna().any():
-        raise DataError(f"column {src.id!r} has {int(ids.isna().sum())} empty id(s)", path=src.path)
+    empty = (ids.isna() | (ids == "")).to_numpy()
+    if empty.any():
+        rows = df.attrs.get("row_numbers")
+        where = (
+            f" (row(s) {', '.join(str(rows[k]) for k in np.flatnonzero(empty)[:5])})"
+            if rows is not None and len(rows) == len(df)
+            else ""
+        )
+        raise DataError(
+            f"column {src.id!r} has {int(empty.sum())} empty id(s){where}", path=src.path
+        )
     dupes = ids[ids.duplicated()].unique().tolist()
     if dupes:
         raise DataError(f"duplicate ids in column {src.id!r}: {examples(dupes)}", path=src.path)
@@ -385,5 +394,8 @@ def unique_site_ids(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     sites.loc[clash, "site_id"] = sites.loc[clash, "kind"] + ":" + sites.loc[clash, "site_id"]
     still = sites["site_id"][sites["site_id"].duplicated()].tolist()
     if still:
-        raise DataError(f"site ids are not unique: {examples(still)}")
+        raise DataError(
+            f"site ids are not unique: {examples(still)} (the same kind and id in two "
+            "[[sites]] sources)"
+        )
     return sites

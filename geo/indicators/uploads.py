@@ -24,7 +24,7 @@ from geo.errors import DataError, InputError
 from geo.place._edit import edit_place
 from geo.place.config import DIRECTIONS, Indicator
 from geo.place.model import Attribution, Place
-from geo.place.readers import MAX_ABS_VALUE, parse_numbers, table_from_text
+from geo.place.readers import MAX_ABS_VALUE, parse_numbers, table_from_text, utf16_without_bom
 
 MAX_BYTES = 5 * 1024 * 1024
 UPLOAD_KINDS = ("count", "mean")
@@ -113,6 +113,9 @@ def decode(data: bytes) -> tuple[str, str]:
                 ]
             ) from None
     if b"\x00" in data[:4096]:
+        wide = utf16_without_bom(data)
+        if wide is not None:
+            return wide, "utf-16 (no byte-order mark)"
         raise UploadError(["the file contains NUL bytes: it is not a CSV text file"])
     try:
         return data.decode("utf-8"), "utf-8"
@@ -133,7 +136,9 @@ def check_metadata(
     problems = []
     key = indicator.key or ""
     if not key or not key.replace("_", "").isalnum() or not key.isascii() or key[0].isdigit():
-        problems.append(f"key {key!r} must be letters, digits and '_' and not start with a digit")
+        problems.append(
+            f"key {key!r} must be plain ASCII letters, digits and '_' and not start with a digit"
+        )
     elif key.lower() in RESERVED_KEYS:
         problems.append(f"key {key!r} is reserved; choose another")
     elif key.lower().startswith(RESERVED_PREFIXES):
@@ -315,6 +320,15 @@ def validate_upload(
         place.areas.index
     )
     notes = [f"read as {encoding}", *notes]
+    delimiter, decimal = frame.attrs.get("delimiter", ","), frame.attrs.get("decimal", ".")
+    if delimiter != "," or decimal != ".":  # said as the build says it (reading_notes)
+        shown = {"\t": "tab", ";": "';'", "|": "'|'"}.get(delimiter, repr(delimiter))
+        notes.append(f"{shown}-separated with decimal mark {decimal!r}")
+    if frame.attrs.get("title_rows"):
+        notes.append(
+            f"skipped {frame.attrs['title_rows']} row(s) above the header "
+            f"(the header is row {frame.attrs['header_row']})"
+        )
     no_value = int(series.isna().sum())
     if no_value:
         notes.append(f"{no_value} of {len(series)} areas have no value (left missing)")

@@ -366,13 +366,14 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
             _indicator(c, f"{where}.columns[{j}]", path, parent=sec)
             for j, c in enumerate(sec.columns)
         )
-        for ind in cols:
+        for j, ind in enumerate(cols):
             if ind.key in seen:
                 raise ConfigError(
-                    f"indicator key {ind.key!r} is defined twice ({seen[ind.key]} and {where})",
+                    f"indicator key {ind.key!r} is defined twice ({seen[ind.key]} and "
+                    f"{where}.columns[{j}])",
                     path=path,
                 )
-            seen[ind.key] = where
+            seen[ind.key] = f"{where}.columns[{j}]"
         indicators.append(
             IndicatorSource(
                 path=_resolve(sec.path, path),
@@ -388,9 +389,17 @@ def parse_config(text: str, *, path: Path) -> PlaceConfig:
     _check_references([c for s in indicators for c in s.columns], path)
 
     sites = []
+    sources: dict[tuple[str, Path, str | None], str] = {}
     for i, site in enumerate(cfg.sites):
         where = f"sites[{i}]"
         site_path = _resolve(site.path, path)
+        same = sources.setdefault((site.kind, site_path, site.layer), where)
+        if same != where:
+            raise ConfigError(
+                f"'{where}' reads {site.path!r} as kind {site.kind!r} again (as '{same}' "
+                "does): every site would be counted twice; remove one [[sites]] table",
+                path=path,
+            )
         geo_file = site_path.suffix.lower() in GEO_SUFFIXES
         has_lonlat = site.lon and site.lat
         has_xy = site.x and site.y

@@ -96,11 +96,19 @@ def read_table(
         return pd.DataFrame(read_geo(path).drop(columns="geometry"))
     if suffix in (".xlsx", ".xlsm"):
         try:
-            raw = pd.read_excel(path, sheet_name=sheet or 0, header=None, dtype=object)
+            with pd.ExcelFile(path) as book:
+                sheets = [str(n) for n in book.sheet_names]
+                raw = pd.read_excel(book, sheet_name=sheet or 0, header=None, dtype=object)
         except Exception as exc:  # openpyxl raises many types
             raise InputError(f"cannot read spreadsheet: {_short(exc)}", path=path) from None
         rows = [[_cell_text(v) for v in row] for row in raw.itertuples(index=False)]
         delimiter, decimal = ",", fmt.decimal or "."
+        if sheet is None and len(sheets) > 1:
+            df = _table_from_rows(
+                rows, path=path, dtype_str=dtype_str, fmt=fmt, delimiter=delimiter, decimal=decimal
+            )
+            df.attrs["sheets"] = sheets  # the first was read: named when a column is missing
+            return df
     else:
         text = _decode(path)
         return table_from_text(
@@ -184,6 +192,9 @@ def _decode(path: Path) -> str:
             path=path,
         )
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        wide = utf16_without_bom(data)
+        if wide is not None:
+            return wide
         raise InputError("contains NUL bytes: it is not a text table", path=path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -198,6 +209,27 @@ def _decode(path: Path) -> str:
         except UnicodeDecodeError:
             continue
     raise InputError("cannot decode text", path=path)  # pragma: no cover - latin-1 decodes
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """The text of UTF-16 data saved without a byte-order mark, or None if it is not that.
+
+    Some exports (and Excel's "Unicode text") write UTF-16 with no BOM: ASCII text then has a
+    NUL in every other byte. Only when that pattern holds (and the bytes decode) is it read.
+    """
+    head = data[:4096]
+    if len(head) < 4 or len(head) % 2:
+        head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for nul_half, text_half, encoding in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if nul_half.count(0) >= 0.9 * len(nul_half) and text_half.count(0) == 0:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _split_rows(text: str, delimiter: str, path: object) -> list[list[str]]:
@@ -354,6 +386,8 @@ def _clean_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a GeoJSON, GeoPackage, Shapefile or FlatGeobuf with a clear error on failure."""
     path = _exists(path)
+    if layer is None:
+        _only_layer(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -367,6 +401,22 @@ def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise InputError("has no coordinate reference system; add one (e.g. EPSG:4326)", path=path)
     return _clean_columns(gdf, path)
+
+
+def _only_layer(path: Path) -> None:
+    """Refuse a file with several layers when none was chosen: never read the first silently."""
+    import pyogrio
+
+    try:
+        layers = [str(name) for name, kind in pyogrio.list_layers(path) if kind is not None]
+    except Exception:  # unreadable: read_file reports it with the driver's message
+        return
+    if len(layers) > 1:
+        shown = ", ".join(repr(n) for n in layers[:10]) + (" …" if len(layers) > 10 else "")
+        raise InputError(
+            f'has {len(layers)} layers ({shown}); choose one with layer = "NAME" in the config',
+            path=path,
+        )
 
 
 def check_declared_crs(geom: gpd.GeoSeries, *, path: Path) -> None:
@@ -451,14 +501,23 @@ def require_columns(df: pd.DataFrame, columns: Mapping[str, str | None], *, path
                 continue
             shown = ", ".join(map(str, list(df.columns)[:12]))
             more = "…" if df.shape[1] > 12 else ""
+            sheets = df.attrs.get("sheets") or []
+            other = (
+                f" (read the first of {len(sheets)} sheets, {sheets[0]!r}; choose another with "
+                f'sheet = "NAME": {", ".join(map(repr, sheets[1:6]))})'
+                if len(sheets) > 1
+                else ""
+            )
             raise InputError(
-                f"column {col!r} (for {role}) not found; columns are: {shown}{more}", path=path
+                f"column {col!r} (for {role}) not found; columns are: {shown}{more}{other}",
+                path=path,
             )
 
 
 _THOUSANDS = {
-    ".": re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d*)?$"),
-    ",": re.compile(r"^[-+]?\d{1,3}([. \u00a0\u202f]\d{3})+(,\d*)?$"),
+    # One separator used throughout: ',' or a (non-breaking, narrow or thin) space.
+    ".": re.compile(r"^[-+]?\d{1,3}([, \u00a0\u202f\u2009])\d{3}(\1\d{3})*(\.\d*)?$"),
+    ",": re.compile(r"^[-+]?\d{1,3}([. \u00a0\u202f\u2009])\d{3}(\1\d{3})*(,\d*)?$"),
 }
 MISSING_MARKS = ("", "..", ".", "-", "*", "x", "c", "NA", "N/A", "n/a", ":", "[c]", "[x]", "[z]")
 
@@ -480,10 +539,12 @@ def parse_numbers(raw: pd.Series, *, decimal: str = ".") -> tuple[pd.Series, pd.
     if decimal == ".":
         commas = text.str.fullmatch(r"[-+]?\d+(,\d+)+(\.\d*)?").fillna(False).astype(bool)
         wrong_comma = commas & ~grouped
-        text = text.where(~wrong_comma).str.replace(",", "", regex=False)
+        text = text.where(~wrong_comma)
+        text = text.where(~grouped, text.str.replace(r"[ \u00a0\u202f\u2009]", "", regex=True))
+        text = text.str.replace(",", "", regex=False)
     else:
         wrong_comma = pd.Series(False, index=raw.index)
-        text = text.where(~grouped, text.str.replace(r"[. \u00a0\u202f]", "", regex=True))
+        text = text.where(~grouped, text.str.replace(r"[. \u00a0\u202f\u2009]", "", regex=True))
         text = text.str.replace(",", ".", regex=False)
     values = pd.to_numeric(text, errors="coerce").astype(float)
     bad = (text.notna() & values.isna()).fillna(False).astype(bool)

@@ -5,8 +5,9 @@ first problem into one :class:`~geo.errors.ConfigError` line naming the file and
 
 * unknown tables and keys are errors with a "did you mean" suggestion (``[[indicator]]`` ->
   ``[[indicators]]``, ``nmae`` -> ``name``);
-* every number is finite (TOML's ``nan`` and ``inf`` are refused) and in range: speeds > 0,
-  ``detour`` >= 1, ``per`` > 0, minutes > 0, buffers >= 0;
+* every number is finite (TOML's ``nan`` and ``inf`` are refused) and in range: speeds in
+  (0, 300] km/h, ``detour`` in [1, 10], ``per`` in (0, 1e9], minutes in (0, 1440], buffers in
+  [0, 100 km];
 * strings where text is expected, ``true``/``false`` where a switch is expected (no coercion).
 
 CRS strings are checked beyond their type in :mod:`geo.place.config` (they need pyproj).
@@ -38,10 +39,15 @@ __all__ = [
     "validate_config_data",
 ]
 
-Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, pattern=r"\S")]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Upper bounds far beyond any real setting: a huge value (1e308) is a typo, never a plan.
+Speed = Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]  # km/h
+Minutes = Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False)]  # a day
+Per = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)]  # "per 100,000" and beyond
+Metres = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]  # 100 km
 DELIMITERS = (",", ";", "\t", "|")
 _DATE = re.compile(r"^\d{4}-?\d{2}-?\d{2}$")
 _CLOCK = re.compile(r"^([01]?\d|2[0-9]|3[0-5]):[0-5]\d(:[0-5]\d)?$")
@@ -72,7 +78,7 @@ class ColumnSchema(_Table):
     weight: Text | None = None
     numerator: Text | None = None
     denominator: Text | None = None
-    per: Positive = 100.0
+    per: Per = 100.0
     higher_is: Literal["worse", "better"] | None = None
     england: Number | None = None
     sensitive: bool = False
@@ -194,9 +200,9 @@ class LabelsSchema(_TableReading):
 class SpeedsSchema(_Table):
     """``[network] speeds``, km/h by mode."""
 
-    walk: Positive | None = None
-    cycle: Positive | None = None
-    drive: Positive | None = None
+    walk: Speed | None = None
+    cycle: Speed | None = None
+    drive: Speed | None = None
 
 
 class TransitSchema(_Table):
@@ -254,15 +260,15 @@ class NetworkSchema(_Table):
     """The ``[network]`` table."""
 
     source: Text = "crowfly"
-    detour: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.3
+    detour: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] = 1.3
     speeds: SpeedsSchema | None = None
     attribution: str = ""
     simplify: bool = True
     urban_factor: Positive | None = None
     weight_points: Literal["postcodes"] | None = None
     access: Text | list[Text] | None = None
-    minutes: Positive | None = None
-    buffer_m: NonNegative | None = None
+    minutes: Minutes | None = None
+    buffer_m: Metres | None = None
     transit: TransitSchema | None = None
 
 
@@ -394,7 +400,7 @@ def _message(error: ErrorDetails) -> str:
                 )
             return f"missing required table [{_where(tuple(p for p in loc if not isinstance(p, int)))}]"
         return f"missing required key '{where}'"
-    if kind in ("string_type", "string_too_short"):
+    if kind in ("string_type", "string_too_short", "string_pattern_mismatch"):
         return f"'{where}' must be a non-empty string, got {value!r}"
     if kind in ("float_type", "int_type", "float_parsing", "int_parsing", "int_from_float"):
         whole = " whole" if kind.startswith("int") else ""

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import io
-
 import dash
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, dcc, html
@@ -33,6 +31,7 @@ from geo.place._edit import copy_place
 from geo.place.config import Indicator
 from geo.place.model import Place
 from geo.place.postgis import short_name
+from geo.place.readers import parse_numbers, table_from_text
 from hubplan.pages._grid import grid
 from hubplan.pages._state import (
     Notices,
@@ -487,18 +486,24 @@ def read_header(contents, filename, state):
     try:
         data = contents_bytes(contents)
         text, encoding = decode(data[:200_000])
-        head = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str, nrows=200)
-    except (UploadError, ValueError, IndexError, pd.errors.ParserError) as exc:
+        if len(data) > 200_000:  # a preview: whole lines only
+            text = text[: text.rfind("\n") + 1] or text
+        # The one table reader the build and the upload use: same delimiter, decimal mark,
+        # title-row and thousands rules, so the preview picks the columns the upload will read.
+        head = table_from_text(text, path=filename or "upload.csv").head(200)
+    except (UploadError, ValueError, IndexError) as exc:
         return [], [], None, None, public_text(f"{filename}: cannot read the file ({exc})")
-    cols = [str(c).strip() for c in head.columns]
+    cols = [str(c) for c in head.columns]
     matches = {
-        c: head[c].astype(str).str.strip().isin(place.areas.index).mean() for c in head.columns
+        c: head[c].astype(str).str.removesuffix(".0").isin(place.areas.index).mean()
+        for c in head.columns
     }
     code = max(matches, key=matches.get) if matches and max(matches.values()) > 0 else None
+    decimal = head.attrs.get("decimal", ".")
     numeric = [
         c
         for c in head.columns
-        if c != code and pd.to_numeric(head[c], errors="coerce").notna().mean() > 0.8
+        if c != code and parse_numbers(head[c], decimal=decimal)[0].notna().mean() > 0.8
     ]
     return (
         cols,

@@ -311,6 +311,104 @@ FILES.update(
 )
 
 
+# --- probe A (issue 13, a further set kept apart): what a council analyst's files really hold ---
+def swapped(features: list) -> list:
+    for f in features:
+        rings = f["geometry"]["coordinates"]
+        f["geometry"]["coordinates"] = [[[y, x] for x, y in ring] for ring in rings]
+    return features
+
+
+SITES_TWICE = '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\nx = "e"\ny = "n"\ncrs = "EPSG:27700"\n'
+IND3_HEADER = "area,pop,kids\n"
+IND3_ROWS = "".join(f"A{n:02d},{1000 + 100 * n},{200 + 10 * n}\n" for n in range(1, 13))
+MP_EMPTY_PART = {"type": "MultiPolygon", "coordinates": [square(3, 2), []]}
+
+FILES.update(
+    {
+        "areas_swapped_latlon.geojson": fc(swapped(grid_features())),
+        "config_sites_same_source_twice.toml": BASE_TOML + SITES_TWICE + SITES_TWICE,
+        "config_indicator_key_twice.toml": BASE_TOML.replace(
+            'key = "children"\n  column = "kids"', 'key = "population"\n  column = "kids"'
+        ),
+        "config_minutes_repeated.toml": BASE_TOML + NET + "minutes = [15, 15]\n",
+        "config_minutes_empty_list.toml": BASE_TOML + NET + "minutes = []\n",
+        "config_per_string.toml": BASE_TOML.replace("per = 100", 'per = "100"'),
+        "config_per_negative_zero.toml": BASE_TOML.replace("per = 100", "per = -0.0"),
+        "config_sensitive_string.toml": BASE_TOML.replace(
+            "per = 100", 'per = 100\n  sensitive = "false"'
+        ),
+        "config_crs_esri_web_mercator.toml": 'crs = "ESRI:102100"\n' + BASE_TOML,
+        "config_crs_us_feet.toml": 'crs = "EPSG:2263"\n' + BASE_TOML,
+        "config_key_in_wrong_table.toml": BASE_TOML.replace(
+            'name = "label"', 'name = "label"\ndetour = 1.3'
+        ),
+        "config_name_blank.toml": BASE_TOML.replace('name = "Tiny"', 'name = "   "'),
+        "config_areas_as_list.toml": 'name = "Tiny"\nareas = ["areas.geojson"]\n',
+        "ind_lower_case_codes.csv": IND3_HEADER + IND3_ROWS.lower(),
+        "ind_excel_apostrophe_codes.csv": IND3_HEADER + IND3_ROWS.replace("A", "'A"),
+        "ind_pound_sign_value.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300", "A03,£1300"),
+        "ind_nan_text_value.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300", "A03,NaN"),
+        "config_minutes_1e308.toml": BASE_TOML + NET + "minutes = 1e308\n",
+        "config_per_1e308.toml": BASE_TOML.replace("per = 100", "per = 1e308"),
+        "config_speed_walk_5000.toml": BASE_TOML + NET + "speeds = { walk = 5000 }\n",
+        "config_detour_100.toml": BASE_TOML + NET + "detour = 100\n",
+        "config_buffer_1e12.toml": BASE_TOML + NET + "buffer_m = 1e12\n",
+        "sites_blank_id.csv": f"sid,sname,lon,lat\nS1,One,{LON0 + 0.007},{LAT0 + 0.004}\n"
+        f",Two,{LON0 + 0.02},{LAT0 + 0.004}\n",
+        "sites_postcode_outside_place.csv": "sid,sname,postcode\nS1,One,SW1A 1AA\n",
+        # Tolerated: read right (checked value by value in the tests).
+        "areas_heavy_overlap.geojson": fc(
+            [
+                *grid_features()[:-1],
+                feature(
+                    "A12",
+                    {
+                        "type": "Polygon",
+                        "coordinates": [[[x + 0.001, y + 0.0005] for x, y in square(0, 0)[0]]],
+                    },
+                ),
+            ]  # 88% over A01
+        ),
+        "ind_share_over_100.csv": IND3_HEADER + IND3_ROWS.replace("A03,1300,230", "A03,1300,2300"),
+        "ind_utf16le_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-le"),
+        "ind_utf16be_no_bom.csv": (IND3_HEADER + IND3_ROWS).encode("utf-16-be"),
+        "ind_nbsp_thousands.csv": IND3_HEADER
+        + IND3_ROWS.replace("A03,1300", 'A03,"1\u00a0300"').replace("A04,1400", "A04,1\u202f400"),
+        "ind_space_thousands_trailing_space.csv": IND3_HEADER
+        + IND3_ROWS.replace("A03,1300", "A03,1 300").replace("A04,1400", "A04,1400 "),
+        "ind_suppressed_marks.csv": IND3_HEADER
+        + IND3_ROWS.replace("A03,1300", "A03,*")
+        .replace("A04,1400", "A04,c")
+        .replace("A05,1500", "A05,..")
+        .replace("A06,1600", "A06,-")
+        .replace("A07,1700", "A07,x"),
+        "ind_totals_row.csv": IND3_HEADER + IND3_ROWS + "Total,19800,2380\n",
+        "ind_latin1_names.csv": (
+            IND3_HEADER.replace("\n", ",ward\n") + IND3_ROWS.replace("\n", ",Côté £\n")
+        ).encode("latin-1"),
+        "ind_padded_codes_and_header.csv": "area , pop,kids\n"
+        + IND3_ROWS.replace("A01,", " A01 ,").replace("A02,", "A02  ,"),
+        "areas_multipolygon_empty_part.geojson": fc(
+            [*grid_features()[:-1], feature("A12", MP_EMPTY_PART)]
+        ),
+        "config_bom_crlf.toml": ("\ufeff" + BASE_TOML).replace("\n", "\r\n"),
+        "config_unicode_name.toml": BASE_TOML.replace('name = "Tiny"', 'name = "Ynys Môn – Wigan"'),
+        "config_utm30n.toml": 'crs = "EPSG:32630"\n' + BASE_TOML,
+        "upload_codes_from_2019.csv": UP_HEADER + UP_ROWS.replace("A", "E"),
+        "upload_lower_case_codes.csv": UP_HEADER + UP_ROWS.lower(),
+        "upload_all_suppressed.csv": UP_HEADER + "".join(f"A{n:02d},c\n" for n in range(1, 13)),
+        "upload_pound_values.csv": UP_HEADER + UP_ROWS.replace(",1", ",£1"),
+        "upload_title_rows_totals_suppressed.csv": "Table 2: children by ward,\nSource: DWP,\n,\n"
+        + UP_HEADER
+        + UP_ROWS.replace("A04,1400", "A04,..").replace("A05,1500", "A05,x")
+        + "Total,18000\n",
+        "upload_utf16le_no_bom.csv": (UP_HEADER + UP_ROWS).encode("utf-16-le"),
+        "upload_nbsp_thousands.csv": UP_HEADER + UP_ROWS.replace("A03,1300", 'A03,"1\u00a0300"'),
+    }
+)
+
+
 def main() -> None:
     for name, content in FILES.items():
         path = HERE / name

@@ -189,7 +189,12 @@ UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
         None,
         "column 'pop' appears 2 times (columns 2, 3); pick one by position, e.g. 'pop[1]'",
     ),
-}
+    # Probe A: a further set kept apart.
+    "upload_codes_from_2019.csv": (None, "12 unknown area code(s), not areas of Tiny: 'E01', 'E02'"),
+    "upload_lower_case_codes.csv": (None, "12 unknown area code(s), not areas of Tiny: 'a01', 'a02'"),
+    "upload_all_suppressed.csv": (None, "no value in 'pop' is a number (all blank or suppressed)"),
+    "upload_pound_values.csv": (None, "9 non-numeric value(s) in 'pop' (line 2: '£1100'"),
+}  # fmt: skip
 
 
 def test_corpus_is_complete():
@@ -197,6 +202,7 @@ def test_corpus_is_complete():
         p.name for p in CORPUS.iterdir() if p.suffix in (".csv", ".geojson", ".toml", ".osm")
     }
     listed = set(CASES) | set(UPLOAD_CASES) | set(TOLERATED) | set(KEEP_CASES) | set(READ_RIGHT)
+    listed |= set(PROBE_READ_RIGHT) | set(PROBE_UPLOADS_READ_RIGHT)
     assert on_disk == listed, on_disk ^ listed
     assert not set(CASES) & set(UPLOAD_CASES)
     assert len(CASES) >= 30 and len(UPLOAD_CASES) >= 10
@@ -211,7 +217,8 @@ def test_generator_reproduces_the_corpus():
     spec.loader.exec_module(module)
     assert set(module.FILES) == (
         set(CASES) | set(UPLOAD_CASES) | set(TOLERATED) | set(KEEP_CASES) | set(READ_RIGHT)
-    )
+        | set(PROBE_READ_RIGHT) | set(PROBE_UPLOADS_READ_RIGHT)
+    )  # fmt: skip
     for name, content in module.FILES.items():
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         assert (CORPUS / name).read_bytes() == data, name
@@ -349,6 +356,11 @@ POSTCODE_SITES = (
     BASE + '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\npostcode = "postcode"\n'
 )
 
+LONLAT_SITES_BASE = (
+    BASE + '\n[[sites]]\npath = "sites.csv"\nkind = "school"\nid = "sid"\nname = "sname"\n'
+    'lon = "lon"\nlat = "lat"\n'
+)
+
 # file -> (slot, config for the bad build or None for BASE, expected fragment of the error).
 # The earlier bundle (built from BASE) must come out byte-identical.
 KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
@@ -378,6 +390,31 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "config_buffer_negative.toml": ("place.toml", None, "'network.buffer_m' = -5 must be"),
     "config_header_row_zero.toml": ("place.toml", None, "'indicators[0].header_row' = 0 must be"),
     "sites_no_postcode_column.csv": ("sites.csv", POSTCODE_SITES, "column 'postcode' (for postcode) not found"),
+    # Probe A: a further set kept apart (council analysts' real-world files).
+    "areas_swapped_latlon.geojson": ("areas.geojson", None, "coordinates look swapped: read as longitude 52.6 to 52.63, latitude -2 to -1.941, outside the area where the working crs 'EPSG:27700' is used"),
+    "config_sites_same_source_twice.toml": ("place.toml", None, "'sites[1]' reads 'sites.csv' as kind 'school' again (as 'sites[0]' does)"),
+    "config_indicator_key_twice.toml": ("place.toml", None, "indicator key 'population' is defined twice (indicators[0].columns[0] and indicators[0].columns[1])"),
+    "config_minutes_repeated.toml": ("place.toml", None, "'network.minutes' must be a number, got [15, 15]"),
+    "config_minutes_empty_list.toml": ("place.toml", None, "'network.minutes' must be a number, got []"),
+    "config_per_string.toml": ("place.toml", None, "'indicators[0].columns[2].per' must be a number, got '100'"),
+    "config_per_negative_zero.toml": ("place.toml", None, "'indicators[0].columns[2].per' = -0.0 must be greater than 0"),
+    "config_sensitive_string.toml": ("place.toml", None, "'indicators[0].columns[2].sensitive' must be true or false, got 'false'"),
+    "config_crs_esri_web_mercator.toml": ("place.toml", None, "'crs' = 'ESRI:102100' is Web Mercator"),
+    "config_crs_us_feet.toml": ("place.toml", None, "'crs' = 'EPSG:2263' has axis units us survey foot; the working CRS must be in metres"),
+    "config_key_in_wrong_table.toml": ("place.toml", None, "unknown key 'areas.detour'"),
+    "config_name_blank.toml": ("place.toml", None, "'name' must be a non-empty string, got '   '"),
+    "config_areas_as_list.toml": ("place.toml", None, "[areas] must be a table, got ['areas.geojson']"),
+    "ind_lower_case_codes.csv": ("ind.csv", None, "areas have e.g. 'A01', 'A02', 'A03'); 12 code(s) would match but for upper/lower case: fix the codes in the file"),
+    "ind_excel_apostrophe_codes.csv": ("ind.csv", None, "12 code(s) would match but for a leading apostrophe (Excel's text mark)"),
+    "ind_pound_sign_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. '£1300'"),
+    "ind_nan_text_value.csv": ("ind.csv", None, "column 'pop' has 1 non-numeric value(s), e.g. 'NaN'"),
+    "sites_blank_id.csv": ("sites.csv", LONLAT_SITES_BASE, "column 'sid' has 1 empty id(s) (row(s) 3)"),
+    "sites_postcode_outside_place.csv": ("sites.csv", POSTCODE_SITES, "1 site(s) lie more than 10 km outside the areas (wrong coordinates or CRS?): school 'S1'"),
+    "config_minutes_1e308.toml": ("place.toml", None, "'network.minutes' = 1e+308 must be at most 1440"),
+    "config_per_1e308.toml": ("place.toml", None, "'indicators[0].columns[2].per' = 1e+308 must be at most 1e+09"),
+    "config_speed_walk_5000.toml": ("place.toml", None, "'network.speeds.walk' = 5000 must be at most 300"),
+    "config_detour_100.toml": ("place.toml", None, "'network.detour' = 100 must be at most 10"),
+    "config_buffer_1e12.toml": ("place.toml", None, "'network.buffer_m' = 1000000000000.0 must be at most 100000"),
 }  # fmt: skip
 # Read right, not refused (checked value by value below).
 READ_RIGHT = (
@@ -562,3 +599,167 @@ def test_working_crs_scale_error_must_be_under_one_percent(tmp_path, capsys, crs
     assert bool(distorted) == allow, findings
     if allow:
         assert "(allowed by allow_distortion = true)" in distorted[0]
+
+
+# --------------------------------------------------------------------------- probe A
+# Accepted on purpose and read right: file -> (slot, config or None for BASE, expected finding
+# or None, expected population per area code that differs from 1000 + 100 n, or None = all).
+POP = {f"A{n:02d}": 1000.0 + 100 * n for n in range(1, 13)}
+PROBE_READ_RIGHT: dict[str, tuple[str, str | None, str | None, dict[str, float | None]]] = {
+    "areas_heavy_overlap.geojson": ("areas.geojson", None, "areas.geojson: 1 pair(s) of areas overlap by more than 10% of the smaller one: 'A01'/'A12' (88%)", {}),
+    "ind_share_over_100.csv": ("ind.csv", None, "rate 'child_share' is over 100% in 1 area(s) ('children' exceeds 'population'): 'A03'", {}),
+    "ind_utf16le_no_bom.csv": ("ind.csv", None, None, {}),
+    "ind_utf16be_no_bom.csv": ("ind.csv", None, None, {}),
+    "ind_nbsp_thousands.csv": ("ind.csv", None, None, {}),  # "1 300" with U+00A0, U+202F
+    "ind_space_thousands_trailing_space.csv": ("ind.csv", None, None, {}),
+    "ind_suppressed_marks.csv": ("ind.csv", None, "indicator 'population' has no value for 5 area(s), kept as missing: 'A03', 'A04', 'A05'",
+                                 {c: None for c in ("A03", "A04", "A05", "A06", "A07")}),
+    "ind_totals_row.csv": ("ind.csv", None, "ind.csv: 1 code(s) match no area and were ignored: 'Total'", {}),
+    "ind_latin1_names.csv": ("ind.csv", None, None, {}),
+    "ind_padded_codes_and_header.csv": ("ind.csv", None, None, {}),
+    "areas_multipolygon_empty_part.geojson": ("areas.geojson", None, None, {}),
+    "config_bom_crlf.toml": ("place.toml", None, None, {}),
+    "config_unicode_name.toml": ("place.toml", None, None, {}),
+    "config_utm30n.toml": ("place.toml", None, None, {}),  # UTM 30N: scale error ~0.04% here
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PROBE_READ_RIGHT))
+def test_probe_tolerated_input_is_read_right(name, tmp_path):
+    import math
+
+    from geo.place.bundle import read_place
+
+    slot, toml, finding, changed = PROBE_READ_RIGHT[name]
+    src = tmp_path / "src"
+    cfg = write_tiny_place(src, toml=toml or BASE)
+    shutil.copyfile(CORPUS / name, src / slot)
+    out = tmp_path / "ok.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    place = read_place(out)
+    if finding is not None:
+        assert any(finding in f.message for f in place.findings), place.findings
+    expected = {**POP, **changed}
+    for code, value in expected.items():
+        got = place.areas.loc[code, "population"]
+        assert math.isnan(got) if value is None else got == value, (code, got)
+    assert place.areas.geometry.is_valid.all() and len(place.areas) == 12
+    assert place.areas.geometry.area.sum() == pytest.approx(12e6, rel=0.01)  # 12 x ~1 km2
+
+
+def test_probe_unicode_name_and_bom_crlf_config_keep_the_name(tmp_path):
+    from geo.place.bundle import read_place
+
+    for name, expected in (("config_unicode_name.toml", "Ynys Môn – Wigan"),
+                           ("config_bom_crlf.toml", "Tiny")):  # fmt: skip
+        src = tmp_path / name
+        cfg = write_tiny_place(src, toml=(CORPUS / name).read_bytes().decode("utf-8"))
+        cfg.write_bytes((CORPUS / name).read_bytes())
+        out = tmp_path / f"{name}.gpkg"
+        assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+        assert read_place(out).name == expected
+
+
+def test_probe_geopackage_with_two_layers_must_name_one(tmp_path, capsys):
+    """A GeoPackage with an old and a new layer: never read the first one silently."""
+    from geo.place.bundle import read_place
+    from tests.support.tiny import grid
+
+    src = tmp_path / "src"
+    cfg = write_tiny_place(src, toml=BASE.replace('path = "areas.geojson"', 'path = "areas.gpkg"'))
+    grid().iloc[:2].to_file(src / "areas.gpkg", layer="aaa_old", driver="GPKG")
+    grid().to_file(src / "areas.gpkg", layer="wards", driver="GPKG")
+    out = tmp_path / "o.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"hubplan: error: {src / 'areas.gpkg'}: has 2 layers ('aaa_old', 'wards'); "
+                   'choose one with layer = "NAME" in the config']  # fmt: skip
+    assert not out.exists()
+    cfg.write_text(
+        cfg.read_text().replace('path = "areas.gpkg"', 'path = "areas.gpkg"\nlayer = "wards"')
+    )
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    assert len(read_place(out).areas) == 12
+
+
+def test_probe_shapefile_without_prj_is_refused_naming_it(tmp_path, capsys):
+    from tests.support.tiny import grid
+
+    src = tmp_path / "src"
+    cfg = write_tiny_place(src, toml=BASE.replace('path = "areas.geojson"', 'path = "areas.shp"'))
+    grid().to_file(src / "areas.shp")
+    (src / "areas.prj").unlink()
+    assert main(["build", str(cfg), "--out", str(tmp_path / "o.gpkg"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{src / 'areas.shp'}: has no coordinate reference system" in err[0]
+
+
+# Uploads read right (the same reader as the build): file -> uploaded population per code.
+PROBE_UPLOADS_READ_RIGHT = (
+    "upload_utf16le_no_bom.csv",
+    "upload_nbsp_thousands.csv",
+    "upload_title_rows_totals_suppressed.csv",
+)
+
+
+@pytest.mark.parametrize("name", PROBE_UPLOADS_READ_RIGHT)
+def test_probe_upload_is_read_right_in_the_cli(name, tmp_path, capsys):
+    from geo.build.pipeline import build_bundle
+    from geo.place.bundle import read_place
+
+    out = tmp_path / "places" / "tiny.gpkg"
+    out.parent.mkdir()
+    build_bundle(write_tiny_place(tmp_path / "src"), out)
+    code = main(["add-indicator", str(out), "--csv", str(CORPUS / name), "--code", "area",
+                 "--column", "pop", "--key", "uploaded_pop", "--label", "Uploaded"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    said = capsys.readouterr().out
+    areas = read_place(out).areas
+    expected = {c: 1000.0 + 100 * n for n, c in enumerate(sorted(POP), start=1)}
+    if name == "upload_title_rows_totals_suppressed.csv":
+        expected |= {"A04": None, "A05": None}
+        assert "skipped 3 row(s) above the header (the header is row 4)" in said, said
+        assert "1 unknown area code(s), not areas of Tiny: 'Total' (rows ignored)" in said, said
+        assert "2 of 12 areas have no value (left missing)" in said, said
+    got = {c: (None if v != v else v) for c, v in areas["uploaded_pop"].items()}
+    assert got == expected
+
+
+def test_probe_upload_key_with_non_ascii_letters_says_ascii(tiny_bundle):
+    from geo.indicators.uploads import UploadError
+
+    before = tiny_bundle.read_bytes()
+    with pytest.raises(UploadError) as err:
+        _upload(tiny_bundle, (CORPUS / "upload_nbsp_thousands.csv").read_bytes(), key="pöp")
+    assert "key 'pöp' must be plain ASCII letters, digits and '_'" in str(err.value)
+    with pytest.raises(UploadError) as err:
+        _upload(tiny_bundle, (CORPUS / "upload_nbsp_thousands.csv").read_bytes(), key="my key")
+    assert "key 'my key' must be plain ASCII letters" in str(err.value)
+    assert tiny_bundle.read_bytes() == before
+
+
+def test_probe_workbook_with_data_on_the_second_sheet_says_which_sheet_was_read(tmp_path, capsys):
+    import pandas as pd
+
+    from geo.place.bundle import read_place
+
+    src = tmp_path / "src"
+    toml = BASE.replace('path = "ind.csv"', 'path = "ind.xlsx"')
+    cfg = write_tiny_place(src, toml=toml)
+    table = pd.read_csv(src / "ind.csv")
+    with pd.ExcelWriter(src / "ind.xlsx") as book:
+        pd.DataFrame({"note": ["the data are on the next sheet"]}).to_excel(
+            book, sheet_name="Notes", index=False
+        )
+        table.to_excel(book, sheet_name="Data", index=False)
+    out = tmp_path / "o.gpkg"
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{src / 'ind.xlsx'}: column 'area' (for code) not found" in err[0]
+    assert (
+        "(read the first of 2 sheets, 'Notes'; choose another with sheet = \"NAME\": 'Data')"
+        in err[0]
+    )
+    cfg.write_text(toml.replace('path = "ind.xlsx"', 'path = "ind.xlsx"\nsheet = "Data"'))
+    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
+    assert read_place(out).areas["population"].sum() == table["pop"].sum()

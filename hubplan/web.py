@@ -279,6 +279,7 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
+    check_environment()
     _refuse_component_traversal(app)
     gate.guard(app.server)
     app.layout = _layout
@@ -286,6 +287,36 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     add_basic_auth(app, basic_auth())
     _refuse_malformed_callbacks(app)  # after auth: an unauthenticated body is never read
     return app
+
+
+def check_environment() -> None:
+    """Refuse, in one line at start, a ``HUBPLAN_*`` variable the pages would only trip on later.
+
+    Raises
+    ------
+    geo.errors.ConfigError
+        ``HUBPLAN_EDITS_TTL`` is not a number of seconds, ``HUBPLAN_PLACES`` is a file, or
+        ``HUBPLAN_DATABASE_URL`` is not a PostgreSQL URL.
+    """
+    import os
+
+    from geo.errors import ConfigError
+    from geo.place._db import ENV_URL
+    from geo.place.edits import edits_ttl
+    from geo.place.postgis import is_database_url
+    from geo.settings import PLACES_ENV, places_dir
+
+    edits_ttl()
+    folder = places_dir()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{PLACES_ENV} names a file, not a folder", path=folder)
+    url = os.environ.get(ENV_URL, "").strip()
+    if url and not is_database_url(url):
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        raise ConfigError(
+            f"{ENV_URL} must be a PostgreSQL URL (postgresql://USER@HOST/DB)"
+            + (f", not {scheme}://…" if scheme else "")
+        )
 
 
 CALLBACK_PATH = "/_dash-update-component"

@@ -155,3 +155,46 @@ def test_malformed_callbacks_with_the_right_password_are_a_400(auth_client):
     headers = _basic(b"planner:pa:ss:word")
     r = auth_client.post(UPDATE, data="{}", content_type="application/json", headers=headers)
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("HUBPLAN_EDITS_TTL", "abc", "HUBPLAN_EDITS_TTL='abc' is not a number of seconds"),
+        ("HUBPLAN_EDITS_TTL", "nan", "HUBPLAN_EDITS_TTL='nan' is not a number of seconds"),
+        ("HUBPLAN_EDITS_TTL", "-1", "HUBPLAN_EDITS_TTL='-1' is not a number of seconds"),
+        ("HUBPLAN_PLACES", "FILE", "HUBPLAN_PLACES names a file, not a folder"),
+        ("HUBPLAN_DATABASE_URL", "mysql://u:secret@h/db", "must be a PostgreSQL URL"),
+        ("HUBPLAN_DATABASE_URL", "not a url", "must be a PostgreSQL URL"),
+        ("HUBPLAN_MAX_REQUEST_MB", "nan", "HUBPLAN_MAX_REQUEST_MB='nan' must be between"),
+    ],
+)
+def test_bad_environment_is_refused_at_start(monkeypatch, tmp_path, name, value, expected):
+    from geo.errors import ConfigError
+
+    if value == "FILE":
+        value = str(tmp_path / "places.txt")
+        (tmp_path / "places.txt").write_text("", encoding="utf-8")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        create_app()
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+    assert "secret" not in message  # a database URL's password is never echoed
+
+
+def test_bad_environment_under_wsgi_is_one_line_exit_2():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "HUBPLAN_EDITS_TTL": "soon"}
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-c", "import hubplan.wsgi"], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines == [
+        "hubplan: error: HUBPLAN_EDITS_TTL='soon' is not a number of seconds from 0 to 600"
+    ], r.stderr

@@ -109,3 +109,33 @@ def test_path_errors_are_storage_problems_naming_the_users_file(exc, problem):
 
     assert problem in storage_problem(exc)
     assert ".tmp" not in str(storage_path(exc))  # a rename names the user's file second
+
+
+@pytest.mark.parametrize(
+    "name", ["export-map", "impact", "hotspots", "cluster", "school-clusters", "isochrones",
+             "profile", "need-index"],
+)  # fmt: skip
+def test_the_other_exports_on_a_full_disk(bundle, tmp_path, capsys, name):
+    """The commands tests/build/test_disk_full.py does not run, on a really full tmpfs."""
+    from tests.build.test_disk_full import _fill, _mount_problem
+
+    if (problem := _mount_problem()) is not None:
+        pytest.skip(problem)
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    run = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(disk)],
+                         capture_output=True, text=True, check=False)  # fmt: skip
+    if run.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {run.stderr.strip()}")
+    try:
+        _fill(disk, leave=0)
+        capsys.readouterr()
+        assert main(_run(bundle, name, disk / f"out{COMMANDS[name][1]}")) == 2
+        line = _one_line(capsys)
+        assert "the disk is full" in line and f"{disk}/out" in line, line
+        assert [p.name for p in disk.iterdir()] == ["filler.bin"]
+    finally:
+        if subprocess.run(["umount", str(disk)], check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(disk)], check=False)

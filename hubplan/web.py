@@ -279,12 +279,94 @@ def create_app(*, place: str = DEMO) -> dash.Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     set_default_place(place, app.server)
     app.server.config["MAX_CONTENT_LENGTH"] = max_request_bytes()
+    check_environment()
     _refuse_component_traversal(app)
     gate.guard(app.server)
     app.layout = _layout
     _register_shell_callbacks(app)
     add_basic_auth(app, basic_auth())
+    _refuse_malformed_callbacks(app)  # after auth: an unauthenticated body is never read
     return app
+
+
+def check_environment() -> None:
+    """Refuse, in one line at start, a ``HUBPLAN_*`` variable the pages would only trip on later.
+
+    Raises
+    ------
+    geo.errors.ConfigError
+        ``HUBPLAN_EDITS_TTL`` is not a number of seconds, ``HUBPLAN_PLACES`` is a file, or
+        ``HUBPLAN_DATABASE_URL`` is not a PostgreSQL URL.
+    """
+    import os
+
+    from geo.errors import ConfigError
+    from geo.place._db import ENV_URL
+    from geo.place.edits import edits_ttl
+    from geo.place.postgis import is_database_url
+    from geo.settings import PLACES_ENV, places_dir
+
+    edits_ttl()
+    folder = places_dir()
+    if folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{PLACES_ENV} names a file, not a folder", path=folder)
+    url = os.environ.get(ENV_URL, "").strip()
+    if url and not is_database_url(url):
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        raise ConfigError(
+            f"{ENV_URL} must be a PostgreSQL URL (postgresql://USER@HOST/DB)"
+            + (f", not {scheme}://…" if scheme else "")
+        )
+
+
+CALLBACK_PATH = "/_dash-update-component"
+
+
+def _malformed_callback(body: object, callbacks: dict) -> str | None:
+    """Why a ``/_dash-update-component`` body is not one Dash's renderer sends, else None."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object"
+    if not isinstance(body.get("output"), str):
+        return "'output' is missing or not a string"
+    if body["output"] not in callbacks:
+        return "no such callback"
+    if not isinstance(body.get("outputs", []), dict | list | None):
+        return "'outputs' is not an object or list"
+    for key in ("inputs", "state"):
+        items = body.get(key, [])
+        if not isinstance(items, list):
+            return f"'{key}' is not a list"
+        for item in items:
+            group = item if isinstance(item, list) else [item]
+            if not all(isinstance(i, dict) and "id" in i and "property" in i for i in group):
+                return f"an item of '{key}' lacks 'id' or 'property'"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "'changedPropIds' is not a list of strings"
+    return None
+
+
+def _refuse_malformed_callbacks(app: dash.Dash) -> None:
+    """Answer a malformed callback request with a one-sentence 400, not a 500 and a traceback.
+
+    Dash indexes the body without checking it: ``{}``, a list or an unknown output raised
+    KeyError or TypeError, logged as a traceback with status 500.
+    """
+    from flask import request
+
+    @app.server.before_request
+    def check_callback_body():
+        if request.path != CALLBACK_PATH or request.method != "POST":
+            return None
+        body = request.get_json(silent=True)
+        problem = _malformed_callback(body, app.callback_map)
+        if problem is None:
+            return None
+        return (
+            f"Bad callback request: {problem}.",
+            400,
+            {"Content-Type": "text/plain; charset=utf-8"},
+        )
 
 
 COMPONENT_SUITES = "/_dash-component-suites/"

@@ -31,6 +31,8 @@ from geo.errors import ConfigError, DataError, InputError, NetworkError
 from geo.network.access import weighted_area_points, with_access_indicators
 from geo.network.graph import (
     DEFAULT_URBAN_FACTOR,
+    MAX_PLAUSIBLE_KMH,
+    implausible_maxspeeds,
     keep_largest_components,
     mode_flags,
     network_tables,
@@ -69,8 +71,15 @@ def check_reach(
     than half within reach is an error saying how far off the network is (a wrong file or
     CRS); some areas beyond reach is a warning listing them.
     """
+    flags = [c for c in ("walk", "cycle", "drive_fwd", "drive_bwd") if c in edges.columns]
+    if flags:  # only streets some mode may use (not highway=proposed, construction, ...)
+        edges = edges[edges[flags].to_numpy(bool).any(axis=1)]
     if edges.empty or areas.empty:
-        raise NetworkError("the network has no usable streets", path=source)
+        raise NetworkError(
+            "the network has no usable streets (no way has a highway=* value that walking, "
+            "cycling or driving may use)",
+            path=source,
+        )
     points = gpd.GeoDataFrame(geometry=areas.geometry.representative_point(), crs=areas.crs)
     tree = shapely.STRtree(edges.geometry.values)
     _, dist = tree.query_nearest(points.geometry.values, return_distance=True, all_matches=False)
@@ -133,6 +142,16 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
                 raise type(exc)(str(exc), path=net.source) from None
             raise
         flags = mode_flags(raw, urban_factor=urban)
+        odd = implausible_maxspeeds(raw["maxspeed"])
+        if odd:
+            place.findings.append(
+                Finding(
+                    "warning",
+                    f"network: maxspeed {examples(odd)} in {Path(net.source).name} is not a "
+                    f"plausible speed limit (0 or over {MAX_PLAUSIBLE_KMH:g} km/h): the "
+                    "highway's default speed is used there",
+                )
+            )
         edges = gpd.GeoDataFrame(
             pd.concat([raw[["u", "v", "length_m", "highway", "maxspeed"]], flags], axis=1),
             geometry=raw.geometry,

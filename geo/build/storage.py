@@ -13,6 +13,9 @@ _ERRNOS = {
     errno.EROFS: "the file system is read-only",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
+    errno.EISDIR: "the path is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENAMETOOLONG: "the file name is too long",
 }
 _TEXTS = (
     ("database or disk is full", "the disk is full"),
@@ -47,5 +50,9 @@ def storage_problem(exc: BaseException) -> str | None:
 
 
 def storage_path(exc: BaseException, default: object | None = None) -> object | None:
-    """The file an ``OSError`` names (``filename``), else ``default``."""
-    return getattr(exc, "filename", None) or default
+    """The file an ``OSError`` names, else ``default``.
+
+    A failed rename names the temporary file first and the user's file second
+    (``filename2``): the user's file is the one to show.
+    """
+    return getattr(exc, "filename2", None) or getattr(exc, "filename", None) or default

@@ -119,6 +119,8 @@ URBAN_LIMIT_KMH = 40 * MPH + 0.01
 DEFAULT_URBAN_FACTOR = 0.7
 _NSL = {"gb:nsl_single": 60 * MPH, "gb:nsl_dual": 70 * MPH, "gb:motorway": 70 * MPH,
         "uk:nsl_single": 60 * MPH, "uk:nsl_dual": 70 * MPH, "uk:motorway": 70 * MPH}  # fmt: skip
+# The fastest speed limit taken from a ``maxspeed`` tag (km/h); UK motorways are 70 mph.
+MAX_PLAUSIBLE_KMH = 200.0
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$")
 NODE_COLUMNS = ("node_id", "x", "y")
 EDGE_COLUMNS = (
@@ -151,9 +153,28 @@ def parse_maxspeed(value: object, highway: str) -> float | None:
     if not match:
         return None
     number = float(match.group(1))
-    if number <= 0:
-        return None
-    return number * MPH if match.group(2) == "mph" else number
+    kmh = number * MPH if match.group(2) == "mph" else number
+    if not 0 < kmh <= MAX_PLAUSIBLE_KMH:
+        return None  # a typo such as "3000" (see implausible_maxspeeds)
+    return kmh
+
+
+def implausible_maxspeeds(maxspeed: pd.Series) -> list[str]:
+    """The distinct ``maxspeed`` tags that are numbers but not a plausible limit.
+
+    Zero, or above :data:`MAX_PLAUSIBLE_KMH`: :func:`parse_maxspeed` ignores them (the
+    highway's default speed applies), and the build says so.
+    """
+    found: list[str] = []
+    for value in maxspeed:
+        for part in value if isinstance(value, list | tuple) else [value]:
+            if part is None or (isinstance(part, float) and np.isnan(part)):
+                continue
+            for text in str(part).strip().lower().split(";"):
+                match = _NUMBER.match(text)
+                if match and parse_maxspeed(text, "") is None and text.strip() not in found:
+                    found.append(text.strip())
+    return found
 
 
 def drive_speeds(

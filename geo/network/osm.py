@@ -93,6 +93,8 @@ def read_network(
     kind = source_kind(source)
     if kind != "online" and not Path(source).is_file():
         raise NetworkError("network file not found", path=source)
+    if kind in ("osm", "pbf"):
+        _check_osm_content(Path(source), kind=kind)
     if kind == "gpkg":
         return _from_gpkg(Path(source), crs=crs)
     if kind == "online":
@@ -105,6 +107,24 @@ def read_network(
     edges.attrs["clipped_ways"] = int(graph.graph.get("clipped_ways", 0))
     edges.attrs["clipped_pieces"] = int(graph.graph.get("clipped_pieces", 0))
     return nodes, edges
+
+
+def _check_osm_content(path: Path, *, kind: str) -> None:
+    """Refuse an OSM file whose bytes do not match its name (XML named .pbf, and so on)."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    bz2_name = path.name.lower().endswith(".bz2")
+    if kind == "pbf" and text.startswith(b"<"):
+        raise NetworkError(
+            "the file holds OpenStreetMap XML, not PBF: rename it to .osm", path=path
+        )
+    if kind == "osm" and b"OSMHeader" in head:
+        raise NetworkError(
+            "the file holds OpenStreetMap PBF, not XML: rename it to .osm.pbf", path=path
+        )
+    if kind == "osm" and bz2_name and head and not head.startswith(b"BZh"):
+        raise NetworkError("the file is not bzip2-compressed: remove the .bz2 ending", path=path)
 
 
 def _read_osm(
@@ -179,7 +199,9 @@ def clean_osm_xml(path: Path, out: Path, *, shown: Path | None = None) -> dict[s
     root = tree.getroot()
     if root.tag != "osm":
         raise NetworkError(f"not an OpenStreetMap XML file (root element <{root.tag}>)", path=shown)
-    present: set[str | None] = set()  # a node without an id is kept as None
+    if root.find("way") is None:
+        raise NetworkError("the OpenStreetMap file has no ways (no streets at all)", path=shown)
+    present: dict[str | None, tuple[str, str]] = {}  # id -> (lat, lon); no id is kept as None
     for node in root.iter("node"):
         nid, lat_text, lon_text = node.get("id"), node.get("lat"), node.get("lon")
         try:
@@ -198,7 +220,14 @@ def clean_osm_xml(path: Path, out: Path, *, shown: Path | None = None) -> dict[s
                 f"(lat={lat_text!r}, lon={lon_text!r})",
                 path=shown,
             )
-        present.add(nid)
+        seen = present.setdefault(nid, (lat_text, lon_text))
+        if seen != (lat_text, lon_text) and (float(seen[0]), float(seen[1])) != (lat, lon):
+            raise NetworkError(
+                f"node {nid} appears twice with different coordinates (lat={seen[0]!r}, "
+                f"lon={seen[1]!r} and lat={lat_text!r}, lon={lon_text!r}): merge the files "
+                "with osmium, which keeps one version of each node",
+                path=shown,
+            )
     stats = {"ways_cut": 0, "pieces": 0, "ways_dropped": 0}
     next_id = -1
     for relation in list(root.iter("relation")):

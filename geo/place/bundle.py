@@ -100,9 +100,13 @@ def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = "
     path = Path(path).expanduser().resolve()
     folder = path.parent
     if not folder.is_dir():
+        if folder.exists():
+            raise InputError("is a file, not a folder", path=folder)
         raise InputError("folder does not exist", path=folder)
     if not os.access(folder, os.W_OK):
         raise InputError("folder is not writable", path=folder)
+    if path.is_dir():
+        raise InputError("the path is a folder, not a file", path=path)
     remove_stale_temps(folder, target=glob.escape(path.name))
     with temp_lock(path) as stem:
         tmp = folder / f"{stem}{suffix}"

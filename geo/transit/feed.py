@@ -127,7 +127,49 @@ def _seconds(values: pd.Series) -> np.ndarray:
     text = values.astype("string").str.strip()
     parts = text.str.extract(r"^(\d+):(\d{1,2}):(\d{1,2})$")
     nums = parts.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    nums[(nums[:, 1] > 59) | (nums[:, 2] > 59)] = np.nan  # 07:99:00 is malformed
     return nums[:, 0] * 3600 + nums[:, 1] * 60 + nums[:, 2]
+
+
+def _check_times(st: pd.DataFrame, path: Path) -> None:
+    """Refuse a stop time that is given but not ``H:MM:SS`` (empty means a non-timepoint)."""
+    for column in ("arrival_time", "departure_time"):
+        if column not in st:
+            continue
+        text = st[column].astype("string").str.strip()
+        bad = (text.notna() & (text != "")).to_numpy(bool) & np.isnan(_seconds(st[column]))
+        if bad.any():
+            row = st[bad].iloc[0]
+            raise DataError(
+                f"GTFS stop_times.txt: trip {str(row['trip_id'])!r} has {column} "
+                f"{str(row[column])!r} (expected H:MM:SS, minutes and seconds below 60)",
+                path=path,
+            )
+
+
+def _check_layout(path: Path) -> None:
+    """Refuse a feed whose ``.txt`` files are not at its top level (a zip in a zip, a folder)."""
+    if path.is_file():
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if not n.endswith("/")]
+    else:
+        names = [str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()]
+    if any("/" not in n and n.lower().endswith(".txt") for n in names):
+        return
+    inner = [n for n in names if n.lower().endswith(".zip")]
+    nested = [n for n in names if n.lower().endswith("stops.txt")]
+    if inner:
+        raise DataError(
+            f"GTFS feed holds another zip ({inner[0]!r}) and no .txt files: give that zip "
+            "as the feed",
+            path=path,
+        )
+    if nested:
+        raise DataError(
+            f"GTFS feed has its files in a subfolder ({nested[0]!r}): the .txt files must be "
+            "at the top level",
+            path=path,
+        )
 
 
 def _read(path: Path):
@@ -137,6 +179,7 @@ def _read(path: Path):
         raise DataError("GTFS feed not found", path=path)
     if path.is_file() and not zipfile.is_zipfile(path):
         raise DataError("GTFS feed is neither a zip file nor a folder", path=path)
+    _check_layout(path)
     try:
         return gtfs_kit.read_feed(path, dist_units="km")
     except (ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
@@ -154,6 +197,13 @@ def check_feed(feed, path: Path) -> None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise DataError(f"GTFS {table}.txt lacks required field(s) {missing}", path=path)
+    twice = feed.trips["trip_id"][feed.trips["trip_id"].duplicated()]
+    if len(twice):
+        raise DataError(
+            f"GTFS trips.txt lists trip_id {str(twice.iat[0])!r} more than once "
+            f"({twice.nunique()} trip_id(s) repeated)",
+            path=path,
+        )
     if feed.calendar is None and feed.calendar_dates is None:
         raise DataError("GTFS feed has neither calendar.txt nor calendar_dates.txt", path=path)
     st = feed.stop_times
@@ -212,6 +262,7 @@ def _trip_times(feed, services: list[str], path: Path) -> pd.DataFrame:
         if sub.frequencies is not None:
             sub = gtfs_kit.expand_frequencies(sub)
     st = sub.stop_times
+    _check_times(st, path)
     arr = _seconds(st["arrival_time"]) if "arrival_time" in st else np.full(len(st), np.nan)
     dep = _seconds(st["departure_time"]) if "departure_time" in st else np.full(len(st), np.nan)
     arr = np.where(np.isnan(arr), dep, arr)

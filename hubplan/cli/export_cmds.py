@@ -41,9 +41,13 @@ def _split(values: list[str] | None) -> list[str] | None:
 def _check_folder(path: Path) -> None:
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():
+        if folder.exists():
+            raise InputError("is a file, not a folder", path=folder)
         raise InputError("folder does not exist", path=folder)
     if not os.access(folder, os.W_OK):
         raise InputError("folder is not writable", path=folder)
+    if path.expanduser().is_dir():
+        raise InputError("the path is a folder, not a file", path=path)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

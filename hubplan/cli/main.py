@@ -69,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = storage_problem(exc)
         if problem is not None:  # disk full, read-only, permission: the user's to fix
             where = storage_path(exc) or _written_path(args)
-            detail = " ".join(str(exc).split())[:200]
+            # A failed rename's text names the temporary file: show only the reason then.
+            renamed = isinstance(exc, OSError) and exc.filename2 and exc.strerror
+            detail = exc.strerror if renamed else " ".join(str(exc).split())[:200]
             prefix = f"{where}: " if where else ""
             print(f"hubplan: error: {prefix}{problem} ({detail})", file=sys.stderr)
             return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -539,6 +540,10 @@ def cmd_impact(args: argparse.Namespace) -> int:
     from layers.impact import write_impact_pack
 
     check_suffix(args.out, (".pdf", ".html"))
+    out = Path(args.out).expanduser()
+    for path in (out, out.with_suffix(".csv")):  # the pack is two files: refuse before either
+        if path.is_dir():
+            raise InputError("the path is a folder, not a file", path=path)
     place = open_place_view(args.place, args.footprints)
     check_mode(place, args.mode)
     hubs = [k.strip() for k in args.hubs.split(",") if k.strip()] if args.hubs else None

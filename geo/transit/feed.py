@@ -230,6 +230,33 @@ def check_feed(feed, path: Path) -> None:
         raise DataError(f"GTFS stops.txt: stop {stop!r} has no valid stop_lat/stop_lon", path=path)
 
 
+def _ignored_rows(feed, path: Path) -> list[str]:
+    """Notes on rows that can never run, which routing leaves out: stop times of a trip that
+    trips.txt does not list, and trips whose service_id no calendar file defines."""
+    notes = []
+    st_trips = feed.stop_times["trip_id"].astype(str)
+    orphan = st_trips[~st_trips.isin(feed.trips["trip_id"].astype(str))]
+    if len(orphan):
+        shown = ", ".join(repr(t) for t in orphan.unique()[:3])
+        notes.append(
+            f"{path.name}: {len(orphan)} stop_times.txt row(s) of {orphan.nunique()} trip_id(s) "
+            f"not in trips.txt ({shown}) ignored"
+        )
+    services: set[str] = set()
+    for table in (feed.calendar, feed.calendar_dates):
+        if table is not None and "service_id" in table:
+            services |= set(table["service_id"].astype(str))
+    trips = feed.trips
+    never = trips[~trips["service_id"].astype(str).isin(services)]
+    if len(never):
+        shown = ", ".join(repr(t) for t in never["service_id"].astype(str).unique()[:3])
+        notes.append(
+            f"{path.name}: {len(never)} trip(s) have a service_id in neither calendar.txt nor "
+            f"calendar_dates.txt ({shown}): they never run"
+        )
+    return notes
+
+
 def date_range(feed) -> tuple[dt.date, dt.date] | None:
     """First and last date of the feed's service calendar (both files), or None."""
     dates = []
@@ -414,6 +441,7 @@ def read_feed_day(
     path = Path(path)
     feed = _read(path)
     check_feed(feed, path)
+    notes = list(_ignored_rows(feed, path))
     span = date_range(feed)
     if span is None:
         raise DataError("GTFS calendar has no valid dates (YYYYMMDD)", path=path)
@@ -446,7 +474,6 @@ def read_feed_day(
         }
     )
     rules, specific = _transfer_rows(feed, path)
-    notes = []
     if specific:
         notes.append(
             f"{path.name}: {specific} trip- or route-specific transfers.txt row(s) not applied "

@@ -426,6 +426,8 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
         raise InputError("not a folder", path=out_dir)
     parent = out_dir.resolve().parent
     if not parent.is_dir():
+        if parent.exists():
+            raise InputError("is a file, not a folder", path=parent)
         raise InputError("folder does not exist", path=parent)
     # The temporary folder is made beside the target, so both must be writable.
     for folder in dict.fromkeys([parent, out_dir.resolve() if out_dir.is_dir() else parent]):

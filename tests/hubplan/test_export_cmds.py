@@ -62,6 +62,7 @@ def _run(capsys, *argv: str) -> tuple[int, str, str]:
         ["export-data", "demo", "--what", "isochrones", "--minutes", "10,5", "--out", "{d}/a.csv"],
         ["export-data", "demo", "--what", "areas", "--out", "{d}/file.txt/a.csv"],
         ["export-profiles", "demo", "--out", "{d}/file.txt"],
+        ["export-profiles", "demo", "--out", "{d}/file.txt/profiles"],
     ],
 )
 def test_bad_input_one_line_exit_2_no_files(capsys, tmp_path, argv):
@@ -282,3 +283,11 @@ def test_export_profiles_removes_a_killed_runs_folder_not_a_live_one(
     code, _, err = _run(capsys, "export-profiles", str(tiny_bundle), "--out", str(out))
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["profiles"]
+
+
+def test_export_profiles_under_a_file_says_so(capsys, tmp_path):
+    (tmp_path / "file.txt").write_text("x")
+    out = tmp_path / "file.txt" / "profiles"
+    code, _, err = _run(capsys, "export-profiles", "demo", "--out", str(out))
+    assert code == 2
+    assert err.strip() == f"hubplan: error: {tmp_path / 'file.txt'}: is a file, not a folder"

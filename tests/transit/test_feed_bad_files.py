@@ -172,3 +172,24 @@ def test_times_past_midnight_are_read(tmp_path, capsys):
     late = _edit("stop_times.txt", lambda s: s + "e0,24:30:00,24:30:00,east,4\n")
     code, err, _ = _build(tmp_path, late, capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            _edit("stop_times.txt", lambda s: s + "ghost,07:10:00,07:10:00,mid,1\n"),
+            "bus: 1 stop_times.txt row(s) of 1 trip_id(s) not in trips.txt ('ghost') ignored",
+        ),
+        (
+            _edit("trips.txt", lambda s: s.replace("WK,e1", "SAT,e1", 1)),
+            "bus: 1 trip(s) have a service_id in neither calendar.txt nor calendar_dates.txt "
+            "('SAT'): they never run",
+        ),
+    ],
+    ids=["stop times of an unknown trip", "a trip of an unknown service"],
+)
+def test_rows_that_never_run_are_a_warning_not_silence(change, expected, tmp_path, capsys):
+    code, err, _ = _build(tmp_path, change, capsys)
+    assert code == 0, err
+    assert expected in err, err

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -74,6 +75,13 @@ class ForkGate:
     back for the instant the fork takes. A single-threaded server (gunicorn's sync workers,
     the default) never waits.
 
+    A thread that has just finished its work still counts until its OS thread has ended or
+    ``settle_s`` has passed: a thread's end runs C code too (PROJ frees its per-thread context
+    and closes its SQLite database then, under SQLite's own lock, after Python already reports
+    the thread dead), and the development server starts a thread per request, so a job forked
+    just as a request thread ended hung in PROJ's after-fork handler for good. Threads of a
+    pool (gunicorn's gthread workers) stay alive; after ``settle_s`` they no longer count.
+
     The gate counts threads, not calls, and forgets threads that have died, so a thread ended
     abruptly (an exception raised into it, as test servers do to stop) cannot leave it shut.
     Each app has its own gate (:func:`hubplan.web.create_app`).
@@ -83,20 +91,29 @@ class ForkGate:
     wait_s
         Longest wait for the work in flight; after it the fork goes ahead and says so in the
         log (a request that runs that long is itself a bug to look at).
+    settle_s
+        How long a thread that finished its work still counts unless it dies first.
     """
 
-    def __init__(self, *, wait_s: float = 30.0) -> None:
+    def __init__(self, *, wait_s: float = 30.0, settle_s: float = 2.0) -> None:
         self.wait_s = wait_s
+        self.settle_s = settle_s
         self._cond = threading.Condition()
         self._depth: dict[threading.Thread, int] = {}
+        self._left: dict[threading.Thread, float] = {}
         self._forker: threading.Thread | None = None
 
     def _others(self) -> int:
-        """Live threads other than this one that are working (dead ones are forgotten)."""
+        """Live threads other than this one that are working or have only just stopped
+        (dead ones, and ones that stopped over ``settle_s`` ago, are forgotten)."""
         me = threading.current_thread()
         for t in [t for t in self._depth if not t.is_alive()]:
             del self._depth[t]
-        return sum(1 for t in self._depth if t is not me)
+        now = time.monotonic()
+        for t in [t for t, when in self._left.items() if not _os_thread(t) or now >= when]:
+            del self._left[t]
+        working = {t for t in self._depth if t is not me}
+        return len(working | {t for t in self._left if t is not me})
 
     def _shut(self) -> bool:
         """Whether another live thread is forking now."""
@@ -112,6 +129,7 @@ class ForkGate:
             if me not in self._depth:
                 while self._shut():
                     self._cond.wait(timeout=0.5)
+            self._left.pop(me, None)
             self._depth[me] = self._depth.get(me, 0) + 1
 
     def leave(self) -> None:
@@ -123,6 +141,7 @@ class ForkGate:
                 self._depth[me] = depth - 1
             elif depth == 1:
                 del self._depth[me]
+                self._left[me] = time.monotonic() + self.settle_s
                 self._cond.notify_all()
 
     @property
@@ -144,7 +163,8 @@ class ForkGate:
         try:
             with self._cond:
                 while self._others() and time.monotonic() < deadline:
-                    self._cond.wait(timeout=min(0.5, max(deadline - time.monotonic(), 0.01)))
+                    # Work that ends notifies; a thread that dies does not: look again soon.
+                    self._cond.wait(timeout=min(0.05, max(deadline - time.monotonic(), 0.01)))
                 busy = self._others()
             if busy:
                 logging.getLogger(__name__).warning(
@@ -164,6 +184,44 @@ class ForkGate:
         server.before_request(self.enter)
         server.teardown_request(lambda _exc=None: self.leave())
         server.extensions["hubplan_fork_gate"] = self
+
+
+def _ending_process(job_fn: Callable[..., Any]) -> Callable[..., None]:
+    """``job_fn`` run in a forked job process that then closes its export browser and ends.
+
+    The job stores its result before it returns. Ending with ``os._exit`` skips the
+    interpreter's exit, which in a forked copy of a threaded server joins threads and runs
+    finalizers that belong to the parent (a job was seen to outlive its result, and the
+    server then waited for it when stopped). Its own Chromium is closed first, so neither
+    the browser nor its profile folder outlive the job.
+    """
+
+    def run(*args: Any) -> None:
+        code = 1
+        try:
+            job_fn(*args)
+            code = 0
+        finally:
+            try:
+                static = sys.modules.get("layers.static")
+                if static is not None:
+                    static.stop_server()
+                for stream in (sys.stdout, sys.stderr):
+                    stream.flush()
+            finally:
+                os._exit(code)
+
+    return run
+
+
+def _os_thread(thread: threading.Thread) -> bool:
+    """Whether the OS thread behind ``thread`` still runs. On Linux it is listed in
+    ``/proc/self/task`` until its native exit code (C++ thread-local destructors) has run,
+    which is after ``Thread.is_alive()`` turns false; elsewhere ``is_alive()`` is all there is."""
+    tid = thread.native_id
+    if tid is None or not os.path.isdir("/proc/self/task"):
+        return thread.is_alive()
+    return os.path.exists(f"/proc/self/task/{tid}")
 
 
 def fork_gate(server: Any) -> ForkGate | None:
@@ -191,7 +249,7 @@ def background_manager(*, gate: ForkGate | None = None) -> Any:
 
         def call_job_fn(self, key, job_fn, args, context):
             with the_gate.alone():
-                return super().call_job_fn(key, job_fn, args, context)
+                return super().call_job_fn(key, _ending_process(job_fn), args, context)
 
     return ForkSafeDiskcacheManager(
         diskcache.Cache(str(cache_dir() / "jobs")), expire=RESULT_EXPIRES_S

@@ -128,3 +128,47 @@ def test_requests_hold_their_apps_gate():
     assert client.get("/_gate-probe").status_code == 200
     assert seen == [1]
     assert gate.active == 0
+
+
+def _finish_then_linger(gate: ForkGate, lock: threading.Lock, left: threading.Event, s: float):
+    """Work, leave the gate, then hold ``lock`` a while longer before the thread ends: as a
+    request thread's end frees PROJ's per-thread context under SQLite's lock."""
+    gate.enter()
+    gate.leave()
+    with lock:
+        left.set()
+        time.sleep(s)
+
+
+def test_a_fork_waits_for_a_thread_that_just_finished_to_end():
+    gate, lock, left = ForkGate(wait_s=30, settle_s=10), threading.Lock(), threading.Event()
+    t = threading.Thread(target=_finish_then_linger, args=(gate, lock, left, 0.5))
+    t.start()
+    assert left.wait(10)
+    start = time.monotonic()
+    with gate.alone():
+        assert not t.is_alive()  # the fork went ahead only once the thread had ended
+        ok = _child_can_take(lock)
+    assert ok and time.monotonic() - start < 5
+    t.join()
+
+
+def test_a_pool_thread_that_stays_alive_counts_only_until_it_settles():
+    gate, stop = ForkGate(wait_s=30, settle_s=0.3), threading.Event()
+    done = threading.Event()
+
+    def pool_thread():  # serves one request, then idles, as gunicorn's gthread workers do
+        gate.enter()
+        gate.leave()
+        done.set()
+        stop.wait(30)
+
+    t = threading.Thread(target=pool_thread)
+    t.start()
+    assert done.wait(10)
+    start = time.monotonic()
+    with gate.alone():
+        waited = time.monotonic() - start
+    stop.set()
+    t.join()
+    assert 0.1 < waited < 5, waited

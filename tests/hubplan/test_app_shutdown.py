@@ -25,6 +25,7 @@ import pytest
 from tests.support.dash_http import update_body
 from tests.support.dash_jobs import http_send, submit
 from tests.support.net import free_port
+from tests.support.proc import like_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = {
@@ -149,6 +150,7 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_p
             stdout=subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
+            preexec_fn=like_a_terminal,  # Ctrl+C reaches it even in a background run
         )
     chromium: set[int] = set()
     try:

@@ -29,6 +29,7 @@ from hubplan import jobs
 from tests.support.dash_http import find_component, router_body, update_body
 from tests.support.dash_jobs import http_send, submit
 from tests.support.net import free_port
+from tests.support.proc import like_a_terminal
 from tests.support.redis import redis_url  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,6 +144,7 @@ def test_job_through_one_app_server_finishes_on_the_worker_and_shows_on_another(
                     cwd=ROOT,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    preexec_fn=like_a_terminal,  # stopped with Ctrl+C (_stop)
                 )
             )
         a, b = (f"http://127.0.0.1:{p}" for p in ports)

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.net import free_port
+from tests.support.proc import like_a_terminal
 
 ROOT = Path(__file__).resolve().parents[2]
 TOP_LEVEL = {"geo", "layers", "hubplan"}
@@ -129,6 +130,7 @@ def test_installed_wheel_serves_the_demo_with_every_asset(installed, tmp_path):
         [sys.executable, "-m", "hubplan", "serve", "--port", str(port)],
         env=_env(installed, tmp_path), cwd=elsewhere,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=like_a_terminal,  # stopped with Ctrl+C below
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:

@@ -119,6 +119,13 @@ def _command(server: str, port: int) -> list[str]:
     return [sys.executable, "app.py", "--port", str(port)]
 
 
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """One cache folder for the three servers (one after another): the demo is built once,
+    and the jobs' diskcache is not shared with other test runs."""
+    return tmp_path_factory.mktemp("shutdown-cache")
+
+
 @pytest.mark.parametrize(
     ("server", "stop"),
     [
@@ -128,7 +135,7 @@ def _command(server: str, port: int) -> list[str]:
     ],
     ids=["app-ctrl-c", "app-sigterm", "gunicorn-sigterm"],
 )
-def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_path):
+def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_path, cache):
     from layers.static import chromium_path
 
     if chromium_path() is None:
@@ -137,8 +144,7 @@ def test_server_exits_and_leaves_no_chromium_after_an_export(server, stop, tmp_p
         pytest.skip("no Chromium installed (apt-get install chromium)")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    # A cache folder of its own: the jobs' diskcache is not shared with other test runs.
-    env = {**os.environ, "HUBPLAN_ACCESS_LOG": "", "HUBPLAN_CACHE": str(tmp_path)}
+    env = {**os.environ, "HUBPLAN_ACCESS_LOG": "", "HUBPLAN_CACHE": str(cache)}
     # The server's log goes to a file: polling a job logs a line per request, which would
     # fill an unread pipe and block the server.
     log = tmp_path / "server.log"

@@ -158,18 +158,19 @@ def _ink(path: Path) -> float:
 
 @pytest.mark.browser
 def test_export_map_basemap_roads_or_white(capsys, tmp_path):
-    """The demo has a street network: by default (and with ``--basemap roads``) its roads are
-    drawn under the outlines; ``--basemap none`` leaves the background white."""
+    """The demo has a street network: by default its roads are drawn under the outlines;
+    ``--basemap none`` leaves the background white."""
     ink = {}
-    for basemap in (None, "roads", "none"):
+    for basemap in (None, "none"):
         out = tmp_path / f"{basemap}.png"
         extra = [] if basemap is None else ["--basemap", basemap]
-        argv = ["export-map", "demo", "--layers", "footprints", "--out", str(out), *extra]
+        size = ["--width", "800", "--height", "500"]
+        argv = ["export-map", "demo", "--layers", "footprints", "--out", str(out), *size, *extra]
         code, _, err = _run(capsys, *argv)
         assert code == 0, err
         ink[basemap] = _ink(out)
-    assert ink[None] == pytest.approx(ink["roads"], abs=0.002)
-    assert ink["none"] < ink["roads"] - 0.01, ink
+    # Measured: 0.14 of the pixels with the roads, 0.03 without (footprint lines and text).
+    assert ink["none"] < ink[None] - 0.03, ink
 
 
 def test_export_map_basemap_roads_without_a_network_is_one_line(capsys, tmp_path, tiny_bundle):

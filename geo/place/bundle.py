@@ -89,6 +89,16 @@ def _write_layer(frame: pd.DataFrame, path: Path, layer: str) -> None:
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=layer, driver="GPKG")
 
 
+def check_writable_folder(folder: Path) -> None:
+    """Refuse, naming ``folder``, a folder that is a file, does not exist or is not writable."""
+    if not folder.is_dir():
+        if folder.exists():
+            raise InputError("is a file, not a folder", path=folder)
+        raise InputError("folder does not exist", path=folder)
+    if not os.access(folder, os.W_OK):
+        raise InputError("folder is not writable", path=folder)
+
+
 def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = ".gpkg") -> Path:
     """Call ``write(tmp)`` on a temp file beside ``path``, fsync it, then rename over ``path``.
 
@@ -99,12 +109,7 @@ def atomic_write(path: Path, write: Callable[[Path], object], *, suffix: str = "
     """
     path = Path(path).expanduser().resolve()
     folder = path.parent
-    if not folder.is_dir():
-        if folder.exists():
-            raise InputError("is a file, not a folder", path=folder)
-        raise InputError("folder does not exist", path=folder)
-    if not os.access(folder, os.W_OK):
-        raise InputError("folder is not writable", path=folder)
+    check_writable_folder(folder)
     if path.is_dir():
         raise InputError("the path is a folder, not a file", path=path)
     remove_stale_temps(folder, target=glob.escape(path.name))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from geo.errors import InputError
 from geo.indicators.disclosure import DEFAULT_THRESHOLD
-from geo.place.bundle import atomic_write, temp_folder
+from geo.place.bundle import atomic_write, check_writable_folder, temp_folder
 from hubplan.cli.output import add_footprints_option, open_place_view
 
 PLACE_HELP = (
@@ -39,13 +39,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def _check_folder(path: Path) -> None:
-    folder = path.expanduser().resolve().parent
-    if not folder.is_dir():
-        if folder.exists():
-            raise InputError("is a file, not a folder", path=folder)
-        raise InputError("folder does not exist", path=folder)
-    if not os.access(folder, os.W_OK):
-        raise InputError("folder is not writable", path=folder)
+    check_writable_folder(path.expanduser().resolve().parent)
     if path.expanduser().is_dir():
         raise InputError("the path is a folder, not a file", path=path)
 
@@ -424,15 +418,10 @@ def cmd_export_profiles(args: argparse.Namespace) -> int:
     out_dir = Path(args.out).expanduser()
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("not a folder", path=out_dir)
-    parent = out_dir.resolve().parent
-    if not parent.is_dir():
-        if parent.exists():
-            raise InputError("is a file, not a folder", path=parent)
-        raise InputError("folder does not exist", path=parent)
     # The temporary folder is made beside the target, so both must be writable.
-    for folder in dict.fromkeys([parent, out_dir.resolve() if out_dir.is_dir() else parent]):
-        if not os.access(folder, os.W_OK):
-            raise InputError("folder is not writable", path=folder)
+    check_writable_folder(out_dir.resolve().parent)
+    if out_dir.is_dir():
+        check_writable_folder(out_dir.resolve())
     place = open_place_view(args.place, args.footprints)
     try:
         from layers import report

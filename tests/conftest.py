@@ -173,3 +173,12 @@ def artefacts() -> Path:
     path = REPO_ROOT / "test-artefacts"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def copy_place_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A writable demo copy listed in data/places (key ``demo-copy``)."""
+    from tests.support.bundles import demo_copy
+
+    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
+    return demo_copy(tmp_path)

@@ -14,19 +14,11 @@ from dash._utils import AttributeDict
 from geo.build.places import open_place
 from geo.place.bundle import read_place
 from hubplan.web import create_app
-from tests.support.bundles import demo_copy
 
 
 @pytest.fixture(scope="module")
 def app():
     return create_app()
-
-
-@pytest.fixture
-def copy_place_key(tmp_path, monkeypatch):
-    """A writable demo copy listed in data/places (key ``demo-copy``)."""
-    monkeypatch.setenv("HUBPLAN_PLACES", str(tmp_path))
-    return demo_copy(tmp_path)
 
 
 def find(component, wanted_id):

@@ -243,7 +243,13 @@ def _profile_dir(k: Any) -> tuple[Path, Any] | None:
 
 def _detach_cleanup(k: Any) -> None:
     found = _profile_dir(k)
-    finalizer = getattr(found[1], "_finalizer", None) if found else None
+    if found is not None:
+        _no_exit_cleanup(found[1])
+
+
+def _no_exit_cleanup(temp_dir: Any) -> None:
+    """Switch off a ``tempfile.TemporaryDirectory``'s own removal at interpreter exit."""
+    finalizer = getattr(temp_dir, "_finalizer", None)
     if finalizer is not None:
         finalizer.detach()
 
@@ -262,9 +268,7 @@ def _remove_profile(path: Path, temp_dir: Any, *, seconds: float = 5.0) -> None:
         shutil.rmtree(path, ignore_errors=True)
         if path.exists():
             time.sleep(0.1)
-    finalizer = getattr(temp_dir, "_finalizer", None)
-    if finalizer is not None:
-        finalizer.detach()
+    _no_exit_cleanup(temp_dir)
 
 
 def _running(pid: int) -> bool:

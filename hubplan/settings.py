@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 
-from geo.build.places import DEMO
 from geo.errors import ConfigError
 from geo.settings import cache_dir, places_dir
 
@@ -55,11 +54,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``hubplan serve`` and ``python app.py``."""
     parser.add_argument(
         "--place",
-        default=DEMO,
+        default=None,
         metavar="PATH|demo",
         help="place bundle (.gpkg), place config (.toml), a bundle name in the places folder "
         "($HUBPLAN_PLACES), a PostGIS place URL (postgresql://USER@HOST/DB?schema=NAME), "
-        "or 'demo' (default)",
+        f"or 'demo' (default: ${PLACE_ENV} if set, else the demo)",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})"

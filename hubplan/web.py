@@ -516,7 +516,7 @@ def serve(args: argparse.Namespace) -> int:
     geo.errors.InputError
         If the place cannot be found, built or opened.
     """
-    spec = prepare_place(args.place)
+    spec = prepare_place(args.place or default_place() or DEMO)  # --place, $HUBPLAN_PLACE
     app = create_app(place=spec)
     warm_up(spec, gate=fork_gate(app.server))
     print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)

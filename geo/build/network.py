@@ -103,6 +103,25 @@ def check_reach(
     return []
 
 
+def check_walkable(edges: gpd.GeoDataFrame, *, source: str) -> None:
+    """Refuse a network with no street people may walk (only motorways, say).
+
+    Walking is the mode access, isochrones and the dashboard use unless told otherwise, so a
+    network without it is the wrong extract (a driving-only download), not a place to build.
+    """
+    if edges["walk"].to_numpy(bool).any():
+        return
+    usable = edges[edges[["cycle", "drive_fwd", "drive_bwd"]].to_numpy(bool).any(axis=1)]
+    kinds = usable["highway"].astype(str).value_counts()
+    raise NetworkError(
+        f"no street in the network may be walked: its {len(usable):,} street segment(s) are "
+        f"highway {examples(kinds.index.tolist())}; walking times (the default mode of "
+        "access, isochrones and the dashboard) need footways and streets: use an extract "
+        "with every highway, not a driving-only one",
+        path=source,
+    )
+
+
 def _add_osm_labels(place: Place, source: str, *, crs: str) -> None:
     """Town and suburb names from the OSM file's place nodes, as the ``place_labels`` table
     (drawn on every map; ODbL attribution comes with the OSM network)."""
@@ -161,6 +180,7 @@ def add_network(place: Place, config: PlaceConfig) -> Place:
         edges, found = keep_largest_components(nodes, edges)
         place.findings.extend(found)
         place.findings.extend(check_reach(place.areas, edges, source=net.source))
+        check_walkable(edges, source=net.source)
         if clipped[0]:
             place.findings.append(
                 Finding(

@@ -23,6 +23,7 @@ import re
 import threading
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -492,9 +493,19 @@ def mode_graph(place: Place, mode: str) -> ModeGraph:
             return hit[2]
         for k in [k for k, (ref, _, _) in _cache.items() if ref() is None]:
             del _cache[k]
-    graph = ModeGraph.from_tables(
-        place.tables["network_nodes"], place.tables["network_edges"], mode=mode, speed_kmh=speed
-    )
+    try:
+        graph = ModeGraph.from_tables(
+            place.tables["network_nodes"],
+            place.tables["network_edges"],
+            mode=mode,
+            speed_kmh=speed,
+        )
+    except NetworkError as exc:  # say which network, and what to do
+        source = Path(str(place.meta.get("network_source", "its source"))).name
+        raise NetworkError(
+            f"{exc} (read from {source} when the place was built): choose another mode, or "
+            "rebuild with an extract that has such streets"
+        ) from None
     with _cache_lock:
         _cache[key] = (weakref.ref(place), speed, graph)
     return graph

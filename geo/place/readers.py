@@ -393,7 +393,7 @@ def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
-        raise InputError(f"cannot read geo file: {_short(exc)}", path=path) from None
+        raise InputError(f"cannot read geo file: {_gdal_reason(exc, path)}", path=path) from None
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry is None:
         raise InputError("has no geometry column", path=path)
     if len(gdf) == 0:
@@ -403,12 +403,44 @@ def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     return _clean_columns(gdf, path)
 
 
+GEO_FORMATS = {
+    ".gpkg": "a GeoPackage",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".shp": "a Shapefile",
+    ".fgb": "a FlatGeobuf file",
+}
+
+
+def _gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's reason a geo file cannot be read, in the user's terms.
+
+    GDAL says an unknown format is "not recognized as being in a supported file format" and
+    suggests a driver prefix, which is no help to someone who gave a damaged or renamed file.
+    """
+    text = " ".join(str(exc).split())
+    if path.is_file() and path.stat().st_size == 0:
+        return "the file is empty (0 bytes)"
+    if "not recognized as being in a supported file format" in text:
+        expected = GEO_FORMATS.get(
+            path.suffix.lower(), "GeoJSON, GeoPackage, Shapefile or FlatGeobuf"
+        )
+        return (
+            f"it is not {expected} (damaged, cut short, or another kind of file renamed); "
+            "save it again from the GIS it came from"
+        )
+    text = text.replace(f"'{path}' ", "").replace(f"{path}: ", "")
+    return text[:200] + ("…" if len(text) > 200 else "")
+
+
 def _only_layer(path: Path) -> None:
     """Refuse a file with several layers when none was chosen: never read the first silently."""
     import pyogrio
 
     try:
-        layers = [str(name) for name, kind in pyogrio.list_layers(path) if kind is not None]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's "bad application_id" and the like
+            layers = [str(name) for name, kind in pyogrio.list_layers(path) if kind is not None]
     except Exception:  # unreadable: read_file reports it with the driver's message
         return
     if len(layers) > 1:

@@ -181,9 +181,68 @@ def _read(path: Path):
         raise DataError("GTFS feed is neither a zip file nor a folder", path=path)
     _check_layout(path)
     try:
-        return gtfs_kit.read_feed(path, dist_units="km")
+        feed = gtfs_kit.read_feed(path, dist_units="km")
+        _restore_text(feed, path)
     except (ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as exc:
         raise DataError(f"GTFS feed cannot be read: {exc}", path=path) from None
+    return feed
+
+
+def _restore_text(feed, path: Path) -> None:
+    """Put back text fields that pandas read as missing.
+
+    gtfs-kit reads every field with pandas' words for "missing" ("NA", "null", "nan", "None",
+    "N/A", ...), so a ``stop_id`` of ``NA`` came back empty, and two stops ``NA`` and ``null``
+    became one. GTFS ids and names are any text, so where a text field is missing the file's
+    own text is read again (only then: most feeds never need it); only an empty field is
+    missing.
+    """
+    for table in (*REQUIRED, *OPTIONAL):
+        frame = getattr(feed, table, None)
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        text = [
+            c
+            for c in frame.columns
+            if (pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object)
+            and frame[c].isna().any()
+        ]
+        if not text:
+            continue
+        raw = _raw_text(path, table, columns=text)
+        if len(raw) != len(frame):
+            raise DataError(
+                f"GTFS {table}.txt reads as {len(frame)} rows and as text as {len(raw)}",
+                path=path,
+            )
+        for c in text:
+            if c in raw.columns:
+                given = raw[c].str.strip()
+                frame[c] = pd.Series(
+                    given.where(given != "").to_numpy(), index=frame.index, dtype=frame[c].dtype
+                )
+
+
+def _raw_text(path: Path, table: str, *, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of the feed's ``table``.txt as text, as written (empty fields as "")."""
+    wanted = set(columns)
+
+    def read(source) -> pd.DataFrame:
+        return pd.read_csv(
+            source,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            usecols=lambda name: str(name).strip() in wanted,
+        )
+
+    if path.is_file():
+        with zipfile.ZipFile(path) as zf, zf.open(f"{table}.txt") as f:
+            raw = read(f)
+    else:
+        raw = read(path / f"{table}.txt")
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
 
 
 def check_feed(feed, path: Path) -> None:

@@ -82,6 +82,8 @@ FILES: dict[str, bytes | str] = {
     "ind_missing_code_column.csv": HEADER.replace("area", "zone") + ROWS,
     # --- area GeoJSON ---
     "areas_not_json.geojson": '{"type": "FeatureCollection", "features": [',
+    "areas_csv_renamed.gpkg": HEADER + ROWS,  # a table saved with the wrong extension
+    "areas_zero_bytes.gpkg": "",
     "areas_no_features.geojson": fc([]),
     "areas_points.geojson": fc([feature("A01", {"type": "Point", "coordinates": [LON0, LAT0]})]),
     "areas_empty_geometry.geojson": fc([*grid_features()[:-1], feature("A12", None)]),
@@ -290,6 +292,11 @@ FILES.update(
             osm_node(i, LON0 + 3 + dx, LAT0 + 2) for i, dx in ((1, 0.0), (2, 0.01), (3, 0.02))
         )
         + osm_way(10, [1, 2, 3], ROAD)
+        + "</osm>\n",
+        # Streets no one may walk: a driving-only download.
+        "osm_motorways_only.osm": OSM_HEAD
+        + OSM_NODES
+        + osm_way(10, [1, 2, 3], {"highway": "motorway"})
         + "</osm>\n",
         "config_speed_nan.toml": BASE_TOML + NET + "speeds = { walk = nan }\n",
         "config_minutes_zero.toml": BASE_TOML + NET + "minutes = 0\n",

@@ -21,6 +21,7 @@ from tests.support.tiny import TOML, write_tiny_place
 CORPUS = Path(__file__).resolve().parents[1] / "bad_inputs"
 LONLAT_SITES = TOML.replace('x = "e"\ny = "n"\ncrs = "EPSG:27700"', 'lon = "lon"\nlat = "lat"')
 NETWORK = TOML + '\n[network]\nsource = "roads.osm"\n'
+GPKG_AREAS = TOML.replace('path = "areas.geojson"', 'path = "areas.gpkg"', 1)
 
 # file -> (slot it replaces, config text or None for the default, expected fragment of the error)
 CASES: dict[str, tuple[str, str | None, str]] = {
@@ -77,6 +78,16 @@ CASES: dict[str, tuple[str, str | None, str]] = {
     "ind_unclosed_quote.csv": ("ind.csv", None, "ind.csv: "),
     "ind_missing_code_column.csv": ("ind.csv", None, "column 'area' (for code) not found"),
     "areas_not_json.geojson": ("areas.geojson", None, "cannot read geo file"),
+    "areas_csv_renamed.gpkg": (
+        "areas.gpkg",
+        GPKG_AREAS,
+        "areas.gpkg: cannot read geo file: it is not a GeoPackage (damaged, cut short, or another kind of file renamed)",
+    ),
+    "areas_zero_bytes.gpkg": (
+        "areas.gpkg",
+        GPKG_AREAS,
+        "areas.gpkg: cannot read geo file: the file is empty (0 bytes)",
+    ),
     "areas_no_features.geojson": ("areas.geojson", None, "contains no features"),
     "areas_points.geojson": ("areas.geojson", None, "areas must be polygons; found Point"),
     "areas_empty_geometry.geojson": ("areas.geojson", None, "1 area(s) have empty geometry: 'A12'"),
@@ -199,7 +210,9 @@ UPLOAD_CASES: dict[str, tuple[str | None, str]] = {
 
 def test_corpus_is_complete():
     on_disk = {
-        p.name for p in CORPUS.iterdir() if p.suffix in (".csv", ".geojson", ".toml", ".osm")
+        p.name
+        for p in CORPUS.iterdir()
+        if p.suffix in (".csv", ".geojson", ".gpkg", ".toml", ".osm")
     }
     listed = set(CASES) | set(UPLOAD_CASES) | set(TOLERATED) | set(KEEP_CASES) | set(READ_RIGHT)
     listed |= set(PROBE_READ_RIGHT) | set(PROBE_UPLOADS_READ_RIGHT)
@@ -257,19 +270,26 @@ def test_tolerated_encodings_build(tmp_path, encoding, bom):
     assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
 
 
-@pytest.mark.parametrize("name", sorted(TOLERATED))
-def test_tolerated_input_is_repaired_with_a_warning(name, tmp_path):
+def _built_with(tmp_path: Path, name: str, *, slot: str, toml: str | None, finding: str | None):
+    """The tiny place built with corpus file ``name`` in ``slot`` (it must build), read back;
+    ``finding``, when given, is among its findings."""
     from geo.place.bundle import read_place
 
-    slot, expected = TOLERATED[name]
     src = tmp_path / "src"
-    cfg = write_tiny_place(src)
+    cfg = write_tiny_place(src, toml=toml)
     shutil.copyfile(CORPUS / name, src / slot)
     out = tmp_path / "ok.gpkg"
     assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
     place = read_place(out)
-    if expected is not None:
-        assert any(expected in f.message for f in place.findings), place.findings
+    if finding is not None:
+        assert any(finding in f.message for f in place.findings), place.findings
+    return place
+
+
+@pytest.mark.parametrize("name", sorted(TOLERATED))
+def test_tolerated_input_is_repaired_with_a_warning(name, tmp_path):
+    slot, expected = TOLERATED[name]
+    place = _built_with(tmp_path, name, slot=slot, toml=None, finding=expected)
     assert place.areas.geometry.is_valid.all()
     assert place.areas["population"].sum() == sum(1000 + 100 * i for i in range(1, 13))
 
@@ -385,6 +405,7 @@ KEEP_CASES: dict[str, tuple[str, str | None, str]] = {
     "osm_latitude_95.osm": ("roads.osm", ROADS, "node 1 has coordinates outside ±90° latitude / ±180° longitude (lat='95'"),
     "osm_latitude_1e308.osm": ("roads.osm", ROADS, "node 1 has coordinates outside ±90° latitude / ±180° longitude (lat='1e308'"),
     "osm_far_from_areas.osm": ("roads.osm", ROADS, "the network does not reach the areas: 12 of 12 area points are more than 1 km from a usable street"),
+    "osm_motorways_only.osm": ("roads.osm", ROADS, "no street in the network may be walked: its 1 street segment(s) are highway 'motorway'"),
     "config_speed_nan.toml": ("place.toml", None, "'network.speeds.walk' = nan must be a finite number"),
     "config_minutes_zero.toml": ("place.toml", None, "'network.minutes' = 0 must be greater than 0"),
     "config_buffer_negative.toml": ("place.toml", None, "'network.buffer_m' = -5 must be"),
@@ -628,17 +649,8 @@ PROBE_READ_RIGHT: dict[str, tuple[str, str | None, str | None, dict[str, float |
 def test_probe_tolerated_input_is_read_right(name, tmp_path):
     import math
 
-    from geo.place.bundle import read_place
-
     slot, toml, finding, changed = PROBE_READ_RIGHT[name]
-    src = tmp_path / "src"
-    cfg = write_tiny_place(src, toml=toml or BASE)
-    shutil.copyfile(CORPUS / name, src / slot)
-    out = tmp_path / "ok.gpkg"
-    assert main(["build", str(cfg), "--out", str(out), "--quiet"]) == 0
-    place = read_place(out)
-    if finding is not None:
-        assert any(finding in f.message for f in place.findings), place.findings
+    place = _built_with(tmp_path, name, slot=slot, toml=toml or BASE, finding=finding)
     expected = {**POP, **changed}
     for code, value in expected.items():
         got = place.areas.loc[code, "population"]

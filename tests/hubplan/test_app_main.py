@@ -56,7 +56,7 @@ def test_place_switcher_follows_the_url(demo_app, tmp_path, monkeypatch):
 
 def test_parse_args_defaults():
     args = parse_args([])
-    assert (args.place, args.host, args.port, args.debug) == ("demo", "127.0.0.1", 8050, False)
+    assert (args.place, args.host, args.port, args.debug) == (None, "127.0.0.1", 8050, False)
     args = parse_args(["--place", "x.gpkg", "--host", "0.0.0.0", "--port", "9000", "--debug"])
     assert (args.place, args.host, args.port, args.debug) == ("x.gpkg", "0.0.0.0", 9000, True)
 
@@ -65,6 +65,17 @@ def test_missing_place_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["--place", str(tmp_path / "nope.gpkg")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("hubplan: error:") and "nope.gpkg" in err and "\n" not in err
+
+
+def test_the_place_comes_from_hubplan_place_unless_given(tmp_path, monkeypatch, capsys):
+    """``hubplan serve`` and ``python app.py`` honour $HUBPLAN_PLACE as the WSGI entry does;
+    --place wins over it. (Missing places, so that no server starts.)"""
+    monkeypatch.setenv("HUBPLAN_PLACE", str(tmp_path / "from-env.gpkg"))
+    assert main([]) == 2
+    assert "from-env.gpkg" in capsys.readouterr().err
+    assert main(["--place", str(tmp_path / "given.gpkg")]) == 2
+    err = capsys.readouterr().err
+    assert "given.gpkg" in err and "from-env" not in err
 
 
 def test_broken_bundle_is_one_line_and_exit_2(tmp_path, capsys):

@@ -125,6 +125,21 @@ def test_build_with_bad_osm_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and not (tmp_path / "p.gpkg").exists()
 
 
+def test_a_mode_the_network_lacks_is_one_line_naming_the_network(tmp_path, capsys):
+    from tests.support.osm import write_test_osm
+
+    config = write_network_place(tmp_path, osm=False)  # footways only: walkable, not cyclable
+    write_test_osm(tmp_path / "net.osm", ways=[(1, [1, 2, 3, 4, 5, 6], {"highway": "footway"})])
+    out = tmp_path / "p.gpkg"
+    code, _, err = run(["build", config, "--out", out], capsys)
+    assert code == 0 and "network: no edges usable for cycle" in err, err
+    code, _, err = run(["access", out, "--to", "school", "--mode", "cycle"], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "no edges usable for cycle (read from net.osm when the place was built)" in err
+    code, _, err = run(["access", out, "--to", "school", "--mode", "walk"], capsys)
+    assert code == 0, err
+
+
 def test_demo_isochrones_and_access(demo_bundle, tmp_path, capsys):
     out = tmp_path / "demo.geojson"
     code, _, err = run(

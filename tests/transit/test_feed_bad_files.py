@@ -168,6 +168,29 @@ def test_odd_but_legal_feeds_read_the_same(change, tmp_path, capsys):
     assert _info(odd) == _info(err)
 
 
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+def test_ids_that_pandas_calls_missing_are_kept(zipped, tmp_path, capsys):
+    """GTFS ids are any text: stops 'NA' and 'null' stay two stops named so (gtfs-kit reads
+    both as missing, which made them one stop '<NA>')."""
+    from geo.place.bundle import read_place
+    from geo.transit.store import STOPS
+
+    def rename(feed: Path) -> Path | None:
+        for p in feed.iterdir():
+            text = p.read_text(encoding="utf-8")
+            p.write_text(text.replace("mid", "NA").replace("east", "null"), encoding="utf-8")
+        return _rezip(feed, nest=False) if zipped else None
+
+    code, err, _ = _build(tmp_path / "a", lambda feed: None, capsys)
+    assert code == 0, err
+    code, odd, _ = _build(tmp_path / "b", rename, capsys)
+    assert code == 0, odd
+    assert _info(odd) == _info(err)
+    stops = read_place(tmp_path / "b" / "out" / "place.gpkg").tables[STOPS]
+    assert sorted(stops["stop_id"]) == ["NA", "null", "west"]
+    assert sorted(stops["name"]) == ["Stop NA", "Stop null", "Stop west"]
+
+
 def test_times_past_midnight_are_read(tmp_path, capsys):
     late = _edit("stop_times.txt", lambda s: s + "e0,24:30:00,24:30:00,east,4\n")
     code, err, _ = _build(tmp_path, late, capsys)

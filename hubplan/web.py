@@ -81,7 +81,8 @@ __all__ = [
 def prepare_place(spec: str | None) -> str:
     """Check a ``--place`` value and return the spec the app opens.
 
-    ``demo``/empty gives the demo; a ``.toml`` place config is built into ``data/cache`` (once
+    No value means ``$HUBPLAN_PLACE`` (every entry point serves it when not told otherwise);
+    ``demo``, or nothing at all, gives the demo; a ``.toml`` place config is built into ``data/cache`` (once
     per config content); a bundle path or a name in ``data/places`` is opened to check it.
 
     Raises
@@ -89,6 +90,7 @@ def prepare_place(spec: str | None) -> str:
     geo.errors.InputError
         If the place cannot be found, built or opened (the message names the file).
     """
+    spec = spec or default_place()
     if not spec or spec == DEMO:
         return DEMO
     path = Path(spec).expanduser()
@@ -477,7 +479,7 @@ def create_server(place: str | None = None, *, warm: str = "background"):
     before returning: use it with ``gunicorn --preload`` so no thread is running when the
     workers fork and every worker shares the warmed caches) or ``"off"``.
     """
-    spec = prepare_place(place or default_place() or DEMO)
+    spec = prepare_place(place)
     server = create_app(place=spec).server
     if warm == "background":
         warm_up(spec, gate=fork_gate(server))
@@ -495,7 +497,7 @@ def __getattr__(name: str):
     """``app.server`` / ``app.app``: built on first access (``$HUBPLAN_PLACE`` or the demo)."""
     if name in ("server", "app"):
         if "app" not in _lazy:
-            spec = prepare_place(default_place() or DEMO)
+            spec = prepare_place(None)
             _lazy["app"] = create_app(place=spec)
         dash_app = _lazy["app"]
         return dash_app.server if name == "server" else dash_app
@@ -516,7 +518,7 @@ def serve(args: argparse.Namespace) -> int:
     geo.errors.InputError
         If the place cannot be found, built or opened.
     """
-    spec = prepare_place(args.place or default_place() or DEMO)  # --place, $HUBPLAN_PLACE
+    spec = prepare_place(args.place)
     app = create_app(place=spec)
     warm_up(spec, gate=fork_gate(app.server))
     print(f"{APP_NAME}: serving {spec} on http://{args.host}:{args.port}/", file=sys.stderr)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from hubplan.jobs import celery_app as _celery_app
 from hubplan.jobs import redis_url
-from hubplan.settings import default_place
 from hubplan.web import create_app, prepare_place
 
 __all__ = ["celery_app", "dash_app"]
 
-dash_app = create_app(place=prepare_place(default_place()))
+dash_app = create_app(place=prepare_place(None))  # $HUBPLAN_PLACE or the demo
 celery_app = _celery_app(redis_url())

@@ -386,6 +386,8 @@ def _clean_columns(df: pd.DataFrame, path: Path) -> pd.DataFrame:
 def read_geo(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a GeoJSON, GeoPackage, Shapefile or FlatGeobuf with a clear error on failure."""
     path = _exists(path)
+    if path.stat().st_size == 0:
+        raise InputError("cannot read geo file: the file is empty (0 bytes)", path=path)
     if layer is None:
         _only_layer(path)
     try:
@@ -419,8 +421,6 @@ def _gdal_reason(exc: Exception, path: Path) -> str:
     suggests a driver prefix, which is no help to someone who gave a damaged or renamed file.
     """
     text = " ".join(str(exc).split())
-    if path.is_file() and path.stat().st_size == 0:
-        return "the file is empty (0 bytes)"
     if "not recognized as being in a supported file format" in text:
         expected = GEO_FORMATS.get(
             path.suffix.lower(), "GeoJSON, GeoPackage, Shapefile or FlatGeobuf"
@@ -429,8 +429,7 @@ def _gdal_reason(exc: Exception, path: Path) -> str:
             f"it is not {expected} (damaged, cut short, or another kind of file renamed); "
             "save it again from the GIS it came from"
         )
-    text = text.replace(f"'{path}' ", "").replace(f"{path}: ", "")
-    return text[:200] + ("…" if len(text) > 200 else "")
+    return _short(text.replace(f"'{path}' ", "").replace(f"{path}: ", ""))
 
 
 def _only_layer(path: Path) -> None:
@@ -619,7 +618,7 @@ def _finite(values: pd.Series, column: str, path: Path) -> pd.Series:
     return values
 
 
-def _short(exc: Exception) -> str:
+def _short(exc: Exception | str) -> str:
     text = " ".join(str(exc).split())
     return text[:200] + ("…" if len(text) > 200 else "")
 

@@ -15,7 +15,7 @@ from shapely.geometry import shape
 from geo.build.pipeline import build_bundle
 from geo.build.places import demo_bundle_path
 from hubplan.cli.main import main
-from tests.support.osm import write_network_place
+from tests.support.osm import write_network_place, write_test_osm
 from tests.support.tiny import X0, Y0
 
 TO_LONLAT = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
@@ -126,8 +126,6 @@ def test_build_with_bad_osm_is_one_line(tmp_path, capsys):
 
 
 def test_a_mode_the_network_lacks_is_one_line_naming_the_network(tmp_path, capsys):
-    from tests.support.osm import write_test_osm
-
     config = write_network_place(tmp_path, osm=False)  # footways only: walkable, not cyclable
     write_test_osm(tmp_path / "net.osm", ways=[(1, [1, 2, 3, 4, 5, 6], {"highway": "footway"})])
     out = tmp_path / "p.gpkg"
